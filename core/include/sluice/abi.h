@@ -1,0 +1,79 @@
+/* The plain C guard in front of every plugin. The host reads this descriptor and checks
+ * it (struct size, ABI version, build id, kind) before any C++ object crosses. The first
+ * three fields never move, so a descriptor from any past or future version can be read
+ * far enough to say what is wrong with it. */
+#ifndef SLUICE_ABI_H
+#define SLUICE_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump on any change to this file or to the C++ interfaces in plugin.hpp. */
+#define SLUICE_ABI_VERSION 1u
+#define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
+
+enum sluice_kind {
+  sluice_kind_source = 1,
+  sluice_kind_transform = 2,
+  sluice_kind_sink = 3,
+  sluice_kind_api = 4,
+};
+
+enum sluice_key_type {
+  sluice_key_string = 1,
+  sluice_key_int = 2,
+  sluice_key_number = 3,
+  sluice_key_bool = 4,
+  sluice_key_list = 5,   /* list of strings */
+  sluice_key_map = 6,    /* map of string -> string (scalars are converted to text) */
+  sluice_key_store = 7,  /* the id of a sink that is a store */
+  sluice_key_stores = 8, /* a list of store ids */
+};
+
+/* Capabilities a sink declares, so the host can check references without creating it. */
+enum sluice_flags {
+  sluice_flag_store = 1u,     /* answers lookups and can stream its contents */
+  sluice_flag_positions = 2u, /* keeps source positions transactionally with the data */
+};
+
+typedef struct sluice_config_key {
+  const char* name;
+  int type;            /* enum sluice_key_type */
+  int required;        /* 1 if the key must be given */
+  const char* default_json; /* JSON text of the default, or NULL */
+  const char* doc;     /* one line */
+} sluice_config_key;
+
+typedef struct sluice_error {
+  char key[64];      /* config key the error is about, or empty */
+  char message[960];
+} sluice_error;
+
+typedef struct sluice_plugin_descriptor {
+  uint32_t struct_size; /* sizeof(sluice_plugin_descriptor) when the plugin was built */
+  uint32_t abi_version; /* SLUICE_ABI_VERSION when the plugin was built */
+  const char* build_id; /* project version + compiler + C++ library ABI */
+  const char* name;
+  int kind; /* enum sluice_kind */
+  const char* version;
+  const char* description;
+  const sluice_config_key* keys;
+  size_t key_count;
+  uint32_t flags; /* enum sluice_flags */
+  /* Returns the kind's C++ interface pointer (sluice::Source* ...) or NULL with `err` set.
+   * `config_json` was validated against `keys`; `host` is a sluice::Host*. */
+  void* (*create)(const char* config_json, void* host, sluice_error* err);
+  void (*destroy)(void* object);
+} sluice_plugin_descriptor;
+
+typedef const sluice_plugin_descriptor* (*sluice_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_ABI_H */

@@ -1,0 +1,186 @@
+// The C++ interfaces a plugin implements, the Host it talks back to, and the one macro that
+// turns a class into a loadable plugin.
+#pragma once
+
+#include <boost/config.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/abi.h"
+#include "sluice/config.hpp"
+#include "sluice/health.hpp"
+#include "sluice/metrics.hpp"
+#include "sluice/record.hpp"
+#include "sluice/status.hpp"
+#include "sluice/store.hpp"
+#include "sluice/version.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace sluice {
+
+// What the runtime offers one plugin instance. Each instance has its own Host, so its log
+// lines carry its name.
+class BOOST_SYMBOL_VISIBLE Host {
+ public:
+  virtual ~Host();
+  virtual spdlog::logger& log() = 0;
+  virtual Metrics& metrics() = 0;
+  virtual Health& health() = 0;
+  // A sink declared with `id` that is a store, or nullptr.
+  virtual Store* store(std::string_view id) = 0;
+  // The first sink that keeps positions with its data (for sources), or nullptr.
+  virtual PositionStore* position_store() = 0;
+  // Sources only, from inside poll()/idle(): blocks until every batch handed out so far is
+  // fully handled, then calls commit() with their positions. Used on partition revocation.
+  virtual void drain() = 0;
+  // Finds a shipped data file or folder (web/, sql/): as given if it exists relative to the
+  // working directory or is absolute, else in the installation's or build tree's share dir.
+  virtual std::filesystem::path data_path(std::string_view relative) = 0;
+  // True once a stop was requested (SIGINT/SIGTERM or a fatal error elsewhere).
+  virtual bool stopping() const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE Plugin {
+ public:
+  virtual ~Plugin();
+};
+
+struct PollLimits {
+  std::size_t max_records = 1000;
+  std::chrono::milliseconds max_wait{100};
+};
+
+// Produces batches on one thread (the runtime's source thread). Every method is called on
+// that thread.
+class BOOST_SYMBOL_VISIBLE Source : public Plugin {
+ public:
+  virtual Status open() = 0;
+  // Fills `out` (records and positions). An empty batch is fine. end_of_input ends a run.
+  virtual Status poll(Batch& out, const PollLimits& limits) = 0;
+  // The runtime is full (backpressure): keep sessions alive, hand out nothing.
+  virtual Status idle(std::chrono::milliseconds wait) = 0;
+  // Positions every sink accepted, in order; safe to make durable.
+  virtual Status commit(const std::vector<Position>& positions) = 0;
+  virtual void close();
+};
+
+// Maps, validates or routes records. May change records in place and reject single ones.
+class BOOST_SYMBOL_VISIBLE Transform : public Plugin {
+ public:
+  virtual Status apply(Batch& batch, Outcome& outcome) = 0;
+};
+
+// Writes batches. write() returns ok only when the batch is durable; rejected records go to
+// the dead-letter route; retry means "nothing was kept, call again later".
+class BOOST_SYMBOL_VISIBLE Sink : public Plugin {
+ public:
+  // Connect, apply migrations, warm up. May take long; report progress in the log.
+  virtual Status open() = 0;
+  virtual Status write(Batch& batch, Outcome& outcome) = 0;
+  virtual void close();
+  // Apply schema migrations only (for `sluice migrate`).
+  virtual Status migrate();
+  virtual Store* store();
+  virtual PositionStore* position_store();
+};
+
+// A front end (REST). Runs its own threads between start() and stop().
+class BOOST_SYMBOL_VISIBLE Api : public Plugin {
+ public:
+  virtual Status start() = 0;
+  virtual void stop() = 0;
+};
+
+namespace detail {
+
+template <int Kind>
+struct KindInterface;
+template <>
+struct KindInterface<sluice_kind_source> { using type = Source; };
+template <>
+struct KindInterface<sluice_kind_transform> { using type = Transform; };
+template <>
+struct KindInterface<sluice_kind_sink> { using type = Sink; };
+template <>
+struct KindInterface<sluice_kind_api> { using type = Api; };
+
+inline void copy_text(char* dst, std::size_t cap, std::string_view text) {
+  std::size_t n = text.size() < cap - 1 ? text.size() : cap - 1;
+  std::memcpy(dst, text.data(), n);
+  dst[n] = '\0';
+}
+
+template <class Class, int Kind>
+void* create(const char* config_json, void* host, sluice_error* err) noexcept {
+  using Interface = typename KindInterface<Kind>::type;
+  try {
+    Config config(nlohmann::json::parse(config_json));
+    Interface* object = new Class(config, *static_cast<Host*>(host));
+    return object;
+  } catch (const ConfigError& e) {
+    copy_text(err->key, sizeof err->key, e.key());
+    copy_text(err->message, sizeof err->message, e.what());
+  } catch (const std::exception& e) {
+    copy_text(err->message, sizeof err->message, e.what());
+  } catch (...) {
+    copy_text(err->message, sizeof err->message, "unknown exception");
+  }
+  return nullptr;
+}
+
+template <class Class, int Kind>
+void destroy(void* object) noexcept {
+  using Interface = typename KindInterface<Kind>::type;
+  try {
+    delete static_cast<Interface*>(object);
+  } catch (...) {
+    // Destructors must not throw; nothing sensible is left to do here.
+  }
+}
+
+template <class Class>
+constexpr std::uint32_t flags_of() {
+  if constexpr (requires { Class::plugin_flags; }) {
+    return Class::plugin_flags;
+  } else {
+    return 0;
+  }
+}
+
+}  // namespace detail
+}  // namespace sluice
+
+// Declares the plugin's entry point. CLASS must provide:
+//   static constexpr const char* plugin_description = "...";
+//   static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
+//   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...;
+//   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
+// KIND is one of: source, transform, sink, api.
+#define SLUICE_PLUGIN(NAME, KIND, CLASS)                                                      \
+  extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept; \
+  extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept { \
+    static const sluice_plugin_descriptor descriptor = {                                       \
+        sizeof(sluice_plugin_descriptor),                                                      \
+        SLUICE_ABI_VERSION,                                                                    \
+        SLUICE_BUILD_ID,                                                                       \
+        #NAME,                                                                                 \
+        sluice_kind_##KIND,                                                                    \
+        SLUICE_VERSION_STRING,                                                                 \
+        CLASS::plugin_description,                                                             \
+        CLASS::plugin_keys,                                                                    \
+        sizeof(CLASS::plugin_keys) / sizeof(CLASS::plugin_keys[0]),                            \
+        ::sluice::detail::flags_of<CLASS>(),                                                   \
+        &::sluice::detail::create<CLASS, sluice_kind_##KIND>,                                  \
+        &::sluice::detail::destroy<CLASS, sluice_kind_##KIND>,                                 \
+    };                                                                                         \
+    return &descriptor;                                                                        \
+  }

@@ -1,0 +1,65 @@
+// The unit of data moving through a pipeline, and the batch that carries records.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+// Where a stream can resume: `offset` is the NEXT offset to read in (stream, partition).
+struct Position {
+  std::string stream;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+// Why a record was sent to the dead-letter route.
+struct Rejection {
+  std::string reason;   // machine-readable, e.g. "invalid_json", "missing_field"
+  std::string pointer;  // JSON pointer of the first bad field, e.g. "/payment/amount"
+  std::string detail;   // one human sentence
+  std::string stage;    // id of the transform or sink that rejected it
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+  std::string stream;  // topic or file name
+  std::int32_t partition = 0;
+  std::int64_t offset = -1;
+  std::int64_t timestamp_ms = 0;
+  Rejection rejection;  // filled only for records on the dead-letter route
+};
+
+struct Batch {
+  std::vector<Record> records;
+  // For every (stream, partition) the batch touched: the position after its last record.
+  // Set by the source and kept even when every record is rejected, so a store that keeps
+  // positions (postgres) can record them in the same transaction as the data.
+  std::vector<Position> positions;
+  std::uint64_t sequence = 0;  // assigned by the runtime, increasing
+};
+
+// Per-record outcome of a transform or sink: the records it refused. Everything else in
+// the batch counts as accepted.
+class Outcome {
+ public:
+  struct Rejected {
+    std::size_t index;
+    std::string reason;
+    std::string pointer;
+    std::string detail;
+  };
+  void reject(std::size_t index, std::string reason, std::string pointer = {},
+              std::string detail = {}) {
+    rejected_.push_back({index, std::move(reason), std::move(pointer), std::move(detail)});
+  }
+  const std::vector<Rejected>& rejected() const { return rejected_; }
+  void clear() { rejected_.clear(); }
+
+ private:
+  std::vector<Rejected> rejected_;
+};
+
+}  // namespace sluice
