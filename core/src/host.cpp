@@ -1,1 +1,24 @@
-// placeholder
+#include <spdlog/spdlog.h>
+
+#include "host_impl.hpp"
+#include "log_setup.hpp"
+#include "paths.hpp"
+
+namespace sluice {
+
+HostImpl::HostImpl(std::string name, SharedState& shared) : logger_(make_logger(name)), shared_(shared) {}
+
+spdlog::logger& HostImpl::log() { return *logger_; }
+
+Store* HostImpl::store(std::string_view id) {
+  auto it = shared_.sinks.find(id);
+  return it == shared_.sinks.end() ? nullptr : it->second->store();
+}
+
+void HostImpl::drain() {
+  if (shared_.drain) shared_.drain();
+}
+
+std::filesystem::path HostImpl::data_path(std::string_view relative) { return sluice::data_path(relative); }
+
+}  // namespace sluice

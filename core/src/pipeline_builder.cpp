@@ -1,1 +1,96 @@
-// placeholder
+#include "pipeline_builder.hpp"
+
+#include "sluice/plugin.hpp"
+
+namespace sluice {
+
+namespace {
+
+const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, int kind, PluginRegistry& registry,
+                            std::vector<std::string>& errors) {
+  const LoadedPlugin* plugin = nullptr;
+  try {
+    plugin = &registry.find(stage.plugin, kind);
+  } catch (const std::out_of_range&) {
+    std::vector<std::string> names = registry.available_names();
+    std::string msg = "unknown plugin '" + stage.plugin + "'";
+    std::vector<std::string> bare;
+    for (const auto& n : names) bare.push_back(n.substr(0, n.find(' ')));
+    if (auto near = nearest(stage.plugin, bare)) msg += " (did you mean '" + *near + "'?)";
+    msg += names.empty() ? "; no plugins found in " + registry.search_path().front().string()
+                         : "; available plugins: " + join(names);
+    errors.push_back(PipelineError(stage.plugin_mark, msg).what());
+    return nullptr;
+  } catch (const PluginLoadError& e) {
+    errors.push_back(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' cannot be used: " + e.what()).what());
+    return nullptr;
+  }
+  if (plugin->descriptor->kind != kind) {
+    errors.push_back(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' is a " +
+                                                          kind_name(plugin->descriptor->kind) + ", but '" + stage.slot +
+                                                          "' needs a " + kind_name(kind))
+                         .what());
+    return nullptr;
+  }
+  (void)spec;
+  return plugin;
+}
+
+}  // namespace
+
+PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, PluginRegistry& registry) {
+  std::vector<std::string> errors;
+  SpecReader reader(spec.file, env);
+  PipelinePlan plan;
+  plan.spec = spec;
+
+  auto stage = [&](const StageSpec& s, int kind) {
+    return PlannedStage{s, resolve(spec, s, kind, registry, errors), {}};
+  };
+  plan.source = stage(spec.source, sluice_kind_source);
+  for (const auto& s : spec.transforms) plan.transforms.push_back(stage(s, sluice_kind_transform));
+  for (const auto& s : spec.sinks) plan.sinks.push_back(stage(s, sluice_kind_sink));
+  if (spec.dead_letter) plan.dead_letter = stage(*spec.dead_letter, sluice_kind_sink);
+  for (const auto& s : spec.apis) plan.apis.push_back(stage(s, sluice_kind_api));
+
+  // Store references may only name sinks that declare themselves stores.
+  std::vector<std::string> stores;
+  for (const auto& s : plan.sinks) {
+    if (s.plugin && (s.plugin->descriptor->flags & sluice_flag_store)) stores.push_back(s.spec.id);
+  }
+  auto check = [&](PlannedStage& s) {
+    if (s.plugin) s.config = check_config(reader, s.spec, *s.plugin->descriptor, stores, errors);
+  };
+  check(plan.source);
+  for (auto& s : plan.transforms) check(s);
+  for (auto& s : plan.sinks) check(s);
+  if (plan.dead_letter) check(*plan.dead_letter);
+  for (auto& s : plan.apis) check(s);
+
+  if (!errors.empty()) throw ValidationError(errors);
+  return plan;
+}
+
+PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host)
+    : id_(stage.spec.id), plugin_(stage.spec.plugin), host_(std::move(host)) {
+  const sluice_plugin_descriptor& d = *stage.plugin->descriptor;
+  sluice_error err{};
+  std::string config = stage.config.values.dump();
+  object_ = d.create(config.c_str(), host_.get(), &err);
+  if (object_ == nullptr) {
+    std::string key = err.key;
+    auto it = stage.config.value_marks.find(key);
+    Mark at = it != stage.config.value_marks.end() ? it->second : stage.spec.plugin_mark;
+    std::string about = key.empty() ? "" : "key '" + key + "': ";
+    throw ValidationError({PipelineError(at, "plugin '" + plugin_ + "' (" + stage.plugin->path.string() +
+                                                 ") could not be created: " + about + err.message)
+                               .what()});
+  }
+  destroy_ = d.destroy;
+}
+
+PluginInstance::~PluginInstance() {
+  if (object_) destroy_(object_);
+}
+
+}  // namespace sluice

@@ -1,1 +1,288 @@
-// placeholder
+#include "runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "batch_processor.hpp"
+#include "log_setup.hpp"
+
+namespace sluice {
+
+namespace {
+// How long a stop waits for a failing sink before leaving its batches unacknowledged (they
+// are delivered again after restart, so nothing is lost).
+constexpr auto kStopGrace = std::chrono::seconds(5);
+}  // namespace
+
+Runtime::Runtime(const PipelinePlan& plan) : plan_(plan), log_(make_logger("runtime")) {
+  // Sinks first: sources and APIs may look them up while being created or opened.
+  for (const auto& s : plan.sinks) {
+    sinks_.push_back(instantiate(s));
+    shared_.sinks[s.spec.id] = sinks_.back()->as<Sink>();
+    if (!shared_.positions) shared_.positions = sinks_.back()->as<Sink>()->position_store();
+  }
+  if (plan.dead_letter) dead_letter_ = instantiate(*plan.dead_letter);
+  for (const auto& t : plan.transforms) transforms_.push_back(instantiate(t));
+  source_ = instantiate(plan.source);
+  for (const auto& a : plan.apis) apis_.push_back(instantiate(a));
+  shared_.drain = [this] { drain_in_flight(); };
+  processor_ = std::make_unique<BatchProcessor>(*this);
+}
+
+// Plugin objects go in reverse order of creation; the registry (and so the libraries)
+// outlives the Runtime.
+Runtime::~Runtime() {
+  if (worker_.joinable()) worker_.join();
+  apis_.clear();
+  source_.reset();
+  transforms_.clear();
+  dead_letter_.reset();
+  sinks_.clear();
+}
+
+std::unique_ptr<PluginInstance> Runtime::instantiate(const PlannedStage& stage) {
+  return std::make_unique<PluginInstance>(stage, std::make_unique<HostImpl>(stage.spec.id, shared_));
+}
+
+Status Runtime::guarded(const std::string& what, const std::function<Status()>& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return Status::fatal(std::string("threw an exception (plugins must return errors as values): ") + e.what());
+  } catch (...) {
+    return Status::fatal("threw an unknown exception");
+  }
+  (void)what;
+}
+
+void Runtime::request_stop(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (shared_.stopping.exchange(true)) return;
+    stop_reason_ = reason;
+    stop_time_ = std::chrono::steady_clock::now();
+  }
+  log_->info("stopping: {}", reason);
+  changed_.notify_all();
+}
+
+void Runtime::fail(const std::string& message) {
+  {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+  }
+  log_->error("pipeline '{}' stops: {}", plan_.spec.name, message);
+  request_stop("fatal error");
+}
+
+// Sleeps unless a stop has been pending longer than the grace period. False: give up.
+bool Runtime::interruptible_sleep(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  auto deadline = std::chrono::steady_clock::now() + d;
+  while (true) {
+    if (failed_) return false;
+    if (shared_.stopping && std::chrono::steady_clock::now() >= stop_time_ + kStopGrace) return false;
+    if (std::chrono::steady_clock::now() >= deadline) return true;
+    auto until = shared_.stopping ? std::min(deadline, stop_time_ + kStopGrace) : deadline;
+    changed_.wait_until(lock, until);
+  }
+}
+
+bool Runtime::open_with_retry(const std::string& what, const std::function<Status()>& open) {
+  auto backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
+  const auto cap = std::chrono::milliseconds(plan_.spec.runtime.retry_max_ms);
+  while (true) {
+    Status s = guarded(what, open);
+    if (s.is_ok()) return true;
+    if (s.code() != StatusCode::retry) {
+      fail("'" + what + "' could not start: " + s.message());
+      return false;
+    }
+    shared_.health.set(what, false, s.message());
+    log_->warn("'{}' is not available yet: {}; retrying in {} ms", what, s.message(), backoff.count());
+    if (shared_.stopping || !interruptible_sleep(backoff) || shared_.stopping) return false;
+    backoff = std::min(backoff * 2, cap);
+  }
+}
+
+bool Runtime::start_apis() {
+  for (auto& a : apis_) {
+    Status s = guarded(a->id(), [&] { return a->as<Api>()->start(); });
+    if (!s.is_ok()) {
+      fail("api '" + a->id() + "' could not start: " + s.message());
+      return false;
+    }
+    started_apis_.push_back(a.get());
+  }
+  return true;
+}
+
+bool Runtime::open_sinks() {
+  std::vector<PluginInstance*> order;
+  for (auto& s : sinks_) order.push_back(s.get());
+  if (dead_letter_) order.push_back(dead_letter_.get());
+  for (auto* s : order) {
+    log_->info("opening sink '{}' ({})", s->id(), s->plugin_name());
+    if (!open_with_retry(s->id(), [s] { return s->as<Sink>()->open(); })) return false;
+    shared_.health.set(s->id(), true);
+    opened_sinks_.push_back(s);
+  }
+  return true;
+}
+
+int Runtime::run() {
+  shared_.health.set("pipeline", false, "starting");
+  log_->info("pipeline '{}' from {}: {} transform(s), {} sink(s){}", plan_.spec.name, plan_.spec.file,
+             transforms_.size(), sinks_.size(), dead_letter_ ? ", dead letters to '" + dead_letter_->id() + "'" : "");
+  bool opened = start_apis() && open_sinks() &&
+                open_with_retry(source_->id(), [this] { return source_->as<Source>()->open(); });
+  if (opened) {
+    shared_.health.set(source_->id(), true);
+    shared_.health.set("pipeline", true);
+    log_->info("pipeline '{}' is running", plan_.spec.name);
+    worker_ = std::thread([this] { worker_loop(); });
+    source_loop();
+  }
+  finish(opened);
+  std::lock_guard lock(mutex_);
+  return failed_ ? 1 : 0;
+}
+
+void Runtime::source_loop() {
+  auto* source = source_->as<Source>();
+  PollLimits limits{plan_.spec.runtime.batch_max, std::chrono::milliseconds(plan_.spec.runtime.batch_wait_ms)};
+  auto backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
+  while (!shared_.stopping) {
+    commit_completed();
+    bool full;
+    {
+      std::lock_guard lock(mutex_);
+      full = in_flight_ >= plan_.spec.runtime.max_in_flight;
+    }
+    if (full) {
+      // Backpressure: the source keeps its session alive but hands out nothing.
+      Status s = guarded(source_->id(), [&] { return source->idle(std::chrono::milliseconds(10)); });
+      if (s.code() == StatusCode::fatal) return fail("source '" + source_->id() + "' failed: " + s.message());
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, std::chrono::milliseconds(10),
+                        [&] { return in_flight_ < plan_.spec.runtime.max_in_flight || shared_.stopping; });
+      continue;
+    }
+    Batch batch;
+    Status s = guarded(source_->id(), [&] { return source->poll(batch, limits); });
+    if (s.code() == StatusCode::fatal) return fail("source '" + source_->id() + "' failed: " + s.message());
+    if (s.code() == StatusCode::retry) {
+      shared_.health.set(source_->id(), false, s.message());
+      log_->warn("source '{}' asked to retry: {}", source_->id(), s.message());
+      if (!interruptible_sleep(backoff)) return;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(plan_.spec.runtime.retry_max_ms));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
+    if (!batch.records.empty() || !batch.positions.empty()) dispatch(std::move(batch));
+    if (s.code() == StatusCode::end_of_input) {
+      log_->info("source '{}' reached the end of its input", source_->id());
+      return;
+    }
+  }
+}
+
+void Runtime::dispatch(Batch&& batch) {
+  std::lock_guard lock(mutex_);
+  batch.sequence = next_sequence_++;
+  queue_.push_back(std::move(batch));
+  ++in_flight_;
+  changed_.notify_all();
+}
+
+void Runtime::worker_loop() {
+  bool abandoned = false;
+  while (true) {
+    Batch batch;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !queue_.empty() || worker_done_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    // Once one batch is abandoned, later ones must not be acknowledged either: their
+    // positions would skip the abandoned records.
+    auto result = abandoned ? BatchProcessor::Result::abandoned : processor_->process(batch);
+    abandoned = abandoned || result != BatchProcessor::Result::done;
+    std::lock_guard lock(mutex_);
+    if (!abandoned) {
+      for (const auto& p : batch.positions) {
+        auto& offset = completed_[{p.stream, p.partition}];
+        offset = std::max(offset, p.offset);
+      }
+    }
+    --in_flight_;
+    changed_.notify_all();
+  }
+}
+
+void Runtime::commit_completed() {
+  std::vector<Position> positions;
+  {
+    std::lock_guard lock(mutex_);
+    if (completed_.empty()) return;
+    for (const auto& [key, offset] : completed_) positions.push_back({key.first, key.second, offset});
+    completed_.clear();
+  }
+  Status s = guarded(source_->id(), [&] { return source_->as<Source>()->commit(positions); });
+  if (!s.is_ok()) {
+    // A failed commit loses nothing: the records are delivered again and sinks upsert.
+    log_->warn("source '{}' could not commit positions: {}", source_->id(), s.message());
+    if (s.code() == StatusCode::fatal) fail("source '" + source_->id() + "' failed to commit: " + s.message());
+  }
+}
+
+void Runtime::drain_in_flight() {
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+  commit_completed();
+}
+
+void Runtime::finish(bool graceful) {
+  if (worker_.joinable()) {
+    {
+      std::unique_lock lock(mutex_);
+      if (graceful && in_flight_ > 0) log_->info("draining {} batch(es) in flight", in_flight_);
+      changed_.wait(lock, [&] { return in_flight_ == 0; });
+      worker_done_ = true;
+      changed_.notify_all();
+    }
+    worker_.join();
+    commit_completed();
+  }
+  if (graceful) guarded(source_->id(), [&] { source_->as<Source>()->close(); return Status::ok(); });
+  for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
+    guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+  }
+  for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
+    guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
+  }
+  log_->info("pipeline '{}' stopped", plan_.spec.name);
+}
+
+int Runtime::migrate() {
+  for (auto& s : sinks_) {
+    Status st = guarded(s->id(), [&] { return s->as<Sink>()->migrate(); });
+    if (!st.is_ok()) {
+      log_->error("migrating '{}' failed: {}", s->id(), st.message());
+      return 1;
+    }
+  }
+  if (dead_letter_) {
+    Status st = guarded(dead_letter_->id(), [&] { return dead_letter_->as<Sink>()->migrate(); });
+    if (!st.is_ok()) {
+      log_->error("migrating '{}' failed: {}", dead_letter_->id(), st.message());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace sluice

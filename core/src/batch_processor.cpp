@@ -1,0 +1,139 @@
+#include "batch_processor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "runtime.hpp"
+
+namespace sluice {
+
+namespace {
+const std::vector<double> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+BatchProcessor::BatchProcessor(Runtime& runtime)
+    : runtime_(runtime),
+      consumed_(runtime.shared_.metrics.counter("sluice_records_consumed_total", "Records received from the source")),
+      stored_(runtime.shared_.metrics.counter("sluice_records_stored_total", "Records accepted by every sink")),
+      batch_seconds_(runtime.shared_.metrics.histogram(
+          "sluice_batch_duration_seconds", "Time from a batch leaving the source to its acknowledgement", kLatencyBounds)) {}
+
+BatchProcessor::Result BatchProcessor::process(Batch& batch) {
+  auto started = std::chrono::steady_clock::now();
+  consumed_.inc(batch.records.size());
+  Result result = Result::done;
+  std::vector<Record> dead;
+  Outcome outcome;
+
+  for (auto& t : runtime_.transforms_) {
+    auto* transform = t->as<Transform>();
+    bool ok = with_retry(t->id(), [&] {
+      outcome.clear();
+      return transform->apply(batch, outcome);
+    }, result);
+    if (!ok) return result;
+    take_rejected(batch, outcome, t->id(), dead);
+  }
+  for (auto& s : runtime_.sinks_) {
+    auto* sink = s->as<Sink>();
+    bool ok = with_retry(s->id(), [&] {
+      outcome.clear();
+      return sink->write(batch, outcome);
+    }, result);
+    if (!ok) return result;
+    take_rejected(batch, outcome, s->id(), dead);
+  }
+  if (!dead.empty() && !write_dead_letters(dead, result)) return result;
+
+  stored_.inc(batch.records.size());
+  batch_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return Result::done;
+}
+
+bool BatchProcessor::with_retry(const std::string& stage, const std::function<Status()>& write, Result& result) {
+  auto backoff = std::chrono::milliseconds(runtime_.plan_.spec.runtime.retry_initial_ms);
+  const auto cap = std::chrono::milliseconds(runtime_.plan_.spec.runtime.retry_max_ms);
+  bool degraded = false;
+  for (std::uint64_t attempt = 1;; ++attempt) {
+    Status status = runtime_.guarded(stage, write);
+    if (status.is_ok()) {
+      if (degraded) {
+        runtime_.shared_.health.set(stage, true);
+        runtime_.log_->info("'{}' recovered after {} attempts", stage, attempt);
+      }
+      return true;
+    }
+    if (status.code() != StatusCode::retry) {
+      runtime_.fail("'" + stage + "' failed: " + status.message());
+      result = Result::failed;
+      return false;
+    }
+    runtime_.shared_.metrics.counter("sluice_retries_total", "Transient failures retried, by stage", {{"stage", stage}}).inc();
+    runtime_.shared_.health.set(stage, false, status.message());
+    degraded = true;
+    runtime_.log_->warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt, status.message(),
+                        backoff.count());
+    if (!runtime_.interruptible_sleep(backoff)) {
+      result = Result::abandoned;
+      return false;
+    }
+    backoff = std::min(backoff * 2, cap);
+  }
+}
+
+void BatchProcessor::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage,
+                                   std::vector<Record>& dead) {
+  if (outcome.rejected().empty()) return;
+  std::vector<char> drop(batch.records.size(), 0);
+  for (const auto& r : outcome.rejected()) {
+    if (r.index >= batch.records.size() || drop[r.index]) {
+      runtime_.log_->error("'{}' rejected record index {} which is not in the batch of {}; ignored", stage, r.index,
+                           batch.records.size());
+      continue;
+    }
+    drop[r.index] = 1;
+    Record& rec = batch.records[r.index];
+    rec.rejection = {r.reason, r.pointer, r.detail, stage};
+    dead.push_back(std::move(rec));
+  }
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    if (!drop[i]) {
+      if (keep != i) batch.records[keep] = std::move(batch.records[i]);
+      ++keep;
+    }
+  }
+  batch.records.resize(keep);
+}
+
+bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, Result& result) {
+  auto& metrics = runtime_.shared_.metrics;
+  for (const auto& rec : dead) {
+    metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
+                    {{"reason", rec.rejection.reason}}).inc();
+    runtime_.log_->warn("dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage, rec.rejection.reason,
+                        rec.rejection.pointer.empty() ? "/" : rec.rejection.pointer, rec.rejection.detail, rec.stream,
+                        rec.partition, rec.offset);
+  }
+  if (!runtime_.dead_letter_) return true;  // logged above, one line each: not silent
+
+  Batch dl;
+  dl.records = std::move(dead);
+  auto* sink = runtime_.dead_letter_->as<Sink>();
+  Outcome outcome;
+  bool ok = with_retry(runtime_.dead_letter_->id(), [&] {
+    outcome.clear();
+    return sink->write(dl, outcome);
+  }, result);
+  if (!ok) return false;
+  for (const auto& r : outcome.rejected()) {
+    if (r.index >= dl.records.size()) continue;
+    const Record& rec = dl.records[r.index];
+    runtime_.log_->error("dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream,
+                         rec.partition, rec.offset, r.detail.empty() ? r.reason : r.detail, rec.rejection.reason);
+  }
+  return true;
+}
+
+}  // namespace sluice

@@ -1,0 +1,173 @@
+// sluice broker: librdkafka's in-memory Kafka-protocol cluster (rdkafka_mock.h) as a process of
+// its own, for demos and tests. Real wire protocol and consumer groups, reachable by any Kafka
+// client; in memory only, not durable, about 5 MiB retained per partition (older records are
+// dropped). Use real Kafka (compose/) in production.
+//
+// Fault injection for tests and demos: SIGUSR1 takes every broker down (connections closed,
+// new ones refused), SIGUSR2 brings them back. Each change is confirmed on stderr with a
+// "brokers down" / "brokers up" line.
+#include <librdkafka/rdkafka.h>
+// rdkafka_mock.h must follow rdkafka.h.
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "kafka_handles.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+};
+
+struct BrokerOptions {
+  std::vector<std::string> topics{"orders:4"};
+  int broker_count = 1;
+  std::string addr_file;
+};
+
+std::optional<TopicSpec> parse_topic(const std::string& text) {
+  auto colon = text.rfind(':');
+  TopicSpec spec;
+  spec.name = text.substr(0, colon);
+  if (colon != std::string::npos) {
+    const char* first = text.data() + colon + 1;
+    const char* last = text.data() + text.size();
+    auto [end, ec] = std::from_chars(first, last, spec.partitions);
+    if (ec != std::errc() || end != last || spec.partitions < 1 || spec.partitions > 1000) return std::nullopt;
+  }
+  if (spec.name.empty()) return std::nullopt;
+  return spec;
+}
+
+// Written to a temporary name and renamed, so a reader polling for the file never sees half
+// an address.
+bool write_address_file(const std::string& path, const std::string& address) {
+  std::filesystem::path target(path);
+  std::filesystem::path temp = target;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << address << '\n';
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, target, ec);
+  return !ec;
+}
+
+void set_all_brokers(rd_kafka_mock_cluster_t* cluster, int broker_count, bool up) {
+  for (int id = 1; id <= broker_count; ++id) {  // the mock numbers its brokers from 1
+    if (up) {
+      rd_kafka_mock_broker_set_up(cluster, id);
+    } else {
+      rd_kafka_mock_broker_set_down(cluster, id);
+    }
+  }
+  std::cerr << "sluice broker: brokers " << (up ? "up" : "down") << std::endl;
+}
+
+int run_broker(const BrokerOptions& options) {
+  std::vector<TopicSpec> topics;
+  for (const auto& text : options.topics) {
+    auto spec = parse_topic(text);
+    if (!spec) {
+      std::cerr << "sluice broker: --topic expects NAME:PARTITIONS (1..1000), got '" << text << "'\n";
+      return exit_usage;
+    }
+    topics.push_back(*spec);
+  }
+
+  // Block the signals before librdkafka starts its threads, so they inherit the mask and
+  // sigwait below is the only place they are taken.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // The mock cluster runs on the threads of a client handle; a producer that never produces
+  // is the lightest one.
+  ConfHandle conf(rd_kafka_conf_new());
+  char error[512];
+  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error);
+  if (!raw) {
+    std::cerr << "sluice broker: " << error << '\n';
+    return exit_failure;
+  }
+  conf.release();
+  KafkaHandle handle(raw);
+  auto destroy_cluster = [](rd_kafka_mock_cluster_t* c) { rd_kafka_mock_cluster_destroy(c); };
+  std::unique_ptr<rd_kafka_mock_cluster_t, decltype(destroy_cluster)> cluster(
+      rd_kafka_mock_cluster_new(handle.get(), options.broker_count), destroy_cluster);
+  if (!cluster) {
+    std::cerr << "sluice broker: cannot start the in-memory cluster\n";
+    return exit_failure;
+  }
+  const int replication = std::min(options.broker_count, 3);
+  for (const auto& topic : topics) {
+    if (rd_kafka_resp_err_t err =
+            rd_kafka_mock_topic_create(cluster.get(), topic.name.c_str(), topic.partitions, replication)) {
+      std::cerr << "sluice broker: cannot create topic " << topic.name << ": " << rd_kafka_err2str(err) << '\n';
+      return exit_failure;
+    }
+  }
+
+  const std::string address = rd_kafka_mock_cluster_bootstraps(cluster.get());
+  std::cout << address << std::endl;  // first line, flushed: scripts and tests wait for it
+  if (!options.addr_file.empty() && !write_address_file(options.addr_file, address)) {
+    std::cerr << "sluice broker: cannot write " << options.addr_file << '\n';
+    return exit_failure;
+  }
+  std::cerr << "sluice broker: " << options.broker_count << " in-memory broker(s) at " << address << "; topics:";
+  for (const auto& topic : topics) std::cerr << ' ' << topic.name << '(' << topic.partitions << ')';
+  std::cerr << ". In memory only, not durable, ~5 MiB kept per partition. SIGUSR1/SIGUSR2: brokers down/up."
+            << std::endl;
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGUSR1) {
+      set_all_brokers(cluster.get(), options.broker_count, false);
+    } else if (sig == SIGUSR2) {
+      set_all_brokers(cluster.get(), options.broker_count, true);
+    } else {
+      break;
+    }
+  }
+  std::cerr << "sluice broker: stopping" << std::endl;
+  if (!options.addr_file.empty()) std::filesystem::remove(options.addr_file);
+  return exit_ok;
+}
+
+}  // namespace
+
+Command add_broker_command(CLI::App& app, const GlobalOptions&) {
+  auto* cmd = app.add_subcommand(
+      "broker",
+      "Run an in-memory Kafka-protocol cluster (librdkafka mock) for demos and tests; prints its bootstrap "
+      "address as the first stdout line and runs until SIGINT/SIGTERM. Not durable, ~5 MiB kept per "
+      "partition: use real Kafka in production. SIGUSR1 takes all brokers down, SIGUSR2 brings them up.");
+  auto options = std::make_shared<BrokerOptions>();
+  cmd->add_option("--topic", options->topics, "Topic to create, NAME:PARTITIONS (repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--broker-count", options->broker_count, "Number of brokers in the cluster")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  cmd->add_option("--addr-file", options->addr_file, "Also write the bootstrap address to this file");
+  return {cmd, [options] { return run_broker(*options); }};
+}
+
+}  // namespace sluice::cli

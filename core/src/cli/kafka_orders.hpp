@@ -1,0 +1,50 @@
+// Messages for `sluice publish`: distinct valid orders generated from the built-in sample,
+// and the Kafka key of an order (its order_uid).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::cli {
+
+struct KeyedMessage {
+  std::string key;  // empty: no key
+  std::string value;
+};
+
+// The longest --prefix that still leaves room for a counter in a 64-character order_uid.
+inline constexpr std::size_t max_order_prefix = 40;
+
+// True if `prefix` is 1..max_order_prefix characters of [A-Za-z0-9_-].
+bool valid_order_prefix(std::string_view prefix);
+
+// A fresh prefix such as "p7k2x9q4m1": two runs never collide in practice.
+std::string random_order_prefix();
+
+// Orders equal to the sample except for identity and time: order_uid = "<prefix>-<n>",
+// payment.transaction = order_uid, items[i].rid = "<order_uid>-<i>", date_created and
+// payment_dt = now. Money fields stay consistent, so every order passes validation.
+class OrderGenerator {
+ public:
+  explicit OrderGenerator(std::string prefix);
+  KeyedMessage next();
+  std::uint64_t generated() const { return count_; }
+
+ private:
+  std::string prefix_;
+  nlohmann::ordered_json sample_;
+  std::uint64_t count_ = 0;
+};
+
+// The built-in sample order as one compact JSON line, keyed by its order_uid.
+KeyedMessage sample_order_message();
+
+// The order_uid of a JSON order, used as the message key, or nullopt if the text is not a
+// JSON object with a string order_uid.
+std::optional<std::string> order_key(std::string_view json);
+
+}  // namespace sluice::cli

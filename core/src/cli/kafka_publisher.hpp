@@ -1,0 +1,55 @@
+// The producer behind `sluice publish`: queues messages, counts delivery reports, and
+// waits for the outstanding ones at the end.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "kafka_handles.hpp"
+#include "kafka_orders.hpp"
+
+namespace sluice::cli {
+
+class Publisher {
+ public:
+  struct Options {
+    std::string brokers;
+    std::string topic;
+    std::chrono::milliseconds delivery_timeout{60000};
+    std::map<std::string, std::string> properties;  // extra librdkafka producer settings
+  };
+
+  // Throws std::runtime_error when librdkafka rejects a setting.
+  explicit Publisher(const Options& options);
+  ~Publisher();
+
+  // Queues one message; waits (serving delivery reports) while the local queue is full.
+  // Returns false with `error` set if librdkafka refuses the message outright.
+  bool send(const KeyedMessage& message, std::string& error);
+  // Serves delivery reports for up to `wait`.
+  void serve(std::chrono::milliseconds wait);
+  // Waits until every queued message is delivered or failed, or `deadline` passes.
+  void flush_until(std::chrono::steady_clock::time_point deadline);
+  std::size_t outstanding() const;
+
+  std::uint64_t sent() const { return sent_; }
+  std::uint64_t delivered() const { return delivered_; }
+  std::uint64_t failed() const { return failed_; }
+  const std::string& first_error() const { return first_error_; }
+
+ private:
+  static void delivery_cb(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+
+  std::string topic_;
+  KafkaHandle producer_;
+  std::uint64_t sent_ = 0;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t failed_ = 0;
+  std::string first_error_;
+  std::chrono::steady_clock::time_point last_error_log_{};
+};
+
+}  // namespace sluice::cli

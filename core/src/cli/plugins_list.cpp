@@ -1,0 +1,47 @@
+// sluice plugins [--json]: what plugins are found, and every config key they take.
+#include <iostream>
+
+#include "pipeline_loading.hpp"
+#include "schema.hpp"
+
+namespace sluice::cli {
+
+namespace {
+
+void print_text(const nlohmann::json& p) {
+  std::cout << p["name"].get<std::string>() << " (" << p["kind"].get<std::string>() << ", "
+            << p["version"].get<std::string>() << ")";
+  if (p.contains("store")) std::cout << " [store]";
+  std::cout << "\n  " << p["description"].get<std::string>() << "\n  " << p["path"].get<std::string>() << "\n";
+  for (const auto& k : p["keys"]) {
+    std::cout << "    " << k["name"].get<std::string>() << " (" << k["type"].get<std::string>()
+              << (k["required"].get<bool>() ? ", required" : "");
+    if (!k["default"].is_null()) std::cout << ", default " << k["default"].dump();
+    std::cout << "): " << k["doc"].get<std::string>() << "\n";
+  }
+  std::cout << "\n";
+}
+
+}  // namespace
+
+Command add_plugins_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("plugins", "List the plugins found, with every config key (type, default, doc)");
+  auto json_out = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json_out, "Print JSON instead of text");
+  return {cmd, [json_out, &global]() -> int {
+            auto registry = make_registry(global);
+            std::vector<std::string> errors;
+            auto plugins = registry.all(&errors);
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto* p : plugins) list.push_back(describe_plugin(*p));
+            if (*json_out) {
+              std::cout << list.dump(2) << "\n";
+            } else {
+              for (const auto& p : list) print_text(p);
+            }
+            for (const auto& e : errors) std::cerr << "warning: " << e << "\n";
+            return exit_ok;
+          }};
+}
+
+}  // namespace sluice::cli

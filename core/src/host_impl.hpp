@@ -1,0 +1,40 @@
+// The Host each plugin instance talks to, backed by state the whole pipeline shares.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sluice/plugin.hpp"
+
+namespace sluice {
+
+struct SharedState {
+  Metrics metrics;
+  Health health;
+  std::map<std::string, Sink*, std::less<>> sinks;  // by id
+  PositionStore* positions = nullptr;
+  std::function<void()> drain;  // set by the runtime before the source opens
+  std::atomic<bool> stopping{false};
+};
+
+class HostImpl final : public Host {
+ public:
+  HostImpl(std::string name, SharedState& shared);
+  spdlog::logger& log() override;
+  Metrics& metrics() override { return shared_.metrics; }
+  Health& health() override { return shared_.health; }
+  Store* store(std::string_view id) override;
+  PositionStore* position_store() override { return shared_.positions; }
+  void drain() override;
+  std::filesystem::path data_path(std::string_view relative) override;
+  bool stopping() const override { return shared_.stopping.load(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  SharedState& shared_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,16 @@
+// Logging: one line per event on stderr, with the level and the name of the plugin (or core
+// component) in every line.
+#pragma once
+
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <string>
+
+namespace sluice {
+
+// Parses trace|debug|info|warn|error|off; throws std::invalid_argument otherwise.
+void set_log_level(const std::string& level);
+// A logger writing to the shared stderr sink, named after a plugin instance or component.
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name);
+
+}  // namespace sluice

@@ -1,0 +1,70 @@
+// From a parsed pipeline file to a checked plan (every plugin found, of the right kind, its
+// config valid), and from a plan to live plugin objects.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config_check.hpp"
+#include "pipeline_file.hpp"
+#include "plugin_registry.hpp"
+
+namespace sluice {
+
+// All problems found in a pipeline file, one "file:line:col: message" per line.
+class ValidationError : public std::runtime_error {
+ public:
+  explicit ValidationError(const std::vector<std::string>& errors)
+      : std::runtime_error(join(errors, "\n")), errors_(errors) {}
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+struct PlannedStage {
+  StageSpec spec;
+  const LoadedPlugin* plugin = nullptr;
+  CheckedConfig config;
+};
+
+struct PipelinePlan {
+  PipelineSpec spec;
+  PlannedStage source;
+  std::vector<PlannedStage> transforms;
+  std::vector<PlannedStage> sinks;
+  std::optional<PlannedStage> dead_letter;
+  std::vector<PlannedStage> apis;
+};
+
+// Throws ValidationError listing every problem.
+PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, PluginRegistry& registry);
+
+class Host;
+// One live plugin object; destroyed through its own library's destroy().
+class PluginInstance {
+ public:
+  // Throws ValidationError (at the key's file:line:col when the plugin names one).
+  PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  template <class Interface>
+  Interface* as() const { return static_cast<Interface*>(object_); }
+  const std::string& id() const { return id_; }
+  const std::string& plugin_name() const { return plugin_; }
+  Host& host() const { return *host_; }
+
+ private:
+  std::string id_;
+  std::string plugin_;
+  std::unique_ptr<Host> host_;
+  void* object_ = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
+
+}  // namespace sluice

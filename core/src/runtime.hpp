@@ -1,0 +1,79 @@
+// Runs a planned pipeline: source -> transforms -> sinks (in order) -> dead letters, with
+// bounded in-flight batches, in-order acknowledgement and graceful stop (design.md §4).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host_impl.hpp"
+#include "pipeline_builder.hpp"
+
+namespace sluice {
+
+class BatchProcessor;
+
+class Runtime {
+ public:
+  // Creates every plugin object (no I/O yet). Throws ValidationError if one refuses.
+  explicit Runtime(const PipelinePlan& plan);
+  ~Runtime();
+
+  // Opens everything, moves records until the source ends or a stop is requested, then
+  // drains, commits and closes. Returns 0 on a clean end, 1 after a fatal error.
+  int run();
+  // Thread-safe. The first reason given is logged.
+  void request_stop(const std::string& reason);
+  // Only opens the sinks' schema step (`sluice migrate`). Returns 0 or 1.
+  int migrate();
+  SharedState& shared() { return shared_; }
+
+ private:
+  friend class BatchProcessor;
+  std::unique_ptr<PluginInstance> instantiate(const PlannedStage& stage);
+  bool open_with_retry(const std::string& what, const std::function<Status()>& open);
+  bool start_apis();
+  bool open_sinks();
+  void source_loop();
+  void dispatch(Batch&& batch);
+  void worker_loop();
+  // Hands positions of fully handled batches to the source (source thread only).
+  void commit_completed();
+  // Source thread, from inside poll()/idle(): waits for every dispatched batch.
+  void drain_in_flight();
+  void finish(bool graceful);
+  void fail(const std::string& message);
+  bool interruptible_sleep(std::chrono::milliseconds d);
+  Status guarded(const std::string& what, const std::function<Status()>& call);
+
+  const PipelinePlan& plan_;
+  SharedState shared_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<PluginInstance> source_;
+  std::vector<std::unique_ptr<PluginInstance>> transforms_;
+  std::vector<std::unique_ptr<PluginInstance>> sinks_;
+  std::unique_ptr<PluginInstance> dead_letter_;
+  std::vector<std::unique_ptr<PluginInstance>> apis_;
+  std::vector<PluginInstance*> started_apis_;
+  std::vector<PluginInstance*> opened_sinks_;
+  std::unique_ptr<BatchProcessor> processor_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> queue_;
+  std::size_t in_flight_ = 0;
+  std::uint64_t next_sequence_ = 1;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> completed_;
+  bool worker_done_ = false;
+  bool failed_ = false;
+  std::string stop_reason_;
+  std::chrono::steady_clock::time_point stop_time_;
+  std::thread worker_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,130 @@
+// `file` source: NDJSON lines from a file or stdin. The position is the line number; with
+// `position_file` a restarted pipeline resumes after the last line every sink accepted.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "line_reader.hpp"
+#include "sluice/plugin.hpp"
+
+namespace sluice::file_plugin {
+
+class FileSource final : public Source {
+ public:
+  static constexpr const char* plugin_description = "Reads records from an NDJSON file or stdin, one per line";
+  static constexpr sluice_config_key plugin_keys[] = {
+      {"path", sluice_key_string, 1, nullptr, "File to read; '-' reads stdin"},
+      {"position_file", sluice_key_string, 0, nullptr,
+       "Where to keep the number of lines every sink accepted; a restart resumes after them"},
+      {"follow", sluice_key_bool, 0, "false", "At the end of the file, wait for more lines instead of ending the run"},
+      {"stream", sluice_key_string, 0, nullptr, "Stream name given to records (default: the file name)"},
+  };
+
+  FileSource(const Config& config, Host& host)
+      : host_(host),
+        path_(config.get_string("path")),
+        position_file_(config.has("position_file") ? config.get_string("position_file") : ""),
+        follow_(config.get_bool("follow")),
+        stream_(config.has("stream") ? config.get_string("stream")
+                                     : (path_ == "-" ? "stdin" : std::filesystem::path(path_).filename().string())) {
+    if (path_.empty()) throw ConfigError("path", "must not be empty");
+  }
+
+  ~FileSource() override {
+    if (fd_ > 0) ::close(fd_);
+  }
+
+  Status open() override {
+    fd_ = path_ == "-" ? 0 : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status::fatal("cannot open '" + path_ + "': " + std::strerror(errno));
+    reader_.emplace(fd_);
+    std::int64_t resume = read_position();
+    std::string skipped;
+    while (next_line_ < resume) {
+      if (reader_->next(skipped, true) != LineReader::Result::line) break;
+      ++next_line_;
+    }
+    if (resume > 0) host_.log().info("resuming '{}' after line {}", path_, next_line_);
+    return Status::ok();
+  }
+
+  Status poll(Batch& out, const PollLimits& limits) override {
+    auto deadline = std::chrono::steady_clock::now() + limits.max_wait;
+    std::string line;
+    while (out.records.size() < limits.max_records) {
+      auto r = reader_->next(line, !follow_);
+      if (r == LineReader::Result::line) {
+        Record rec;
+        rec.value = std::move(line);
+        rec.stream = stream_;
+        rec.offset = next_line_++;
+        out.records.push_back(std::move(rec));
+        continue;
+      }
+      if (r == LineReader::Result::end) {
+        finish(out);
+        return Status::end_of_input();
+      }
+      if (!out.records.empty() || std::chrono::steady_clock::now() >= deadline || host_.stopping()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // following a file: wait for the writer
+    }
+    finish(out);
+    return Status::ok();
+  }
+
+  Status idle(std::chrono::milliseconds) override { return Status::ok(); }
+
+  Status commit(const std::vector<Position>& positions) override {
+    if (position_file_.empty()) return Status::ok();
+    for (const auto& p : positions) {
+      if (p.stream != stream_) continue;
+      // Write-then-rename so a crash leaves the old or the new position, never half of one.
+      std::string tmp = position_file_ + ".tmp";
+      {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << p.offset << "\n";
+        out.flush();
+        if (!out) return Status::retry("cannot write '" + tmp + "'");
+      }
+      int fd = ::open(tmp.c_str(), O_RDONLY);
+      if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+      if (std::rename(tmp.c_str(), position_file_.c_str()) != 0) {
+        return Status::retry("cannot replace '" + position_file_ + "': " + std::strerror(errno));
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  void finish(Batch& out) const {
+    if (!out.records.empty()) out.positions.push_back({stream_, 0, next_line_});
+  }
+
+  std::int64_t read_position() const {
+    if (position_file_.empty()) return 0;
+    std::ifstream in(position_file_);
+    std::int64_t n = 0;
+    return (in >> n) ? n : 0;
+  }
+
+  Host& host_;
+  std::string path_;
+  std::string position_file_;
+  bool follow_;
+  std::string stream_;
+  int fd_ = -1;
+  std::optional<LineReader> reader_;
+  std::int64_t next_line_ = 0;
+};
+
+}  // namespace sluice::file_plugin
+
+SLUICE_PLUGIN(file, source, sluice::file_plugin::FileSource)

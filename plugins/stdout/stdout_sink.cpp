@@ -1,0 +1,37 @@
+// `stdout` sink: prints records, to watch a pipeline or pipe it into other tools.
+#include <cstdio>
+
+#include "record_format.hpp"
+#include "sluice/plugin.hpp"
+
+namespace sluice::stdout_plugin {
+
+class StdoutSink final : public Sink {
+ public:
+  static constexpr const char* plugin_description = "Prints each record on standard output, one line each";
+  static constexpr sluice_config_key plugin_keys[] = {
+      {"format", sluice_key_string, 0, "\"value\"",
+       "'value' prints the record as is; 'json' prints {key, value, stream, partition, offset, rejection}"},
+  };
+
+  StdoutSink(const Config& config, Host&) : format_(file_plugin::parse_format(config.get_string("format"))) {}
+
+  Status open() override { return Status::ok(); }
+
+  Status write(Batch& batch, Outcome&) override {
+    buffer_.clear();
+    for (const auto& r : batch.records) file_plugin::append_line(buffer_, r, format_);
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() || std::fflush(stdout) != 0) {
+      return Status::fatal("cannot write to stdout");
+    }
+    return Status::ok();
+  }
+
+ private:
+  file_plugin::RecordFormat format_;
+  std::string buffer_;
+};
+
+}  // namespace sluice::stdout_plugin
+
+SLUICE_PLUGIN(stdout, sink, sluice::stdout_plugin::StdoutSink)
