@@ -129,8 +129,9 @@ CheckedConfig check_config(const SpecReader& reader, const StageSpec& stage, con
   std::vector<std::string> declared;
   for (std::size_t i = 0; i < plugin.key_count; ++i) declared.emplace_back(plugin.keys[i].name);
   const std::string where = "plugin '" + stage.plugin + "'";
+  std::vector<std::string> given;  // present, valid or not: no "missing" error for them
 
-  if (stage.config) {
+  if (stage.config.IsMap()) {
     for (const auto& kv : stage.config) {
       std::string key = kv.first.as<std::string>();
       auto it = std::find(declared.begin(), declared.end(), key);
@@ -146,6 +147,7 @@ CheckedConfig check_config(const SpecReader& reader, const StageSpec& stage, con
         continue;
       }
       const sluice_config_key& decl = plugin.keys[it - declared.begin()];
+      given.push_back(key);
       try {
         out.values[key] = ValueReader{reader, key}.read(kv.second, decl.type);
         out.value_marks[key] = reader.mark(kv.second);
@@ -160,9 +162,9 @@ CheckedConfig check_config(const SpecReader& reader, const StageSpec& stage, con
 
   for (std::size_t i = 0; i < plugin.key_count; ++i) {
     const sluice_config_key& decl = plugin.keys[i];
-    if (out.values.contains(decl.name)) continue;
+    if (out.values.contains(decl.name) || std::find(given.begin(), given.end(), decl.name) != given.end()) continue;
     if (decl.required) {
-      Mark at = stage.config ? reader.mark(stage.config) : stage.mark;
+      Mark at = stage.config.IsMap() ? reader.mark(stage.config) : stage.plugin_mark;
       errors.push_back(PipelineError(at, "missing required key '" + std::string(decl.name) + "' (" +
                                              key_type_name(decl.type) + ") for " + where + ": " + decl.doc)
                            .what());

@@ -102,6 +102,8 @@ int run_broker(const BrokerOptions& options) {
   // is the lightest one.
   ConfHandle conf(rd_kafka_conf_new());
   char error[512];
+  // Its missing bootstrap.servers is expected here, not worth a notice on every start.
+  rd_kafka_conf_set(conf.get(), "log_level", "4", error, sizeof error);
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error);
   if (!raw) {
     std::cerr << "sluice broker: " << error << '\n';

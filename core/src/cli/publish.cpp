@@ -107,13 +107,14 @@ int run_publish(const PublishOptions& o) {
     }
   } else {
     total = o.count;
-    generator.emplace(o.prefix.empty() ? random_order_prefix() : o.prefix);
+    std::string prefix = o.prefix.empty() ? random_order_prefix() : o.prefix;
+    generator.emplace(prefix);
     next = [&generator, &o]() -> std::optional<KeyedMessage> {
       if (generator->generated() >= o.count) return std::nullopt;
       return generator->next();
     };
-    std::cerr << "sluice publish: " << o.count << " order(s) with order_uid "
-              << (o.prefix.empty() ? "<random prefix>" : o.prefix) << "-1.." << std::endl;
+    std::cerr << "sluice publish: " << o.count << " order(s), order_uid " << prefix << "-1 to " << prefix << "-"
+              << o.count << std::endl;
   }
 
   std::unique_ptr<Publisher> publisher;

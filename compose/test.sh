@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds with warnings as errors, and
+# runs every test (ctest). Tests start their own PostgreSQL clusters, brokers and sluice
+# processes on free ports and stop them by pid. Exits non-zero on any failure.
+#
+#   bash compose/test.sh            # everything
+#   bash compose/test.sh -L core    # extra arguments go to ctest (here: one label)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source compose/packages.sh
+
+ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_RUN_PACKAGES[@]}" "${SLUICE_TEST_PACKAGES[@]}"
+
+build_dir=${SLUICE_BUILD_DIR:-build/test}
+echo "==> configuring ($build_dir)"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_WERROR=ON >/dev/null
+echo "==> building (2 jobs)"
+cmake --build "$build_dir" -j2
+
+if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
+  echo "==> installing browser test tools (npm ci)"
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "==> running tests"
+cd "$build_dir"
+ctest --output-on-failure --timeout 600 "$@"

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include "sluice/health.hpp"
+#include "sluice/metrics.hpp"
+
+namespace sluice {
+namespace {
+
+TEST(Metrics, RendersPrometheusText) {
+  Metrics m;
+  m.counter("sluice_x_total", "Things", {{"reason", "bad \"json\""}}).inc(3);
+  m.gauge("sluice_g", "A gauge").set(1.5);
+  auto& h = m.histogram("sluice_h_seconds", "Latency", {0.1, 1});
+  h.observe(0.05);
+  h.observe(0.5);
+  h.observe(5);
+  std::string text = m.render();
+  EXPECT_NE(text.find("# TYPE sluice_x_total counter\nsluice_x_total{reason=\"bad \\\"json\\\"\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_g 1.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_h_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_h_seconds_bucket{le=\"1\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_h_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_h_seconds_count 3\n"), std::string::npos) << text;
+}
+
+TEST(Metrics, SameNameAndLabelsIsSameCounter) {
+  Metrics m;
+  m.counter("c", "h", {{"a", "1"}}).inc();
+  m.counter("c", "h", {{"a", "1"}}).inc();
+  EXPECT_EQ(m.counter("c", "h", {{"a", "1"}}).value(), 2u);
+  EXPECT_EQ(m.counter("c", "h", {{"a", "2"}}).value(), 0u);
+}
+
+TEST(Health, ReadyOnlyWhenEveryComponentIs) {
+  Health h;
+  EXPECT_TRUE(h.ready());
+  h.set("warmup", false, "warming: 10 orders");
+  h.set("db", true);
+  std::string why;
+  EXPECT_FALSE(h.ready(&why));
+  EXPECT_EQ(why, "warmup: warming: 10 orders");
+  h.set("warmup", true);
+  EXPECT_TRUE(h.ready());
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,152 @@
+// The delivery contract of the runtime (design.md §4) with fake plugins that report every
+// poll, write and commit to a Probe.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "pipeline_fixture.hpp"
+#include "probe.hpp"
+#include "runtime.hpp"
+#include "support/process.hpp"
+
+namespace sluice {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RuntimeTest : public testing::Test {
+ protected:
+  std::string addr() { return std::to_string(reinterpret_cast<std::int64_t>(&probe_)); }
+
+  // A pipeline of the fake source and the given sinks (YAML list items).
+  PipelinePlan plan(const std::string& source_config, const std::string& sinks, const std::string& extra = "") {
+    plan_storage_ = std::make_unique<PipelinePlan>(test::plan_from(
+        "source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config + " } }\nsinks:\n" + sinks +
+            extra,
+        registry_));
+    return *plan_storage_;
+  }
+  std::string sink(const std::string& id, const std::string& config = "") {
+    return "  - { id: " + id + ", plugin: fake_sink, config: { probe: " + addr() + ", name: " + id +
+           (config.empty() ? "" : ", " + config) + " } }\n";
+  }
+  std::int64_t last_commit() {
+    std::lock_guard lock(probe_.mutex);
+    return probe_.commits.empty() ? -1 : probe_.commits.back();
+  }
+  std::size_t count_written(const std::string& prefix) {
+    std::lock_guard lock(probe_.mutex);
+    return std::count_if(probe_.written.begin(), probe_.written.end(),
+                         [&](const std::string& w) { return w.rfind(prefix, 0) == 0; });
+  }
+
+  test::Probe probe_;
+  PluginRegistry registry_ = test::test_registry();
+  std::unique_ptr<PipelinePlan> plan_storage_;
+};
+
+TEST_F(RuntimeTest, EveryRecordReachesEverySinkAndCommitsAreInOrder) {
+  auto p = plan("count: 95, batch: 10", sink("a") + sink("b"));
+  Runtime runtime(p);
+  EXPECT_EQ(runtime.run(), 0);
+  EXPECT_EQ(count_written("a:"), 95u);
+  EXPECT_EQ(count_written("b:"), 95u);
+  ASSERT_FALSE(probe_.commits.empty());
+  EXPECT_TRUE(std::is_sorted(probe_.commits.begin(), probe_.commits.end()));
+  EXPECT_EQ(probe_.commits.back(), 95);
+}
+
+TEST_F(RuntimeTest, ABatchIsCommittedOnlyAfterTheLastSinkWroteIt) {
+  auto p = plan("count: 50, batch: 10", sink("a") + sink("b"));
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  // For every commit of offset N, "write b N" happened before it.
+  for (std::size_t i = 0; i < probe_.events.size(); ++i) {
+    const std::string& e = probe_.events[i];
+    if (e.rfind("commit ", 0) != 0) continue;
+    std::string offset = e.substr(7);
+    auto written = std::find(probe_.events.begin(), probe_.events.begin() + i, "write b " + offset);
+    EXPECT_NE(written, probe_.events.begin() + i) << "commit " << offset << " before sink b wrote it";
+  }
+}
+
+TEST_F(RuntimeTest, BackpressureBoundsBatchesInFlightAndKeepsTheSourceIdle) {
+  probe_.gate_open = false;
+  auto p = plan("count: 1000, batch: 10", sink("slow", "wait_gate: true"), "runtime: { max_in_flight: 3 }\n");
+  Runtime runtime(p);
+  int code = -1;
+  std::thread run([&] { code = runtime.run(); });
+  ASSERT_TRUE(test::wait_until([&] {
+    std::lock_guard lock(probe_.mutex);
+    return probe_.idle_calls >= 5;
+  }, 10s));
+  {
+    std::lock_guard lock(probe_.mutex);
+    EXPECT_LE(probe_.polled_batches, 3);  // never more than max_in_flight handed out
+    EXPECT_TRUE(probe_.commits.empty());  // nothing acknowledged while the sink holds it
+    probe_.gate_open = true;
+  }
+  probe_.changed.notify_all();
+  run.join();
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(count_written("slow:"), 1000u);
+  EXPECT_EQ(last_commit(), 1000);
+}
+
+TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
+  auto p = plan("count: 30, batch: 10", sink("a", "reject_every: 3") + sink("b"),
+                "dead_letter: { plugin: fake_sink, config: { probe: " + addr() + ", name: dl } }\n");
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  EXPECT_EQ(count_written("a:"), 20u);
+  EXPECT_EQ(count_written("b:"), 20u);  // the next sink only sees what the first accepted
+  EXPECT_EQ(count_written("dl:"), 10u);
+  EXPECT_EQ(std::count(probe_.written.begin(), probe_.written.end(), "dl:r3:fake_reason"), 1);
+  EXPECT_EQ(last_commit(), 30);  // dead-lettered records count as handled
+  std::string metrics = runtime.shared().metrics.render();
+  EXPECT_NE(metrics.find("sluice_records_dead_lettered_total{reason=\"fake_reason\"} 10"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_records_consumed_total 30"), std::string::npos);
+  EXPECT_NE(metrics.find("sluice_records_stored_total 20"), std::string::npos);
+}
+
+TEST_F(RuntimeTest, TransientFailuresAreRetriedWithoutLossOrDuplicates) {
+  auto p = plan("count: 20, batch: 10", sink("flaky", "retry_first: 3"),
+                "runtime: { retry_initial_ms: 1, retry_max_ms: 4 }\n");
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  EXPECT_EQ(count_written("flaky:"), 20u);
+  EXPECT_NE(runtime.shared().metrics.render().find("sluice_retries_total{stage=\"flaky\"} 3"), std::string::npos);
+  EXPECT_TRUE(runtime.shared().health.ready());
+}
+
+TEST_F(RuntimeTest, FatalSinkErrorStopsNonZeroWithoutCommittingTheFailedBatch) {
+  auto p = plan("count: 100, batch: 10", sink("bad", "fatal_at: 3"));
+  Runtime runtime(p);
+  EXPECT_EQ(runtime.run(), 1);
+  ASSERT_FALSE(probe_.commits.empty());
+  EXPECT_LE(last_commit(), 20);  // batches 1 and 2 at most; never batch 3 or later
+}
+
+TEST_F(RuntimeTest, PluginExceptionIsAFatalErrorNotACrash) {
+  auto p = plan("count: 100, batch: 10", sink("boom", "throw_at: 2"));
+  Runtime runtime(p);
+  EXPECT_EQ(runtime.run(), 1);
+  EXPECT_LE(last_commit(), 10);
+}
+
+TEST_F(RuntimeTest, GracefulStopDrainsInFlightBatchesAndCommitsThem) {
+  auto p = plan("count: -1, batch: 10", sink("a"));
+  Runtime runtime(p);
+  int code = -1;
+  std::thread run([&] { code = runtime.run(); });
+  ASSERT_TRUE(test::wait_until([&] { return last_commit() >= 200; }, 10s));
+  runtime.request_stop("test");
+  run.join();
+  EXPECT_EQ(code, 0);
+  // Everything handed to the sink was committed, nothing more.
+  EXPECT_EQ(static_cast<std::int64_t>(count_written("a:")), last_commit());
+}
+
+}  // namespace
+}  // namespace sluice
