@@ -1,0 +1,34 @@
+// The kafka source's configuration: the typed keys from the pipeline file, checked for
+// values the schema cannot catch, and turned into a librdkafka consumer configuration.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "kafka_handles.hpp"
+#include "sluice/config.hpp"
+
+namespace sluice::kafka {
+
+struct ConsumerSettings {
+  std::string brokers;
+  std::string topic;
+  std::string group;
+  std::string start_from;  // "earliest" | "latest": auto.offset.reset
+  std::int64_t session_timeout_ms = 45000;
+  std::int64_t heartbeat_interval_ms = 3000;
+  std::int64_t commit_interval_ms = 1000;
+  std::int64_t stats_interval_ms = 5000;
+  std::map<std::string, std::string> properties;  // passed through to librdkafka
+
+  // Reads and checks the keys; throws sluice::ConfigError naming the offending key.
+  static ConsumerSettings from(const Config& config);
+
+  // A librdkafka configuration with the plugin's fixed choices (manual commits) applied on
+  // top of `properties`. Does no I/O. Throws sluice::ConfigError when librdkafka rejects a
+  // property, so a typo fails at load time with the key named.
+  ConfHandle make_conf() const;
+};
+
+}  // namespace sluice::kafka

@@ -1,0 +1,36 @@
+// The kafka source's metrics, registered once per partition and then updated through cached
+// pointers so the per-record cost is one atomic add.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "sluice/metrics.hpp"
+
+namespace sluice::kafka {
+
+class KafkaMetrics {
+ public:
+  explicit KafkaMetrics(Metrics& registry);
+
+  void consumed(const std::string& topic, std::int32_t partition, std::uint64_t n = 1);
+  void lag(const std::string& topic, std::int32_t partition, std::int64_t lag);
+  void assigned(std::size_t partitions);
+  void rebalanced();
+  void commit_failed();
+
+ private:
+  using Key = std::pair<std::string, std::int32_t>;
+  static Labels labels(const Key& key);
+
+  Metrics& registry_;
+  std::map<Key, Counter*> consumed_;
+  std::map<Key, Gauge*> lag_;
+  Gauge& assigned_;
+  Counter& rebalances_;
+  Counter& commit_failures_;
+};
+
+}  // namespace sluice::kafka

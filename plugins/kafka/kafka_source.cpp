@@ -1,0 +1,257 @@
+#include "kafka_source.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "kafka_stats.hpp"
+
+namespace sluice::kafka {
+namespace {
+
+constexpr const char* health_component = "kafka";
+
+int to_ms(std::chrono::milliseconds d) {
+  return static_cast<int>(std::clamp<std::int64_t>(d.count(), 0, INT32_MAX));
+}
+
+}  // namespace
+
+KafkaSource::KafkaSource(const Config& config, Host& host)
+    : host_(host), settings_(ConsumerSettings::from(config)), metrics_(host.metrics()) {}
+
+KafkaSource::~KafkaSource() { close(); }
+
+Status KafkaSource::open() {
+  ConfHandle conf = settings_.make_conf();
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::rebalance_cb);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::error_cb);
+  rd_kafka_conf_set_stats_cb(conf.get(), &KafkaSource::stats_cb);
+  rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaSource::commit_cb);
+  rd_kafka_conf_set_log_cb(conf.get(), &KafkaSource::log_cb);
+
+  char error[512];
+  // rd_kafka_new takes ownership of the configuration only when it succeeds.
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error);
+  if (!handle) return Status::fatal(std::string("cannot create Kafka consumer: ") + error);
+  conf.release();
+  consumer_.reset(handle);
+  // One queue for everything, so callbacks run on the source thread inside consumer_poll.
+  rd_kafka_poll_set_consumer(handle);
+
+  PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), settings_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(handle, topics.get())) {
+    return Status::fatal("cannot subscribe to " + settings_.topic + ": " + rd_kafka_err2str(err));
+  }
+  set_ready(false, "joining consumer group " + settings_.group);
+  host_.log().info("kafka: consuming {} as group {} from {}", settings_.topic, settings_.group,
+                   settings_.brokers);
+  return Status::ok();
+}
+
+Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
+  if (!fatal_.empty()) return Status::fatal(fatal_);
+  if (!consumer_) return Status::fatal("kafka source polled before open()");
+  if (paused_) set_paused(false);
+  flush_commits_if_due();
+
+  // Wait up to max_wait for the first record, then take whatever else is already fetched:
+  // latency stays low and batches grow with load.
+  const auto deadline = Clock::now() + limits.max_wait;
+  while (pending_.size() < limits.max_records && fatal_.empty() && !host_.stopping()) {
+    auto now = Clock::now();
+    if (pending_.empty() && now >= deadline) break;
+    std::size_t before = pending_.size();
+    auto wait = pending_.empty() ? std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+                                 : std::chrono::milliseconds(0);
+    consume_one(wait);
+    if (pending_.size() == before && !pending_.empty()) break;  // nothing more right now
+  }
+  if (!fatal_.empty()) return Status::fatal(fatal_);
+
+  std::size_t n = std::min(pending_.size(), limits.max_records);
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+  out.records.reserve(out.records.size() + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Record& r = pending_.front();
+    next[{r.stream, r.partition}] = r.offset + 1;  // offsets rise within a partition
+    out.records.push_back(std::move(r));
+    pending_.pop_front();
+  }
+  for (auto& [key, offset] : next) out.positions.push_back({key.first, key.second, offset});
+  return Status::ok();
+}
+
+Status KafkaSource::idle(std::chrono::milliseconds wait) {
+  if (!fatal_.empty()) return Status::fatal(fatal_);
+  if (!consumer_) return Status::fatal("kafka source idled before open()");
+  // Pausing stops fetching but keeps the group session and max.poll.interval.ms satisfied,
+  // since we keep calling consumer_poll (which also runs rebalances while paused).
+  if (!paused_) set_paused(true);
+  flush_commits_if_due();
+  const auto deadline = Clock::now() + wait;
+  for (auto now = Clock::now(); now < deadline && fatal_.empty(); now = Clock::now()) {
+    consume_one(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+  }
+  return fatal_.empty() ? Status::ok() : Status::fatal(fatal_);
+}
+
+Status KafkaSource::commit(const std::vector<Position>& positions) {
+  offsets_.accepted(positions);
+  // Called re-entrantly from drain() during a revoke: the revoke handler commits
+  // synchronously right after, so nothing is sent from here then.
+  if (settings_.commit_interval_ms == 0) flush_commits(false);
+  return Status::ok();
+}
+
+void KafkaSource::close() {
+  if (!consumer_) return;
+  closing_ = true;
+  flush_commits(true);
+  // Leaves the group now (the revoke callback runs without drain()), so the other members
+  // take over at once instead of after session_timeout_ms.
+  if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get())) {
+    host_.log().warn("kafka: closing the consumer: {}", rd_kafka_err2str(err));
+  }
+  consumer_.reset();
+  pending_.clear();
+  host_.log().info("kafka: consumer closed");
+}
+
+void KafkaSource::consume_one(std::chrono::milliseconds wait) {
+  MessageHandle message(rd_kafka_consumer_poll(consumer_.get(), to_ms(wait)));
+  if (!message) return;
+  if (message->err) {
+    handle_message_error(*message);
+    return;
+  }
+  Record r;
+  r.stream = rd_kafka_topic_name(message->rkt);
+  r.partition = message->partition;
+  r.offset = message->offset;
+  if (message->key) r.key.assign(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload) r.value.assign(static_cast<const char*>(message->payload), message->len);
+  rd_kafka_timestamp_type_t type;
+  r.timestamp_ms = rd_kafka_message_timestamp(message.get(), &type);
+  metrics_.consumed(r.stream, r.partition);
+  pending_.push_back(std::move(r));
+  if (!ready_) set_ready(true);
+}
+
+void KafkaSource::handle_message_error(const rd_kafka_message_t& message) {
+  auto err = message.err;
+  if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+  std::string what = rd_kafka_message_errstr(&message);
+  if (err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_fatal_error(consumer_.get(), nullptr, 0)) {
+    fatal_ = "kafka: fatal consumer error: " + what;
+    host_.log().error("{}", fatal_);
+    return;
+  }
+  // Consumer errors are informational: librdkafka retries on its own. A missing topic keeps
+  // the source unready so /readyz says why nothing arrives.
+  if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+    set_ready(false, "topic " + settings_.topic + ": " + what);
+  }
+  host_.log().warn("kafka: consumer error: {}", what);
+}
+
+void KafkaSource::set_paused(bool paused) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  PartitionList assignment(raw);
+  if (assignment->cnt > 0) {
+    rd_kafka_resp_err_t err = paused ? rd_kafka_pause_partitions(consumer_.get(), assignment.get())
+                                     : rd_kafka_resume_partitions(consumer_.get(), assignment.get());
+    if (err) host_.log().warn("kafka: {} partitions: {}", paused ? "pausing" : "resuming", rd_kafka_err2str(err));
+    host_.log().debug("kafka: {} {} partition(s)", paused ? "paused" : "resumed", assignment->cnt);
+  }
+  paused_ = paused;
+}
+
+void KafkaSource::flush_commits(bool sync) {
+  if (!consumer_) return;
+  last_commit_ = Clock::now();
+  std::vector<Position> unsent = offsets_.take_unsent();
+  if (unsent.empty()) return;
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(unsent.size())));
+  for (const Position& p : unsent) {
+    rd_kafka_topic_partition_list_add(list.get(), p.stream.c_str(), p.partition)->offset = p.offset;
+  }
+  // Failures of either kind arrive in commit_cb, which marks the offsets for resending.
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
+  if (err && sync) host_.log().warn("kafka: committing offsets: {}", rd_kafka_err2str(err));
+}
+
+void KafkaSource::flush_commits_if_due() {
+  if (Clock::now() - last_commit_ >= std::chrono::milliseconds(settings_.commit_interval_ms)) {
+    flush_commits(false);
+  }
+}
+
+void KafkaSource::set_ready(bool ready, const std::string& reason) {
+  if (ready == ready_ && ever_ready_reported_) return;
+  ready_ = ready;
+  ever_ready_reported_ = true;
+  host_.health().set(health_component, ready, reason);
+  if (ready) host_.log().info("kafka: connected");
+}
+
+void KafkaSource::error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char detail[512];
+    rd_kafka_fatal_error(rk, detail, sizeof detail);
+    self->fatal_ = std::string("kafka: fatal error: ") + detail;
+    self->host_.log().error("{}", self->fatal_);
+  } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    // Not fatal: librdkafka keeps reconnecting and the pipeline resumes when a broker returns.
+    self->host_.log().warn("kafka: all brokers are down ({}); retrying", reason);
+    self->set_ready(false, std::string("all brokers down: ") + reason);
+  }
+  // Other errors are transient and already in librdkafka's own log lines (log_cb).
+}
+
+int KafkaSource::stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  StatsSummary stats = summarize_stats(std::string_view(json, len));
+  if (!stats.parsed) return 0;
+  for (const PartitionLag& p : stats.lags) {
+    if (self->offsets_.owns(p.topic, p.partition)) self->metrics_.lag(p.topic, p.partition, p.lag);
+  }
+  if (!stats.broker_up && self->ready_) self->set_ready(false, "no broker connection");
+  if (stats.broker_up && !self->ready_ && self->offsets_.owned_count() > 0) self->set_ready(true);
+  return 0;  // librdkafka frees the JSON
+}
+
+void KafkaSource::commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                            void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || !offsets) return;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    rd_kafka_resp_err_t e = p.err ? p.err : err;
+    if (!e) continue;
+    self->metrics_.commit_failed();
+    self->offsets_.commit_failed(p.topic, p.partition, p.offset);
+    self->host_.log().warn("kafka: commit of {}[{}]@{} failed: {} (sent again with the next commit while "
+                           "still assigned)",
+                           p.topic, p.partition, p.offset, rd_kafka_err2str(e));
+  }
+}
+
+void KafkaSource::log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  auto* self = static_cast<KafkaSource*>(rd_kafka_opaque(rk));
+  if (!self) return;
+  // librdkafka logs recoverable trouble (refused connections) at syslog error level; the
+  // source reports what matters for the pipeline itself, so these become warnings.
+  auto spd = level <= 4 ? spdlog::level::warn : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+  self->host_.log().log(spd, "librdkafka {}: {}", facility, message);
+}
+
+}  // namespace sluice::kafka
+
+SLUICE_PLUGIN(kafka, source, sluice::kafka::KafkaSource)

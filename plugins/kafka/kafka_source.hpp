@@ -1,0 +1,97 @@
+// The `kafka` source: a consumer-group member that hands records to the runtime and commits
+// offsets only for records every sink accepted (at-least-once, per-partition order kept).
+//
+// Threading: librdkafka's main queue is forwarded to the consumer queue, so every callback
+// (rebalance, error, stats, commit result) runs inside rd_kafka_consumer_poll(), i.e. on the
+// runtime's source thread inside poll() or idle(). Only the log callback runs on librdkafka's
+// own threads, and it only touches the (thread-safe) logger.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "consumer_settings.hpp"
+#include "kafka_handles.hpp"
+#include "kafka_metrics.hpp"
+#include "offset_tracker.hpp"
+#include "sluice/plugin.hpp"
+
+namespace sluice::kafka {
+
+class KafkaSource final : public Source {
+ public:
+  static constexpr const char* plugin_description =
+      "Consumes a Kafka topic as a consumer-group member; commits offsets only after every sink "
+      "accepted the records (at-least-once, per-partition order kept)";
+  static constexpr sluice_config_key plugin_keys[] = {
+      {"brokers", sluice_key_string, 0, "\"localhost:9092\"", "Bootstrap servers, host:port[,host:port...]"},
+      {"topic", sluice_key_string, 0, "\"orders\"", "Topic to consume (a name starting with ^ is a regex)"},
+      {"group", sluice_key_string, 0, "\"sluice\"",
+       "Consumer group id; processes with the same group split the partitions"},
+      {"start_from", sluice_key_string, 0, "\"earliest\"",
+       "Where a partition with no stored or committed offset starts: earliest or latest"},
+      {"session_timeout_ms", sluice_key_int, 0, "45000",
+       "Group session timeout: how long a dead member keeps its partitions"},
+      {"heartbeat_interval_ms", sluice_key_int, 0, "3000", "Group heartbeat interval, below session_timeout_ms"},
+      {"commit_interval_ms", sluice_key_int, 0, "1000",
+       "How often accepted offsets are committed to Kafka (0: after every batch)"},
+      {"stats_interval_ms", sluice_key_int, 0, "5000", "How often lag metrics and broker health are refreshed"},
+      {"properties", sluice_key_map, 0, "{}",
+       "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"},
+  };
+
+  KafkaSource(const Config& config, Host& host);
+  ~KafkaSource() override;
+
+  Status open() override;
+  Status poll(Batch& out, const PollLimits& limits) override;
+  Status idle(std::chrono::milliseconds wait) override;
+  Status commit(const std::vector<Position>& positions) override;
+  void close() override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // librdkafka callbacks; `opaque` is the KafkaSource.
+  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void* opaque);
+  static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+  static int stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque);
+  static void commit_cb(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void* opaque);
+  static void log_cb(const rd_kafka_t*, int level, const char* facility, const char* message);
+
+  // rebalance.cpp
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void on_assign(rd_kafka_topic_partition_list_t* partitions);
+  void on_revoke(rd_kafka_topic_partition_list_t* partitions);
+  bool cooperative() const;
+
+  // Polls librdkafka once and keeps a record it returns in `pending_`.
+  void consume_one(std::chrono::milliseconds wait);
+  void handle_message_error(const rd_kafka_message_t& message);
+  void set_paused(bool paused);
+  // Sends accepted offsets to the broker; `sync` waits for the result (used on revoke/close).
+  void flush_commits(bool sync);
+  void flush_commits_if_due();
+  void set_ready(bool ready, const std::string& reason = {});
+
+  Host& host_;
+  ConsumerSettings settings_;
+  KafkaMetrics metrics_;
+  KafkaHandle consumer_;
+  OffsetTracker offsets_;
+  // Records consumed but not handed out yet: a batch being built, or records that arrived
+  // while paused. Revocation removes the revoked partitions' records from here.
+  std::deque<Record> pending_;
+  bool paused_ = false;
+  bool closing_ = false;
+  bool ready_ = false;
+  bool ever_ready_reported_ = false;
+  std::string fatal_;  // set by the error callback on a fatal librdkafka error
+  Clock::time_point last_commit_ = Clock::now();
+};
+
+}  // namespace sluice::kafka

@@ -1,0 +1,43 @@
+#include "offset_tracker.hpp"
+
+namespace sluice::kafka {
+
+void OffsetTracker::assign(const std::string& topic, std::int32_t partition) {
+  partitions_.try_emplace({topic, partition});
+}
+
+void OffsetTracker::revoke(const std::string& topic, std::int32_t partition) {
+  partitions_.erase({topic, partition});
+}
+
+bool OffsetTracker::owns(const std::string& topic, std::int32_t partition) const {
+  return partitions_.contains({topic, partition});
+}
+
+void OffsetTracker::accepted(const std::vector<Position>& positions) {
+  for (const Position& p : positions) {
+    auto it = partitions_.find({p.stream, p.partition});
+    if (it == partitions_.end()) continue;
+    if (p.offset > it->second.accepted) it->second.accepted = p.offset;
+  }
+}
+
+std::vector<Position> OffsetTracker::take_unsent() {
+  std::vector<Position> out;
+  for (auto& [key, state] : partitions_) {
+    if (state.accepted > state.sent) {
+      out.push_back({key.first, key.second, state.accepted});
+      state.sent = state.accepted;
+    }
+  }
+  return out;
+}
+
+void OffsetTracker::commit_failed(const std::string& topic, std::int32_t partition,
+                                  std::int64_t offset) {
+  auto it = partitions_.find({topic, partition});
+  if (it == partitions_.end()) return;
+  if (it->second.sent == offset) it->second.sent = offset - 1;
+}
+
+}  // namespace sluice::kafka

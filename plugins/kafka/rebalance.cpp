@@ -1,0 +1,141 @@
+// Partition assignment and revocation for the kafka source.
+//
+// Protocol: the default assignors (range, roundrobin) are EAGER: every rebalance revokes all
+// partitions, then assigns the new set. That is the simplest contract to make safe (drain
+// everything, commit, start over from the committed or stored offsets) and the one
+// librdkafka's mock cluster handles in a single round. Setting
+// properties.partition.assignment.strategy=cooperative-sticky switches to INCREMENTAL
+// rebalancing, which this file also handles: only the moved partitions are drained and
+// committed, the others keep flowing.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "kafka_source.hpp"
+
+namespace sluice::kafka {
+namespace {
+
+std::string describe(const rd_kafka_topic_partition_list_t* partitions) {
+  std::string text;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    if (!text.empty()) text += ", ";
+    text += std::string(partitions->elems[i].topic) + "[" + std::to_string(partitions->elems[i].partition) + "]";
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+void KafkaSource::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                               void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  try {
+    self->on_rebalance(err, partitions);
+  } catch (const std::exception& e) {
+    // A C callback must not throw; an unhandled rebalance would leave the group stuck.
+    self->fatal_ = std::string("kafka: rebalance failed: ") + e.what();
+    self->host_.log().error("{}", self->fatal_);
+  }
+}
+
+bool KafkaSource::cooperative() const {
+  return std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0;
+}
+
+void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+  metrics_.rebalanced();
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    on_assign(partitions);
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    on_revoke(partitions);
+  } else {
+    // librdkafka's documented answer to an unexpected rebalance error: drop the assignment.
+    host_.log().error("kafka: rebalance error: {}", rd_kafka_err2str(err));
+    if (cooperative()) {
+      ErrorHandle(rd_kafka_incremental_unassign(consumer_.get(), partitions));
+    } else {
+      rd_kafka_assign(consumer_.get(), nullptr);
+    }
+  }
+  metrics_.assigned(offsets_.owned_count());
+}
+
+void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
+  host_.log().info("kafka: assigned {}", describe(partitions));
+  // A sink that keeps offsets with its data (postgres) knows exactly what it holds; start
+  // there. Without one, or when it has nothing for a partition, the committed offset applies
+  // (offset INVALID). The Kafka commit never runs ahead of what every sink accepted, so
+  // falling back to it when the store cannot answer is safe: at worst records come again.
+  if (PositionStore* store = host_.position_store()) {
+    for (int i = 0; i < partitions->cnt; ++i) {
+      auto& p = partitions->elems[i];
+      std::int64_t next = 0;
+      bool found = false;
+      Status status = store->load(p.topic, p.partition, next, found);
+      if (!status.is_ok()) {
+        host_.log().warn("kafka: no stored position for {}[{}] ({}); using the committed offset", p.topic,
+                         p.partition, status.message());
+      } else if (found) {
+        p.offset = next;
+        host_.log().info("kafka: {}[{}] starts at stored position {}", p.topic, p.partition, next);
+      }
+    }
+  }
+
+  if (cooperative()) {
+    if (ErrorHandle error{rd_kafka_incremental_assign(consumer_.get(), partitions)}) {
+      host_.log().error("kafka: incremental assign failed: {}", rd_kafka_error_string(error.get()));
+      return;
+    }
+  } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions)) {
+    host_.log().error("kafka: assign failed: {}", rd_kafka_err2str(err));
+    return;
+  }
+  for (int i = 0; i < partitions->cnt; ++i) offsets_.assign(partitions->elems[i].topic, partitions->elems[i].partition);
+
+  // Assigned while the runtime is full: keep the new partitions paused too, or records would
+  // pile up in pending_ until the next poll().
+  if (paused_ && partitions->cnt > 0) rd_kafka_pause_partitions(consumer_.get(), partitions);
+  set_ready(true);
+}
+
+void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
+  const bool lost = rd_kafka_assignment_lost(consumer_.get());
+  host_.log().info("kafka: {} {}", lost ? "lost" : "revoking", describe(partitions));
+
+  // Records of revoked partitions not yet handed out are dropped: their offsets were never
+  // committed, so the partition's next owner reads them again.
+  auto revoked = [&](const Record& r) {
+    for (int i = 0; i < partitions->cnt; ++i) {
+      if (r.partition == partitions->elems[i].partition && r.stream == partitions->elems[i].topic) return true;
+    }
+    return false;
+  };
+  std::erase_if(pending_, revoked);
+
+  // Let every batch already handed out finish; the runtime then calls commit() with their
+  // positions. On close() the runtime has already drained, and drain() is not allowed there.
+  if (!closing_) host_.drain();
+
+  if (lost) {
+    // Another member may own these partitions already: committing now could move its
+    // offsets back. The records are redelivered to it instead (at-least-once).
+    host_.log().warn("kafka: assignment lost (session timed out?); not committing for {}", describe(partitions));
+  } else {
+    flush_commits(true);
+  }
+  for (int i = 0; i < partitions->cnt; ++i) offsets_.revoke(partitions->elems[i].topic, partitions->elems[i].partition);
+
+  if (cooperative()) {
+    if (ErrorHandle error{rd_kafka_incremental_unassign(consumer_.get(), partitions)}) {
+      host_.log().error("kafka: incremental unassign failed: {}", rd_kafka_error_string(error.get()));
+    }
+  } else {
+    rd_kafka_assign(consumer_.get(), nullptr);
+  }
+}
+
+}  // namespace sluice::kafka
