@@ -153,6 +153,7 @@ void Runtime::source_loop() {
   auto backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
   while (!shared_.stopping) {
     commit_completed();
+    report_progress();
     bool full;
     {
       std::lock_guard lock(mutex_);
@@ -184,6 +185,26 @@ void Runtime::source_loop() {
       return;
     }
   }
+}
+
+void Runtime::report_progress() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_report_ < std::chrono::seconds(10)) return;
+  auto& m = shared_.metrics;
+  std::uint64_t consumed = m.counter("sluice_records_consumed_total", "").value();
+  if (consumed != reported_consumed_) {
+    std::size_t in_flight;
+    {
+      std::lock_guard lock(mutex_);
+      in_flight = in_flight_;
+    }
+    double seconds = std::chrono::duration<double>(now - last_report_).count();
+    log_->info("progress: {} consumed ({:.0f}/s), {} stored, {} batch(es) in flight", consumed,
+               static_cast<double>(consumed - reported_consumed_) / seconds,
+               m.counter("sluice_records_stored_total", "").value(), in_flight);
+  }
+  reported_consumed_ = consumed;
+  last_report_ = now;
 }
 
 void Runtime::dispatch(Batch&& batch) {

@@ -49,6 +49,8 @@ class Runtime {
   void finish(bool graceful);
   void fail(const std::string& message);
   bool interruptible_sleep(std::chrono::milliseconds d);
+  // Every 10 s with activity: one line with totals and rates, so a long run is visibly alive.
+  void report_progress();
   Status guarded(const std::string& what, const std::function<Status()>& call);
 
   const PipelinePlan& plan_;
@@ -73,6 +75,8 @@ class Runtime {
   bool failed_ = false;
   std::string stop_reason_;
   std::chrono::steady_clock::time_point stop_time_;
+  std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
+  std::uint64_t reported_consumed_ = 0;
   std::thread worker_;
 };
 

@@ -1,0 +1,122 @@
+# Installation extras and the Debian package. Included last from the top-level CMakeLists.txt.
+#
+#   cmake --install build --prefix /opt/x    # bin/sluice, lib/libsluice_core.so*, lib/sluice/plugins,
+#                                            # share/sluice/{web,sql,config}, etc/sluice/pipeline.yaml,
+#                                            # lib/systemd/system/sluice.service
+#   (cd build && cpack -G DEB)               # sluice_<version>_amd64.deb: /usr/..., /etc/sluice/pipeline.yaml
+#                                            # (conffile), /lib/systemd/system/sluice.service
+#
+# The binary finds everything relative to itself (../lib/sluice/plugins, ../share/sluice), so
+# any prefix works. Only the configuration folder and the unit folder depend on the prefix,
+# and they are decided at install time, because cpack installs the same build tree again with
+# prefix /usr: for /usr they are /etc and /lib/systemd/system (as GNUInstallDirs and Debian
+# do), for any other prefix <prefix>/etc and <prefix>/lib/systemd/system.
+
+option(SLUICE_INSTALL_SYSTEMD_UNIT "Install lib/systemd/system/sluice.service" ON)
+
+# Example pipelines and the .env sample, next to the page and migrations (the build tree has the
+# same share/sluice/config link).
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/config/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sluice/config)
+
+# The default pipeline is part of the product: a missing file fails the install.
+set(SLUICE_DEFAULT_PIPELINE ${CMAKE_SOURCE_DIR}/config/pipeline.yaml CACHE FILEPATH
+    "Pipeline file installed as etc/sluice/pipeline.yaml")
+set(SLUICE_UNIT_FILE ${CMAKE_SOURCE_DIR}/compose/sluice.service)
+set(SLUICE_UNIT_STAGING ${CMAKE_BINARY_DIR}/packaging/sluice.service)
+set(sluice_install_prelude "
+  set(sluice_pipeline \"${SLUICE_DEFAULT_PIPELINE}\")
+  set(sluice_unit \"${SLUICE_UNIT_FILE}\")
+  set(sluice_unit_staging \"${SLUICE_UNIT_STAGING}\")
+  set(sluice_install_unit ${SLUICE_INSTALL_SYSTEMD_UNIT})
+  set(sluice_sysconfdir \"${CMAKE_INSTALL_SYSCONFDIR}\")
+")
+set(sluice_install_body [[
+  string(REGEX REPLACE "/+$" "" sluice_prefix "${CMAKE_INSTALL_PREFIX}")
+  if(IS_ABSOLUTE "${sluice_sysconfdir}")
+    set(sluice_etc "${sluice_sysconfdir}")
+  elseif(sluice_prefix STREQUAL "/usr" OR sluice_prefix STREQUAL "")
+    set(sluice_etc "/etc")
+  else()
+    set(sluice_etc "${sluice_prefix}/${sluice_sysconfdir}")
+  endif()
+  if(sluice_prefix STREQUAL "/usr" OR sluice_prefix STREQUAL "")
+    set(sluice_unitdir "/lib/systemd/system")
+  else()
+    set(sluice_unitdir "${sluice_prefix}/lib/systemd/system")
+  endif()
+
+  if(NOT EXISTS "${sluice_pipeline}")
+    message(FATAL_ERROR "The default pipeline ${sluice_pipeline} is missing: nothing to install as "
+                        "${sluice_etc}/sluice/pipeline.yaml")
+  endif()
+  # file(INSTALL) adds $DESTDIR and records the file in install_manifest.txt.
+  file(INSTALL DESTINATION "${sluice_etc}/sluice" TYPE FILE FILES "${sluice_pipeline}")
+
+  if(sluice_install_unit)
+    file(READ "${sluice_unit}" unit)
+    if(NOT sluice_prefix STREQUAL "/usr")
+      string(REPLACE "/usr/bin/sluice" "${sluice_prefix}/bin/sluice" unit "${unit}")
+      string(REPLACE "/usr/share/sluice" "${sluice_prefix}/share/sluice" unit "${unit}")
+    endif()
+    string(REPLACE "/etc/sluice/" "${sluice_etc}/sluice/" unit "${unit}")
+    string(REPLACE "/lib/systemd/system/" "${sluice_unitdir}/" unit "${unit}")
+    file(WRITE "${sluice_unit_staging}" "${unit}")
+    file(INSTALL DESTINATION "${sluice_unitdir}" TYPE FILE FILES "${sluice_unit_staging}")
+  endif()
+]])
+install(CODE "${sluice_install_prelude}${sluice_install_body}")
+
+# ---- Debian package: cpack -G DEB (from the build folder) ------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME sluice)
+set(CPACK_PACKAGE_VENDOR "Sluice")
+set(CPACK_PACKAGE_CONTACT "Sluice maintainers <sluice@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "plugin-based stream processor (Kafka -> PostgreSQL -> REST)")
+set(CPACK_PACKAGE_DESCRIPTION
+    "Sluice reads a pipeline file (YAML), loads the plugins it names and moves records from a\n"
+    "source through transforms into an ordered list of sinks, with at-least-once delivery.\n"
+    "The default pipeline (/etc/sluice/pipeline.yaml) consumes orders from Kafka, validates\n"
+    "them, stores them in PostgreSQL and serves them over REST with a web page.\n"
+    "Run it with the sluice systemd service after setting /etc/sluice/sluice.env.")
+string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
+# The same installation as `cmake --install --prefix /usr`, into a DESTDIR, so that the
+# install-time rules above see the prefix /usr and put the configuration in /etc.
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sluice_<version>_<arch>.deb
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql (>= 15), kcat")
+
+# Runtime dependencies: computed by dpkg-shlibdeps (dpkg-dev) from what the binary and the
+# plugins of this build link; without it, the list for a full build on Debian 12.
+find_program(SLUICE_DPKG_SHLIBDEPS dpkg-shlibdeps)
+find_program(SLUICE_FILE_PROGRAM file)
+if(SLUICE_DPKG_SHLIBDEPS AND SLUICE_FILE_PROGRAM)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  message(STATUS "dpkg-shlibdeps or file not found (apt-get install dpkg-dev file): "
+                 "the .deb declares the Debian 12 dependency list written in core/packaging.cmake")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS
+      "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, librdkafka1 (>= 2.0), librdkafka++1 (>= 2.0), "
+      "libpq5, libsoci-core4.0, libsoci-postgresql4.0, libyaml-cpp0.7, libpistache0, "
+      "libspdlog1.10, libfmt9, libsimdjson14, libboost-filesystem1.74.0")
+endif()
+
+# /etc/sluice/pipeline.yaml is a conffile (local edits survive upgrades); the maintainer
+# scripts reload systemd and stop the service on removal (it is not enabled on install).
+set(sluice_deb_control ${CMAKE_BINARY_DIR}/packaging/deb)
+file(MAKE_DIRECTORY ${sluice_deb_control})
+file(WRITE ${sluice_deb_control}/conffiles "/etc/sluice/pipeline.yaml\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${sluice_deb_control}/conffiles
+    ${CMAKE_SOURCE_DIR}/compose/deb/postinst
+    ${CMAKE_SOURCE_DIR}/compose/deb/prerm
+    ${CMAKE_SOURCE_DIR}/compose/deb/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/" "/node_modules/" "/\\\\.run/" "/compose/\\\\.demo/")
+include(CPack)
