@@ -1,0 +1,44 @@
+// Request counters and latency histograms for the REST front end. A (route, code) counter is
+// registered with the shared registry the first time it is needed and then kept in a fixed
+// slot, so counting a request is an array index and an atomic add; the registry's mutex and
+// map are only touched once per slot, and /metrics lists only codes that really happened.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+
+#include "sluice/metrics.hpp"
+
+namespace sluice::rest {
+
+// Route labels are templates, not raw paths, so the label set stays bounded whatever
+// clients send.
+enum class Route : std::size_t { order, recent_orders, healthz, readyz, metrics, static_file, other, count_ };
+
+const char* route_label(Route route);
+
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(Metrics& registry);
+
+  void record(Route route, int status, std::chrono::steady_clock::duration elapsed);
+
+  // The codes this front end answers with; anything else is counted as code="other".
+  static constexpr std::array<int, 11> tracked_codes{200, 304, 400, 404, 405, 408, 413, 414, 431, 500, 503};
+
+ private:
+  static constexpr std::size_t route_count = static_cast<std::size_t>(Route::count_);
+  static constexpr std::size_t code_slots = tracked_codes.size() + 1;  // + "other"
+  static std::size_t code_slot(int status);
+
+  Counter& counter(std::size_t route, std::size_t slot);
+  Histogram& latency(std::size_t route);
+
+  Metrics& registry_;
+  std::array<std::array<std::atomic<Counter*>, code_slots>, route_count> requests_{};
+  std::array<std::atomic<Histogram*>, route_count> latency_{};
+};
+
+}  // namespace sluice::rest

@@ -1,0 +1,43 @@
+// The `rest` api plugin: serves orders from the configured stores, health, metrics and the
+// web page over HTTP (Pistache), on its own threads between start() and stop().
+#pragma once
+
+#include <memory>
+
+#include "rest_settings.hpp"
+#include "sluice/plugin.hpp"
+
+namespace Pistache::Http {
+class Endpoint;
+}
+
+namespace sluice::rest {
+
+class HttpMetrics;
+
+class RestApi : public Api {
+ public:
+  static constexpr const char* plugin_description =
+      "REST front end: GET /order/{order_uid}, /api/orders, /healthz, /readyz, /metrics and the web page";
+  static constexpr const auto& plugin_keys = config_keys;
+
+  // Checks the config; does no I/O (nothing is opened or bound until start()).
+  RestApi(const Config& config, Host& host);
+  ~RestApi() override;
+
+  // Resolves the lookup stores and the page folder, binds and serves on `threads` threads.
+  Status start() override;
+  // Stops accepting, closes connections and joins every thread. Safe to call twice.
+  void stop() override;
+
+  // The port actually bound (differs from the configured one when that was 0); 0 if not serving.
+  std::uint16_t port() const;
+
+ private:
+  RestSettings settings_;
+  Host& host_;
+  std::shared_ptr<HttpMetrics> metrics_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+};
+
+}  // namespace sluice::rest

@@ -1,0 +1,74 @@
+// The lookup chain's rules: order, fill, and who decides absence.
+#include <gtest/gtest.h>
+
+#include "fake_store.hpp"
+#include "order_lookup.hpp"
+
+using namespace sluice::rest;
+using sluice::test::FakeStore;
+
+TEST(OrderUid, FollowsTheRule) {
+  EXPECT_TRUE(valid_order_uid("b563feb7b2b84b6test"));
+  EXPECT_TRUE(valid_order_uid("A-z_0"));
+  EXPECT_TRUE(valid_order_uid(std::string(64, 'a')));
+  EXPECT_FALSE(valid_order_uid(""));
+  EXPECT_FALSE(valid_order_uid(std::string(65, 'a')));
+  for (const char* bad : {"a b", "a/b", "a.b", "..", "a%41", "ü", "a\nb", "a;b"}) EXPECT_FALSE(valid_order_uid(bad)) << bad;
+}
+
+TEST(OrderLookupChain, LaterHitFillsEarlierStores) {
+  FakeStore cache, db;
+  db.put("o1", R"({"order_uid":"o1"})");
+  OrderLookup lookup({{"cache", &cache}, {"db", &db}});
+  std::string value;
+  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+  EXPECT_EQ(value, R"({"order_uid":"o1"})");
+  EXPECT_TRUE(cache.has("o1"));
+  EXPECT_EQ(cache.fills(), 1);
+  int db_gets = db.gets();
+  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+  EXPECT_EQ(db.gets(), db_gets) << "second lookup must be a cache hit";
+}
+
+TEST(OrderLookupChain, LastStoreDecidesAbsence) {
+  FakeStore cache, db;
+  OrderLookup lookup({{"cache", &cache}, {"db", &db}});
+  std::string value;
+  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::not_found);
+
+  db.set_available(false);  // cache miss while the database is down: unknown, not absent
+  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::unavailable);
+
+  db.set_available(true);
+  cache.set_available(false);  // cache warming up, database says no: absent
+  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::not_found);
+
+  db.put("x", "{}");
+  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::found);
+}
+
+TEST(OrderLookupChain, CacheKeepsServingWhileDatabaseIsDown) {
+  FakeStore cache, db;
+  cache.put("o1", "{}");
+  db.set_available(false);
+  OrderLookup lookup({{"cache", &cache}, {"db", &db}});
+  std::string value;
+  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+}
+
+TEST(OrderLookupChain, RecentComesFromFirstStoreThatLists) {
+  FakeStore cache(/*lists_recent=*/false), db;
+  db.put("a", "{}");
+  db.put("b", "{}");
+  db.put("c", "{}");
+  OrderLookup lookup({{"cache", &cache}, {"db", &db}});
+  std::vector<std::string> uids;
+  EXPECT_EQ(lookup.recent(2, uids), OrderLookup::RecentResult::ok);
+  EXPECT_EQ(uids, (std::vector<std::string>{"c", "b"}));
+
+  db.set_available(false);
+  EXPECT_EQ(lookup.recent(2, uids), OrderLookup::RecentResult::unavailable);
+
+  OrderLookup none({{"cache", &cache}});
+  EXPECT_EQ(none.recent(2, uids), OrderLookup::RecentResult::unsupported);
+}

@@ -1,0 +1,125 @@
+// The rest plugin inside the real binary: `sluice run` with a file source, order_validate,
+// the memory cache and the rest api, checked over HTTP the way the issue's "checked by" does.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "raw_http.hpp"
+#include "support/process.hpp"
+
+namespace sluice::test {
+namespace {
+
+const char* const sample_uid = "b563feb7b2b84b6test";
+
+class RestPipeline : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir("rest_pipeline");
+    port_ = free_port();
+    sample_ = nlohmann::json::parse(read_file(source_dir() / "tests/fixtures/model.json"));
+    nlohmann::json second = sample_;
+    second["order_uid"] = "second0order0test";
+    second["payment"]["transaction"] = "second0order0test";
+    write_file(dir_ / "orders.ndjson", sample_.dump() + "\n" + "this line is not an order\n" + second.dump() + "\n");
+    write_file(dir_ / "pipeline.yaml",
+               "name: rest-check\n"
+               "source:\n"
+               "  plugin: file\n"
+               "  config: { path: orders.ndjson, position_file: orders.pos, follow: true }\n"
+               "transforms:\n"
+               "  - plugin: order_validate\n"
+               "sinks:\n"
+               "  - { id: cache, plugin: memory_cache }\n"
+               "api:\n"
+               "  - plugin: rest\n"
+               "    config:\n"
+               "      listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n"
+               "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
+               "      lookup: [cache]\n");
+  }
+
+  httplib::Result get(const std::string& path) {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(1, 0);
+    client.set_read_timeout(5, 0);
+    return client.Get(path.c_str());
+  }
+
+  std::filesystem::path dir_;
+  int port_ = 0;
+  nlohmann::json sample_;
+};
+
+TEST_F(RestPipeline, ServesWhatThePipelineCached) {
+  Process sluice({sluice_binary().string(), "run", (dir_ / "pipeline.yaml").string()},
+                 {.env = {}, .cwd = dir_, .stdin_text = ""});
+  const std::string order_path = std::string("/order/") + sample_uid;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto res = get("/order/second0order0test");
+        return res && res->status == 200;
+      },
+      30s, 100ms))
+      << sluice.err();
+
+  auto order = get(order_path);
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->status, 200);
+  EXPECT_EQ(order->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(nlohmann::json::parse(order->body), sample_) << "GET /order must equal the accepted JSON";
+
+  auto missing = get("/order/nosuchorder");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(missing->body)["error"], "order not found");
+
+  auto invalid = get("/order/not.valid");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(invalid->body)["error"], "invalid order_uid");
+
+  auto recent = get("/api/orders?limit=5");
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(recent->body)["orders"], (nlohmann::json{"second0order0test", sample_uid}));
+
+  ASSERT_TRUE(wait_until([&] { auto r = get("/readyz"); return r && r->status == 200; }, 10s)) << sluice.err();
+  EXPECT_EQ(get("/healthz")->status, 200);
+
+  auto page = get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("order-id"), std::string::npos);
+
+  for (const char* escape : {"/../README.md", "/%2e%2e/README.md", "/..%2fREADME.md"}) {
+    auto res = raw_get(port_, escape);
+    ASSERT_TRUE(res) << escape;
+    EXPECT_EQ(res->status, 400) << escape;
+  }
+
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.send("GET " + order_path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection.read_response());
+  ASSERT_TRUE(connection.send("GET " + order_path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto reused = connection.read_response();
+  ASSERT_TRUE(reused) << "second request on a keep-alive connection got no answer";
+  EXPECT_EQ(reused->status, 200);
+
+  auto metrics = get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics->body.find("sluice_records_consumed_total 3"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find(R"(sluice_http_requests_total{route="/order/{order_uid}",code="200"})"), std::string::npos);
+  EXPECT_NE(metrics->body.find("sluice_cache_hits_total"), std::string::npos);
+
+  sluice.signal(SIGTERM);
+  EXPECT_EQ(sluice.wait(20s), 0) << sluice.err();
+}
+
+}  // namespace
+}  // namespace sluice::test

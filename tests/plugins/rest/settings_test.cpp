@@ -1,0 +1,84 @@
+// The plugin's config checks: what is refused in the constructor, before anything listens.
+#include <gtest/gtest.h>
+
+#include "rest_api.hpp"
+#include "rest_settings.hpp"
+#include "support/plugin_test_host.hpp"
+
+using sluice::Config;
+using sluice::ConfigError;
+using namespace sluice::rest;
+
+TEST(RestSettings, ParsesListenForms) {
+  auto a = parse_listen_address("0.0.0.0:8081");
+  EXPECT_EQ(a.host, "0.0.0.0");
+  EXPECT_EQ(a.port, 8081);
+  auto b = parse_listen_address(":9000");
+  EXPECT_EQ(b.host, "0.0.0.0");
+  EXPECT_EQ(b.port, 9000);
+  auto c = parse_listen_address("[::1]:80");
+  EXPECT_EQ(c.host, "::1");
+  EXPECT_EQ(c.port, 80);
+  EXPECT_EQ(parse_listen_address("localhost:0").port, 0);
+}
+
+TEST(RestSettings, RejectsMalformedListenWithTheKey) {
+  for (const char* bad : {"8081", "host:", "host:http", "host:70000", "::1:80", "[::1]80", "[::1", "h:-1", "h:80x"}) {
+    try {
+      parse_listen_address(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "listen") << bad;
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(RestSettings, DefaultsWhenKeysAreAbsent) {
+  RestSettings s = parse_settings(Config(nlohmann::json::object()));
+  EXPECT_EQ(s.listen.port, 8081);
+  EXPECT_EQ(s.static_dir, "web");
+  EXPECT_TRUE(s.lookup.empty());
+  EXPECT_EQ(s.threads, 2);
+}
+
+TEST(RestSettings, RejectsOutOfRangeNumbers) {
+  auto key_of = [](nlohmann::json j) {
+    try {
+      parse_settings(Config(std::move(j)));
+    } catch (const ConfigError& e) {
+      return e.key();
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(key_of({{"threads", 0}}), "threads");
+  EXPECT_EQ(key_of({{"max_request_bytes", 10}}), "max_request_bytes");
+  EXPECT_EQ(key_of({{"max_url_bytes", 20000}, {"max_request_bytes", 16384}}), "max_url_bytes");
+  EXPECT_EQ(key_of({{"header_timeout_ms", 1}}), "header_timeout_ms");
+  EXPECT_EQ(key_of({{"recent_limit", 0}}), "recent_limit");
+}
+
+TEST(RestSettings, ConstructorDoesNoIoAndReportsBadListen) {
+  sluice::test::PluginTestHost host;
+  // A folder that does not exist and a store that does not exist: neither is looked at yet.
+  EXPECT_NO_THROW(RestApi(Config(nlohmann::json{{"static_dir", "/does/not/exist"}, {"lookup", {"nope"}}}), host));
+  EXPECT_THROW(RestApi(Config(nlohmann::json{{"listen", "nonsense"}}), host), ConfigError);
+}
+
+TEST(RestSettings, StartFailsCleanlyForUnknownStoreAndBusyPort) {
+  sluice::test::PluginTestHost host;
+  RestApi unknown(Config(nlohmann::json{{"listen", "127.0.0.1:0"}, {"lookup", {"nope"}}}), host);
+  auto status = unknown.start();
+  EXPECT_EQ(status.code(), sluice::StatusCode::fatal);
+  EXPECT_NE(status.message().find("nope"), std::string::npos);
+
+  RestApi first(Config(nlohmann::json{{"listen", "127.0.0.1:0"}}), host);
+  ASSERT_TRUE(first.start().is_ok());
+  std::string busy = "127.0.0.1:" + std::to_string(first.port());
+  RestApi second(Config(nlohmann::json{{"listen", busy}}), host);
+  auto clash = second.start();
+  EXPECT_EQ(clash.code(), sluice::StatusCode::fatal);
+  EXPECT_NE(clash.message().find(std::to_string(first.port())), std::string::npos) << clash.message();
+  first.stop();
+  first.stop();  // twice is fine
+}
