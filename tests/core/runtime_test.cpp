@@ -110,6 +110,23 @@ TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
   EXPECT_NE(metrics.find("sluice_records_stored_total 20"), std::string::npos);
 }
 
+TEST_F(RuntimeTest, DeadLettersAreDurableBeforeLaterSinksRun) {
+  // A later sink may commit the batch's positions with its data (postgres); the records an
+  // earlier stage refused must already be in the dead-letter store by then.
+  auto p = plan("count: 30, batch: 10", sink("a", "reject_every: 3") + sink("b"),
+                "dead_letter: { plugin: fake_sink, config: { probe: " + addr() + ", name: dl } }\n");
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  const auto& e = probe_.events;
+  for (const char* offset : {"10", "20", "30"}) {
+    auto a = std::find(e.begin(), e.end(), std::string("write a ") + offset);
+    auto b = std::find(e.begin(), e.end(), std::string("write b ") + offset);
+    auto dl = std::find(a, e.end(), "write dl -1");  // dead-letter batches carry no positions
+    ASSERT_NE(b, e.end());
+    EXPECT_LT(dl - e.begin(), b - e.begin()) << "batch ending at " << offset;
+  }
+}
+
 TEST_F(RuntimeTest, TransientFailuresAreRetriedWithoutLossOrDuplicates) {
   auto p = plan("count: 20, batch: 10", sink("flaky", "retry_first: 3"),
                 "runtime: { retry_initial_ms: 1, retry_max_ms: 4 }\n");
