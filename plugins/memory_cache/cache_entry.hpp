@@ -1,0 +1,37 @@
+// One cached order in a single allocation: a 24-byte header, then the key bytes, then the
+// canonical JSON. No std::string, no node: the cost per order is this header, malloc's
+// own word or two and one index slot.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace sluice::cache {
+
+struct Entry {
+  std::uint64_t hash;
+  std::uint32_t value_size;
+  std::uint16_t key_size;
+  // The shard's logical clock at the last read or write, for approximate LRU eviction.
+  std::atomic<std::uint32_t> last_used;
+
+  std::string_view key() const { return {bytes(), key_size}; }
+  std::string_view value() const { return {bytes() + key_size, value_size}; }
+
+  static constexpr std::size_t max_key = UINT16_MAX;
+  static constexpr std::size_t max_value = UINT32_MAX;
+
+  // nullptr when key or value are too long to be cached.
+  static Entry* make(std::uint64_t hash, std::string_view key, std::string_view value,
+                     std::uint32_t now);
+  static void destroy(Entry* entry);
+  // Bytes this entry really occupies on the heap.
+  std::size_t footprint() const;
+
+ private:
+  const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+};
+static_assert(sizeof(Entry) == 24);
+
+}  // namespace sluice::cache

@@ -1,0 +1,243 @@
+#include "order_check.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "order_schema.hpp"
+#include "rfc3339.hpp"
+
+namespace sluice::orders {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+const char* type_name(element_type type) {
+  switch (type) {
+    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY: return "an array";
+    case element_type::INT64:
+    case element_type::UINT64: return "an integer";
+    case element_type::DOUBLE: return "a number with a fraction or exponent";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "an unknown value";
+}
+
+Violation violation(std::string reason, std::string pointer, std::string detail) {
+  return {std::move(reason), std::move(pointer), std::move(detail)};
+}
+
+std::optional<Violation> parse_error(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR:
+      return violation("invalid_utf8", "", "the message is not valid UTF-8");
+    case simdjson::EMPTY:
+      return violation("invalid_json", "", "the message is empty");
+    case simdjson::UNESCAPED_CHARS:
+      return violation("invalid_json", "", "a string contains an unescaped control character");
+    case simdjson::DEPTH_ERROR:
+      return violation("too_deep", "", "the JSON nests deeper than the parser allows");
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return violation("out_of_range", "", "a number does not fit in 64 bits");
+    default:
+      return violation("invalid_json", "",
+                       std::string("the message is not valid JSON: ") + simdjson::error_message(code));
+  }
+}
+
+// Rejects objects that name a key twice anywhere in the document: "equal as JSON" has no
+// meaning for them, and the database and a reader could each pick a different value.
+// Returns the duplicated key's path segments innermost first; builds nothing on success.
+bool find_duplicate_key(element value, std::vector<std::string>& path) {
+  if (value.type() == element_type::ARRAY) {
+    // Named copies: a range-for over value_unsafe() of a temporary result would dangle.
+    simdjson::dom::array array = value.get_array().value_unsafe();
+    std::size_t index = 0;
+    for (element child : array) {
+      if (find_duplicate_key(child, path)) {
+        path.push_back(std::to_string(index));
+        return true;
+      }
+      ++index;
+    }
+    return false;
+  }
+  if (value.type() != element_type::OBJECT) return false;
+  std::vector<std::string_view> keys;
+  simdjson::dom::object object = value.get_object().value_unsafe();
+  for (auto field : object) {
+    keys.push_back(field.key);
+    if (find_duplicate_key(field.value, path)) {
+      path.emplace_back(field.key);
+      return true;
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  auto dup = std::adjacent_find(keys.begin(), keys.end());
+  if (dup != keys.end()) {
+    path.emplace_back(*dup);
+    return true;
+  }
+  return false;
+}
+
+bool is_order_uid(std::string_view uid) {
+  if (uid.empty() || uid.size() > max_order_uid_length) return false;
+  return std::all_of(uid.begin(), uid.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+}
+
+std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields,
+                                      const std::string& pointer, const CheckOptions& options);
+
+std::optional<Violation> wrong_type(const std::string& pointer, const char* expected,
+                                    element value) {
+  return violation("wrong_type", pointer,
+                   std::string("expected ") + expected + ", got " + type_name(value.type()));
+}
+
+std::optional<Violation> check_integer(element value, const std::string& pointer, bool money) {
+  switch (value.type()) {
+    case element_type::INT64: break;
+    case element_type::UINT64:
+      return violation("out_of_range", pointer, "the integer does not fit in a signed 64-bit value");
+    default:
+      return wrong_type(pointer, money ? "an integer amount" : "an integer", value);
+  }
+  if (money && value.get_int64().value_unsafe() < 0) {
+    return violation("negative_money", pointer, "money amounts must not be negative");
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_value(element value, const FieldSpec& spec,
+                                     const std::string& pointer, const CheckOptions& options) {
+  switch (spec.kind) {
+    case FieldKind::integer:
+      return check_integer(value, pointer, false);
+    case FieldKind::money:
+      return check_integer(value, pointer, true);
+    case FieldKind::object:
+      if (value.type() != element_type::OBJECT) return wrong_type(pointer, "an object", value);
+      return check_fields(value, spec.children, pointer, options);
+    case FieldKind::items: {
+      if (value.type() != element_type::ARRAY) return wrong_type(pointer, "an array", value);
+      auto array = value.get_array().value_unsafe();
+      if (array.size() == 0) {
+        return violation("empty_items", pointer, "an order needs at least one item");
+      }
+      std::size_t index = 0;
+      for (element item : array) {
+        std::string item_pointer = pointer + "/" + std::to_string(index++);
+        if (item.type() != element_type::OBJECT) {
+          return wrong_type(item_pointer, "an object", item);
+        }
+        auto found = check_fields(item, spec.children, item_pointer, options);
+        if (found) return found;
+      }
+      return std::nullopt;
+    }
+    case FieldKind::text:
+    case FieldKind::timestamp:
+    case FieldKind::order_uid:
+      break;
+  }
+  if (value.type() != element_type::STRING) return wrong_type(pointer, "a string", value);
+  std::string_view text = value.get_string().value_unsafe();
+  // PostgreSQL text cannot hold NUL, and no order field has a use for it.
+  if (text.find('\0') != std::string_view::npos) {
+    return violation("nul_character", pointer, "the string contains a NUL character");
+  }
+  if (spec.kind == FieldKind::timestamp && !is_rfc3339_date_time(text)) {
+    return violation("invalid_date", pointer,
+                     "expected an RFC 3339 date-time such as 2021-11-26T06:22:19Z");
+  }
+  if (spec.kind == FieldKind::order_uid && !is_order_uid(text)) {
+    return violation("invalid_order_uid", pointer,
+                     "order_uid must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields,
+                                      const std::string& pointer, const CheckOptions& options) {
+  auto members = object.get_object().value_unsafe();
+  for (const FieldSpec& spec : fields) {
+    std::string field_pointer = pointer_child(pointer, spec.name);
+    element value;
+    if (members.at_key(spec.name).get(value) != simdjson::SUCCESS) {
+      return violation("missing_field", field_pointer,
+                       "the field \"" + std::string(spec.name) + "\" is required");
+    }
+    auto found = check_value(value, spec, field_pointer, options);
+    if (found) return found;
+  }
+  if (!options.allow_unknown_fields) {
+    for (auto member : members) {
+      bool known = std::any_of(fields.begin(), fields.end(),
+                               [&](const FieldSpec& spec) { return spec.name == member.key; });
+      if (!known) {
+        return violation("unknown_field", pointer_child(pointer, member.key),
+                         "the field is not part of an order");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string pointer_child(const std::string& parent, std::string_view name) {
+  std::string out = parent;
+  out.reserve(parent.size() + name.size() + 1);
+  out += '/';
+  for (char c : name) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+OrderChecker::OrderChecker(CheckOptions options) : options_(options) {}
+
+std::optional<Violation> OrderChecker::check(std::string_view raw) {
+  if (raw.size() > options_.max_bytes) {
+    return violation("too_large", "",
+                     "the message has " + std::to_string(raw.size()) + " bytes, more than max_bytes " +
+                         std::to_string(options_.max_bytes));
+  }
+  // realloc_if_needed: the record's string has no guaranteed padding, so simdjson copies it.
+  auto parsed = parser_.parse(raw.data(), raw.size(), true);
+  if (parsed.error() != simdjson::SUCCESS) return parse_error(parsed.error());
+  root_ = parsed.value_unsafe();
+  if (root_.type() != element_type::OBJECT) {
+    return violation("not_object", "",
+                     std::string("an order is a JSON object, got ") + type_name(root_.type()));
+  }
+  std::vector<std::string> duplicate_path;
+  if (find_duplicate_key(root_, duplicate_path)) {
+    std::string pointer;
+    for (auto it = duplicate_path.rbegin(); it != duplicate_path.rend(); ++it) {
+      pointer = pointer_child(pointer, *it);
+    }
+    return violation("duplicate_key", pointer, "an object names the same key twice");
+  }
+  return check_fields(root_, order_fields, "", options_);
+}
+
+std::string_view OrderChecker::order_uid() const {
+  return root_["order_uid"].get_string().value_unsafe();
+}
+
+}  // namespace sluice::orders

@@ -1,0 +1,77 @@
+// The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source
+// positions in the same transaction, answers lookups as a store, streams its contents for
+// cache warm-up, and tells sources where to resume (effectively-once, design.md §4).
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "order_writer.hpp"
+#include "pg_connection.hpp"
+#include "pg_read_pool.hpp"
+#include "sluice/plugin.hpp"
+
+namespace sluice::pg {
+
+class PostgresSink final : public Sink, public Store, public PositionStore {
+ public:
+  static constexpr const char* plugin_description =
+      "Stores orders in PostgreSQL (normalized, upsert by order_uid, positions in the same "
+      "transaction); a store and a position store";
+  static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_positions;
+  static constexpr sluice_config_key plugin_keys[] = {
+      {"dsn", sluice_key_string, 1, nullptr,
+       "PostgreSQL connection: URI (postgresql://user:pass@host:5432/db) or key=value pairs"},
+      {"migrations", sluice_key_string, 0, nullptr,
+       "folder of NNNN_name.sql migrations; default: the shipped sql/ folder"},
+      {"migrate_on_open", sluice_key_bool, 0, "true",
+       "apply missing migrations when the pipeline starts (else only by `sluice migrate`)"},
+      {"read_connections", sluice_key_int, 0, "4",
+       "connections kept for lookups (REST cache misses, positions, recent orders)"},
+  };
+
+  PostgresSink(const Config& config, Host& host);
+  ~PostgresSink() override;
+
+  // Sink
+  Status open() override;
+  Status write(Batch& batch, Outcome& outcome) override;
+  void close() override;
+  Status migrate() override;
+  Store* store() override { return this; }
+  PositionStore* position_store() override { return this; }
+
+  // Store
+  Lookup get(std::string_view key, std::string& value) override;
+  Status scan(const std::function<bool(std::string_view, std::string_view)>& visit) override;
+  Status recent(std::size_t limit, std::vector<std::string>& keys) override;
+
+  // PositionStore
+  Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
+              bool& found) override;
+
+ private:
+  Status apply_migrations_now();
+  Status failed(const PgError& error, const char* doing);
+  void set_available(bool available, const std::string& why);
+
+  Host& host_;
+  std::string connect_string_;
+  std::string redacted_dsn_;
+  std::filesystem::path migrations_;
+  bool migrate_on_open_;
+  PgConnection writer_connection_;
+  OrderWriter writer_;
+  PgReadPool read_pool_;
+  std::atomic<bool> available_{false};
+  bool reported_down_ = false;
+  Counter& orders_written_;
+  Counter& orders_refused_;
+  Counter& batches_;
+  Counter& retries_;
+  Histogram& batch_seconds_;
+};
+
+}  // namespace sluice::pg

@@ -1,0 +1,52 @@
+// A Host for tests that create plugin objects directly (linking the plugin's class, not
+// loading the module): its own metrics and health, a quiet logger, stores registered by id,
+// and data files taken from the source tree.
+#pragma once
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sluice/plugin.hpp"
+#include "support/process.hpp"
+
+namespace sluice::test {
+
+class PluginTestHost final : public Host {
+ public:
+  explicit PluginTestHost(const std::string& name = "test")
+      : logger_(std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
+    logger_->set_level(spdlog::level::warn);
+  }
+
+  spdlog::logger& log() override { return *logger_; }
+  Metrics& metrics() override { return metrics_; }
+  Health& health() override { return health_; }
+  Store* store(std::string_view id) override {
+    auto it = stores_.find(std::string(id));
+    return it == stores_.end() ? nullptr : it->second;
+  }
+  PositionStore* position_store() override { return positions_; }
+  void drain() override {}
+  std::filesystem::path data_path(std::string_view relative) override { return source_dir() / relative; }
+  bool stopping() const override { return stopping_; }
+
+  void add_store(const std::string& id, Store* store) { stores_[id] = store; }
+  void set_position_store(PositionStore* positions) { positions_ = positions; }
+  void request_stop() { stopping_ = true; }
+  spdlog::logger& logger() { return *logger_; }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  Metrics metrics_;
+  Health health_;
+  std::map<std::string, Store*> stores_;
+  PositionStore* positions_ = nullptr;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace sluice::test

@@ -1,0 +1,150 @@
+#include "support/postgres_cluster.hpp"
+
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/process.hpp"
+
+namespace sluice::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path bin_dir = "/usr/lib/postgresql/15/bin";
+
+void give_to_postgres(const fs::path& path) {
+  passwd* user = getpwnam("postgres");
+  if (!user) throw std::runtime_error("there is no `postgres` user (install the postgresql package)");
+  if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
+    throw std::runtime_error("cannot chown " + path.string() + " to postgres");
+  }
+  fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace);
+}
+
+bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+}  // namespace
+
+PostgresCluster::PostgresCluster(const std::string& name, const std::string& database)
+    : dir_(scratch_dir(name)), data_(dir_ / "data"), socket_dir_(dir_ / "socket"), database_(database) {
+  // The postgres user must be able to reach its folders through ours.
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+  fs::create_directories(data_);
+  fs::create_directories(socket_dir_);
+  give_to_postgres(data_);
+  give_to_postgres(socket_dir_);
+  port_ = free_port();
+  run_as_postgres({(bin_dir / "initdb").string(), "-D", data_.string(), "-U", "postgres", "-A", "trust",
+                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+                  "initdb");
+  std::ofstream conf(data_ / "postgresql.conf", std::ios::app);
+  conf << "\n# Written by the test's PostgresCluster\n"
+       << "port = " << port_ << "\n"
+       << "listen_addresses = '127.0.0.1'\n"
+       << "unix_socket_directories = '" << socket_dir_.string() << "'\n"
+       << "max_connections = 60\n"
+       << "shared_buffers = 32MB\n"
+       // Tests stop the server on purpose; fsync buys nothing when the machine stays up.
+       << "fsync = off\n"
+       << "full_page_writes = off\n"
+       << "log_min_messages = warning\n";
+  conf.close();
+  start();
+  query("CREATE DATABASE \"" + database_ + "\"");
+}
+
+PostgresCluster::~PostgresCluster() {
+  // Immediate shutdown by pid (SIGQUIT), then SIGKILL if it lingers: never leave a server.
+  int pid = postmaster_pid();
+  if (!process_alive(pid)) return;
+  ::kill(pid, SIGQUIT);
+  if (!wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(10))) ::kill(pid, SIGKILL);
+}
+
+std::string PostgresCluster::dsn() const {
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + database_;
+}
+
+void PostgresCluster::run_as_postgres(const std::vector<std::string>& argv, const std::string& what) const {
+  std::vector<std::string> full = {"/usr/sbin/runuser", "-u", "postgres", "--"};  // execve: no PATH search
+  full.insert(full.end(), argv.begin(), argv.end());
+  RunResult result = run(full, std::chrono::seconds(120));
+  if (result.code != 0) {
+    throw std::runtime_error(what + " failed (exit " + std::to_string(result.code) + "): " + result.err + result.out);
+  }
+}
+
+int PostgresCluster::postmaster_pid() const {
+  std::ifstream in(data_ / "postmaster.pid");
+  int pid = -1;
+  in >> pid;
+  return in ? pid : -1;
+}
+
+bool PostgresCluster::running() const { return process_alive(postmaster_pid()); }
+
+void PostgresCluster::start() {
+  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-l", (data_ / "server.log").string(),
+                   "-w", "-t", "60", "start"},
+                  "pg_ctl start");
+}
+
+void PostgresCluster::stop(bool immediate) {
+  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-m", immediate ? "immediate" : "fast",
+                   "-w", "-t", "60", "stop"},
+                  "pg_ctl stop");
+}
+
+std::vector<PostgresCluster::Row> PostgresCluster::query_in(const std::string& database,
+                                                           const std::string& sql) const {
+  RunResult result = run({(bin_dir / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F",
+                          "\x1f", "-R", "\x1e", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres",
+                          "-d", database, "-c", sql},
+                         std::chrono::seconds(60));
+  if (result.code != 0) {
+    // CREATE DATABASE runs before the database exists: retry against the maintenance db.
+    if (result.err.find("database \"" + database + "\" does not exist") != std::string::npos) {
+      result = run({(bin_dir / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                    "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres", "-d", "postgres", "-c", sql},
+                   std::chrono::seconds(60));
+    }
+    if (result.code != 0) throw std::runtime_error("psql: " + sql + ": " + result.err);
+  }
+  std::string text = result.out;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\x1e')) text.pop_back();
+  std::vector<Row> rows;
+  if (text.empty()) return rows;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\x1e', start);
+    std::string record = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    Row row;
+    std::size_t field_start = 0;
+    while (true) {
+      std::size_t field_end = record.find('\x1f', field_start);
+      row.push_back(record.substr(field_start, field_end == std::string::npos ? std::string::npos
+                                                                               : field_end - field_start));
+      if (field_end == std::string::npos) break;
+      field_start = field_end + 1;
+    }
+    rows.push_back(std::move(row));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return rows;
+}
+
+std::string PostgresCluster::scalar(const std::string& sql) const {
+  auto rows = query(sql);
+  return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
+}
+
+}  // namespace sluice::test
