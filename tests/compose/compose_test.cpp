@@ -1,0 +1,396 @@
+// Static checks of the Docker deployment (compose/docker-compose.yml, compose/Dockerfile,
+// .dockerignore): no Docker engine runs on the project's machines, so the files are parsed
+// and checked against each other and against the default pipeline (config/pipeline.yaml).
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path repo = SLUICE_REPO_DIR;
+const fs::path compose_file = repo / "compose" / "docker-compose.yml";
+// The pipeline the image runs; SLUICE_TEST_PIPELINE overrides it (to check another file by hand).
+const fs::path pipeline_file =
+    std::getenv("SLUICE_TEST_PIPELINE") ? fs::path(std::getenv("SLUICE_TEST_PIPELINE")) : repo / "config" / "pipeline.yaml";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string join(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+class Compose : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(compose_file)) << compose_file;
+    try {
+      doc_ = YAML::LoadFile(compose_file.string());
+    } catch (const YAML::Exception& e) {
+      FAIL() << compose_file.string() << ": " << e.what();
+    }
+    ASSERT_TRUE(doc_["services"].IsMap()) << "no services: map in " << compose_file;
+  }
+
+  YAML::Node service(const std::string& name) const { return doc_["services"][name]; }
+
+  // `environment:` as a map, or as a list of KEY=VALUE.
+  std::map<std::string, std::string> environment(const std::string& name) const {
+    std::map<std::string, std::string> env;
+    YAML::Node node = service(name)["environment"];
+    if (node.IsMap()) {
+      for (const auto& kv : node) env[kv.first.as<std::string>()] = kv.second.IsNull() ? "" : kv.second.as<std::string>();
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) {
+        auto text = item.as<std::string>();
+        auto eq = text.find('=');
+        env[text.substr(0, eq)] = eq == std::string::npos ? "" : text.substr(eq + 1);
+      }
+    }
+    return env;
+  }
+
+  // `depends_on:` as service -> condition (the list form means service_started).
+  std::map<std::string, std::string> depends_on(const std::string& name) const {
+    std::map<std::string, std::string> deps;
+    YAML::Node node = service(name)["depends_on"];
+    if (node.IsSequence()) {
+      for (const auto& item : node) deps[item.as<std::string>()] = "service_started";
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        deps[kv.first.as<std::string>()] =
+            kv.second["condition"] ? kv.second["condition"].as<std::string>() : "service_started";
+      }
+    }
+    return deps;
+  }
+
+  // A command or entrypoint as one string (string or list form).
+  std::string words(const std::string& name, const std::string& key) const {
+    YAML::Node node = service(name)[key];
+    if (node.IsScalar()) return node.as<std::string>();
+    std::string out;
+    if (node.IsSequence()) {
+      for (const auto& w : node) out += w.as<std::string>() + " ";
+    }
+    return out;
+  }
+
+  std::string healthcheck(const std::string& name) const {
+    YAML::Node hc = service(name)["healthcheck"];
+    if (!hc || !hc["test"] || (hc["disable"] && hc["disable"].as<bool>())) return "";
+    if (hc["test"].IsScalar()) return hc["test"].as<std::string>();
+    std::string test;
+    for (const auto& w : hc["test"]) test += w.as<std::string>() + " ";
+    return test.rfind("NONE", 0) == 0 ? "" : test;
+  }
+
+  YAML::Node doc_;
+};
+
+// Every ${VAR} in the scalars of a YAML document (comments are not looked at).
+void collect_vars(const YAML::Node& node, std::set<std::string>& out) {
+  static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*))");
+  if (node.IsScalar()) {
+    auto text = node.as<std::string>();
+    for (std::sregex_iterator it(text.begin(), text.end(), var), end; it != end; ++it) out.insert((*it)[1]);
+  } else if (node.IsSequence() || node.IsMap()) {
+    for (const auto& child : node) {
+      if (node.IsMap()) {
+        collect_vars(child.second, out);
+      } else {
+        collect_vars(child, out);
+      }
+    }
+  }
+}
+
+// ${VAR} and ${VAR:-default} the way the pipeline loader reads them, with `env` as environment.
+std::string substitute(const std::string& text, const std::map<std::string, std::string>& env) {
+  static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\})");
+  std::string out;
+  auto begin = text.cbegin();
+  for (std::sregex_iterator it(text.begin(), text.end(), var), end; it != end; ++it) {
+    out.append(begin, text.cbegin() + it->position());
+    auto found = env.find((*it)[1]);
+    out += found != env.end() && !found->second.empty() ? found->second : (*it)[3].str();
+    begin = text.cbegin() + it->position() + it->length();
+  }
+  out.append(begin, text.cend());
+  return out;
+}
+
+YAML::Node load_pipeline() {
+  if (!fs::exists(pipeline_file)) {
+    ADD_FAILURE() << "the default pipeline " << pipeline_file << " is missing";
+    return {};
+  }
+  return YAML::LoadFile(pipeline_file.string());
+}
+
+TEST_F(Compose, HasKafkaPostgresAndSluiceWithHealthchecks) {
+  for (const std::string name : {"kafka", "postgres", "sluice"}) {
+    ASSERT_TRUE(service(name).IsMap()) << "service " << name << " missing";
+    EXPECT_FALSE(healthcheck(name).empty()) << "service " << name << " has no healthcheck";
+  }
+  EXPECT_EQ(service("kafka")["image"].as<std::string>("").rfind("apache/kafka", 0), 0u)
+      << "Kafka should be the official image apache/kafka";
+  EXPECT_EQ(service("postgres")["image"].as<std::string>("").rfind("postgres:15", 0), 0u);
+  EXPECT_NE(healthcheck("sluice").find("/readyz"), std::string::npos)
+      << "the sluice healthcheck should ask /readyz: " << healthcheck("sluice");
+}
+
+TEST_F(Compose, SluiceStartsAfterKafkaAndPostgresAreHealthy) {
+  auto deps = depends_on("sluice");
+  EXPECT_EQ(deps["kafka"], "service_healthy");
+  EXPECT_EQ(deps["postgres"], "service_healthy");
+  for (const auto& [name, condition] : deps) {
+    EXPECT_TRUE(service(name).IsMap()) << "sluice depends on unknown service " << name;
+    if (condition == "service_healthy") {
+      EXPECT_FALSE(healthcheck(name).empty()) << name << " has no healthcheck";
+    }
+  }
+}
+
+TEST_F(Compose, KafkaIsKraftAndAdvertisedUnderItsServiceName) {
+  auto kafka = environment("kafka");
+  EXPECT_NE(kafka["KAFKA_PROCESS_ROLES"].find("controller"), std::string::npos) << "KRaft: no controller role";
+  EXPECT_NE(kafka["KAFKA_PROCESS_ROLES"].find("broker"), std::string::npos);
+  EXPECT_FALSE(kafka["CLUSTER_ID"].empty()) << "KRaft storage needs a CLUSTER_ID";
+  EXPECT_NE(kafka["KAFKA_ADVERTISED_LISTENERS"].find("//kafka:9092"), std::string::npos)
+      << "other containers must reach the broker as kafka:9092";
+  EXPECT_EQ(environment("sluice")["KAFKA_BROKERS"], "kafka:9092");
+}
+
+TEST_F(Compose, TopicOfTheDefaultPipelineIsCreatedBeforeSluiceStarts) {
+  std::string topic = "orders";
+  YAML::Node pipeline = load_pipeline();
+  if (pipeline && pipeline["source"]["plugin"].as<std::string>("") == "kafka" &&
+      pipeline["source"]["config"]["topic"]) {
+    topic = substitute(pipeline["source"]["config"]["topic"].as<std::string>(), environment("sluice"));
+  }
+  EXPECT_EQ(topic, "orders");
+  std::string creator;
+  for (const auto& kv : doc_["services"]) {
+    auto name = kv.first.as<std::string>();
+    std::string cmd = " " + words(name, "entrypoint") + " " + words(name, "command") + " ";
+    if (cmd.find("kafka-topics") != std::string::npos && cmd.find("--create") != std::string::npos &&
+        (cmd.find(" " + topic + " ") != std::string::npos || cmd.find("--topic=" + topic + " ") != std::string::npos)) {
+      creator = name;
+    }
+  }
+  ASSERT_FALSE(creator.empty()) << "no service runs kafka-topics --create --topic " << topic;
+  EXPECT_EQ(depends_on(creator)["kafka"], "service_healthy");
+  EXPECT_EQ(depends_on("sluice")[creator], "service_completed_successfully")
+      << "sluice should start once " << creator << " has created the topic";
+}
+
+TEST_F(Compose, DatabaseUrlMatchesThePostgresService) {
+  auto url = environment("sluice")["DATABASE_URL"];
+  std::smatch m;
+  static const std::regex pattern(R"(postgres(ql)?://([^:@/]+):([^@/]*)@([^:/]+)(:(\d+))?/([^?]+).*)");
+  ASSERT_TRUE(std::regex_match(url, m, pattern)) << "DATABASE_URL=" << url;
+  auto pg = environment("postgres");
+  EXPECT_EQ(m[2], pg["POSTGRES_USER"]);
+  EXPECT_EQ(m[3], pg["POSTGRES_PASSWORD"]);
+  EXPECT_EQ(m[4], "postgres");
+  EXPECT_EQ(m[6].matched ? m[6].str() : "5432", "5432");
+  EXPECT_EQ(m[7], pg["POSTGRES_DB"]);
+  EXPECT_EQ(pg["POSTGRES_DB"], "orders_db");
+  EXPECT_EQ(pg["POSTGRES_USER"], "order_user");
+}
+
+TEST_F(Compose, EveryVariableOfTheDefaultPipelineIsSetForSluice) {
+  YAML::Node pipeline = load_pipeline();
+  ASSERT_TRUE(pipeline);
+  std::set<std::string> used;
+  collect_vars(pipeline, used);
+  EXPECT_FALSE(used.empty()) << "the default pipeline uses no ${VAR}: expected KAFKA_BROKERS, DATABASE_URL, ...";
+  auto env = environment("sluice");
+  std::set<std::string> missing;
+  for (const auto& v : used) {
+    if (env.find(v) == env.end()) missing.insert(v);
+  }
+  EXPECT_TRUE(missing.empty()) << "config/pipeline.yaml uses ${" << join(missing)
+                               << "} but the sluice service does not set it";
+  for (const std::string v : {"KAFKA_BROKERS", "DATABASE_URL", "HTTP_LISTEN"}) {
+    EXPECT_FALSE(env[v].empty()) << v << " not set for sluice";
+  }
+}
+
+TEST_F(Compose, HttpPortIsPublishedAndHealthchecked) {
+  auto listen = environment("sluice")["HTTP_LISTEN"];
+  auto colon = listen.rfind(':');
+  ASSERT_NE(colon, std::string::npos) << "HTTP_LISTEN=" << listen;
+  auto port = listen.substr(colon + 1);
+  EXPECT_EQ(port, "8081");
+  bool published = false;
+  for (const auto& p : service("sluice")["ports"]) {
+    if (p.IsMap()) {
+      published |= p["target"].as<std::string>("") == port;
+    } else {
+      auto text = p.as<std::string>();
+      published |= text.size() > port.size() && text.compare(text.size() - port.size() - 1, std::string::npos,
+                                                              ":" + port) == 0;
+    }
+  }
+  EXPECT_TRUE(published) << "container port " << port << " of sluice is not published";
+  EXPECT_NE(healthcheck("sluice").find(":" + port + "/"), std::string::npos) << healthcheck("sluice");
+}
+
+TEST_F(Compose, NamedVolumesAreDeclared) {
+  std::set<std::string> declared;
+  for (const auto& kv : doc_["volumes"]) declared.insert(kv.first.as<std::string>());
+  for (const std::string name : {"kafka", "postgres"}) {
+    bool named = false;
+    for (const auto& v : service(name)["volumes"]) {
+      std::string source = v.IsMap() ? v["source"].as<std::string>("") : v.as<std::string>().substr(0, v.as<std::string>().find(':'));
+      if (source.empty() || source[0] == '.' || source[0] == '/' || source[0] == '~') continue;
+      named = true;
+      EXPECT_TRUE(declared.count(source)) << "volume " << source << " of " << name << " is not declared";
+    }
+    EXPECT_TRUE(named) << name << " keeps its data in no named volume";
+  }
+}
+
+TEST_F(Compose, SluiceIsBuiltByTheDockerfileFromTheRepository) {
+  YAML::Node build = service("sluice")["build"];
+  ASSERT_TRUE(build.IsMap()) << "sluice should have build: {context, dockerfile}";
+  fs::path context = (compose_file.parent_path() / build["context"].as<std::string>(".")).lexically_normal();
+  EXPECT_TRUE(fs::exists(context / "CMakeLists.txt")) << "build context " << context << " is not the repository";
+  EXPECT_TRUE(fs::exists(context / build["dockerfile"].as<std::string>("Dockerfile")));
+}
+
+// ---- compose/Dockerfile ------------------------------------------------------------------
+
+struct Instruction {
+  std::string keyword;  // upper case
+  std::string args;
+};
+
+std::vector<Instruction> parse_dockerfile(const fs::path& path) {
+  std::vector<Instruction> out;
+  std::istringstream in(read_text(path));
+  std::string line, logical;
+  while (std::getline(in, line)) {
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    if (!line.empty() && line.back() == '\\') {
+      logical += line.substr(0, line.size() - 1) + " ";
+      continue;
+    }
+    logical += line;
+    std::istringstream words(logical);
+    Instruction i;
+    words >> i.keyword;
+    for (auto& c : i.keyword) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::getline(words >> std::ws, i.args);
+    out.push_back(i);
+    logical.clear();
+  }
+  return out;
+}
+
+TEST(Dockerfile, MultiStageOnDebian12RunningTheDefaultPipelineAsNonRoot) {
+  const fs::path dockerfile = repo / "compose" / "Dockerfile";
+  ASSERT_TRUE(fs::exists(dockerfile));
+  auto instructions = parse_dockerfile(dockerfile);
+  std::set<std::string> stages;
+  int from_count = 0;
+  std::string user_of_last_stage, cmd, entrypoint, last_stage_text, build_text;
+  for (const auto& i : instructions) {
+    if (i.keyword == "FROM") {
+      ++from_count;
+      std::istringstream words(i.args);
+      std::string image, as, name;
+      words >> image;
+      while (image.rfind("--", 0) == 0) words >> image;  // --platform=...
+      words >> as >> name;
+      if (!stages.count(image)) {
+        EXPECT_EQ(image, "debian:12") << "FROM " << i.args;
+      }
+      if (!name.empty()) stages.insert(name);
+      if (from_count > 1) build_text += last_stage_text;
+      user_of_last_stage.clear();
+      last_stage_text.clear();
+    }
+    last_stage_text += i.keyword + " " + i.args + "\n";
+    if (i.keyword == "USER") user_of_last_stage = i.args;
+    if (i.keyword == "CMD") cmd = i.args;
+    if (i.keyword == "ENTRYPOINT") entrypoint = i.args;
+  }
+  EXPECT_GE(from_count, 2) << "expected a build stage and a runtime stage";
+  EXPECT_FALSE(user_of_last_stage.empty()) << "the runtime stage runs as root";
+  EXPECT_EQ(user_of_last_stage.find("root"), std::string::npos);
+  EXPECT_NE(user_of_last_stage.rfind("0", 0), 0u);
+  std::string command = entrypoint + " " + cmd;
+  EXPECT_NE(command.find("sluice"), std::string::npos) << command;
+  EXPECT_NE(command.find("run"), std::string::npos) << command;
+  EXPECT_NE(command.find("/etc/sluice/pipeline.yaml"), std::string::npos) << command;
+
+  // Build stage: the packages of compose/packages.sh, Release, no tests, installed into /usr.
+  EXPECT_NE(build_text.find("packages.sh"), std::string::npos);
+  EXPECT_NE(build_text.find("SLUICE_BUILD_PACKAGES"), std::string::npos);
+  EXPECT_NE(build_text.find("-DCMAKE_BUILD_TYPE=Release"), std::string::npos);
+  EXPECT_NE(build_text.find("-DSLUICE_BUILD_TESTS=OFF"), std::string::npos);
+  EXPECT_NE(build_text.find("-DCMAKE_INSTALL_PREFIX=/usr"), std::string::npos);
+  EXPECT_NE(build_text.find("cmake --install"), std::string::npos);
+
+  // Runtime stage: curl for the healthcheck, the installed layout copied from the build stage.
+  EXPECT_NE(last_stage_text.find(" curl"), std::string::npos) << "curl is needed by the healthcheck";
+  for (const std::string path : {"/usr/bin/sluice", "/usr/lib/libsluice_core", "/usr/lib/sluice",
+                                 "/usr/share/sluice", "/etc/sluice"}) {
+    EXPECT_NE(last_stage_text.find("COPY --from=build " + path), std::string::npos) << path << " not copied";
+  }
+  EXPECT_EQ(last_stage_text.find("-dev "), std::string::npos) << "-dev packages in the runtime stage";
+
+  // Files copied from the build context (the repository root) exist.
+  for (const auto& i : instructions) {
+    if ((i.keyword != "COPY" && i.keyword != "ADD") || i.args.find("--from") != std::string::npos) continue;
+    std::istringstream words(i.args);
+    std::vector<std::string> parts;
+    for (std::string w; words >> w;) {
+      if (w.rfind("--", 0) != 0) parts.push_back(w);
+    }
+    ASSERT_GE(parts.size(), 2u) << i.keyword << " " << i.args;
+    for (size_t k = 0; k + 1 < parts.size(); ++k) {
+      if (parts[k].find('*') == std::string::npos) {
+        EXPECT_TRUE(fs::exists(repo / parts[k])) << parts[k];
+      }
+    }
+  }
+}
+
+TEST(Dockerfile, DockerignoreKeepsBuildFoldersAndNodeModulesOut) {
+  const fs::path ignore = repo / ".dockerignore";
+  ASSERT_TRUE(fs::exists(ignore));
+  std::set<std::string> patterns;
+  std::istringstream in(read_text(ignore));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') patterns.insert(line);
+  }
+  EXPECT_TRUE(patterns.count("build*") || patterns.count("build*/") || patterns.count("/build*"))
+      << join(patterns);
+  EXPECT_TRUE(patterns.count("**/node_modules") || patterns.count("node_modules")) << join(patterns);
+  EXPECT_TRUE(patterns.count(".git")) << join(patterns);
+}
+
+}  // namespace

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Installation and Debian package of a build tree (ctest label: packaging).
+#   deb_test.sh CPACK BUILD_DIR SOURCE_DIR SCRATCH
+# 1. `cmake --install` into a scratch prefix: the layout, RUNPATHs, the unit rewritten for
+#    that prefix, and the installed binary finds the installed plugins.
+# 2. `cpack -G DEB` on the same build tree (nothing is rebuilt): the package's files,
+#    Depends, conffiles and maintainer scripts, inspected with dpkg-deb.
+# 3. The package extracted into a scratch folder runs `sluice plugins` from there.
+# 4. The Docker runtime stage installs every library package the .deb depends on.
+# Plugins this build does not have (SLUICE_ONLY_PLUGINS) are not required. Exit 77: skipped
+# (dpkg-deb missing).
+set -uo pipefail
+
+cpack=$1 build=$2 src=$3 scratch=$4
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+need_file() { # need_file LIST PATH...: each PATH is a line of LIST
+  local list=$1; shift
+  for p in "$@"; do
+    if grep -qxF "$p" <<<"$list"; then ok "$p"; else fail "$p missing"; fi
+  done
+}
+
+for tool in dpkg-deb readelf; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "SKIP: $tool not installed (apt-get install dpkg-dev binutils)"
+    exit 77
+  fi
+done
+
+rm -rf "$scratch"
+mkdir -p "$scratch"
+scratch=$(cd "$scratch" && pwd)
+
+# Plugins this configuration builds and installs (SLUICE_ONLY_PLUGINS may leave some out; stale
+# files in the build folder do not count): the package must have all of them, and at least these.
+mapfile -t built_plugins < <(grep -rho 'FILES "[^"]*/lib/sluice/plugins/[^"/]*\.so"' "$build/plugins" \
+                               --include=cmake_install.cmake | sed 's|.*/||; s|"$||' | sort -u)
+required_plugins=(file_source.so file_sink.so stdout.so)
+for p in "${required_plugins[@]}" "${built_plugins[@]}"; do
+  [ -f "$build/lib/sluice/plugins/$p" ] || fail "build tree has no $p (build the sluice_plugins target first)"
+done
+for p in "${required_plugins[@]}"; do
+  printf '%s\n' "${built_plugins[@]}" | grep -qxF "$p" || fail "$p is not installed by this configuration"
+done
+has_plugin() { printf '%s\n' "${built_plugins[@]}" | grep -qxF "$1"; }
+echo "plugins built: ${built_plugins[*]}"
+
+# `sluice plugins --json` from an installed tree: every plugin found is one of DIR/*.so,
+# and all of those are found.
+check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
+  local label=$1 bin=$2 plugin_dir=$3 out
+  if ! out=$(cd "$scratch" && env -u SLUICE_PLUGIN_PATH -u LD_LIBRARY_PATH "$bin" plugins --json 2>"$scratch/plugins.err"); then
+    fail "$label: sluice plugins failed: $(cat "$scratch/plugins.err")"
+    return
+  fi
+  local paths
+  paths=$(grep -o '"path": *"[^"]*"' <<<"$out" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u)
+  for p in "${built_plugins[@]}"; do
+    if grep -qxF "$plugin_dir/$p" <<<"$paths"; then ok "$label: sluice plugins finds $p"; else
+      fail "$label: sluice plugins does not list $plugin_dir/$p (found: $(tr '\n' ' ' <<<"$paths"))"
+    fi
+  done
+  while read -r p; do
+    [ -z "$p" ] || [[ "$p" == "$plugin_dir/"* ]] || fail "$label: plugin loaded from outside the installation: $p"
+  done <<<"$paths"
+  if ldd "$bin" | grep -q "not found"; then fail "$label: unresolved libraries: $(ldd "$bin" | grep 'not found')"; fi
+  local core
+  core=$(ldd "$bin" | awk '/libsluice_core/ {print $3}')
+  [[ "$(readlink -f "$core")" == "$(readlink -f "$(dirname "$bin")/../lib")/"* ]] ||
+    fail "$label: libsluice_core resolved to $core, not ../lib next to the binary"
+}
+
+# ---- 1. cmake --install into a scratch prefix ------------------------------------------------
+prefix=$scratch/prefix
+if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; then
+  ok "cmake --install --prefix $prefix"
+  installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
+  need_file "$installed" bin/sluice etc/sluice/pipeline.yaml lib/systemd/system/sluice.service \
+    share/sluice/web/index.html
+  grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
+  grep -q '^share/sluice/sql/.*\.sql$' <<<"$installed" || fail "share/sluice/sql/*.sql missing"
+  for p in "${built_plugins[@]}"; do need_file "$installed" "lib/sluice/plugins/$p"; done
+  grep -qxF "ExecStart=$prefix/bin/sluice run $prefix/etc/sluice/pipeline.yaml" "$prefix/lib/systemd/system/sluice.service" ||
+    fail "unit not rewritten for prefix $prefix: $(grep ExecStart "$prefix/lib/systemd/system/sluice.service")"
+  default_pipeline=$(sed -n 's/^SLUICE_DEFAULT_PIPELINE:FILEPATH=//p' "$build/CMakeCache.txt")
+  cmp -s "${default_pipeline:-$src/config/pipeline.yaml}" "$prefix/etc/sluice/pipeline.yaml" ||
+    fail "etc/sluice/pipeline.yaml differs from ${default_pipeline:-$src/config/pipeline.yaml}"
+  # RUNPATHs: relative to the files, never the build tree ($ORIGIN is literal here).
+  runpath() { readelf -d "$1" | sed -n 's/.*(RUNPATH).*\[\(.*\)\].*/\1/p;s/.*(RPATH).*\[\(.*\)\].*/\1/p'; }
+  # shellcheck disable=SC2016
+  [ "$(runpath "$prefix/bin/sluice")" = '$ORIGIN/../lib' ] || fail "bin/sluice RUNPATH is '$(runpath "$prefix/bin/sluice")'"
+  for p in "${built_plugins[@]}"; do
+    # shellcheck disable=SC2016
+    [ "$(runpath "$prefix/lib/sluice/plugins/$p")" = '$ORIGIN/../..' ] ||
+      fail "$p RUNPATH is '$(runpath "$prefix/lib/sluice/plugins/$p")'"
+  done
+  check_runs_from "installed" "$prefix/bin/sluice" "$prefix/lib/sluice/plugins"
+else
+  fail "cmake --install failed: $(tail -5 "$scratch/install.log")"
+fi
+
+# ---- 2. cpack -G DEB ----------------------------------------------------------------------------
+if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb") >"$scratch/cpack.log" 2>&1; then
+  cat "$scratch/cpack.log" >&2
+  fail "cpack -G DEB failed"
+  echo "$failures failure(s)"
+  exit 1
+fi
+grep -i "warning" "$scratch/cpack.log" >&2 || true
+version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
+arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+deb=$scratch/deb/sluice_${version}_${arch}.deb
+if [ ! -f "$deb" ]; then
+  fail "expected $deb, got: $(ls "$scratch/deb")"
+  echo "$failures failure(s)"
+  exit 1
+fi
+ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||' | sort)
+need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
+  lib/systemd/system/sluice.service
+grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
+grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
+for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins/$p"; done
+if grep -q '^usr/etc/' <<<"$contents"; then fail "files under usr/etc: $(grep '^usr/etc/' <<<"$contents")"; fi
+if grep -q '^usr/local/' <<<"$contents"; then fail "files under usr/local"; fi
+
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+grep -q 'librdkafka' <<<"$depends" || fail "Depends does not mention librdkafka"
+if has_plugin postgres.so; then grep -q 'libpq5' <<<"$depends" || fail "Depends does not mention libpq5"; fi
+if has_plugin rest.so; then grep -q 'libpistache' <<<"$depends" || fail "Depends does not mention libpistache"; fi
+[ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is not $arch"
+
+control=$scratch/control
+dpkg-deb -e "$deb" "$control"
+if grep -qxF /etc/sluice/pipeline.yaml "$control/conffiles" 2>/dev/null; then ok "conffile /etc/sluice/pipeline.yaml"; else
+  fail "/etc/sluice/pipeline.yaml is not a conffile"
+fi
+for script in postinst prerm postrm; do
+  if [ -x "$control/$script" ] && sh -n "$control/$script"; then ok "maintainer script $script"; else fail "$script missing or broken"; fi
+done
+
+# ---- 3. the package extracted somewhere runs from there -----------------------------------
+root=$scratch/root
+dpkg-deb -x "$deb" "$root"
+unit=$root/lib/systemd/system/sluice.service
+grep -qxF "ExecStart=/usr/bin/sluice run /etc/sluice/pipeline.yaml" "$unit" || fail "unit ExecStart: $(grep ExecStart "$unit")"
+grep -qxF "EnvironmentFile=-/etc/sluice/sluice.env" "$unit" || fail "unit has no EnvironmentFile=-/etc/sluice/sluice.env"
+grep -qx "Restart=on-failure" "$unit" || fail "unit has no Restart=on-failure"
+grep -Eqx "DynamicUser=(yes|true)|User=.+" "$unit" || fail "unit runs as root"
+if command -v systemd-analyze >/dev/null; then
+  # Checks the syntax; ExecStart's binary is only in the extracted tree, so a warning about it is expected.
+  systemd-analyze verify "$unit" 2>&1 | grep -v "/usr/bin/sluice" | grep -i "unknown\|invalid\|failed to parse" && fail "systemd-analyze verify"
+fi
+check_runs_from "extracted .deb" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins"
+
+# ---- 4. the Docker runtime stage has the libraries the package depends on --------------------
+runtime_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' "$src/compose/Dockerfile")
+base_image_packages=" libc6 libstdc++6 libgcc-s1 "  # in debian:12 already (apt needs them)
+IFS=',' read -ra alternatives <<<"$depends"
+for alt in "${alternatives[@]}"; do
+  satisfied=0 names=""
+  IFS='|' read -ra choices <<<"$alt"
+  for choice in "${choices[@]}"; do
+    name=$(sed 's/(.*)//; s/:any//; s/[[:space:]]//g' <<<"$choice")
+    names+="$name "
+    # The package itself, or (for a virtual name such as libspdlog1.10-fmt9) one providing it.
+    for pkg in "$name" $(dpkg-query -W -f='${Package} ${Provides}\n' 2>/dev/null |
+                         awk -v n="$name" '{for (i = 2; i <= NF; i++) {gsub(/[,(].*/, "", $i); if ($i == n) print $1}}'); do
+      if [[ "$base_image_packages" == *" $pkg "* ]] || grep -Eq "(^|[[:space:]])${pkg//+/\\+}([[:space:]]|$)" <<<"$runtime_stage"; then
+        satisfied=1
+      fi
+    done
+  done
+  [ "$satisfied" = 1 ] || fail "compose/Dockerfile runtime stage does not install ${names% } (a dependency of the .deb)"
+done
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s); logs in $scratch"
+  exit 1
+fi
+echo "all packaging checks passed"
+rm -rf "$root" "$prefix"
