@@ -69,7 +69,7 @@ cat <<MSG
   Sluice is running the default pipeline: Kafka topic 'orders' -> order_validate ->
   PostgreSQL -> memory cache -> REST.
 
-  Page:     http://localhost:$http_port/
+  Page:     http://localhost:$http_port/?order=b563feb7b2b84b6test
   Order:    curl -s http://localhost:$http_port/order/b563feb7b2b84b6test
   Recent:   curl -s 'http://localhost:$http_port/api/orders?limit=5'
   Metrics:  curl -s http://localhost:$http_port/metrics

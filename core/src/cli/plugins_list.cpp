@@ -22,13 +22,34 @@ void print_text(const nlohmann::json& p) {
   std::cout << "\n";
 }
 
+// The README's configuration reference is this output, pasted between markers and checked
+// by a test, so it cannot drift from what the plugins declare.
+void print_markdown(const nlohmann::json& list) {
+  for (const auto& p : list) {
+    std::cout << "### `" << p["name"].get<std::string>() << "` (" << p["kind"].get<std::string>()
+              << (p.contains("store") ? ", store" : "") << ")\n\n"
+              << p["description"].get<std::string>() << "\n\n| key | type | default | |\n|---|---|---|---|\n";
+    for (const auto& k : p["keys"]) {
+      std::string def = k["required"].get<bool>() ? "**required**" : k["default"].is_null() ? "" : "`" + k["default"].dump() + "`";
+      std::string doc = k["doc"].get<std::string>();
+      for (std::size_t at = 0; (at = doc.find('|', at)) != std::string::npos; at += 2) doc.replace(at, 1, "\\|");
+      std::cout << "| `" << k["name"].get<std::string>() << "` | " << k["type"].get<std::string>() << " | " << def
+                << " | " << doc << " |\n";
+    }
+    std::cout << "\n";
+  }
+}
+
 }  // namespace
 
 Command add_plugins_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("plugins", "List the plugins found, with every config key (type, default, doc)");
   auto json_out = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *json_out, "Print JSON instead of text");
-  return {cmd, [json_out, &global]() -> int {
+  auto markdown_out = std::make_shared<bool>(false);
+  auto* json_flag = cmd->add_flag("--json", *json_out, "Print JSON instead of text");
+  cmd->add_flag("--markdown", *markdown_out, "Print the Markdown configuration reference (as in the README)")
+      ->excludes(json_flag);
+  return {cmd, [json_out, markdown_out, &global]() -> int {
             auto registry = make_registry(global);
             std::vector<std::string> errors;
             auto plugins = registry.all(&errors);
@@ -36,6 +57,8 @@ Command add_plugins_command(CLI::App& app, const GlobalOptions& global) {
             for (const auto* p : plugins) list.push_back(describe_plugin(*p));
             if (*json_out) {
               std::cout << list.dump(2) << "\n";
+            } else if (*markdown_out) {
+              print_markdown(list);
             } else {
               for (const auto& p : list) print_text(p);
             }
