@@ -43,15 +43,19 @@ std::unique_ptr<PluginInstance> Runtime::instantiate(const PlannedStage& stage) 
   return std::make_unique<PluginInstance>(stage, std::make_unique<HostImpl>(stage.spec.id, shared_));
 }
 
+// Plugins must report errors as values; an exception that escapes anyway becomes a fatal
+// error of that stage, logged with its name (close/stop calls ignore the returned status).
 Status Runtime::guarded(const std::string& what, const std::function<Status()>& call) {
+  std::string error;
   try {
     return call();
   } catch (const std::exception& e) {
-    return Status::fatal(std::string("threw an exception (plugins must return errors as values): ") + e.what());
+    error = e.what();
   } catch (...) {
-    return Status::fatal("threw an unknown exception");
+    error = "unknown exception";
   }
-  (void)what;
+  log_->error("'{}' threw an exception (plugins must return errors as values): {}", what, error);
+  return Status::fatal("threw an exception: " + error);
 }
 
 void Runtime::request_stop(const std::string& reason) {
@@ -266,11 +270,11 @@ void Runtime::drain_in_flight() {
   commit_completed();
 }
 
-void Runtime::finish(bool graceful) {
+void Runtime::finish(bool source_opened) {
   if (worker_.joinable()) {
     {
       std::unique_lock lock(mutex_);
-      if (graceful && in_flight_ > 0) log_->info("draining {} batch(es) in flight", in_flight_);
+      if (in_flight_ > 0) log_->info("draining {} batch(es) in flight", in_flight_);
       changed_.wait(lock, [&] { return in_flight_ == 0; });
       worker_done_ = true;
       changed_.notify_all();
@@ -278,7 +282,7 @@ void Runtime::finish(bool graceful) {
     worker_.join();
     commit_completed();
   }
-  if (graceful) guarded(source_->id(), [&] { source_->as<Source>()->close(); return Status::ok(); });
+  if (source_opened) guarded(source_->id(), [&] { source_->as<Source>()->close(); return Status::ok(); });
   for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
     guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
   }

@@ -46,7 +46,7 @@ class Runtime {
   void commit_completed();
   // Source thread, from inside poll()/idle(): waits for every dispatched batch.
   void drain_in_flight();
-  void finish(bool graceful);
+  void finish(bool source_opened);
   void fail(const std::string& message);
   bool interruptible_sleep(std::chrono::milliseconds d);
   // Every 10 s with activity: one line with totals and rates, so a long run is visibly alive.
