@@ -135,7 +135,8 @@ int run_publish(const PublishOptions& o) {
       auto due = start + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(static_cast<double>(publisher->sent() + refused) / o.rate));
       while (Clock::now() < due) {
-        publisher->serve(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()));
+        // Rounded up: a sub-millisecond wait truncated to 0 would spin a whole core.
+        publisher->serve(std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now()));
       }
     }
     std::string error;
