@@ -7,7 +7,22 @@ SLUICE_BUILD_PACKAGES=(
   libpistache-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsimdjson-dev
 )
 SLUICE_RUN_PACKAGES=(postgresql curl)
-SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev libcpp-httplib-dev kcat chromium nodejs npm)
+# dpkg-dev (dpkg-shlibdeps) and file: cpack -G DEB computes the .deb dependencies (tests/packaging).
+# slowhttptest and wrk: hostile and loaded HTTP clients (tests/security).
+SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev libcpp-httplib-dev kcat chromium dpkg-dev file
+  slowhttptest wrk)
+# Node.js for the browser test: Debian's nodejs + npm, unless a node with npm is installed
+# already (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+SLUICE_NODE_PACKAGES=(nodejs npm)
+# clang and its libFuzzer/sanitizer runtimes: compose/fuzz.sh (the short run in compose/test.sh).
+SLUICE_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
+# ensure_node: node and npm on PATH, from Debian when missing.
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    ensure_packages "${SLUICE_NODE_PACKAGES[@]}"
+  fi
+}
 
 # ensure_packages NAME... : apt-get installs those not installed yet (needs root).
 ensure_packages() {

@@ -5,11 +5,15 @@
 #
 #   bash compose/test.sh            # everything
 #   bash compose/test.sh -L core    # extra arguments go to ctest (here: one label)
+#
+# A full run (no arguments) also fuzzes every libFuzzer target for SLUICE_FUZZ_SECONDS
+# (default 10) each with compose/fuzz.sh (clang, ASan + UBSan); SLUICE_FUZZ_SECONDS=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source compose/packages.sh
 
 ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_RUN_PACKAGES[@]}" "${SLUICE_TEST_PACKAGES[@]}"
+ensure_node
 
 build_dir=${SLUICE_BUILD_DIR:-build/test}
 echo "==> configuring ($build_dir)"
@@ -20,6 +24,13 @@ cmake --build "$build_dir" -j2
 if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
   echo "==> installing browser test tools (npm ci)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Before ctest, so that ctest's summary is the last thing printed.
+fuzz_seconds=${SLUICE_FUZZ_SECONDS:-10}
+if [ $# -eq 0 ] && [ "$fuzz_seconds" -gt 0 ]; then
+  echo "==> fuzzing each target for ${fuzz_seconds}s (compose/fuzz.sh)"
+  bash compose/fuzz.sh "$fuzz_seconds"
 fi
 
 echo "==> running tests"

@@ -87,7 +87,10 @@ struct ValueReader {
   json map(const YAML::Node& node) const {
     if (!node.IsMap()) fail(node, "a mapping of names to values", shape(node));
     json out = json::object();
-    for (const auto& kv : node) out[kv.first.as<std::string>()] = text(kv.second, "single values in the mapping");
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) fail(kv.first, "plain names as the mapping's keys", shape(kv.first));
+      out[kv.first.as<std::string>()] = text(kv.second, "single values in the mapping");
+    }
     return out;
   }
 
@@ -133,6 +136,11 @@ CheckedConfig check_config(const SpecReader& reader, const StageSpec& stage, con
 
   if (stage.config.IsMap()) {
     for (const auto& kv : stage.config) {
+      // A mapping or list as a key ({ [db] }) has no string form (found by fuzzing).
+      if (!kv.first.IsScalar()) {
+        errors.push_back(PipelineError(reader.mark(kv.first), "a config key of " + where + " must be a plain name").what());
+        continue;
+      }
       std::string key = kv.first.as<std::string>();
       auto it = std::find(declared.begin(), declared.end(), key);
       if (it == declared.end()) {

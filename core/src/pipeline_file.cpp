@@ -55,6 +55,9 @@ void check_keys(const SpecReader& r, const YAML::Node& node, const std::string& 
   if (!node.IsMap()) throw PipelineError(r.mark(node), what + " must be a mapping of keys (" + join(allowed) + ")");
   std::set<std::string> seen;
   for (const auto& kv : node) {
+    // A key that is a mapping or a sequence ({a: 1}: x, [a]: x) has no string form: yaml-cpp
+    // would throw its own exception past the loader's error reporting (found by fuzzing).
+    if (!kv.first.IsScalar()) throw PipelineError(r.mark(kv.first), "a key in " + what + " must be a plain name");
     std::string key = kv.first.as<std::string>();
     if (!seen.insert(key).second) throw PipelineError(r.mark(kv.first), "duplicate key '" + key + "' in " + what);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;

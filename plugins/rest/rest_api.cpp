@@ -2,6 +2,9 @@
 
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include "http_handler.hpp"
 #include "http_metrics.hpp"
@@ -13,12 +16,34 @@ namespace sluice::rest {
 
 using namespace Pistache;
 
+namespace {
+
+// Every client holds one file descriptor, and Pistache has no connection limit: at the usual
+// soft limit of 1024 open files (systemd's default for services), about a thousand slow or
+// idle clients exhaust it, accept() fails with EMFILE and every new client waits in the
+// kernel's backlog until one of them leaves. Raise the soft limit to the hard one, as nginx
+// (worker_rlimit_nofile) and Go's runtime do; the hard limit stays the operator's choice.
+void raise_open_files_limit(Host& host) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);
+  if (limit.rlim_cur >= wanted) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    host.log().info("open files limit raised from {} to {} (one per HTTP client)", before, wanted);
+  }
+}
+
+}  // namespace
+
 RestApi::RestApi(const Config& config, Host& host) : settings_(parse_settings(config)), host_(host) {}
 
 RestApi::~RestApi() { stop(); }
 
 Status RestApi::start() {
   if (endpoint_) return Status::ok();
+  raise_open_files_limit(host_);
 
   std::vector<NamedStore> chain;
   for (const auto& id : settings_.lookup) {

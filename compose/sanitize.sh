@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The unit and integration suite under AddressSanitizer + UndefinedBehaviorSanitizer: configures
+# the `asan` preset (build/asan, Debug, -fsanitize=address,undefined, warnings as errors), builds
+# everything, and runs ctest with every sanitizer halting on its first report. Every process a
+# test starts (sluice run, sluice broker, ...) is the sanitized build too; their reports go to
+# build/asan/sanitizer-logs/, and any file there fails the run even if the test itself passed.
+#
+#   bash compose/sanitize.sh                    # labels core|unit|integration|rest|postgres|kafka|security
+#   bash compose/sanitize.sh -L core            # extra arguments go to ctest
+#   SLUICE_JOBS=1 bash compose/sanitize.sh      # build with one job (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source compose/packages.sh
+ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_RUN_PACKAGES[@]}" "${SLUICE_TEST_PACKAGES[@]}"
+
+build_dir=build/asan
+jobs=${SLUICE_JOBS:-2}
+started=$(date +%s)
+echo "==> configuring ($build_dir, preset asan)"
+cmake --preset asan >/dev/null
+echo "==> building ($jobs jobs)"
+cmake --build "$build_dir" -j"$jobs"
+built=$(date +%s)
+
+logs="$PWD/$build_dir/sanitizer-logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+# halt_on_error/abort_on_error: the first report ends the process (a test then fails on its
+# exit status); log_path: reports of child processes are kept even when a test only looks at
+# their exit code. detect_leaks: LeakSanitizer runs at every normal exit.
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$logs/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
+export LSAN_OPTIONS="suppressions=$PWD/compose/lsan.supp:print_suppressions=0"
+
+args=("$@")
+if [ ${#args[@]} -eq 0 ]; then
+  args=(-L 'core|unit|integration|rest|postgres|kafka|security')
+fi
+echo "==> running tests under ASan + UBSan (${args[*]})"
+status=0
+(cd "$build_dir" && ctest --output-on-failure --timeout 900 "${args[@]}") || status=$?
+
+reports=$(find "$logs" -type f | sort)
+if [ -n "$reports" ]; then
+  echo "==> sanitizer reports:"
+  for report in $reports; do
+    echo "---- $report"
+    head -n 60 "$report"
+  done
+  status=1
+fi
+finished=$(date +%s)
+echo "==> sanitize: build $((built - started)) s, tests $((finished - built)) s, exit $status"
+exit $status
