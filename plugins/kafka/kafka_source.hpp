@@ -87,6 +87,8 @@ class KafkaSource final : public Source {
   // while paused. Revocation removes the revoked partitions' records from here.
   std::deque<Record> pending_;
   bool paused_ = false;
+  // Records idle() may take into pending_ before it pauses: one batch (the last poll's limit).
+  std::size_t read_ahead_ = 1000;
   bool closing_ = false;
   bool ready_ = false;
   bool ever_ready_reported_ = false;

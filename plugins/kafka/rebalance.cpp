@@ -69,6 +69,7 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
   // there. Without one, or when it has nothing for a partition, the committed offset applies
   // (offset INVALID). The Kafka commit never runs ahead of what every sink accepted, so
   // falling back to it when the store cannot answer is safe: at worst records come again.
+  std::vector<Position> stored;
   if (PositionStore* store = host_.position_store()) {
     for (int i = 0; i < partitions->cnt; ++i) {
       auto& p = partitions->elems[i];
@@ -80,6 +81,7 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
                          p.partition, status.message());
       } else if (found) {
         p.offset = next;
+        stored.push_back({p.topic, p.partition, next});
         host_.log().info("kafka: {}[{}] starts at stored position {}", p.topic, p.partition, next);
       }
     }
@@ -95,6 +97,10 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     return;
   }
   for (int i = 0; i < partitions->cnt; ++i) offsets_.assign(partitions->elems[i].topic, partitions->elems[i].partition);
+  // The stored positions are durable, so they are Kafka's committed offsets too. Without this,
+  // a commit that failed before a rebalance (or a crash after the database commit) left the
+  // group's committed offsets behind until new records arrived: consumer lag stuck above zero.
+  offsets_.accepted(stored);
 
   // Assigned while the runtime is full: keep the new partitions paused too, or records would
   // pile up in pending_ until the next poll().

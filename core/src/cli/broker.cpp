@@ -5,7 +5,10 @@
 //
 // Fault injection for tests and demos: SIGUSR1 takes every broker down (connections closed,
 // new ones refused), SIGUSR2 brings them back. Each change is confirmed on stderr with a
-// "brokers down" / "brokers up" line.
+// "brokers down" / "brokers up" line. `--fail-commits N` answers the first N OffsetCommit
+// requests with errors, and SIGHUP makes the next 10 fail, each confirmed with a
+// "next N offset commits fail" line: a consumer must retry its commits (or rejoin) and a
+// pipeline that keeps positions with its data must stay effectively-once.
 #include <librdkafka/rdkafka.h>
 // rdkafka_mock.h must follow rdkafka.h.
 #include <librdkafka/rdkafka_mock.h>
@@ -37,7 +40,20 @@ struct BrokerOptions {
   std::vector<std::string> topics{"orders:4"};
   int broker_count = 1;
   std::string addr_file;
+  int fail_commits = 0;
 };
+
+// OffsetCommit's Kafka API key; rdkafka_protocol.h (RD_KAFKAP_OffsetCommit) is not installed.
+constexpr int16_t api_offset_commit = 8;
+// Commit errors real clusters send, in turn: retriable ones (coordinator moved or busy, timeout)
+// and group ones that make the consumer rejoin before committing again.
+constexpr rd_kafka_resp_err_t commit_errors[] = {
+    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,      RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+    RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+    RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+};
+// Queued on every SIGHUP.
+constexpr int commit_errors_per_signal = 10;
 
 std::optional<TopicSpec> parse_topic(const std::string& text) {
   auto colon = text.rfind(':');
@@ -80,6 +96,14 @@ void set_all_brokers(rd_kafka_mock_cluster_t* cluster, int broker_count, bool up
   std::cerr << "sluice broker: brokers " << (up ? "up" : "down") << std::endl;
 }
 
+void fail_offset_commits(rd_kafka_mock_cluster_t* cluster, int count) {
+  std::vector<rd_kafka_resp_err_t> errors;
+  constexpr std::size_t kinds = sizeof commit_errors / sizeof commit_errors[0];
+  for (int i = 0; i < count; ++i) errors.push_back(commit_errors[static_cast<std::size_t>(i) % kinds]);
+  rd_kafka_mock_push_request_errors_array(cluster, api_offset_commit, errors.size(), errors.data());
+  std::cerr << "sluice broker: next " << count << " offset commits fail" << std::endl;
+}
+
 int run_broker(const BrokerOptions& options) {
   std::vector<TopicSpec> topics;
   for (const auto& text : options.topics) {
@@ -95,7 +119,7 @@ int run_broker(const BrokerOptions& options) {
   // sigwait below is the only place they are taken.
   sigset_t signals;
   sigemptyset(&signals);
-  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP}) sigaddset(&signals, sig);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // The mock cluster runs on the threads of a client handle; a producer that never produces
@@ -127,6 +151,8 @@ int run_broker(const BrokerOptions& options) {
     }
   }
 
+  if (options.fail_commits > 0) fail_offset_commits(cluster.get(), options.fail_commits);
+
   const std::string address = rd_kafka_mock_cluster_bootstraps(cluster.get());
   std::cout << address << std::endl;  // first line, flushed: scripts and tests wait for it
   if (!options.addr_file.empty() && !write_address_file(options.addr_file, address)) {
@@ -135,7 +161,8 @@ int run_broker(const BrokerOptions& options) {
   }
   std::cerr << "sluice broker: " << options.broker_count << " in-memory broker(s) at " << address << "; topics:";
   for (const auto& topic : topics) std::cerr << ' ' << topic.name << '(' << topic.partitions << ')';
-  std::cerr << ". In memory only, not durable, ~5 MiB kept per partition. SIGUSR1/SIGUSR2: brokers down/up."
+  std::cerr << ". In memory only, not durable, ~5 MiB kept per partition. SIGUSR1/SIGUSR2: brokers down/up; SIGHUP: "
+            << "the next " << commit_errors_per_signal << " offset commits fail."
             << std::endl;
 
   while (true) {
@@ -145,6 +172,8 @@ int run_broker(const BrokerOptions& options) {
       set_all_brokers(cluster.get(), options.broker_count, false);
     } else if (sig == SIGUSR2) {
       set_all_brokers(cluster.get(), options.broker_count, true);
+    } else if (sig == SIGHUP) {
+      fail_offset_commits(cluster.get(), commit_errors_per_signal);
     } else {
       break;
     }
@@ -161,7 +190,8 @@ Command add_broker_command(CLI::App& app, const GlobalOptions&) {
       "broker",
       "Run an in-memory Kafka-protocol cluster (librdkafka mock) for demos and tests; prints its bootstrap "
       "address as the first stdout line and runs until SIGINT/SIGTERM. Not durable, ~5 MiB kept per "
-      "partition: use real Kafka in production. SIGUSR1 takes all brokers down, SIGUSR2 brings them up.");
+      "partition: use real Kafka in production. SIGUSR1 takes all brokers down, SIGUSR2 brings them up, "
+      "SIGHUP makes the next 10 OffsetCommit requests fail (timeouts, coordinator and group errors).");
   auto options = std::make_shared<BrokerOptions>();
   cmd->add_option("--topic", options->topics, "Topic to create, NAME:PARTITIONS (repeatable)")
       ->capture_default_str();
@@ -169,6 +199,12 @@ Command add_broker_command(CLI::App& app, const GlobalOptions&) {
       ->capture_default_str()
       ->check(CLI::Range(1, 16));
   cmd->add_option("--addr-file", options->addr_file, "Also write the bootstrap address to this file");
+  cmd->add_option("--fail-commits", options->fail_commits,
+                  "Fault injection: answer the first N OffsetCommit requests with errors (request timed "
+                  "out, not coordinator, coordinator loading, rebalance in progress, coordinator not "
+                  "available, unknown member id, in turn); SIGHUP queues 10 more")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   return {cmd, [options] { return run_broker(*options); }};
 }
 

@@ -1,5 +1,6 @@
 #include "kafka_publisher.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
@@ -57,7 +58,11 @@ bool Publisher::send(const KeyedMessage& message, std::string& error) {
   return true;
 }
 
-void Publisher::serve(std::chrono::milliseconds wait) { rd_kafka_poll(producer_.get(), static_cast<int>(wait.count())); }
+void Publisher::serve(std::chrono::milliseconds wait) {
+  // A negative timeout means "forever" to librdkafka: a deadline that passed between the
+  // caller's check and its subtraction (a busy machine) hung `publish --rate` for good.
+  rd_kafka_poll(producer_.get(), static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, wait.count())));
+}
 
 void Publisher::flush_until(std::chrono::steady_clock::time_point deadline) {
   while (outstanding() > 0 && std::chrono::steady_clock::now() < deadline) serve(std::chrono::milliseconds(100));

@@ -1,0 +1,118 @@
+// The default pipeline (config/pipeline.yaml: kafka -> order_validate -> postgres -> memory
+// cache -> rest) as the product runs it, for the reliability tests: a throwaway PostgreSQL 15
+// cluster, a `sluice broker`, and `sluice run config/pipeline.yaml` with its environment
+// (KAFKA_BROKERS, DATABASE_URL, HTTP_LISTEN, KAFKA_GROUP, KAFKA_SESSION_TIMEOUT_MS, ...)
+// pointing at them. The pipeline file is the shipped one, unchanged; only the session timeout
+// is shortened through its variable, so a restart after kill -9 does not wait 45 s for the
+// dead member to leave the consumer group.
+//
+// Besides starting and ending things (always by pid), it answers the questions the tests
+// assert on: what PostgreSQL holds, the broker's end offsets (high watermarks) and the
+// group's committed offsets (through librdkafka, as any Kafka client would ask).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/broker.hpp"
+#include "support/postgres_cluster.hpp"
+#include "support/process.hpp"
+
+namespace sluice::test {
+
+// One HTTP/1.1 GET on a fresh connection; status 0 when nothing answered within `timeout`.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+HttpReply http_get(int port, const std::string& target,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(3));
+
+// A random generator whose seed is printed (and can be set with SLUICE_TEST_SEED), so a
+// failing run's "random moments" can be replayed.
+std::mt19937_64 seeded_rng();
+
+using Offsets = std::map<std::int32_t, std::int64_t>;  // partition -> offset
+
+class DefaultPipeline {
+ public:
+  struct Options {
+    std::string name = "default-pipeline";  // scratch folder and group names derive from it
+    int partitions = 4;
+    int session_timeout_ms = 4000;
+    int heartbeat_interval_ms = 500;
+  };
+
+  explicit DefaultPipeline(Options options);
+  ~DefaultPipeline();
+  DefaultPipeline(const DefaultPipeline&) = delete;
+  DefaultPipeline& operator=(const DefaultPipeline&) = delete;
+
+  PostgresCluster& db() { return *db_; }
+  Broker& broker() { return *broker_; }
+  const std::string& topic() const { return topic_; }
+  const std::string& group() const { return group_; }
+  int http_port() const { return http_port_; }
+
+  // Starts a new `sluice run` (a previous one must have ended). Returns once the REST api
+  // answers (any status), or false if the process exited or did not get there in 60 s.
+  bool start();
+  Process& process() { return *runs_.back(); }
+  bool running() { return !runs_.empty() && runs_.back()->running(); }
+  pid_t pid() const { return runs_.empty() ? -1 : runs_.back()->pid(); }
+  // SIGKILL by pid and reap.
+  void kill9();
+  // SIGTERM by pid; the exit code, or nullopt if it did not exit within `timeout` (then it
+  // is still running).
+  std::optional<int> terminate(std::chrono::milliseconds timeout);
+  // Stderr of every `sluice run` so far, oldest first, for failure messages (the last 6000
+  // characters of each run).
+  std::string logs() const;
+  std::size_t runs() const { return runs_.size(); }
+
+  // `sluice publish --count N --prefix P [--rate R]` in the background (delivery timeout
+  // 180 s, so a broker outage is waited out rather than reported as failed deliveries).
+  std::unique_ptr<Process> publish(int count, const std::string& prefix, int rate = 0);
+
+  // Orders stored; nullopt while the database does not answer.
+  std::optional<long long> stored();
+  // offsets table rows for the topic (partition -> next offset to read).
+  std::optional<Offsets> stored_offsets();
+  // The broker's high watermarks (the end offsets); nullopt if it did not answer.
+  std::optional<Offsets> end_offsets();
+  // The consumer group's committed offsets (-1001, librdkafka's INVALID, when none).
+  std::optional<Offsets> committed_offsets();
+  // Orders deleted from `orders` (pg_stat_user_tables.n_tup_del): the postgres sink deletes
+  // an order only to replace it, so this counts orders written more than once. Waits until
+  // no pipeline session is left, so every backend has flushed its statistics.
+  long long replaced_orders();
+
+  // Waits until `n` orders are stored and the stored offsets equal the end offsets.
+  bool wait_caught_up(long long n, std::chrono::milliseconds timeout);
+
+  // The end state every case asserts (gtest EXPECTs, with the pipeline's logs on failure):
+  // exactly the orders PREFIX-1..PREFIX-N, each once, each with its delivery, payment and
+  // item rows; stored offsets = end offsets; nothing dead-lettered.
+  void expect_exactly_once(const std::string& prefix, long long n);
+
+  // Items per generated order (those of the sample `sluice publish` builds orders from).
+  static long long items_per_order();
+
+ private:
+  Options options_;
+  std::filesystem::path dir_;
+  std::string topic_ = "orders";
+  std::string group_;
+  int http_port_ = 0;
+  std::unique_ptr<PostgresCluster> db_;
+  std::unique_ptr<Broker> broker_;
+  std::vector<std::unique_ptr<Process>> runs_;
+};
+
+}  // namespace sluice::test
