@@ -9,6 +9,7 @@
 #include <string>
 
 #include "order_writer.hpp"
+#include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "pg_read_pool.hpp"
 #include "sluice/plugin.hpp"
@@ -22,12 +23,9 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
       "transaction); a store and a position store";
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_positions;
   static constexpr sluice_config_key plugin_keys[] = {
-      {"dsn", sluice_key_string, 1, nullptr,
-       "PostgreSQL connection: URI (postgresql://user:pass@host:5432/db) or key=value pairs"},
-      {"migrations", sluice_key_string, 0, nullptr,
-       "folder of NNNN_name.sql migrations; default: the shipped sql/ folder"},
-      {"migrate_on_open", sluice_key_bool, 0, "true",
-       "apply missing migrations when the pipeline starts (else only by `sluice migrate`)"},
+      dsn_key,
+      migrations_key,
+      migrate_on_open_key,
       {"read_connections", sluice_key_int, 0, "4",
        "connections kept for lookups (REST cache misses, positions, recent orders)"},
   };

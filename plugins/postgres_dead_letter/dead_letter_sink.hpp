@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "sluice/plugin.hpp"
 
@@ -16,12 +17,9 @@ class DeadLetterSink final : public Sink {
   static constexpr const char* plugin_description =
       "Stores dead letters (raw bytes, reason, JSON pointer, source position) in PostgreSQL";
   static constexpr sluice_config_key plugin_keys[] = {
-      {"dsn", sluice_key_string, 1, nullptr,
-       "PostgreSQL connection: URI (postgresql://user:pass@host:5432/db) or key=value pairs"},
-      {"migrations", sluice_key_string, 0, nullptr,
-       "folder of NNNN_name.sql migrations; default: the shipped sql/ folder"},
-      {"migrate_on_open", sluice_key_bool, 0, "true",
-       "apply missing migrations when the pipeline starts (else only by `sluice migrate`)"},
+      dsn_key,
+      migrations_key,
+      migrate_on_open_key,
   };
 
   DeadLetterSink(const Config& config, Host& host);

@@ -23,12 +23,6 @@ using namespace std::chrono_literals;
 
 constexpr int N = 10000;
 
-long long sum(const Offsets& offsets) {
-  long long total = 0;
-  for (const auto& [partition, offset] : offsets) total += offset;
-  return total;
-}
-
 // What the pipeline's writer connection is doing right now (for the test's own log: a kill
 // inside a batch transaction is the interesting case, a kill between batches the common one).
 std::string writer_state(PostgresCluster& db) {

@@ -311,10 +311,14 @@ void DefaultPipeline::expect_exactly_once(const std::string& prefix, long long n
   auto ends = end_offsets();
   ASSERT_TRUE(mine && ends);
   EXPECT_EQ(*mine, *ends) << "stored offsets (partition -> next) differ from the broker's end offsets";
-  long long total = 0;
-  for (const auto& [partition, end] : *ends) total += end;
-  EXPECT_GE(total, n) << "fewer messages in the topic than orders published";
+  EXPECT_GE(sum(*ends), n) << "fewer messages in the topic than orders published";
   EXPECT_EQ(db.scalar("SELECT count(*) FROM dead_letters"), "0");
+}
+
+long long sum(const Offsets& offsets) {
+  long long total = 0;
+  for (const auto& [partition, offset] : offsets) total += offset;
+  return total;
 }
 
 }  // namespace sluice::test

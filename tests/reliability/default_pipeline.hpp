@@ -39,6 +39,8 @@ HttpReply http_get(int port, const std::string& target,
 std::mt19937_64 seeded_rng();
 
 using Offsets = std::map<std::int32_t, std::int64_t>;  // partition -> offset
+// Messages up to these offsets, over all partitions.
+long long sum(const Offsets& offsets);
 
 class DefaultPipeline {
  public:

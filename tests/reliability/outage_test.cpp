@@ -26,12 +26,6 @@ using namespace std::chrono_literals;
 
 constexpr int N = 10000;
 
-long long sum(const Offsets& offsets) {
-  long long total = 0;
-  for (const auto& [partition, offset] : offsets) total += offset;
-  return total;
-}
-
 std::size_t occurrences(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
