@@ -28,12 +28,26 @@ void give_to_postgres(const fs::path& path) {
   fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace);
 }
 
+// The cluster's folder. The postgres user must reach it, and the build tree may sit below a
+// folder only root can enter (a clone in `mktemp -d`, a home directory), so clusters live
+// under /tmp, one folder per build tree and cluster name, emptied before each use.
+fs::path cluster_dir(const std::string& name) {
+  fs::path base = fs::temp_directory_path() / "sluice-test-pg";
+  fs::create_directories(base);
+  fs::permissions(base, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+  fs::path dir = base / (std::to_string(std::hash<std::string>{}(SLUICE_TEST_SCRATCH)) + "-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 }  // namespace
 
 PostgresCluster::PostgresCluster(const std::string& name, const std::string& database)
-    : dir_(scratch_dir(name)), data_(dir_ / "data"), socket_dir_(dir_ / "socket"), database_(database) {
+    : dir_(cluster_dir(name)), data_(dir_ / "data"), socket_dir_(dir_ / "socket"), database_(database) {
   // The postgres user must be able to reach its folders through ours.
   fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::replace);
@@ -76,7 +90,8 @@ std::string PostgresCluster::dsn() const {
 void PostgresCluster::run_as_postgres(const std::vector<std::string>& argv, const std::string& what) const {
   std::vector<std::string> full = {"/usr/sbin/runuser", "-u", "postgres", "--"};  // execve: no PATH search
   full.insert(full.end(), argv.begin(), argv.end());
-  RunResult result = run(full, std::chrono::seconds(120));
+  // Run from the cluster's folder: postgres tools fail when they cannot enter the cwd.
+  RunResult result = run(full, std::chrono::seconds(120), {.env = {}, .cwd = dir_, .stdin_text = ""});
   if (result.code != 0) {
     throw std::runtime_error(what + " failed (exit " + std::to_string(result.code) + "): " + result.err + result.out);
   }
