@@ -87,8 +87,10 @@ class KafkaSource final : public Source {
   // while paused. Revocation removes the revoked partitions' records from here.
   std::deque<Record> pending_;
   bool paused_ = false;
-  // Records idle() may take into pending_ before it pauses: one batch (the last poll's limit).
+  // One batch (the last poll's limit). idle() reads ahead up to four of them before it pauses,
+  // and a poll that leaves less than that resumes (see poll()).
   std::size_t read_ahead_ = 1000;
+  std::size_t pause_at() const { return 4 * read_ahead_; }
   bool closing_ = false;
   bool ready_ = false;
   bool ever_ready_reported_ = false;
