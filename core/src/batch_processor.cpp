@@ -17,15 +17,27 @@ BatchProcessor::BatchProcessor(Runtime& runtime)
       consumed_(runtime.shared_.metrics.counter("sluice_records_consumed_total", "Records received from the source")),
       stored_(runtime.shared_.metrics.counter("sluice_records_stored_total", "Records accepted by every sink")),
       batch_seconds_(runtime.shared_.metrics.histogram(
-          "sluice_batch_duration_seconds", "Time from a batch leaving the source to its acknowledgement", kLatencyBounds)) {}
+          "sluice_batch_duration_seconds", "Time from a batch leaving the source to its acknowledgement", kLatencyBounds)) {
+  if (!runtime.transforms_.empty()) stages_.push_back({"transforms", nullptr});
+  for (auto& s : runtime.sinks_) stages_.push_back({s->id(), s.get()});
+}
 
-BatchProcessor::Result BatchProcessor::process(Batch& batch) {
-  auto started = std::chrono::steady_clock::now();
-  consumed_.inc(batch.records.size());
+void BatchProcessor::begin(const Batch& batch) { consumed_.inc(batch.records.size()); }
+
+void BatchProcessor::end(const Batch& batch, std::chrono::steady_clock::time_point dispatched) {
+  stored_.inc(batch.records.size());
+  batch_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - dispatched).count());
+}
+
+BatchProcessor::Result BatchProcessor::run_stage(std::size_t stage, Batch& batch) {
+  const Stage& s = stages_.at(stage);
+  return s.sink ? run_sink(*s.sink, batch) : run_transforms(batch);
+}
+
+BatchProcessor::Result BatchProcessor::run_transforms(Batch& batch) {
   Result result = Result::done;
   std::vector<Record> dead;
   Outcome outcome;
-
   for (auto& t : runtime_.transforms_) {
     auto* transform = t->as<Transform>();
     bool ok = with_retry(t->id(), [&] {
@@ -35,25 +47,28 @@ BatchProcessor::Result BatchProcessor::process(Batch& batch) {
     if (!ok) return result;
     take_rejected(batch, outcome, t->id(), dead);
   }
-  // Dead letters are made durable before any sink runs: a sink that keeps positions (postgres)
-  // commits them with its data, after which a crash must not lose the rejected records.
+  // Dead letters are made durable before any sink sees the batch: a sink that keeps positions
+  // (postgres) commits them with its data, after which a crash must not lose the rejected
+  // records.
   if (!dead.empty() && !write_dead_letters(dead, result)) return result;
-  for (auto& s : runtime_.sinks_) {
-    auto* sink = s->as<Sink>();
-    bool ok = with_retry(s->id(), [&] {
-      outcome.clear();
-      return sink->write(batch, outcome);
-    }, result);
-    if (!ok) return result;
-    take_rejected(batch, outcome, s->id(), dead);
-    // Right after the sink that refused them, before later sinks. A sink that commits
-    // positions with its data leaves a window here (refused by the database, then a crash):
-    // such records are rare (the validator runs first) and documented in the README.
-    if (!dead.empty() && !write_dead_letters(dead, result)) return result;
-  }
+  return Result::done;
+}
 
-  stored_.inc(batch.records.size());
-  batch_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+BatchProcessor::Result BatchProcessor::run_sink(PluginInstance& s, Batch& batch) {
+  Result result = Result::done;
+  std::vector<Record> dead;
+  Outcome outcome;
+  auto* sink = s.as<Sink>();
+  bool ok = with_retry(s.id(), [&] {
+    outcome.clear();
+    return sink->write(batch, outcome);
+  }, result);
+  if (!ok) return result;
+  take_rejected(batch, outcome, s.id(), dead);
+  // Right after the sink that refused them, before later sinks. A sink that commits
+  // positions with its data leaves a window here (refused by the database, then a crash):
+  // such records are rare (the validator runs first) and documented in the README.
+  if (!dead.empty() && !write_dead_letters(dead, result)) return result;
   return Result::done;
 }
 
@@ -127,6 +142,7 @@ bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, Result& resul
   dead.clear();
   if (!runtime_.dead_letter_) return true;  // logged above, one line each: not silent
 
+  std::lock_guard lock(dead_letter_mutex_);
   auto* sink = runtime_.dead_letter_->as<Sink>();
   Outcome outcome;
   bool ok = with_retry(runtime_.dead_letter_->id(), [&] {

@@ -2,6 +2,7 @@
 // bounded in-flight batches, in-order acknowledgement and graceful stop (design.md §4).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -41,7 +42,9 @@ class Runtime {
   bool open_sinks();
   void source_loop();
   void dispatch(Batch&& batch);
-  void worker_loop();
+  // One thread per stage of the BatchProcessor: takes batches in order from its lane, runs
+  // the stage and hands each on to the next lane, or acknowledges it after the last stage.
+  void stage_loop(std::size_t stage);
   // Hands positions of fully handled batches to the source (source thread only).
   void commit_completed();
   // Source thread, from inside poll()/idle(): waits for every dispatched batch.
@@ -65,19 +68,28 @@ class Runtime {
   std::vector<PluginInstance*> opened_sinks_;
   std::unique_ptr<BatchProcessor> processor_;
 
+  // A dispatched batch and when it left the source (for sluice_batch_duration_seconds).
+  struct Flight {
+    Batch batch;
+    std::chrono::steady_clock::time_point dispatched;
+  };
+
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Batch> queue_;
+  std::vector<std::deque<Flight>> lanes_;  // lanes_[k]: batches waiting for stage k
   std::size_t in_flight_ = 0;
   std::uint64_t next_sequence_ = 1;
+  // The first batch a stage abandoned (or failed): it and every later batch stay
+  // unacknowledged, since their positions would skip its records. 0: none.
+  std::uint64_t abandoned_from_ = 0;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> completed_;
-  bool worker_done_ = false;
+  bool stages_done_ = false;
   bool failed_ = false;
   std::string stop_reason_;
   std::chrono::steady_clock::time_point stop_time_;
   std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
   std::uint64_t reported_consumed_ = 0;
-  std::thread worker_;
+  std::vector<std::thread> stage_threads_;
 };
 
 }  // namespace sluice

@@ -94,6 +94,30 @@ TEST_F(RuntimeTest, BackpressureBoundsBatchesInFlightAndKeepsTheSourceIdle) {
   EXPECT_EQ(last_commit(), 1000);
 }
 
+TEST_F(RuntimeTest, StagesOverlapAnEarlierSinkTakesTheNextBatchWhileALaterOneWrites) {
+  // Each sink runs on its own thread. The later sink is stuck on the first batch; the earlier
+  // one must go on with the next ones (up to max_in_flight), which one worker never could.
+  probe_.gate_open = false;
+  auto p = plan("count: 100, batch: 10", sink("first") + sink("second", "wait_gate: true"),
+                "runtime: { max_in_flight: 4 }\n");
+  Runtime runtime(p);
+  int code = -1;
+  std::thread run([&] { code = runtime.run(); });
+  bool overlapped = test::wait_until([&] { return count_written("first:") >= 30; }, 10s);
+  {
+    std::lock_guard lock(probe_.mutex);
+    EXPECT_TRUE(probe_.commits.empty());  // nothing is acknowledged before the last sink has it
+    probe_.gate_open = true;
+  }
+  probe_.changed.notify_all();
+  run.join();
+  EXPECT_TRUE(overlapped) << "the first sink waited for the second";
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(count_written("second:"), 100u);
+  EXPECT_EQ(last_commit(), 100);
+  EXPECT_TRUE(std::is_sorted(probe_.commits.begin(), probe_.commits.end()));
+}
+
 TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
   auto p = plan("count: 30, batch: 10", sink("a", "reject_every: 3") + sink("b"),
                 "dead_letter: { plugin: fake_sink, config: { probe: " + addr() + ", name: dl } }\n");
