@@ -74,13 +74,17 @@ class BOOST_SYMBOL_VISIBLE Source : public Plugin {
 };
 
 // Maps, validates or routes records. May change records in place and reject single ones.
+// Every transform's apply() runs on the runtime's transforms thread, one batch at a time, in
+// order (while the sinks write earlier batches on their own threads).
 class BOOST_SYMBOL_VISIBLE Transform : public Plugin {
  public:
   virtual Status apply(Batch& batch, Outcome& outcome) = 0;
 };
 
 // Writes batches. write() returns ok only when the batch is durable; rejected records go to
-// the dead-letter route; retry means "nothing was kept, call again later".
+// the dead-letter route; retry means "nothing was kept, call again later". Each sink's write()
+// runs on that sink's own thread, one batch at a time, in order: a later sink gets batch n
+// after this one returned ok for it, while this one may already write batch n+1.
 class BOOST_SYMBOL_VISIBLE Sink : public Plugin {
  public:
   // Connect, apply migrations, warm up. May take long; report progress in the log.
