@@ -82,8 +82,8 @@ Status RestApi::start() {
     return Status::fatal("rest: cannot listen on " + settings_.listen.host + ":" +
                          std::to_string(settings_.listen.port) + ": " + e.what());
   }
-  host_.log().info("REST listening on http://{}:{}{}", settings_.listen.host, port(),
-                   why.empty() ? " (page from " + files_root.string() + ")" : " (no page)");
+  host_.log().info("REST listening on http://{}:{} with {} thread(s){}", settings_.listen.host, port(),
+                   settings_.threads, why.empty() ? " (page from " + files_root.string() + ")" : " (no page)");
   return Status::ok();
 }
 

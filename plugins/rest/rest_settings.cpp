@@ -1,6 +1,10 @@
 #include "rest_settings.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include "sluice/status.hpp"
 
@@ -55,13 +59,25 @@ ListenAddress parse_listen_address(const std::string& text) {
   return address;
 }
 
+// One less than the CPUs this process may use: on the two-core machines we measure on, two
+// HTTP threads plus the client (or the pipeline's own threads) meant three busy threads on two
+// cores, and wrk's p99 went from ~1.4 ms to ~2.6 ms for a few % more requests per second
+// (tests/bench/rest.sh; README, Benchmarks).
+int default_threads() {
+  cpu_set_t cpus;
+  int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                         : static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(n - 1, 1, 64);
+}
+
 RestSettings parse_settings(const Config& config) {
   RestSettings settings;
   settings.listen = parse_listen_address(config.has("listen") ? config.get_string("listen") : "0.0.0.0:8081");
   settings.static_dir = config.has("static_dir") ? config.get_string("static_dir") : "web";
   if (settings.static_dir.empty()) throw ConfigError("static_dir", "static_dir must not be empty");
   if (config.has("lookup")) settings.lookup = config.get_list("lookup");
-  settings.threads = static_cast<int>(int_in_range(config, "threads", settings.threads, 1, 64));
+  settings.threads = static_cast<int>(int_in_range(config, "threads", 0, 0, 64));
+  if (settings.threads == 0) settings.threads = default_threads();
   settings.max_request_bytes = static_cast<std::size_t>(
       int_in_range(config, "max_request_bytes", static_cast<std::int64_t>(settings.max_request_bytes), 1024,
                    64 * 1024 * 1024));

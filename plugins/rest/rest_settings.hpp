@@ -21,7 +21,8 @@ inline constexpr sluice_config_key config_keys[] = {
      "folder of the web page; relative paths are looked up in the working directory, then the share dir"},
     {"lookup", sluice_key_stores, 0, "[]",
      "store ids GET /order/{id} asks in order; a hit in a later store fills the earlier ones"},
-    {"threads", sluice_key_int, 0, "2", "HTTP worker threads (1..64)"},
+    {"threads", sluice_key_int, 0, "0",
+     "HTTP worker threads (1..64); 0: one less than the CPUs, at least 1, so the pipeline keeps a core"},
     {"max_request_bytes", sluice_key_int, 0, "16384",
      "largest request (line + headers + body) accepted; larger ones get 413"},
     {"max_url_bytes", sluice_key_int, 0, "2048", "longest request target accepted; longer ones get 414"},
@@ -40,7 +41,7 @@ struct RestSettings {
   ListenAddress listen;
   std::string static_dir;
   std::vector<std::string> lookup;
-  int threads = 2;
+  int threads = 1;  // resolved: never 0
   std::size_t max_request_bytes = 16384;
   std::size_t max_url_bytes = 2048;
   std::chrono::milliseconds header_timeout{10000};
@@ -50,6 +51,8 @@ struct RestSettings {
 
 // Throws sluice::ConfigError naming the key for a value that makes no sense.
 RestSettings parse_settings(const Config& config);
+// What `threads: 0` (the default) means on this machine.
+int default_threads();
 
 // "host:port", "[v6]:port" or ":port"; throws ConfigError("listen", ...) when malformed.
 ListenAddress parse_listen_address(const std::string& text);

@@ -1,5 +1,8 @@
 // The plugin's config checks: what is refused in the constructor, before anything listens.
 #include <gtest/gtest.h>
+#include <sched.h>
+
+#include <algorithm>
 
 #include "rest_api.hpp"
 #include "rest_settings.hpp"
@@ -39,7 +42,16 @@ TEST(RestSettings, DefaultsWhenKeysAreAbsent) {
   EXPECT_EQ(s.listen.port, 8081);
   EXPECT_EQ(s.static_dir, "web");
   EXPECT_TRUE(s.lookup.empty());
-  EXPECT_EQ(s.threads, 2);
+  EXPECT_EQ(s.threads, default_threads());
+}
+
+TEST(RestSettings, ThreadsZeroLeavesOneCoreToThePipeline) {
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  int cpus = CPU_COUNT(&set);  // the CPUs this process may run on
+  int automatic = parse_settings(Config(nlohmann::json{{"threads", 0}})).threads;
+  EXPECT_EQ(automatic, std::max(1, cpus - 1));
+  EXPECT_EQ(parse_settings(Config(nlohmann::json{{"threads", 3}})).threads, 3);
 }
 
 TEST(RestSettings, RejectsOutOfRangeNumbers) {
@@ -51,7 +63,8 @@ TEST(RestSettings, RejectsOutOfRangeNumbers) {
     }
     return std::string("(accepted)");
   };
-  EXPECT_EQ(key_of({{"threads", 0}}), "threads");
+  EXPECT_EQ(key_of({{"threads", -1}}), "threads");
+  EXPECT_EQ(key_of({{"threads", 65}}), "threads");
   EXPECT_EQ(key_of({{"max_request_bytes", 10}}), "max_request_bytes");
   EXPECT_EQ(key_of({{"max_url_bytes", 20000}, {"max_request_bytes", 16384}}), "max_url_bytes");
   EXPECT_EQ(key_of({{"header_timeout_ms", 1}}), "header_timeout_ms");
