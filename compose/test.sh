@@ -8,6 +8,9 @@
 #
 # A full run (no arguments) also fuzzes every libFuzzer target for SLUICE_FUZZ_SECONDS
 # (default 10) each with compose/fuzz.sh (clang, ASan + UBSan); SLUICE_FUZZ_SECONDS=0 skips it.
+# After ctest it runs the unit and integration suites again under ASan + UBSan with
+# compose/sanitize.sh (its own build in build/asan, about 8 minutes on two cores);
+# SLUICE_SANITIZE=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source compose/packages.sh
@@ -34,5 +37,19 @@ if [ $# -eq 0 ] && [ "$fuzz_seconds" -gt 0 ]; then
 fi
 
 echo "==> running tests"
-cd "$build_dir"
-ctest --output-on-failure --timeout 600 "$@"
+ctest_log="$build_dir/ctest-output.log"
+status=0
+(cd "$build_dir" && ctest --output-on-failure --timeout 600 "$@") 2>&1 | tee "$ctest_log" || status=$?
+
+if [ $# -eq 0 ] && [ "${SLUICE_SANITIZE:-1}" != 0 ]; then
+  # Runs even when ctest failed: one CI run reports both.
+  echo "==> unit and integration suites under ASan + UBSan (compose/sanitize.sh)"
+  sanitize_status=0
+  bash compose/sanitize.sh || sanitize_status=$?
+  # The sanitized run printed its own summary; repeat the main one so both end the output.
+  echo "==> main run (ctest in $build_dir):"
+  sed -n '/tests passed, /,$p' "$ctest_log"
+  echo "==> ctest exit $status, sanitize exit $sanitize_status"
+  if [ "$status" -eq 0 ]; then status=$sanitize_status; fi
+fi
+exit $status
