@@ -77,6 +77,29 @@ TEST_F(PostgresTest, DocumentKeepsWhatColumnsCannot) {
   EXPECT_EQ(scalar("SELECT name FROM deliveries"), "Tab\there \\ and \"quotes\" and ünïcode ✓");
 }
 
+TEST_F(PostgresTest, DocumentsWithNewlinesTabsAndBackslashesAreStoredByteForByte) {
+  // COPY text needs \\, \t, \n and \r escaped wherever they fall in the 8-byte words the
+  // sink scans; indented JSON puts them everywhere.
+  auto sink = make_sink();
+  ASSERT_TRUE(sink->open().is_ok());
+  auto order = make_order("indented");
+  order["delivery"]["address"] = "C:\\orders\\ line\r\nnext \\";
+  std::vector<std::string> sent(3);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    order["order_uid"] = "indented-" + std::to_string(i);
+    sent[i] = i == 0 ? order.dump(2) : i == 1 ? order.dump(1, '\t') : order.dump(0) + "\r\n";
+    Batch batch;
+    batch.records.push_back(make_record(sent[i], static_cast<std::int64_t>(i)));
+    Outcome outcome;
+    ASSERT_TRUE(sink->write(batch, outcome).is_ok());
+    ASSERT_TRUE(outcome.rejected().empty()) << outcome.rejected()[0].detail;
+    std::string stored;
+    ASSERT_EQ(sink->get("indented-" + std::to_string(i), stored), Lookup::found);
+    EXPECT_EQ(stored, sent[i]) << "document " << i;
+  }
+  EXPECT_EQ(scalar("SELECT DISTINCT address FROM deliveries"), "C:\\orders\\ line\r\nnext \\");
+}
+
 TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
   auto validate = make_validate();
   auto sink = make_sink();
