@@ -133,5 +133,22 @@ TEST(Cli, EnvFileFeedsVariables) {
   EXPECT_EQ(read_file(dir / "out.ndjson"), "a\nb\n");
 }
 
+TEST(Cli, DotEnvInTheWorkingDirectoryIsReadWithoutAFlag) {
+  auto dir = scratch_dir("cli_dot_env");
+  write_file(dir / "in.ndjson", "a\nb\n");
+  write_file(dir / ".env", "OUT_PATH=" + (dir / "out.ndjson").string() + "\n");
+  write_file(dir / "p.yaml", "source: { plugin: file, config: { path: " + (dir / "in.ndjson").string() +
+                                 " } }\nsinks: [ { plugin: file, config: { path: \"${OUT_PATH}\" } } ]\n");
+  Process::Options in_dir;
+  in_dir.cwd = dir;
+  auto r = sluice({"run", (dir / "p.yaml").string()}, in_dir);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "out.ndjson"), "a\nb\n");
+  // Elsewhere, the same file leaves ${OUT_PATH} undefined: a pipeline-file error naming it (3).
+  auto elsewhere = sluice({"validate", (dir / "p.yaml").string()});
+  EXPECT_EQ(elsewhere.code, 3) << elsewhere.err;
+  EXPECT_NE(elsewhere.err.find("OUT_PATH"), std::string::npos) << elsewhere.err;
+}
+
 }  // namespace
 }  // namespace sluice::test
