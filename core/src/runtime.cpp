@@ -244,6 +244,9 @@ void Runtime::stage_loop(std::size_t stage) {
     auto result = skip ? BatchProcessor::Result::abandoned : processor_->run_stage(stage, flight.batch);
     bool done = result == BatchProcessor::Result::done;
     if (done && last) processor_->end(flight.batch, flight.dispatched);
+    // Lanes are FIFO, so a later stage only ever holds older batches than an earlier one: when
+    // stage k gives up on batch n, every batch still before stage k is newer and will be
+    // skipped, and the older ones ahead of it may still finish and be acknowledged.
     std::lock_guard lock(mutex_);
     if (!done && (abandoned_from_ == 0 || flight.batch.sequence < abandoned_from_)) {
       abandoned_from_ = flight.batch.sequence;
