@@ -81,6 +81,14 @@ create_db() {
     die "sluice migrate failed for $db (see $BENCH_STATE/migrate.log)"
 }
 
+# Drops the given databases and checkpoints, so the server's background work on the rows a
+# measurement wrote (autovacuum, checkpoint writes) does not run under the next measurement.
+settle_db() {
+  local args=(-c "set client_min_messages = warning") db
+  for db in "$@"; do args+=(-c "drop database if exists $db"); done
+  as_postgres psql -X -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "${args[@]}" -c "checkpoint" >/dev/null
+}
+
 # ---- the pipeline -------------------------------------------------------------------------
 
 # start_pipeline NAME DB TOPIC [FILE]: `sluice run config/pipeline.yaml` (the default pipeline,
