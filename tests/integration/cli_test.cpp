@@ -122,12 +122,17 @@ TEST(Cli, ReadmeConfigReferenceMatchesThePlugins) {
       << "run: bash compose/update-readme.sh " << sluice_binary().string();
 }
 
-TEST(Cli, EnvFileFeedsVariables) {
-  auto dir = scratch_dir("cli_env_file");
+// A file-to-file pipeline in `dir` whose output path is ${OUT_PATH}, set in `env_file`.
+void write_env_pipeline(const std::filesystem::path& dir, const std::string& env_file) {
   write_file(dir / "in.ndjson", "a\nb\n");
-  write_file(dir / "vars.env", "OUT_PATH=" + (dir / "out.ndjson").string() + "\n");
+  write_file(dir / env_file, "OUT_PATH=" + (dir / "out.ndjson").string() + "\n");
   write_file(dir / "p.yaml", "source: { plugin: file, config: { path: " + (dir / "in.ndjson").string() +
                                  " } }\nsinks: [ { plugin: file, config: { path: \"${OUT_PATH}\" } } ]\n");
+}
+
+TEST(Cli, EnvFileFeedsVariables) {
+  auto dir = scratch_dir("cli_env_file");
+  write_env_pipeline(dir, "vars.env");
   auto r = sluice({"--env-file", (dir / "vars.env").string(), "run", (dir / "p.yaml").string()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(read_file(dir / "out.ndjson"), "a\nb\n");
@@ -135,10 +140,7 @@ TEST(Cli, EnvFileFeedsVariables) {
 
 TEST(Cli, DotEnvInTheWorkingDirectoryIsReadWithoutAFlag) {
   auto dir = scratch_dir("cli_dot_env");
-  write_file(dir / "in.ndjson", "a\nb\n");
-  write_file(dir / ".env", "OUT_PATH=" + (dir / "out.ndjson").string() + "\n");
-  write_file(dir / "p.yaml", "source: { plugin: file, config: { path: " + (dir / "in.ndjson").string() +
-                                 " } }\nsinks: [ { plugin: file, config: { path: \"${OUT_PATH}\" } } ]\n");
+  write_env_pipeline(dir, ".env");
   Process::Options in_dir;
   in_dir.cwd = dir;
   auto r = sluice({"run", (dir / "p.yaml").string()}, in_dir);
