@@ -78,9 +78,15 @@ PostgresCluster::PostgresCluster(const std::string& name, const std::string& dat
 PostgresCluster::~PostgresCluster() {
   // Immediate shutdown by pid (SIGQUIT), then SIGKILL if it lingers: never leave a server.
   int pid = postmaster_pid();
-  if (!process_alive(pid)) return;
-  ::kill(pid, SIGQUIT);
-  if (!wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(10))) ::kill(pid, SIGKILL);
+  if (process_alive(pid)) {
+    ::kill(pid, SIGQUIT);
+    if (!wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(10))) ::kill(pid, SIGKILL);
+    wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(5));
+  }
+  // Nor its files: every clone is another build tree, so folders under /tmp would pile up
+  // (~150 MB a full run).
+  std::error_code ignored;
+  fs::remove_all(dir_, ignored);
 }
 
 std::string PostgresCluster::dsn() const {
