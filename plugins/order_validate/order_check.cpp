@@ -223,7 +223,8 @@ std::optional<Violation> check_fields(element object, std::span<const FieldSpec>
   std::array<bool, max_fields> present{};
   std::optional<std::string_view> unknown;
   std::size_t hint = 0;
-  simdjson::dom::object members = object.get_object().value_unsafe();  // named: see above
+  // Named: a range-for over the temporary that get_object() returns would dangle.
+  simdjson::dom::object members = object.get_object().value_unsafe();
   for (auto member : members) {
     std::size_t i = field_index(fields, member.key, hint);
     if (i == std::string_view::npos) {
