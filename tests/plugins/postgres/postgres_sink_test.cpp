@@ -254,6 +254,18 @@ TEST_F(PostgresTest, ScanStreamsEveryOrderAndStopsWhenAsked) {
   EXPECT_EQ(recent.size(), 5u);
 }
 
+// The test support itself: every clone is another build tree, so a cluster that left its
+// folder under /tmp behind would pile up gigabytes over many runs.
+TEST(PostgresClusterSupport, StopsItsServerAndRemovesItsFolder) {
+  std::filesystem::path dir;
+  {
+    PostgresCluster cluster("cluster-cleanup");
+    dir = cluster.dir();
+    ASSERT_TRUE(std::filesystem::exists(dir / "data" / "PG_VERSION"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+}
+
 TEST_F(PostgresTest, BadDsnIsAConfigError) {
   EXPECT_THROW(pg::PostgresSink(Config(nlohmann::json{{"dsn", "postgresql://[broken"},
                                                      {"migrate_on_open", true},
