@@ -40,7 +40,7 @@ BatchProcessor::Result BatchProcessor::run_transforms(Batch& batch) {
   Outcome outcome;
   for (auto& t : runtime_.transforms_) {
     auto* transform = t->as<Transform>();
-    bool ok = with_retry(t->id(), [&] {
+    bool ok = with_retry(t->id(), batch.sequence, [&] {
       outcome.clear();
       return transform->apply(batch, outcome);
     }, result);
@@ -50,7 +50,7 @@ BatchProcessor::Result BatchProcessor::run_transforms(Batch& batch) {
   // Dead letters are made durable before any sink sees the batch: a sink that keeps positions
   // (postgres) commits them with its data, after which a crash must not lose the rejected
   // records.
-  if (!dead.empty() && !write_dead_letters(dead, result)) return result;
+  if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
 
@@ -59,7 +59,7 @@ BatchProcessor::Result BatchProcessor::run_sink(PluginInstance& s, Batch& batch)
   std::vector<Record> dead;
   Outcome outcome;
   auto* sink = s.as<Sink>();
-  bool ok = with_retry(s.id(), [&] {
+  bool ok = with_retry(s.id(), batch.sequence, [&] {
     outcome.clear();
     return sink->write(batch, outcome);
   }, result);
@@ -68,15 +68,21 @@ BatchProcessor::Result BatchProcessor::run_sink(PluginInstance& s, Batch& batch)
   // Right after the sink that refused them, before later sinks. A sink that commits
   // positions with its data leaves a window here (refused by the database, then a crash):
   // such records are rare (the validator runs first) and documented in the README.
-  if (!dead.empty() && !write_dead_letters(dead, result)) return result;
+  if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
 
-bool BatchProcessor::with_retry(const std::string& stage, const std::function<Status()>& write, Result& result) {
+bool BatchProcessor::with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
+                                Result& result) {
   auto backoff = std::chrono::milliseconds(runtime_.plan_.spec.runtime.retry_initial_ms);
   const auto cap = std::chrono::milliseconds(runtime_.plan_.spec.runtime.retry_max_ms);
   bool degraded = false;
   for (std::uint64_t attempt = 1;; ++attempt) {
+    if (attempt > 1 && runtime_.discarded(sequence)) {
+      runtime_.log_->warn("'{}' gives up on a batch abandoned by a rebalance", stage);
+      result = Result::abandoned;
+      return false;
+    }
     Status status = runtime_.guarded(stage, write);
     if (status.is_ok()) {
       if (degraded) {
@@ -128,7 +134,7 @@ void BatchProcessor::take_rejected(Batch& batch, const Outcome& outcome, const s
   batch.records.resize(keep);
 }
 
-bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, Result& result) {
+bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result) {
   auto& metrics = runtime_.shared_.metrics;
   for (const auto& rec : dead) {
     metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
@@ -145,7 +151,7 @@ bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, Result& resul
   std::lock_guard lock(dead_letter_mutex_);
   auto* sink = runtime_.dead_letter_->as<Sink>();
   Outcome outcome;
-  bool ok = with_retry(runtime_.dead_letter_->id(), [&] {
+  bool ok = with_retry(runtime_.dead_letter_->id(), sequence, [&] {
     outcome.clear();
     return sink->write(dl, outcome);
   }, result);

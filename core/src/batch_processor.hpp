@@ -45,11 +45,13 @@ class BatchProcessor {
   };
   Result run_transforms(Batch& batch);
   Result run_sink(PluginInstance& sink, Batch& batch);
-  // Calls `write` until ok, retrying transient errors; false when abandoned or failed.
-  bool with_retry(const std::string& stage, const std::function<Status()>& write, Result& result);
+  // Calls `write` until ok, retrying transient errors; false when abandoned (stopping, or
+  // batch `sequence` abandoned by a rebalance) or failed.
+  bool with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
+                  Result& result);
   void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, std::vector<Record>& dead);
   // Thread-safe: stages on different threads share the one dead-letter sink.
-  bool write_dead_letters(std::vector<Record>& dead, Result& result);
+  bool write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result);
 
   Runtime& runtime_;
   std::vector<Stage> stages_;

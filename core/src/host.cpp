@@ -15,8 +15,10 @@ Store* HostImpl::store(std::string_view id) {
   return it == shared_.sinks.end() ? nullptr : it->second->store();
 }
 
-void HostImpl::drain() {
-  if (shared_.drain) shared_.drain();
+bool HostImpl::drain(std::chrono::milliseconds limit) { return !shared_.drain || shared_.drain(limit); }
+
+void HostImpl::abandon_in_flight() {
+  if (shared_.abandon_in_flight) shared_.abandon_in_flight();
 }
 
 std::filesystem::path HostImpl::data_path(std::string_view relative) { return sluice::data_path(relative); }

@@ -16,7 +16,9 @@ struct SharedState {
   Health health;
   std::map<std::string, Sink*, std::less<>> sinks;  // by id
   PositionStore* positions = nullptr;
-  std::function<void()> drain;  // set by the runtime before the source opens
+  // Set by the runtime before the source opens.
+  std::function<bool(std::chrono::milliseconds)> drain;
+  std::function<void()> abandon_in_flight;
   std::atomic<bool> stopping{false};
 };
 
@@ -28,7 +30,8 @@ class HostImpl final : public Host {
   Health& health() override { return shared_.health; }
   Store* store(std::string_view id) override;
   PositionStore* position_store() override { return shared_.positions; }
-  void drain() override;
+  bool drain(std::chrono::milliseconds limit) override;
+  void abandon_in_flight() override;
   std::filesystem::path data_path(std::string_view relative) override;
   bool stopping() const override { return shared_.stopping.load(); }
 

@@ -7,6 +7,7 @@ namespace sluice {
 Host::~Host() = default;
 Plugin::~Plugin() = default;
 void Source::close() {}
+void Source::fenced(const std::vector<Position>&) {}
 void Sink::close() {}
 Status Sink::migrate() { return Status::ok(); }
 Store* Sink::store() { return nullptr; }

@@ -25,7 +25,8 @@ Runtime::Runtime(const PipelinePlan& plan) : plan_(plan), log_(make_logger("runt
   for (const auto& t : plan.transforms) transforms_.push_back(instantiate(t));
   source_ = instantiate(plan.source);
   for (const auto& a : plan.apis) apis_.push_back(instantiate(a));
-  shared_.drain = [this] { drain_in_flight(); };
+  shared_.drain = [this](std::chrono::milliseconds limit) { return drain_in_flight(limit); };
+  shared_.abandon_in_flight = [this] { abandon_in_flight(); };
   processor_ = std::make_unique<BatchProcessor>(*this);
 }
 
@@ -233,6 +234,7 @@ void Runtime::stage_loop(std::size_t stage) {
   while (true) {
     Flight flight;
     bool skip;
+    bool dropped;
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return !lanes_[stage].empty() || stages_done_; });
@@ -240,15 +242,20 @@ void Runtime::stage_loop(std::size_t stage) {
       flight = std::move(lanes_[stage].front());
       lanes_[stage].pop_front();
       skip = abandoned_from_ != 0 && flight.batch.sequence >= abandoned_from_;
+      dropped = flight.batch.sequence <= discard_through_;
     }
-    auto result = skip ? BatchProcessor::Result::abandoned : processor_->run_stage(stage, flight.batch);
+    auto result = skip || dropped ? BatchProcessor::Result::abandoned : processor_->run_stage(stage, flight.batch);
     bool done = result == BatchProcessor::Result::done;
+    std::lock_guard lock(mutex_);
+    // Abandoned by a rebalance while this stage ran it: it goes no further, and unlike a
+    // stop's abandonment it does not hold back the batches after it.
+    dropped = flight.batch.sequence <= discard_through_;
+    if (dropped) done = false;
     if (done && last) processor_->end(flight.batch, flight.dispatched);
     // Lanes are FIFO, so a later stage only ever holds older batches than an earlier one: when
     // stage k gives up on batch n, every batch still before stage k is newer and will be
     // skipped, and the older ones ahead of it may still finish and be acknowledged.
-    std::lock_guard lock(mutex_);
-    if (!done && (abandoned_from_ == 0 || flight.batch.sequence < abandoned_from_)) {
+    if (!done && !dropped && (abandoned_from_ == 0 || flight.batch.sequence < abandoned_from_)) {
       abandoned_from_ = flight.batch.sequence;
     }
     if (done && !last) {
@@ -282,12 +289,33 @@ void Runtime::commit_completed() {
   }
 }
 
-void Runtime::drain_in_flight() {
+bool Runtime::drain_in_flight(std::chrono::milliseconds limit) {
+  bool drained;
+  std::size_t left;
   {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return in_flight_ == 0; });
+    drained = changed_.wait_for(lock, limit, [&] { return in_flight_ == 0; });
+    left = in_flight_;
   }
+  if (!drained) {
+    log_->warn("rebalance: {} batch(es) still in flight after {} ms; abandoning them (they are read again "
+               "by the partitions' next owner)", left, limit.count());
+    abandon_in_flight();
+  }
+  // What finished before the abandonment is durable in every sink: commit it.
   commit_completed();
+  return drained;
+}
+
+void Runtime::abandon_in_flight() {
+  std::lock_guard lock(mutex_);
+  discard_through_ = next_sequence_ - 1;
+  changed_.notify_all();
+}
+
+bool Runtime::discarded(std::uint64_t sequence) {
+  std::lock_guard lock(mutex_);
+  return sequence <= discard_through_;
 }
 
 void Runtime::finish(bool source_opened) {

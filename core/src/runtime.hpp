@@ -47,8 +47,13 @@ class Runtime {
   void stage_loop(std::size_t stage);
   // Hands positions of fully handled batches to the source (source thread only).
   void commit_completed();
-  // Source thread, from inside poll()/idle(): waits for every dispatched batch.
-  void drain_in_flight();
+  // Source thread, from inside poll()/idle(): waits for every dispatched batch, at most
+  // `limit`; past it abandons the rest (abandon_in_flight) and returns false.
+  bool drain_in_flight(std::chrono::milliseconds limit);
+  // Every batch dispatched so far is dropped at its next stage boundary, unacknowledged.
+  void abandon_in_flight();
+  // True when `sequence` was abandoned by abandon_in_flight() (thread-safe).
+  bool discarded(std::uint64_t sequence);
   void finish(bool source_opened);
   void fail(const std::string& message);
   bool interruptible_sleep(std::chrono::milliseconds d);
@@ -82,6 +87,10 @@ class Runtime {
   // The first batch a stage abandoned (or failed): it and every later batch stay
   // unacknowledged, since their positions would skip its records. 0: none.
   std::uint64_t abandoned_from_ = 0;
+  // Batches up to this sequence were abandoned on a rebalance (drain timed out, or the
+  // assignment was lost): dropped unacknowledged at their next stage boundary, while later
+  // batches flow on. 0: none.
+  std::uint64_t discard_through_ = 0;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> completed_;
   bool stages_done_ = false;
   bool failed_ = false;

@@ -124,7 +124,15 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
 
   // Let every batch already handed out finish; the runtime then calls commit() with their
   // positions. On close() the runtime has already drained, and drain() is not allowed there.
-  if (!closing_) host_.drain();
+  // A lost assignment may be owned by another member already: nothing more of it goes to the
+  // sinks.
+  if (!closing_) {
+    if (lost) {
+      host_.abandon_in_flight();
+    } else {
+      host_.drain(std::chrono::milliseconds(5000));
+    }
+  }
 
   if (lost) {
     // Another member may own these partitions already: committing now could move its

@@ -18,7 +18,7 @@ RunResult sluice(std::vector<std::string> args, Process::Options options = {}) {
 TEST(Cli, VersionNamesVersionAndAbi) {
   auto r = sluice({"--version"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("sluice " SLUICE_VERSION_STRING " (plugin ABI 1, ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("sluice " SLUICE_VERSION_STRING " (plugin ABI " + std::to_string(SLUICE_ABI_VERSION) + ", ", 0), 0u) << r.out;
 }
 
 TEST(Cli, HelpDocumentsEveryCommandAndExitCodes) {
@@ -92,7 +92,7 @@ TEST(Cli, BrokenPluginIsRefusedWithFileAndBothVersions) {
   auto r = sluice({"--plugin-dir", fixture_plugin_dir().string(), "run", (dir / "p.yaml").string()});
   EXPECT_EQ(r.code, 3);
   EXPECT_NE(r.err.find((fixture_plugin_dir() / "wrong_abi.so").string() + ": plugin ABI version 999, but this sluice " +
-                       SLUICE_VERSION_STRING + " has ABI version 1"),
+                       SLUICE_VERSION_STRING + " has ABI version " + std::to_string(SLUICE_ABI_VERSION)),
             std::string::npos)
       << r.err;
 }

@@ -31,7 +31,8 @@ class PluginTestHost final : public Host {
     return it == stores_.end() ? nullptr : it->second;
   }
   PositionStore* position_store() override { return positions_; }
-  void drain() override {}
+  bool drain(std::chrono::milliseconds) override { return true; }
+  void abandon_in_flight() override {}
   std::filesystem::path data_path(std::string_view relative) override { return source_dir() / relative; }
   bool stopping() const override { return stopping_; }
 

@@ -40,8 +40,16 @@ class BOOST_SYMBOL_VISIBLE Host {
   // The first sink that keeps positions with its data (for sources), or nullptr.
   virtual PositionStore* position_store() = 0;
   // Sources only, from inside poll()/idle(): blocks until every batch handed out so far is
-  // fully handled, then calls commit() with their positions. Used on partition revocation.
-  virtual void drain() = 0;
+  // fully handled, then calls commit() with their positions (true). Used on partition
+  // revocation. Past `limit` it stops waiting and abandons the batches still in flight
+  // (false): they are never acknowledged, and stages that have not run them yet skip them.
+  // Their records are read again by whoever owns the partitions next; fencing in the
+  // position store makes a write that was already under way harmless.
+  virtual bool drain(std::chrono::milliseconds limit) = 0;
+  // Sources only: abandons every batch in flight at once, without waiting (an assignment
+  // was lost: another member may own the partitions, so nothing more of them should reach
+  // the sinks).
+  virtual void abandon_in_flight() = 0;
   // Finds a shipped data file or folder (web/, sql/): as given if it exists relative to the
   // working directory or is absolute, else in the installation's or build tree's share dir.
   virtual std::filesystem::path data_path(std::string_view relative) = 0;
@@ -70,6 +78,10 @@ class BOOST_SYMBOL_VISIBLE Source : public Plugin {
   virtual Status idle(std::chrono::milliseconds wait) = 0;
   // Positions every sink accepted, in order; safe to make durable.
   virtual Status commit(const std::vector<Position>& positions) = 0;
+  // A position store holds these partitions further than batches this source handed out
+  // (another instance stored them: this one was paused or evicted). `stored` is the stored
+  // next offset per partition; nothing below it needs reading again. Default: ignore.
+  virtual void fenced(const std::vector<Position>& stored);
   virtual void close();
 };
 

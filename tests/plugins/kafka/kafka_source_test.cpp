@@ -36,9 +36,14 @@ class FakeHost : public Host {
   Health& health() override { return health_; }
   Store* store(std::string_view) override { return nullptr; }
   PositionStore* position_store() override { return position_store_; }
-  void drain() override {
+  bool drain(std::chrono::milliseconds) override {
     ++drains;
     accept();
+    return true;
+  }
+  void abandon_in_flight() override {
+    ++abandons;
+    in_flight.clear();
   }
   std::filesystem::path data_path(std::string_view relative) override { return relative; }
   bool stopping() const override { return false; }
@@ -52,6 +57,7 @@ class FakeHost : public Host {
   PositionStore* position_store_ = nullptr;
   std::vector<Position> in_flight;
   int drains = 0;
+  int abandons = 0;
   Metrics metrics_;
   Health health_;
 };
