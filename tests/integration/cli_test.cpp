@@ -1,6 +1,7 @@
 // The sluice binary as a user meets it: --version, plugins, schema, validate, exit codes.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -85,6 +86,25 @@ TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
   EXPECT_EQ(r.err, "error: " + (dir / "bad.yaml").string() +
                        ":3:23: unknown key 'folow' for plugin 'file' (did you mean 'follow'?); valid keys: path, "
                        "position_file, follow, stream\n");
+}
+
+TEST(Cli, PluginsListShowsWhichSinksAreVolatile) {
+  auto json = sluice({"plugins", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  std::map<std::string, bool> is_volatile;
+  for (const auto& p : nlohmann::json::parse(json.out)) {
+    if (p["kind"] == "sink") is_volatile[p["name"].get<std::string>()] = p.value("volatile", false);
+  }
+  EXPECT_EQ(is_volatile, (std::map<std::string, bool>{{"file", false},
+                                                      {"memory_cache", true},
+                                                      {"postgres", false},
+                                                      {"postgres_dead_letter", false},
+                                                      {"stdout", true}}));
+  auto text = sluice({"plugins"});
+  EXPECT_NE(text.out.find("memory_cache (sink, " SLUICE_VERSION_STRING ") [store, volatile]\n"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("postgres (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"), std::string::npos);
+  EXPECT_NE(text.out.find("stdout (sink, " SLUICE_VERSION_STRING ") [volatile]\n"), std::string::npos);
 }
 
 TEST(Cli, BrokenPluginIsRefusedWithFileAndBothVersions) {
