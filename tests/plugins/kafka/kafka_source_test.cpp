@@ -2,8 +2,10 @@
 // `sluice broker` process. Checks what the runtime relies on: positions, commits only of what
 // was accepted, pause while idle, position-store seeks, drain-and-commit on revoke, outages.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -28,22 +30,54 @@ class FakePositionStore : public PositionStore {
   }
 };
 
-// Plays the runtime: records handed out stay "in flight" until accept() or drain().
+// Keeps every log line (librdkafka's log callback writes from its own threads).
+class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::string text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    text_.append(line.data(), line.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::string text_;
+};
+
+// Plays the runtime: records handed out stay "in flight" until accept() or drain(). Its log
+// lines are kept for the tests to read (and printed as they come).
 class FakeHost : public Host {
  public:
-  spdlog::logger& log() override { return *spdlog::default_logger(); }
+  FakeHost() {
+    logger_->sinks().push_back(spdlog::default_logger()->sinks().front());
+    logger_->set_level(spdlog::level::info);
+  }
+  spdlog::logger& log() override { return *logger_; }
+  std::string log_text() { return capture_->text(); }
   Metrics& metrics() override { return metrics_; }
   Health& health() override { return health_; }
   Store* store(std::string_view) override { return nullptr; }
   PositionStore* position_store() override { return position_store_; }
-  bool drain(std::chrono::milliseconds) override {
+  bool drain(std::chrono::milliseconds limit) override {
     ++drains;
+    drain_limit = limit;
+    if (!drain_succeeds) {  // what the runtime does when the sinks are stuck past the limit
+      abandon_in_flight();
+      return false;
+    }
     accept();
     return true;
   }
   void abandon_in_flight() override {
     ++abandons;
     in_flight.clear();
+    in_flight_records.clear();
   }
   std::filesystem::path data_path(std::string_view relative) override { return relative; }
   bool stopping() const override { return false; }
@@ -51,24 +85,34 @@ class FakeHost : public Host {
   void accept() {
     if (source && !in_flight.empty()) source->commit(in_flight);
     in_flight.clear();
+    for (auto& r : in_flight_records) accepted_records.push_back(std::move(r));
+    in_flight_records.clear();
   }
 
   Source* source = nullptr;
   PositionStore* position_store_ = nullptr;
   std::vector<Position> in_flight;
+  std::vector<Record> in_flight_records;
+  std::vector<Record> accepted_records;
+  bool drain_succeeds = true;
+  std::chrono::milliseconds drain_limit{0};
   int drains = 0;
   int abandons = 0;
   Metrics metrics_;
   Health health_;
+
+ private:
+  std::shared_ptr<CaptureSink> capture_ = std::make_shared<CaptureSink>();
+  std::shared_ptr<spdlog::logger> logger_ = std::make_shared<spdlog::logger>("kafka-test", capture_);
 };
 
 Config source_config(const std::string& brokers, const std::string& group,
-                     nlohmann::json properties = nlohmann::json::object()) {
+                     nlohmann::json properties = nlohmann::json::object(), int session_timeout_ms = 6000) {
   return Config(nlohmann::json{{"brokers", brokers},
                                {"topic", "orders"},
                                {"group", group},
                                {"start_from", "earliest"},
-                               {"session_timeout_ms", 6000},
+                               {"session_timeout_ms", session_timeout_ms},
                                {"heartbeat_interval_ms", 500},
                                {"commit_interval_ms", 0},
                                {"stats_interval_ms", 500},
@@ -88,8 +132,8 @@ struct Consumer {
   bool auto_accept = true;
 
   Consumer(const Broker& broker, const std::string& group, PositionStore* store = nullptr,
-           nlohmann::json properties = nlohmann::json::object())
-      : source(source_config(broker.address(), group, std::move(properties)), host) {
+           nlohmann::json properties = nlohmann::json::object(), int session_timeout_ms = 6000)
+      : source(source_config(broker.address(), group, std::move(properties), session_timeout_ms), host) {
     host.source = &source;
     host.position_store_ = store;
     EXPECT_TRUE(source.open().is_ok());
@@ -106,7 +150,10 @@ struct Consumer {
       auto key = std::make_pair(p.stream, p.partition);
       EXPECT_EQ(p.offset, last[key] + 1);
     }
-    for (auto& r : batch.records) records.push_back(std::move(r));
+    for (auto& r : batch.records) {
+      host.in_flight_records.push_back(r);
+      records.push_back(std::move(r));
+    }
     host.in_flight.insert(host.in_flight.end(), batch.positions.begin(), batch.positions.end());
     if (auto_accept) host.accept();
   }
@@ -249,6 +296,158 @@ TEST(KafkaSource, SurvivesBrokerOutageAndResumes) {
   ASSERT_TRUE(c.consume_until(100));
   EXPECT_EQ(c.keys().size(), 100u);
   EXPECT_TRUE(test::wait_until([&] { c.step(100ms); return c.host.health().ready(); }, 30s, 0ms));
+}
+
+
+// How many times `needle` occurs in `text`.
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(KafkaSource, FencedDropsRecordsBehindTheStoredPositionAndSeeksForwardNeverBack) {
+  Broker broker;
+  publish(broker, 400, "k");  // about 100 a partition
+  Consumer c(broker, "g-fenced");
+  // One small batch, so most of the partition is still ahead (in pending_ or in librdkafka).
+  std::vector<Record> first;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        Batch batch;
+        EXPECT_TRUE(c.source.poll(batch, PollLimits{5, 100ms}).is_ok());
+        for (auto& r : batch.records) first.push_back(std::move(r));
+        return !first.empty();
+      },
+      30s, 0ms));
+  const std::int32_t p = first.front().partition;
+  std::int64_t read_up_to = 0;  // next offset of p after what was handed out
+  for (auto& r : first) {
+    if (r.partition == p) read_up_to = std::max(read_up_to, r.offset + 1);
+  }
+  const std::int64_t stored = read_up_to + 30;  // another instance wrote 30 records further
+
+  c.source.fenced({{"orders", p, stored}});
+  c.source.fenced({{"orders", p, stored}});  // the same news again: not logged again
+  EXPECT_EQ(count_of(c.host.log_text(), "partition orders[" + std::to_string(p) + "]: batch behind stored position " +
+                                            std::to_string(stored) + ", skipped (another instance owns it)"),
+            1u)
+      << c.host.log_text();
+
+  ASSERT_TRUE(c.consume_until(400 - first.size() - 30, 60s));
+  for (int i = 0; i < 5; ++i) c.step(50ms);
+  std::set<std::int64_t> offsets_of_p;
+  for (auto& r : c.records) {
+    if (r.partition == p) {
+      EXPECT_GE(r.offset, stored) << "a record below the stored position was handed out after the fence";
+      offsets_of_p.insert(r.offset);
+    }
+  }
+  ASSERT_FALSE(offsets_of_p.empty());
+  EXPECT_EQ(*offsets_of_p.begin(), stored);  // and nothing from the stored position on is skipped
+  EXPECT_EQ(static_cast<std::int64_t>(offsets_of_p.size()), *offsets_of_p.rbegin() - stored + 1);
+
+  // A stored position behind what this source already read moves nothing back.
+  const std::size_t before = c.records.size();
+  const std::int64_t behind = stored - 10;  // a distinct stored offset: logged once more
+  c.source.fenced({{"orders", p, behind}});
+  EXPECT_NE(c.host.log_text().find("batch behind stored position " + std::to_string(behind)), std::string::npos);
+  for (int i = 0; i < 10; ++i) c.step(50ms);
+  EXPECT_EQ(c.records.size(), before) << "records came again after a fence behind the read position";
+  c.source.close();
+}
+
+TEST(KafkaSource, StaticMembersOfOneHostGetDistinctIdsAndLeaveTheGroupOnClose) {
+  Broker broker;
+  publish(broker, 100, "n");
+  // librdkafka sends no LeaveGroup for a closing static member, so a's partitions would wait
+  // for its session to expire (20 s) and then for the rebalance: `sluice broker` (librdkafka's
+  // mock) waits session_timeout - 1 s for members to rejoin, about 39 s in all. Leaving
+  // explicitly starts that rebalance at once: about 19 s here (real Kafka finishes it as soon
+  // as b has rejoined).
+  Consumer a(broker, "g-static", nullptr, {}, 20000);
+  Consumer b(broker, "g-static", nullptr, {}, 20000);
+  EXPECT_NE(a.source.instance_id(), "");
+  EXPECT_NE(a.source.instance_id(), b.source.instance_id());  // one id each: no fencing
+  EXPECT_NE(a.source.instance_id().find("-g-static-"), std::string::npos) << a.source.instance_id();
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        b.step(50ms);
+        return a.host.metrics().render().find("sluice_kafka_assigned_partitions 2") != std::string::npos &&
+               b.host.metrics().render().find("sluice_kafka_assigned_partitions 2") != std::string::npos;
+      },
+      90s, 0ms));
+  const auto closed = std::chrono::steady_clock::now();
+  a.source.close();
+  EXPECT_NE(a.host.log_text().find("left group g-static as static member"), std::string::npos) << a.host.log_text();
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        b.step(50ms);
+        return b.host.metrics().render().find("sluice_kafka_assigned_partitions 4") != std::string::npos;
+      },
+      60s, 0ms));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - closed);
+  std::cout << "static member closed: the other took its partitions after " << took.count() << " ms" << std::endl;
+  EXPECT_LT(took, 30s) << "a's partitions waited for its session to time out";
+  ASSERT_TRUE(test::wait_until([&] { b.step(50ms); return b.keys().size() + a.keys().size() >= 100; }, 30s, 0ms));
+}
+
+TEST(KafkaSource, LagOfRevokedPartitionsLeavesTheMetrics) {
+  Broker broker;
+  publish(broker, 200, "l");
+  Consumer a(broker, "g-lag");
+  auto lag_series = [](Consumer& c) { return count_of(c.host.metrics().render(), "\nsluice_kafka_lag{"); };
+  // Stats every 500 ms: each of the four partitions gets its lag series.
+  ASSERT_TRUE(test::wait_until([&] { a.step(50ms); return lag_series(a) == 4; }, 30s, 0ms))
+      << a.host.metrics().render();
+  Consumer b(broker, "g-lag");
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        b.step(50ms);
+        return a.host.drains >= 1 && lag_series(a) == 2 && lag_series(b) == 2;
+      },
+      60s, 0ms))
+      << "a: " << a.host.metrics().render() << "\nb: " << b.host.metrics().render();
+}
+
+TEST(KafkaSource, DrainTimeoutInCooperativeRevokeReadsKeptPartitionsAgain) {
+  Broker broker;
+  publish(broker, 400, "m");
+  const nlohmann::json cooperative = {{"partition.assignment.strategy", "cooperative-sticky"}};
+  Consumer a(broker, "g-coop", nullptr, cooperative);
+  a.auto_accept = false;  // the "sinks" are stuck: everything a handed out stays in flight
+  a.host.drain_succeeds = false;
+  ASSERT_TRUE(a.consume_until(400));
+  Consumer b(broker, "g-coop", nullptr, cooperative);
+  // b's arrival makes a give up some partitions: the drain "times out" and the runtime
+  // abandons every batch in flight, including those of the partitions a keeps.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        b.step(50ms);
+        return a.host.abandons >= 1 && b.records.size() > 0;
+      },
+      60s, 0ms))
+      << a.host.log_text();
+  EXPECT_EQ(a.host.drain_limit, 5000ms);  // rebalance_drain_timeout_ms's default
+  // The sinks recover; what a keeps must be read again, or its abandoned records would be
+  // skipped by later commits.
+  a.host.drain_succeeds = true;
+  a.auto_accept = true;
+  a.host.accept();
+  auto accepted_keys = [&] {
+    std::set<std::string> keys;
+    for (auto* c : {&a, &b}) {
+      for (auto& r : c->host.accepted_records) keys.insert(r.key);
+    }
+    return keys.size();
+  };
+  EXPECT_TRUE(test::wait_until([&] { a.step(50ms); b.step(50ms); return accepted_keys() == 400; }, 60s, 0ms))
+      << accepted_keys() << " of 400 accepted\n" << a.host.log_text();
+  EXPECT_NE(a.host.log_text().find("batches in flight were abandoned; reading again from"), std::string::npos)
+      << a.host.log_text();
 }
 
 }  // namespace
