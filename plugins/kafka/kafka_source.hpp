@@ -46,7 +46,7 @@ class KafkaSource final : public Source {
       {"stats_interval_ms", sluice_key_int, 0, "5000", "How often lag metrics and broker health are refreshed"},
       {"instance_id", sluice_key_string, 0, "\"\"",
        "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
-       "Empty: <host>-<group>-<slot>, the slot claimed with a lock file in /tmp; 'none': dynamic membership"},
+       "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"},
       {"leave_on_close", sluice_key_bool, 0, "true",
        "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
        "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"},
