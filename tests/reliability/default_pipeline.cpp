@@ -157,11 +157,13 @@ bool DefaultPipeline::start() {
       {"KAFKA_BROKERS", broker_->address()},
       {"KAFKA_TOPIC", topic_},
       {"KAFKA_GROUP", group_},
-      {"KAFKA_SESSION_TIMEOUT_MS", std::to_string(options_.session_timeout_ms)},
-      {"KAFKA_HEARTBEAT_INTERVAL_MS", std::to_string(options_.heartbeat_interval_ms)},
       {"DATABASE_URL", db_->dsn()},
       {"HTTP_LISTEN", "127.0.0.1:" + std::to_string(http_port_)},
   };
+  if (options_.session_timeout_ms) {
+    options.env["KAFKA_SESSION_TIMEOUT_MS"] = std::to_string(*options_.session_timeout_ms);
+    options.env["KAFKA_HEARTBEAT_INTERVAL_MS"] = std::to_string(options_.heartbeat_interval_ms);
+  }
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.
   options.cwd = source_dir();
   runs_.push_back(std::make_unique<Process>(
