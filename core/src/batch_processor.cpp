@@ -92,7 +92,7 @@ bool BatchProcessor::with_retry(const std::string& stage, std::uint64_t sequence
     Status status = runtime_.guarded(stage, write);
     if (status.is_ok()) {
       if (degraded) {
-        runtime_.shared_.health.set(stage, true);
+        runtime_.shared_.health.set(stage_health(stage), true);
         runtime_.log_->info("'{}' recovered after {} attempts", stage, attempt);
       }
       return true;
@@ -103,7 +103,7 @@ bool BatchProcessor::with_retry(const std::string& stage, std::uint64_t sequence
       return false;
     }
     runtime_.shared_.metrics.counter("sluice_retries_total", "Transient failures retried, by stage", {{"stage", stage}}).inc();
-    runtime_.shared_.health.set(stage, false, status.message());
+    runtime_.shared_.health.set(stage_health(stage), false, status.message());
     degraded = true;
     runtime_.log_->warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt,
                         printable(status.message(), 1024), backoff.count());

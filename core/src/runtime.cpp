@@ -105,7 +105,7 @@ bool Runtime::open_with_retry(const std::string& what, const std::function<Statu
       fail("'" + what + "' could not start: " + s.message());
       return false;
     }
-    shared_.health.set(what, false, s.message());
+    shared_.health.set(stage_health(what), false, s.message());
     log_->warn("'{}' is not available yet: {}; retrying in {} ms", what, s.message(), backoff.count());
     if (shared_.stopping || !interruptible_sleep(backoff) || shared_.stopping) return false;
     backoff = std::min(backoff * 2, cap);
@@ -131,7 +131,7 @@ bool Runtime::open_sinks() {
   for (auto* s : order) {
     log_->info("opening sink '{}' ({})", s->id(), s->plugin_name());
     if (!open_with_retry(s->id(), [s] { return s->as<Sink>()->open(); })) return false;
-    shared_.health.set(s->id(), true);
+    shared_.health.set(stage_health(s->id()), true);
     opened_sinks_.push_back(s);
   }
   return true;
@@ -144,7 +144,7 @@ int Runtime::run() {
   bool opened = start_apis() && open_sinks() &&
                 open_with_retry(source_->id(), [this] { return source_->as<Source>()->open(); });
   if (opened) {
-    shared_.health.set(source_->id(), true);
+    shared_.health.set(stage_health(source_->id()), true);
     shared_.health.set("pipeline", true);
     log_->info("pipeline '{}' is running", plan_.spec.name);
     lanes_.resize(processor_->stage_count());
@@ -168,6 +168,7 @@ void Runtime::source_loop() {
     return in_flight_ >= settings.max_in_flight || (in_flight_ > 0 && in_flight_bytes_ >= settings.max_in_flight_bytes);
   };
   auto backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
+  bool source_degraded = false;
   while (!shared_.stopping) {
     commit_completed();
     report_progress();
@@ -189,13 +190,18 @@ void Runtime::source_loop() {
     Status s = guarded(source_->id(), [&] { return source->poll(batch, limits); });
     if (s.code() == StatusCode::fatal) return fail("source '" + source_->id() + "' failed: " + s.message());
     if (s.code() == StatusCode::retry) {
-      shared_.health.set(source_->id(), false, s.message());
+      shared_.health.set(stage_health(source_->id()), false, s.message());
+      source_degraded = true;
       log_->warn("source '{}' asked to retry: {}", source_->id(), s.message());
       if (!interruptible_sleep(backoff)) return;
       backoff = std::min(backoff * 2, std::chrono::milliseconds(plan_.spec.runtime.retry_max_ms));
       continue;
     }
     backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
+    if (source_degraded) {
+      shared_.health.set(stage_health(source_->id()), true);
+      source_degraded = false;
+    }
     if (!batch.records.empty() || !batch.positions.empty()) dispatch(std::move(batch));
     if (s.code() == StatusCode::end_of_input) {
       log_->info("source '{}' reached the end of its input", source_->id());

@@ -19,6 +19,12 @@ namespace sluice {
 
 class BatchProcessor;
 
+// The readiness entry the runtime keeps for a stage that is opening or retrying. Plugins keep
+// entries of their own (the kafka source's "kafka": joining the group); a stage's id can
+// equal such a name (a source with no id is called after its plugin), so the runtime's never
+// overwrite theirs.
+inline std::string stage_health(const std::string& id) { return "stage '" + id + "'"; }
+
 class Runtime {
  public:
   // Creates every plugin object (no I/O yet). Throws ValidationError if one refuses.
