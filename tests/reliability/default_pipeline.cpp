@@ -139,6 +139,21 @@ DefaultPipeline::DefaultPipeline(Options options) : options_(std::move(options))
   http_port_ = free_port();
   db_ = std::make_unique<PostgresCluster>(options_.name + "-db", "orders_db");
   broker_ = std::make_unique<Broker>(Broker::Options{{topic_ + ":" + std::to_string(options_.partitions)}, 1});
+  pipeline_file_ = source_dir() / "config/pipeline.yaml";
+  if (!options_.source_config.empty()) {
+    // The source's config keys are indented by four spaces and heartbeat_interval_ms is one
+    // of them: the extra keys go right after it.
+    std::string text = read_file(pipeline_file_);
+    const std::string anchor = "\n    heartbeat_interval_ms:";
+    auto at = text.find(anchor);
+    if (at == std::string::npos) throw std::runtime_error("config/pipeline.yaml: no kafka heartbeat_interval_ms key");
+    at = text.find('\n', at + 1);
+    std::string extra;
+    for (const auto& [key, value] : options_.source_config) extra += "\n    " + key + ": " + value;
+    text.insert(at, extra);
+    pipeline_file_ = dir_ / "pipeline.yaml";
+    write_file(pipeline_file_, text);
+  }
 }
 
 DefaultPipeline::~DefaultPipeline() {
@@ -166,7 +181,7 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.
   options.cwd = source_dir();
   runs_.push_back(std::make_unique<Process>(
-      std::vector<std::string>{sluice_binary().string(), "run", (source_dir() / "config/pipeline.yaml").string()},
+      std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()},
       options));
   ports_.push_back(port);
   return *runs_.back();

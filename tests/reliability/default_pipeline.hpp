@@ -4,7 +4,8 @@
 // (KAFKA_BROKERS, DATABASE_URL, HTTP_LISTEN, KAFKA_GROUP, KAFKA_SESSION_TIMEOUT_MS, ...)
 // pointing at them. The pipeline file is the shipped one, unchanged; only the session timeout
 // is shortened through its variable, so a restart after kill -9 does not wait 45 s for the
-// dead member to leave the consumer group.
+// dead member to leave the consumer group. (A test may add kafka source keys the file does
+// not expose as variables: Options::source_config; the runs then use a copy with those lines.)
 //
 // Besides starting and ending things (always by pid), it answers the questions the tests
 // assert on: what PostgreSQL holds, the broker's end offsets (high watermarks) and the
@@ -51,6 +52,10 @@ class DefaultPipeline {
     int heartbeat_interval_ms = 500;
     // Added to the environment of every `sluice run` (e.g. a pipeline variable a test needs).
     std::map<std::string, std::string> env = {};
+    // Keys added to the kafka source's config (KEY -> YAML value), for a setting the shipped
+    // pipeline does not expose as a variable. Non-empty: the runs use a copy of
+    // config/pipeline.yaml with these lines added to the source's config, nothing else changed.
+    std::map<std::string, std::string> source_config = {};
   };
 
   explicit DefaultPipeline(Options options);
@@ -130,6 +135,7 @@ class DefaultPipeline {
   std::unique_ptr<Broker> broker_;
   std::vector<std::unique_ptr<Process>> runs_;
   std::vector<int> ports_;  // HTTP port of each run
+  std::filesystem::path pipeline_file_;  // the shipped one, or a copy with source_config
 
   Process& launch(int port, const std::map<std::string, std::string>& extra_env);
 };
