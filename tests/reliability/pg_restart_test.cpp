@@ -7,7 +7,7 @@
 //    killed run's member has not timed out yet), so the assignment arrives with the database
 //    down and the stored positions cannot be read;
 // 2. mid-write, under a stream of ~1,000 orders/s: the writer is held inside its batch
-//    transaction (a table lock) when the server dies under it.
+//    transaction, its orders rows written, (a table lock) when the server dies under it.
 //
 // Both: the process never exits, /readyz answers 503 naming the database while it is down,
 // every order is stored exactly once, the stored offsets reach the end offsets, and no stored
@@ -120,9 +120,11 @@ TEST(PostgresRestart, MidWriteUnderAThousandOrdersPerSecond) {
   ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) >= 3000 || !p.running(); }, 60s, 50ms)) << p.logs();
 
   // Mid-write for sure: the next batch transaction blocks on the lock, inside itself, and the
-  // server dies under it (the locker's session with it).
+  // server dies under it (the locker's session with it). `deliveries`, not `offsets`: a batch
+  // of new orders has then written its orders rows and waits to COPY their deliveries, whether
+  // or not the writer first reads (and row-locks) the stored positions for fencing.
   {
-    TableLock lock(p.db(), "offsets");
+    TableLock lock(p.db(), "deliveries");
     ASSERT_TRUE(lock.held());
     ASSERT_TRUE(lock.writers_blocked(1, 30s)) << "the pipeline's writer never blocked inside its transaction"
                                               << p.logs();
