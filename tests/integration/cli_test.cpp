@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "sluice/abi.h"
 #include "sluice/version.hpp"
 #include "support/process.hpp"
 
