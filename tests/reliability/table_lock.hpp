@@ -2,7 +2,7 @@
 // pass), so the pipeline's next batch transaction stops inside itself at its first touch of
 // that table: a fault injected then (kill -9, SIGSTOP, a database stop) lands inside an open
 // write transaction for sure, instead of at a random moment that is usually between batches.
-// (crash_test.cpp's OffsetsLock, for any table and tolerant of the database going away.)
+// (Was crash_test.cpp's OffsetsLock; now for any table, and tolerant of the database going away.)
 #pragma once
 
 #include <string>
