@@ -16,6 +16,10 @@ BatchProcessor::BatchProcessor(Runtime& runtime)
     : runtime_(runtime),
       consumed_(runtime.shared_.metrics.counter("sluice_records_consumed_total", "Records received from the source")),
       stored_(runtime.shared_.metrics.counter("sluice_records_stored_total", "Records accepted by every sink")),
+      fenced_(runtime.shared_.metrics.counter(
+          "sluice_records_fenced_total",
+          "Records skipped because the position store already held their partition further (stored by another "
+          "instance)")),
       batch_seconds_(runtime.shared_.metrics.histogram(
           "sluice_batch_duration_seconds", "Time from a batch leaving the source to its acknowledgement", kLatencyBounds)) {
   if (!runtime.transforms_.empty()) stages_.push_back({"transforms", nullptr});
@@ -65,6 +69,7 @@ BatchProcessor::Result BatchProcessor::run_sink(PluginInstance& s, Batch& batch)
   }, result);
   if (!ok) return result;
   take_rejected(batch, outcome, s.id(), dead);
+  take_behind(batch, outcome);
   // Right after the sink that refused them, before later sinks. A sink that commits
   // positions with its data leaves a window here (refused by the database, then a crash):
   // such records are rare (the validator runs first) and documented in the README.
@@ -132,6 +137,23 @@ void BatchProcessor::take_rejected(Batch& batch, const Outcome& outcome, const s
     }
   }
   batch.records.resize(keep);
+}
+
+void BatchProcessor::take_behind(Batch& batch, const Outcome& outcome) {
+  if (outcome.behind().empty()) return;
+  // The stored next offset of the record's partition if the sink reported one, else -1.
+  auto stored = [&](const std::string& stream, std::int32_t partition) -> std::int64_t {
+    for (const Position& p : outcome.behind()) {
+      if (p.partition == partition && p.stream == stream) return p.offset;
+    }
+    return -1;
+  };
+  std::size_t before = batch.records.size();
+  std::erase_if(batch.records, [&](const Record& r) { return r.offset < stored(r.stream, r.partition); });
+  // A position not past the stored one has nothing to commit.
+  std::erase_if(batch.positions, [&](const Position& p) { return p.offset <= stored(p.stream, p.partition); });
+  fenced_.inc(before - batch.records.size());
+  runtime_.note_fenced(outcome.behind());
 }
 
 bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result) {

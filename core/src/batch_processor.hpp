@@ -50,6 +50,8 @@ class BatchProcessor {
   bool with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
                   Result& result);
   void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, std::vector<Record>& dead);
+  // Drops the records a sink found behind its stored positions (fencing; see Outcome::behind).
+  void take_behind(Batch& batch, const Outcome& outcome);
   // Thread-safe: stages on different threads share the one dead-letter sink.
   bool write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result);
 
@@ -58,6 +60,7 @@ class BatchProcessor {
   std::mutex dead_letter_mutex_;
   Counter& consumed_;
   Counter& stored_;
+  Counter& fenced_;
   Histogram& batch_seconds_;
 };
 

@@ -273,14 +273,27 @@ void Runtime::stage_loop(std::size_t stage) {
   }
 }
 
+void Runtime::note_fenced(const std::vector<Position>& stored) {
+  std::lock_guard lock(mutex_);
+  fenced_.insert(fenced_.end(), stored.begin(), stored.end());
+}
+
 void Runtime::commit_completed() {
   std::vector<Position> positions;
+  std::vector<Position> fenced;
   {
     std::lock_guard lock(mutex_);
-    if (completed_.empty()) return;
+    fenced.swap(fenced_);
     for (const auto& [key, offset] : completed_) positions.push_back({key.first, key.second, offset});
     completed_.clear();
   }
+  if (!fenced.empty()) {
+    guarded(source_->id(), [&] {
+      source_->as<Source>()->fenced(fenced);
+      return Status::ok();
+    });
+  }
+  if (positions.empty()) return;
   Status s = guarded(source_->id(), [&] { return source_->as<Source>()->commit(positions); });
   if (!s.is_ok()) {
     // A failed commit loses nothing: the records are delivered again and sinks upsert.

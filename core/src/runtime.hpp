@@ -52,6 +52,9 @@ class Runtime {
   bool drain_in_flight(std::chrono::milliseconds limit);
   // Every batch dispatched so far is dropped at its next stage boundary, unacknowledged.
   void abandon_in_flight();
+  // A sink found these partitions stored further than our batches (thread-safe); the source
+  // hears of it on its own thread (commit_completed).
+  void note_fenced(const std::vector<Position>& stored);
   // True when `sequence` was abandoned by abandon_in_flight() (thread-safe).
   bool discarded(std::uint64_t sequence);
   void finish(bool source_opened);
@@ -92,6 +95,7 @@ class Runtime {
   // batches flow on. 0: none.
   std::uint64_t discard_through_ = 0;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> completed_;
+  std::vector<Position> fenced_;  // for Source::fenced, on the source thread
   bool stages_done_ = false;
   bool failed_ = false;
   std::string stop_reason_;

@@ -57,21 +57,31 @@ std::string pointer_of(const PgError& error) {
 
 OrderWriter::OrderWriter() : checker_(sink_check_options()) {}
 
-void OrderWriter::prepare(const Batch& batch, Outcome& outcome, WriteStats& stats) {
+void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outcome& outcome,
+                          WriteStats& stats) {
   rows_.clear();
   pending_.clear();
+  superseded_.clear();
+  stats = {};
   pending_.reserve(batch.records.size());  // `seen` points into these strings: no reallocation
   // Newest wins within a batch: walk backwards and keep the first (= last) of each uid.
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = batch.records.size(); i-- > 0;) {
     const Record& record = batch.records[i];
+    if (fence && fence->behind(record)) {
+      ++stats.fenced;
+      continue;
+    }
     if (auto bad = checker_.check(record.value)) {
       outcome.reject(i, bad->reason, bad->pointer, bad->detail);
       ++stats.invalid;
       continue;
     }
     std::string_view uid = checker_.order_uid();
-    if (seen.contains(uid)) continue;  // superseded by a later record of this batch
+    if (seen.contains(uid)) {
+      superseded_[std::string(uid)].push_back(i);  // kept in case the newer one is refused
+      continue;
+    }
     pending_.push_back({i, std::string(uid), rows_.append(checker_.root(), record.value, record)});
     seen.insert(pending_.back().uid);
   }
@@ -84,32 +94,20 @@ void OrderWriter::copy_rows(PgConnection& connection, const RowSpan* only) {
   }
 }
 
-void OrderWriter::write_positions(PgConnection& connection, const std::vector<Position>& positions) {
-  if (positions.empty()) return;
-  // One row per (stream, partition), the last one given winning: ON CONFLICT cannot touch
-  // the same row twice in one statement.
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> latest;
-  for (const Position& position : positions) {
-    latest[{position.stream, position.partition}] = position.offset;
+void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome,
+                        WriteStats& stats) {
+  connection.exec("BEGIN");
+  fence_.lock(connection, batch.positions);
+  // Rare (a paused or evicted instance): only then are the rows built again.
+  if (fence_.count_behind(batch) > 0) {
+    outcome.clear();
+    prepare(batch, &fence_, outcome, stats);
   }
-  std::string sql = "INSERT INTO offsets (stream, partition, next_offset) VALUES ";
-  std::vector<Param> params;
-  for (const auto& [where, offset] : latest) {
-    std::size_t n = params.size();
-    if (n) sql += ", ";
-    sql += "($" + std::to_string(n + 1) + ", $" + std::to_string(n + 2) + "::integer, $" +
-           std::to_string(n + 3) + "::bigint)";
-    params.push_back({where.first});
-    params.push_back({std::to_string(where.second)});
-    params.push_back({std::to_string(offset)});
-  }
-  sql += " ON CONFLICT (stream, partition) DO UPDATE"
-         " SET next_offset = EXCLUDED.next_offset, updated_at = now()";
-  connection.query(sql, params);
 }
 
-void OrderWriter::write_all(PgConnection& connection, const Batch& batch) {
-  connection.exec("BEGIN");
+void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcome& outcome,
+                            WriteStats& stats) {
+  begin(connection, batch, outcome, stats);
   if (!pending_.empty()) {
     std::vector<std::string_view> uids;
     uids.reserve(pending_.size());
@@ -118,28 +116,52 @@ void OrderWriter::write_all(PgConnection& connection, const Batch& batch) {
                      {{text_array_literal(uids)}});
     copy_rows(connection, nullptr);
   }
-  write_positions(connection, batch.positions);
+  fence_.advance(connection, batch.positions);
   connection.exec("COMMIT");
+  stats.written = pending_.size();
+}
+
+bool OrderWriter::write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
+                                 const RowSpan& rows, Outcome& outcome, WriteStats& stats) {
+  connection.exec("SAVEPOINT one_order");
+  try {
+    connection.query("DELETE FROM orders WHERE order_uid = $1", {{uid}});
+    copy_rows(connection, &rows);
+    connection.exec("RELEASE SAVEPOINT one_order");
+    ++stats.written;
+    return true;
+  } catch (const PgError& e) {
+    if (e.failure() != Failure::data) throw;
+    connection.exec("ROLLBACK TO SAVEPOINT one_order");
+    outcome.reject(index, "db_refused", pointer_of(e),
+                   std::string("the database refused the order: ") + e.what());
+    ++stats.refused;
+    return false;
+  }
+}
+
+void OrderWriter::store_older_version(PgConnection& connection, const Batch& batch,
+                                      const Pending& refused, Outcome& outcome, WriteStats& stats) {
+  auto older = superseded_.find(refused.uid);
+  if (older == superseded_.end()) return;
+  // Without this, the older version would be neither stored nor a dead letter, yet the
+  // cache (a later sink) would take it as accepted.
+  for (std::size_t index : older->second) {
+    if (checker_.check(batch.records[index].value)) continue;  // checked fine in prepare()
+    RowSpan rows = rows_.append(checker_.root(), batch.records[index].value, batch.records[index]);
+    if (write_isolated(connection, index, refused.uid, rows, outcome, stats)) return;
+  }
 }
 
 void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch,
                                    Outcome& outcome, WriteStats& stats) {
-  connection.exec("BEGIN");
+  begin(connection, batch, outcome, stats);
   for (const Pending& pending : pending_) {
-    connection.exec("SAVEPOINT one_order");
-    try {
-      connection.query("DELETE FROM orders WHERE order_uid = $1", {{pending.uid}});
-      copy_rows(connection, &pending.rows);
-      connection.exec("RELEASE SAVEPOINT one_order");
-    } catch (const PgError& e) {
-      if (e.failure() != Failure::data) throw;
-      connection.exec("ROLLBACK TO SAVEPOINT one_order");
-      outcome.reject(pending.index, "db_refused", pointer_of(e),
-                     std::string("the database refused the order: ") + e.what());
-      ++stats.refused;
+    if (!write_isolated(connection, pending.index, pending.uid, pending.rows, outcome, stats)) {
+      store_older_version(connection, batch, pending, outcome, stats);
     }
   }
-  write_positions(connection, batch.positions);
+  fence_.advance(connection, batch.positions);
   connection.exec("COMMIT");
 }
 
@@ -148,15 +170,18 @@ WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outc
   // runtime calls again with the same batch, and must not see them twice.
   Outcome rejected;
   WriteStats stats;
-  prepare(batch, rejected, stats);
-  if (!pending_.empty() || !batch.positions.empty()) {
+  fence_ = StoredPositions();
+  prepare(batch, nullptr, rejected, stats);
+  if (!batch.records.empty() || !batch.positions.empty()) {
     try {
-      write_all(connection, batch);
+      write_all(connection, batch, rejected, stats);
     } catch (const PgError& e) {
       connection.rollback_quietly();
       if (e.failure() != Failure::data) throw;
-      stats.isolated = true;
       try {
+        rejected.clear();
+        prepare(batch, nullptr, rejected, stats);
+        stats.isolated = true;
         write_one_by_one(connection, batch, rejected, stats);
       } catch (const PgError&) {
         connection.rollback_quietly();
@@ -164,8 +189,8 @@ WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outc
       }
     }
   }
-  stats.written = pending_.size() - stats.refused;
   for (const auto& r : rejected.rejected()) outcome.reject(r.index, r.reason, r.pointer, r.detail);
+  for (Position& p : fence_.fences(batch)) outcome.behind(std::move(p));
   return stats;
 }
 

@@ -119,15 +119,15 @@ void PgConnection::copy_out(const std::string& copy_statement,
 }
 
 PgError PgConnection::translate(const soci::soci_error& error) const {
-  std::string sqlstate;
-  if (auto* pg_error = dynamic_cast<const soci::postgresql_soci_error*>(&error)) {
-    sqlstate = pg_error->sqlstate();
-  }
   std::string message = error.get_error_message();
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   PgError::Fields fields;
-  fields.sqlstate = sqlstate;
-  return PgError(classify(sqlstate, is_open()), message, fields);
+  auto* pg_error = dynamic_cast<const soci::postgresql_soci_error*>(&error);
+  // SOCI's own errors (a type mismatch, a null without indicator) are ours, not the server's:
+  // retrying cannot fix them.
+  if (!pg_error && is_open()) return PgError(Failure::fatal, message, fields);
+  if (pg_error) fields.sqlstate = pg_error->sqlstate();
+  return PgError(classify(fields.sqlstate, is_open()), message, fields);
 }
 
 void PgConnection::rollback_quietly() {

@@ -16,11 +16,13 @@ std::string trimmed(std::string text) {
 }  // namespace
 
 Failure classify(const std::string& sqlstate, bool connection_ok) {
-  if (!connection_ok) return Failure::connection;
+  // The server always sends a SQLSTATE with an error; one without came from libpq itself:
+  // the connection broke ("server closed the connection unexpectedly") even where PQstatus
+  // has not caught up yet. Retrying on a new connection is always right then.
+  if (!connection_ok || sqlstate.empty()) return Failure::connection;
   auto klass = sqlstate.substr(0, 2);
-  if (klass == "08" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03") {
-    return Failure::connection;
-  }
+  // 08: connection exception; 57P0x: shutdown, crash shutdown, cannot connect now, ...
+  if (klass == "08" || sqlstate.rfind("57P0", 0) == 0) return Failure::connection;
   if (klass == "40" || klass == "53" || klass == "58" || sqlstate == "55P03" ||
       sqlstate == "57014") {
     return Failure::transient;

@@ -56,10 +56,24 @@ class Outcome {
     rejected_.push_back({index, std::move(reason), std::move(pointer), std::move(detail)});
   }
   const std::vector<Rejected>& rejected() const { return rejected_; }
-  void clear() { rejected_.clear(); }
+
+  // Fencing (design.md §4): a sink that keeps positions found (stream, partition) stored up
+  // to `stored.offset` (the next offset to read) by someone else: another instance owns the
+  // partition, or owned it while this one was paused. The sink wrote none of the batch's
+  // records of that partition below it; the runtime drops them from the batch (neither stored
+  // again nor dead letters, and later sinks never see them), commits nothing for the
+  // partition that is not past it, and tells the source (Source::fenced).
+  void behind(Position stored) { behind_.push_back(std::move(stored)); }
+  const std::vector<Position>& behind() const { return behind_; }
+
+  void clear() {
+    rejected_.clear();
+    behind_.clear();
+  }
 
  private:
   std::vector<Rejected> rejected_;
+  std::vector<Position> behind_;
 };
 
 }  // namespace sluice
