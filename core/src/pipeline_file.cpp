@@ -117,10 +117,14 @@ long long read_positive(const SpecReader& r, const YAML::Node& node, const std::
 RuntimeSettings read_runtime(const SpecReader& r, const YAML::Node& node) {
   RuntimeSettings s;
   if (!node || node.IsNull()) return s;
-  check_keys(r, node, "runtime", {"batch_max", "batch_wait_ms", "max_in_flight", "retry_initial_ms", "retry_max_ms"});
+  check_keys(r, node, "runtime",
+             {"batch_max", "batch_wait_ms", "max_in_flight", "max_in_flight_bytes", "retry_initial_ms", "retry_max_ms"});
   if (node["batch_max"]) s.batch_max = static_cast<std::size_t>(read_positive(r, node["batch_max"], "batch_max"));
   if (node["batch_wait_ms"]) s.batch_wait_ms = static_cast<int>(read_positive(r, node["batch_wait_ms"], "batch_wait_ms"));
   if (node["max_in_flight"]) s.max_in_flight = static_cast<std::size_t>(read_positive(r, node["max_in_flight"], "max_in_flight"));
+  if (node["max_in_flight_bytes"]) {
+    s.max_in_flight_bytes = static_cast<std::size_t>(read_positive(r, node["max_in_flight_bytes"], "max_in_flight_bytes"));
+  }
   if (node["retry_initial_ms"]) s.retry_initial_ms = static_cast<int>(read_positive(r, node["retry_initial_ms"], "retry_initial_ms"));
   if (node["retry_max_ms"]) s.retry_max_ms = static_cast<int>(read_positive(r, node["retry_max_ms"], "retry_max_ms"));
   return s;

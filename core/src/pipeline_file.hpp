@@ -55,6 +55,9 @@ struct RuntimeSettings {
   std::size_t batch_max = 1000;      // records per batch from the source
   int batch_wait_ms = 20;            // how long a source may wait to fill a batch
   std::size_t max_in_flight = 4;     // batches between source and sinks (backpressure)
+  // Bytes of records (keys and values) between source and sinks: bounds memory whatever the
+  // message size. A batch holds at most max_in_flight_bytes / max_in_flight of them.
+  std::size_t max_in_flight_bytes = std::size_t{128} << 20;
   int retry_initial_ms = 100;        // first backoff after a sink asks to retry
   int retry_max_ms = 10000;          // backoff cap
 };

@@ -160,23 +160,29 @@ int Runtime::run() {
 
 void Runtime::source_loop() {
   auto* source = source_->as<Source>();
-  PollLimits limits{plan_.spec.runtime.batch_max, std::chrono::milliseconds(plan_.spec.runtime.batch_wait_ms)};
+  const auto& settings = plan_.spec.runtime;
+  PollLimits limits{settings.batch_max, std::chrono::milliseconds(settings.batch_wait_ms),
+                    std::max<std::size_t>(1, settings.max_in_flight_bytes / settings.max_in_flight)};
+  // Full when either bound is reached; one batch is always let through, however large.
+  auto full = [&] {
+    return in_flight_ >= settings.max_in_flight || (in_flight_ > 0 && in_flight_bytes_ >= settings.max_in_flight_bytes);
+  };
   auto backoff = std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms);
   while (!shared_.stopping) {
     commit_completed();
     report_progress();
-    bool full;
+    bool is_full;
     {
       std::lock_guard lock(mutex_);
-      full = in_flight_ >= plan_.spec.runtime.max_in_flight;
+      is_full = full();
     }
-    if (full) {
+    if (is_full) {
       // Backpressure: the source keeps its session alive but hands out nothing.
       Status s = guarded(source_->id(), [&] { return source->idle(std::chrono::milliseconds(10)); });
       if (s.code() == StatusCode::fatal) return fail("source '" + source_->id() + "' failed: " + s.message());
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, std::chrono::milliseconds(10),
-                        [&] { return in_flight_ < plan_.spec.runtime.max_in_flight || shared_.stopping; });
+                        [&] { return !full() || shared_.stopping; });
       continue;
     }
     Batch batch;
@@ -220,10 +226,13 @@ void Runtime::report_progress() {
 
 void Runtime::dispatch(Batch&& batch) {
   processor_->begin(batch);
+  std::size_t bytes = 0;
+  for (const Record& r : batch.records) bytes += r.key.size() + r.value.size();
   std::lock_guard lock(mutex_);
   batch.sequence = next_sequence_++;
-  lanes_.front().push_back({std::move(batch), std::chrono::steady_clock::now()});
+  lanes_.front().push_back({std::move(batch), bytes, std::chrono::steady_clock::now()});
   ++in_flight_;
+  in_flight_bytes_ += bytes;
   changed_.notify_all();
 }
 
@@ -268,6 +277,7 @@ void Runtime::stage_loop(std::size_t stage) {
         }
       }
       --in_flight_;
+      in_flight_bytes_ -= flight.bytes;
     }
     changed_.notify_all();
   }

@@ -79,6 +79,7 @@ class Runtime {
   // A dispatched batch and when it left the source (for sluice_batch_duration_seconds).
   struct Flight {
     Batch batch;
+    std::size_t bytes = 0;
     std::chrono::steady_clock::time_point dispatched;
   };
 
@@ -86,6 +87,7 @@ class Runtime {
   std::condition_variable changed_;
   std::vector<std::deque<Flight>> lanes_;  // lanes_[k]: batches waiting for stage k
   std::size_t in_flight_ = 0;
+  std::size_t in_flight_bytes_ = 0;  // keys and values of the batches in flight
   std::uint64_t next_sequence_ = 1;
   // The first batch a stage abandoned (or failed): it and every later batch stay
   // unacknowledged, since their positions would skip its records. 0: none.

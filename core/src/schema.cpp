@@ -97,6 +97,9 @@ json pipeline_schema(const std::vector<const LoadedPlugin*>& plugins) {
            {{"batch_max", positive("Records per batch (default 1000)")},
             {"batch_wait_ms", positive("Longest wait to fill a batch (default 20)")},
             {"max_in_flight", positive("Batches between source and sinks before the source pauses (default 4)")},
+            {"max_in_flight_bytes",
+             positive("Bytes of records between source and sinks before the source pauses; also bounds a batch "
+                      "(a quarter of it) and the source's read-ahead (default 134217728 = 128 MiB)")},
             {"retry_initial_ms", positive("First backoff after a transient failure (default 100)")},
             {"retry_max_ms", positive("Backoff cap (default 10000)")}}}}}}}};
 }

@@ -56,13 +56,15 @@ class FileSource final : public Source {
   Status poll(Batch& out, const PollLimits& limits) override {
     auto deadline = std::chrono::steady_clock::now() + limits.max_wait;
     std::string line;
-    while (out.records.size() < limits.max_records) {
+    std::size_t bytes = 0;
+    while (out.records.size() < limits.max_records && bytes < limits.max_bytes) {
       auto r = reader_->next(line, !follow_);
       if (r == LineReader::Result::line) {
         Record rec;
         rec.value = std::move(line);
         rec.stream = stream_;
         rec.offset = next_line_++;
+        bytes += rec.value.size();
         out.records.push_back(std::move(rec));
         continue;
       }

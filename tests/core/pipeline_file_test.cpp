@@ -103,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "test.yaml:7:23: 'batch_max' must be a positive integer, got 'lots'"},
         BadCase{"unknown_runtime_key", kSource + kSinks + "runtime: { max_inflight: 3 }\n",
                 "test.yaml:7:12: unknown key 'max_inflight' in runtime (did you mean 'max_in_flight'?); expected one "
-                "of: batch_max, batch_wait_ms, max_in_flight, retry_initial_ms, retry_max_ms"},
+                "of: batch_max, batch_wait_ms, max_in_flight, max_in_flight_bytes, retry_initial_ms, retry_max_ms"},
         BadCase{"unset_variable", "source:\n  plugin: file\n  config: { path: \"in/${SLUICE_SURELY_UNSET}\" }\n" + kSinks,
                 "test.yaml:3:22: environment variable 'SLUICE_SURELY_UNSET' is not set (set it, add it to .env, or "
                 "write ${SLUICE_SURELY_UNSET:-default})"},

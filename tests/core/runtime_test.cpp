@@ -94,6 +94,31 @@ TEST_F(RuntimeTest, BackpressureBoundsBatchesInFlightAndKeepsTheSourceIdle) {
   EXPECT_EQ(last_commit(), 1000);
 }
 
+// Large records: the byte bound holds where the batch count would let far more through.
+// 1000-byte values, max_in_flight_bytes 10000 over max_in_flight 100: a batch is cut at
+// 100 bytes (one record), and the source stops handing out at 10000 bytes (ten batches).
+TEST_F(RuntimeTest, BackpressureBoundsBytesInFlightWhateverTheRecordSize) {
+  probe_.gate_open = false;
+  auto p = plan("count: 200, batch: 50, value_bytes: 1000", sink("slow", "wait_gate: true"),
+                "runtime: { max_in_flight: 100, max_in_flight_bytes: 10000 }\n");
+  Runtime runtime(p);
+  int code = -1;
+  std::thread run([&] { code = runtime.run(); });
+  ASSERT_TRUE(test::wait_until([&] {
+    std::lock_guard lock(probe_.mutex);
+    return probe_.idle_calls >= 5;
+  }, 10s));
+  {
+    std::lock_guard lock(probe_.mutex);
+    EXPECT_EQ(probe_.polled_batches, 10);
+    probe_.gate_open = true;
+  }
+  probe_.changed.notify_all();
+  run.join();
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(count_written("slow:"), 200u);
+}
+
 TEST_F(RuntimeTest, StagesOverlapAnEarlierSinkTakesTheNextBatchWhileALaterOneWrites) {
   // Each sink runs on its own thread. The later sink is stuck on the first batch; the earlier
   // one must go on with the next ones (up to max_in_flight), which one worker never could.

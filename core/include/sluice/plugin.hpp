@@ -65,6 +65,10 @@ class BOOST_SYMBOL_VISIBLE Plugin {
 struct PollLimits {
   std::size_t max_records = 1000;
   std::chrono::milliseconds max_wait{100};
+  // Bytes of keys and values in one batch: a source stops filling it past this (a single
+  // record larger than it still goes alone). A source that reads ahead keeps at most four
+  // batches' worth (4 * max_bytes), so memory stays bounded whatever the message size.
+  std::size_t max_bytes = std::size_t{32} << 20;
 };
 
 // Produces batches on one thread (the runtime's source thread). Every method is called on

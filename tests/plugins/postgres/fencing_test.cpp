@@ -103,9 +103,17 @@ TEST_F(FencingTest, PositionsOfOtherPartitionsStillAdvance) {
 }
 
 // Two writers of the same fresh partition, as two instances briefly both believe they own
-// it: whichever commits second is fenced by the first, never the other way round, and the
-// stored position is the larger one.
+// it. As in Kafka, an offset always holds the same message: offsets 0..9 carry version 1 of
+// uid-0..uid-9, offsets 10..19 version 2. One writer has read up to 20, the other (the
+// zombie) up to 10. Whichever commits first, the other is fenced where they overlap, and the
+// end state is version 2 everywhere at position 20: never the other way round.
 TEST_F(FencingTest, ConcurrentWritersOfAFreshPartitionNeverMoveItBack) {
+  Batch newer = versions(0, 10, 1);
+  Batch second_half = versions(10, 10, 2);
+  for (auto& r : second_half.records) newer.records.push_back(r);
+  newer.positions = second_half.positions;  // 20
+  const Batch older = versions(0, 10, 1);  // 10
+  const int v2 = make_order("x", 2)["payment"]["amount"];
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(round);
     auto a = make_sink();
@@ -113,19 +121,20 @@ TEST_F(FencingTest, ConcurrentWritersOfAFreshPartitionNeverMoveItBack) {
     ASSERT_TRUE(a->open().is_ok());
     ASSERT_TRUE(b->open().is_ok());
     query("TRUNCATE orders CASCADE; TRUNCATE offsets");
-    Batch newer = versions(0, 20, 2);  // position 20
-    Batch older = versions(0, 10, 1);  // position 10, the same first ten orders
+    Batch zombie = older;
+    Batch current = newer;
     Outcome oa, ob;
     Status sa, sb;
-    std::thread t([&] { sb = b->write(older, ob); });
-    sa = a->write(newer, oa);
+    std::thread t([&] { sb = b->write(zombie, ob); });
+    sa = a->write(current, oa);
     t.join();
     ASSERT_TRUE(sa.is_ok()) << sa.message();
     ASSERT_TRUE(sb.is_ok()) << sb.message();
     EXPECT_EQ(stored_offset(), "20");
-    // If `older` committed first, `newer` replaced its orders; if second, it was fenced.
-    const int v2 = make_order("x", 2)["payment"]["amount"];
-    EXPECT_EQ(scalar("SELECT count(*) FROM payments WHERE amount = " + std::to_string(v2)), "20");
+    EXPECT_EQ(scalar("SELECT count(*) FROM payments WHERE amount = " + std::to_string(v2)), "10");
+    EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "10");
+    // Exactly one of the two was fenced: the one that came second.
+    EXPECT_EQ(oa.behind().size() + ob.behind().size(), 1u);
   }
 }
 
