@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "runtime.hpp"
+#include "sluice/log_text.hpp"
 
 namespace sluice {
 
@@ -104,8 +105,8 @@ bool BatchProcessor::with_retry(const std::string& stage, std::uint64_t sequence
     runtime_.shared_.metrics.counter("sluice_retries_total", "Transient failures retried, by stage", {{"stage", stage}}).inc();
     runtime_.shared_.health.set(stage, false, status.message());
     degraded = true;
-    runtime_.log_->warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt, status.message(),
-                        backoff.count());
+    runtime_.log_->warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt,
+                        printable(status.message(), 1024), backoff.count());
     if (!runtime_.interruptible_sleep(backoff)) {
       result = Result::abandoned;
       return false;
@@ -161,9 +162,11 @@ bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, std::uint64_t
   for (const auto& rec : dead) {
     metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
                     {{"reason", rec.rejection.reason}}).inc();
-    runtime_.log_->warn("dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage, rec.rejection.reason,
-                        rec.rejection.pointer.empty() ? "/" : rec.rejection.pointer, rec.rejection.detail, rec.stream,
-                        rec.partition, rec.offset);
+    // Reason, pointer and detail are the record's own words (a JSON key becomes the pointer).
+    runtime_.log_->warn("dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage,
+                        printable(rec.rejection.reason, 64),
+                        rec.rejection.pointer.empty() ? "/" : printable(rec.rejection.pointer, 256),
+                        printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
   }
   Batch dl;
   dl.records = std::move(dead);
@@ -182,7 +185,8 @@ bool BatchProcessor::write_dead_letters(std::vector<Record>& dead, std::uint64_t
     if (r.index >= dl.records.size()) continue;
     const Record& rec = dl.records[r.index];
     runtime_.log_->error("dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream,
-                         rec.partition, rec.offset, r.detail.empty() ? r.reason : r.detail, rec.rejection.reason);
+                         rec.partition, rec.offset, printable(r.detail.empty() ? r.reason : r.detail, 1024),
+                         printable(rec.rejection.reason, 64));
   }
   return true;
 }

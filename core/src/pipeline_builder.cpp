@@ -36,6 +36,32 @@ const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, in
   return plugin;
 }
 
+// The source resumes from the positions the first positions-keeping sink stored with its data
+// (Runtime takes the first). A durable sink after it is written later: a crash between the
+// two writes restarts the source past records that sink never got. Volatile sinks (caches,
+// taps) keep nothing across a restart, so they lose nothing there.
+void check_sink_order(const std::vector<PlannedStage>& sinks, std::vector<std::string>& errors) {
+  const PlannedStage* keeper = nullptr;
+  for (const auto& s : sinks) {
+    if (!s.plugin) continue;
+    const std::uint32_t flags = s.plugin->descriptor->flags;
+    if (keeper && !(flags & sluice_flag_volatile)) {
+      const std::string& id = s.spec.id;
+      const std::string& db = keeper->spec.id;
+      errors.push_back(PipelineError(s.spec.mark,
+                                     "sink '" + id + "' (" + s.spec.plugin + ") is durable but comes after '" + db +
+                                         "' (" + keeper->spec.plugin +
+                                         "), which keeps the positions the source resumes from: a crash between "
+                                         "the two writes would lose records from '" + id + "'. Put '" + id +
+                                         "' before '" + db + "' (it then gets every record at least once) or give "
+                                         "it a pipeline of its own; only volatile sinks (caches, taps) may follow '" +
+                                         db + "'")
+                           .what());
+    }
+    if (!keeper && (flags & sluice_flag_positions)) keeper = &s;
+  }
+}
+
 }  // namespace
 
 PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, PluginRegistry& registry) {
@@ -66,6 +92,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
   for (auto& s : plan.sinks) check(s);
   if (plan.dead_letter) check(*plan.dead_letter);
   for (auto& s : plan.apis) check(s);
+  check_sink_order(plan.sinks, errors);
 
   if (!errors.empty()) throw ValidationError(errors);
   return plan;

@@ -23,6 +23,7 @@ json describe_plugin(const LoadedPlugin& plugin) {
               {"keys", keys}};
   if (d.flags & sluice_flag_store) out["store"] = true;
   if (d.flags & sluice_flag_positions) out["keeps_positions"] = true;
+  if (d.flags & sluice_flag_volatile) out["volatile"] = true;
   return out;
 }
 

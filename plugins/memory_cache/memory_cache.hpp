@@ -15,7 +15,9 @@ class MemoryCache final : public Sink, public Store {
  public:
   static constexpr const char* plugin_description =
       "Keeps every order's JSON in memory for lookups; warms from another store at start";
-  static constexpr std::uint32_t plugin_flags = sluice_flag_store;
+  // Volatile: it starts empty and warms from the database, so it may come after the sink
+  // that keeps positions without a crash losing anything from it.
+  static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_volatile;
   static constexpr sluice_config_key plugin_keys[] = {
       {"warm_from", sluice_key_store, 0, nullptr,
        "id of a store (e.g. the postgres sink) streamed into the cache at start"},

@@ -192,7 +192,8 @@ std::optional<Violation> check_value(element value, const FieldSpec& spec, const
   }
   if (spec.kind == FieldKind::timestamp && !is_rfc3339_date_time(text)) {
     return violation("invalid_date", path.str(),
-                     "expected an RFC 3339 date-time such as 2021-11-26T06:22:19Z");
+                     "expected an RFC 3339 date-time such as 2021-11-26T06:22:19Z, with a year from 0001 "
+                     "to 9999 and a UTC offset within +-15:59 (what PostgreSQL can store)");
   }
   if (spec.kind == FieldKind::order_uid && !is_order_uid(text)) {
     return violation("invalid_order_uid", path.str(),

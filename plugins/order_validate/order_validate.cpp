@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sluice/log_text.hpp"
+
 namespace sluice::orders {
 namespace {
 
@@ -39,8 +41,9 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
     Record& record = batch.records[index];
     if (auto bad = checker_.check(record.value)) {
       rejected_counter(bad->reason).inc();
+      // The pointer holds the record's own keys.
       host_.log().debug("{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset,
-                        bad->reason, bad->pointer, bad->detail);
+                        bad->reason, printable(bad->pointer), printable(bad->detail, 512));
       outcome.reject(index, std::move(bad->reason), std::move(bad->pointer), std::move(bad->detail));
       continue;
     }

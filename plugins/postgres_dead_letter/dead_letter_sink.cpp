@@ -6,6 +6,7 @@
 
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "sluice/log_text.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -74,12 +75,13 @@ Status DeadLetterSink::failed(const PgError& error, const char* doing) {
       host_.health().set(health_component, false, error.what());
     }
     if (!reported_down_) {
-      host_.log().warn("database {} unavailable, will retry: {}", redacted_dsn_, error.what());
+      host_.log().warn("database {} unavailable, will retry: {}", redacted_dsn_, printable(error.what(), 1024));
       reported_down_ = true;
     }
     return Status::retry(std::string("postgres_dead_letter: ") + doing + ": " + error.what());
   }
-  host_.log().error("{}: {}", doing, error.what());
+  // The server's message may quote the dead letter's bytes (its reason, pointer, detail).
+  host_.log().error("{}: {}", doing, printable(error.what(), 1024));
   return Status::fatal(std::string("postgres_dead_letter: ") + doing + ": " + error.what());
 }
 

@@ -9,6 +9,9 @@ namespace sluice::stdout_plugin {
 class StdoutSink final : public Sink {
  public:
   static constexpr const char* plugin_description = "Prints each record on standard output, one line each";
+  // A tap: what it printed before a crash is nobody's record of truth, so it may follow the
+  // sink that keeps positions.
+  static constexpr std::uint32_t plugin_flags = sluice_flag_volatile;
   static constexpr sluice_config_key plugin_keys[] = {
       {"format", sluice_key_string, 0, "\"value\"",
        "'value' prints the record as is; 'json' prints {key, value, stream, partition, offset, rejection}"},

@@ -143,6 +143,49 @@ TEST(PipelineFile, UnknownPluginSuggestsAndListsAvailable) {
             "test.yaml:2:11: unknown plugin 'fil' (did you mean 'file'?); available plugins: " + available);
 }
 
+// Sinks after the one that keeps positions (postgres) must be volatile: a durable one there
+// would miss the records of a crash between the two writes.
+const std::string kDb = "  - { id: db, plugin: postgres, config: { dsn: \"postgresql:///x\" } }\n";
+const std::string kFileOut = "  - { id: out, plugin: file, config: { path: out.ndjson } }\n";
+
+std::string durable_after(const std::string& sink, int line, const std::string& keeper = "db") {
+  return "test.yaml:" + std::to_string(line) + ":5: sink '" + sink + "' (" + (sink == "out" ? "file" : "postgres") +
+         ") is durable but comes after '" + keeper +
+         "' (postgres), which keeps the positions the source resumes from: a crash between the two writes would "
+         "lose records from '" + sink + "'. Put '" + sink + "' before '" + keeper +
+         "' (it then gets every record at least once) or give it a pipeline of its own; only volatile sinks "
+         "(caches, taps) may follow '" + keeper + "'";
+}
+
+TEST(SinkOrder, DurableSinkAfterThePositionsKeeperIsRefusedAtItsEntry) {
+  EXPECT_EQ(pipeline_errors(kSource + "sinks:\n" + kDb + kFileOut), durable_after("out", 6));
+}
+
+TEST(SinkOrder, EveryDurableSinkAfterTheKeeperIsNamedAndVolatileOnesAreNot) {
+  std::string sinks = kDb + "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n" + kFileOut +
+                      "  - { id: tap, plugin: stdout }\n" +
+                      "  - { id: db2, plugin: postgres, config: { dsn: \"postgresql:///y\" } }\n";
+  EXPECT_EQ(pipeline_errors(kSource + "sinks:\n" + sinks), durable_after("out", 7) + "\n" + durable_after("db2", 9));
+}
+
+TEST(SinkOrder, DurableBeforeTheKeeperAndVolatileAfterItArePlanned) {
+  auto registry = test::test_registry();
+  auto plan = test::plan_from(kSource + "sinks:\n" + kFileOut + kDb +
+                                  "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
+                                  "  - { id: tap, plugin: stdout }\n"
+                                  "dead_letter: { plugin: postgres_dead_letter, config: { dsn: \"postgresql:///x\" } }\n",
+                              registry);
+  ASSERT_EQ(plan.sinks.size(), 4u);
+  EXPECT_EQ(plan.sinks[0].plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  EXPECT_NE(plan.sinks[1].plugin->descriptor->flags & sluice_flag_positions, 0u);
+  EXPECT_NE(plan.sinks[2].plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  EXPECT_NE(plan.sinks[3].plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  // Without a positions keeper any order is fine: durable sinks may follow each other.
+  EXPECT_EQ(pipeline_errors(kSource + "sinks:\n  - { id: tap, plugin: stdout }\n" + kFileOut +
+                            "  - { id: out2, plugin: file, config: { path: out2.ndjson } }\n"),
+            "");
+}
+
 TEST(PipelineFile, NearestSuggestsOnlyCloseWords) {
   EXPECT_EQ(nearest("bach_max", {"batch_max", "topic"}), "batch_max");
   EXPECT_EQ(nearest("zzzzzz", {"batch_max", "topic"}), std::nullopt);

@@ -1,6 +1,7 @@
 // The sluice binary as a user meets it: --version, plugins, schema, validate, exit codes.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -85,6 +86,58 @@ TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
   EXPECT_EQ(r.err, "error: " + (dir / "bad.yaml").string() +
                        ":3:23: unknown key 'folow' for plugin 'file' (did you mean 'follow'?); valid keys: path, "
                        "position_file, follow, stream\n");
+}
+
+// file -> postgres -> file: the second file sink would miss what a crash between the database
+// commit and its own write loses. Both validate and run refuse it before connecting anywhere.
+TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
+  auto dir = scratch_dir("cli_sink_order");
+  write_file(dir / "in.ndjson", "a\n");
+  const std::string head = "name: sink-order\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
+                           " }\nsinks:\n";
+  const std::string db = "  - id: db\n    plugin: postgres\n    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n";
+  const std::string out = "  - id: out\n    plugin: file\n    config: { path: " + (dir / "out.ndjson").string() + " }\n";
+  const std::string cache = "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n";
+  write_file(dir / "bad.yaml", head + db + cache + out);
+  write_file(dir / "good.yaml", head + out + db + cache);
+
+  const std::string expected =
+      "error: " + (dir / "bad.yaml").string() +
+      ":10:5: sink 'out' (file) is durable but comes after 'db' (postgres), which keeps the positions the source "
+      "resumes from: a crash between the two writes would lose records from 'out'. Put 'out' before 'db' (it then "
+      "gets every record at least once) or give it a pipeline of its own; only volatile sinks (caches, taps) may "
+      "follow 'db'\n";
+  auto validate = sluice({"validate", (dir / "bad.yaml").string()});
+  EXPECT_EQ(validate.code, 3);
+  EXPECT_EQ(validate.err, expected);
+  EXPECT_EQ(validate.out, "");
+  auto run = sluice({"run", (dir / "bad.yaml").string()});
+  EXPECT_EQ(run.code, 3);
+  EXPECT_EQ(run.err, expected);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.ndjson"));
+
+  auto good = sluice({"validate", (dir / "good.yaml").string()});
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_EQ(good.out, (dir / "good.yaml").string() + ": ok (sink-order: file -> 0 transform(s) -> 3 sink(s))\n");
+}
+
+TEST(Cli, PluginsListShowsWhichSinksAreVolatile) {
+  auto json = sluice({"plugins", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  std::map<std::string, bool> is_volatile;
+  for (const auto& p : nlohmann::json::parse(json.out)) {
+    if (p["kind"] == "sink") is_volatile[p["name"].get<std::string>()] = p.value("volatile", false);
+  }
+  EXPECT_EQ(is_volatile, (std::map<std::string, bool>{{"file", false},
+                                                      {"memory_cache", true},
+                                                      {"postgres", false},
+                                                      {"postgres_dead_letter", false},
+                                                      {"stdout", true}}));
+  auto text = sluice({"plugins"});
+  EXPECT_NE(text.out.find("memory_cache (sink, " SLUICE_VERSION_STRING ") [store, volatile]\n"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("postgres (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"), std::string::npos);
+  EXPECT_NE(text.out.find("stdout (sink, " SLUICE_VERSION_STRING ") [volatile]\n"), std::string::npos);
 }
 
 TEST(Cli, BrokenPluginIsRefusedWithFileAndBothVersions) {

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "support/process.hpp"
@@ -94,6 +95,30 @@ TEST_F(FilePipeline, KillNineThenRestartLosesNothing) {
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) seen.insert(line);
   EXPECT_EQ(seen.size(), 200000u);
+}
+
+// A JSON key is the sender's choice and becomes the dead letter's pointer: it must not forge a
+// log line or reach the terminal as an escape sequence.
+TEST_F(FilePipeline, DeadLetterLogLineStaysOneLineWhateverTheKey) {
+  auto order = nlohmann::json::parse(read_file(source_dir() / "tests/fixtures/model.json"));
+  order["x\n2026-11-24T08:14:05.800 error [runtime] forged\x1b[2J\r"] = 1;
+  write_file(dir_ / "in.ndjson", order.dump() + "\n");
+  write_file(dir_ / "p.yaml", "source: { plugin: file, config: { path: in.ndjson } }\n"
+                              "transforms: [ { plugin: order_validate, config: { allow_unknown_fields: false } } ]\n"
+                              "sinks: [ { plugin: file, config: { path: out.ndjson } } ]\n");
+  Process p = start(dir_ / "p.yaml");
+  ASSERT_EQ(p.wait(30s), 0) << p.err();
+  std::vector<std::string> mentions;
+  std::istringstream lines(p.err());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("forged") != std::string::npos) mentions.push_back(line);
+  }
+  ASSERT_EQ(mentions.size(), 1u) << p.err();
+  EXPECT_NE(mentions[0].find(" [runtime] dead letter from 'order_validate': unknown_field at "
+                             "/x\\n2026-11-24T08:14:05.800 error [runtime] forged\\x1B[2J\\r ("),
+            std::string::npos)
+      << mentions[0];
+  EXPECT_EQ(read_file(dir_ / "out.ndjson"), "");
 }
 
 TEST_F(FilePipeline, FatalSourceErrorExitsOneWithAClearMessage) {

@@ -38,6 +38,7 @@ enum sluice_key_type {
 enum sluice_flags {
   sluice_flag_store = 1u,     /* answers lookups and can stream its contents */
   sluice_flag_positions = 2u, /* keeps source positions transactionally with the data */
+  sluice_flag_volatile = 4u,  /* keeps nothing across a restart: a cache or a tap */
 };
 
 typedef struct sluice_config_key {

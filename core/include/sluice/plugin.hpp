@@ -182,7 +182,8 @@ constexpr std::uint32_t flags_of() {
 // Declares the plugin's entry point. CLASS must provide:
 //   static constexpr const char* plugin_description = "...";
 //   static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
-//   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...;
+//   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
+//     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
 //   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
 // KIND is one of: source, transform, sink, api.
 #define SLUICE_PLUGIN(NAME, KIND, CLASS)                                                      \

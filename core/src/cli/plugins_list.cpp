@@ -8,10 +8,21 @@ namespace sluice::cli {
 
 namespace {
 
+// What a sink declares about itself, e.g. "store, keeps positions"; the pipeline checks
+// depend on it (stores may be looked up; only volatile sinks may follow the positions keeper).
+std::string capabilities(const nlohmann::json& p) {
+  std::string out;
+  for (const auto& [key, text] : {std::pair{"store", "store"}, std::pair{"keeps_positions", "keeps positions"},
+                                  std::pair{"volatile", "volatile"}}) {
+    if (p.contains(key)) out += (out.empty() ? "" : ", ") + std::string(text);
+  }
+  return out;
+}
+
 void print_text(const nlohmann::json& p) {
   std::cout << p["name"].get<std::string>() << " (" << p["kind"].get<std::string>() << ", "
             << p["version"].get<std::string>() << ")";
-  if (p.contains("store")) std::cout << " [store]";
+  if (std::string caps = capabilities(p); !caps.empty()) std::cout << " [" << caps << "]";
   std::cout << "\n  " << p["description"].get<std::string>() << "\n  " << p["path"].get<std::string>() << "\n";
   for (const auto& k : p["keys"]) {
     std::cout << "    " << k["name"].get<std::string>() << " (" << k["type"].get<std::string>()
@@ -26,8 +37,9 @@ void print_text(const nlohmann::json& p) {
 // by a test, so it cannot drift from what the plugins declare.
 void print_markdown(const nlohmann::json& list) {
   for (const auto& p : list) {
+    std::string caps = capabilities(p);
     std::cout << "### `" << p["name"].get<std::string>() << "` (" << p["kind"].get<std::string>()
-              << (p.contains("store") ? ", store" : "") << ")\n\n"
+              << (caps.empty() ? "" : ", " + caps) << ")\n\n"
               << p["description"].get<std::string>() << "\n\n| key | type | default | |\n|---|---|---|---|\n";
     for (const auto& k : p["keys"]) {
       std::string def = k["required"].get<bool>() ? "**required**" : k["default"].is_null() ? "" : "`" + k["default"].dump() + "`";

@@ -1,39 +1,11 @@
 // sluice run [FILE]: run a pipeline until its source ends or SIGINT/SIGTERM.
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <iostream>
-#include <thread>
 
 #include "pipeline_loading.hpp"
 #include "runtime.hpp"
+#include "stop_signals.hpp"
 
 namespace sluice::cli {
-
-namespace {
-
-// Signals are taken by one thread with sigwait, so no handler runs in arbitrary threads.
-// The first SIGINT/SIGTERM asks for a graceful stop; a second one ends the process at once.
-void watch_signals(Runtime& runtime, const sigset_t& set) {
-  std::thread([&runtime, set] {
-    int count = 0;
-    while (true) {
-      int sig = 0;
-      if (sigwait(&set, &sig) != 0) continue;
-      if (++count == 1) {
-        runtime.request_stop(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
-                             " received (send it again to exit at once)");
-      } else {
-        const char msg[] = "second signal: exiting without draining\n";
-        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-        _exit(130);
-      }
-    }
-  }).detach();
-}
-
-}  // namespace
 
 Command add_run_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("run", "Run a pipeline until its source ends or SIGINT/SIGTERM (graceful: stop "
@@ -41,12 +13,9 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
   auto file = std::make_shared<std::string>();
   cmd->add_option("file", *file, "Pipeline file (default: config/pipeline.yaml)");
   return {cmd, [file, &global]() -> int {
-            // Block before any plugin thread exists so every thread inherits the mask.
-            sigset_t set;
-            sigemptyset(&set);
-            sigaddset(&set, SIGINT);
-            sigaddset(&set, SIGTERM);
-            pthread_sigmask(SIG_BLOCK, &set, nullptr);
+            // Before any plugin thread exists, so every thread inherits the blocked mask; it
+            // outlives the Runtime, so a late signal finds its thread still there.
+            StopSignals signals;
 
             auto env = make_environment(global);
             if (!env) return exit_config;
@@ -61,7 +30,8 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
               for (const auto& line : e.errors()) std::cerr << "error: " << line << "\n";
               return exit_config;
             }
-            watch_signals(*runtime, set);
+            // Destroyed before the Runtime: from then on a signal no longer reaches it.
+            auto watch = signals.watch([&runtime](const std::string& why) { runtime->request_stop(why); });
             return runtime->run() == 0 ? exit_ok : exit_failure;
           }};
 }

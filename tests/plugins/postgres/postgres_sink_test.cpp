@@ -8,6 +8,7 @@
 
 #include "pipeline_steps.hpp"
 #include "postgres_fixture.hpp"
+#include "rfc3339.hpp"
 #include "support/order_samples.hpp"
 
 namespace sluice::test {
@@ -121,12 +122,14 @@ TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
     expected_reason[offset] = reason;
     batch.records.push_back(make_record(read_file(source_dir() / "tests/fixtures/orders/invalid" / file), offset));
   }
-  // Valid for the validator, but PostgreSQL has no year 0: only the database can refuse it.
-  auto year_zero = make_order("year-zero");
-  year_zero["date_created"] = "0000-01-01T00:00:00Z";
+  // The validator refuses every value PostgreSQL's types refuse, so only a rule it does not
+  // know (an operator's constraint) lets the database refuse a valid order.
+  query("ALTER TABLE orders ADD CONSTRAINT orders_customer_id_check CHECK (customer_id <> 'banned')");
+  auto banned = make_order("banned-customer");
+  banned["customer_id"] = "banned";
   auto offset = static_cast<std::int64_t>(batch.records.size());
   expected_reason[offset] = "db_refused";
-  batch.records.push_back(make_record(year_zero.dump(), offset));
+  batch.records.push_back(make_record(banned.dump(), offset));
   batch.records.push_back(make_record(read_file(source_dir() / "tests/fixtures/model.json"), offset + 1));
   batch.positions.push_back({"orders", 0, offset + 2});
 
@@ -141,7 +144,7 @@ TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
     EXPECT_EQ(row[4], "t");
   }
   EXPECT_EQ(query("SELECT json_pointer, stage FROM dead_letters WHERE reason = 'db_refused'")[0],
-            (PostgresCluster::Row{"/date_created", "sink"}));
+            (PostgresCluster::Row{"/customer_id", "sink"}));
   // The raw bytes are kept exactly, NUL and invalid UTF-8 included.
   EXPECT_EQ(scalar("SELECT count(*) FROM dead_letters WHERE position('\\x00'::bytea in raw) > 0"), "1");
   EXPECT_EQ(scalar("SELECT next_offset FROM offsets"), std::to_string(offset + 2));
@@ -155,6 +158,30 @@ TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
   EXPECT_EQ(scalar("SELECT min(attempts) || ',' || max(attempts) FROM dead_letters WHERE reason <> 'db_refused'"),
             "2,2");
   EXPECT_EQ(scalar("SELECT attempts FROM dead_letters WHERE reason = 'db_refused'"), "1");
+}
+
+// order_validate's date rule (shared with the sink's own check) and timestamptz agree on every
+// edge, so a date the validator passes never turns into a db_refused dead letter.
+TEST_F(PostgresTest, ValidatorAndTimestamptzAgreeOnDates) {
+  const std::string digits_64(64, '7'), digits_200(200, '7');
+  const std::vector<std::string> dates = {
+      "2021-11-26T06:22:19Z", "0000-01-01T00:00:00Z", "0000-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z",
+      "0001-01-01T00:00:00+15:59", "9999-12-31T23:59:60-15:59", "2016-12-31T23:59:60Z", "2021-11-26T06:22:19+15:59",
+      "2021-11-26T06:22:19-15:59", "2021-11-26T06:22:19+16:00", "2021-11-26T06:22:19-16:00",
+      "2021-11-26T06:22:19+23:59", "2021-11-26T06:22:19." + digits_64 + "+15:59",
+      "2021-11-26T06:22:19." + digits_200 + "Z"};
+  (void)query("CREATE FUNCTION takes_timestamptz(t text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
+              "PERFORM t::timestamptz; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$");
+  std::string array, expected;
+  for (const auto& d : dates) {
+    array += (array.empty() ? "'" : ",'") + d + "'";
+    expected += std::string(expected.empty() ? "" : ",") + (orders::is_rfc3339_date_time(d) ? "t" : "f");
+  }
+  EXPECT_EQ(scalar("SELECT string_agg(CASE WHEN takes_timestamptz(d) THEN 't' ELSE 'f' END, ',' ORDER BY n) "
+                   "FROM unnest(ARRAY[" + array + "]) WITH ORDINALITY AS x(d, n)"),
+            expected);
+  EXPECT_NE(expected.find('t'), std::string::npos);
+  EXPECT_NE(expected.find('f'), std::string::npos);
 }
 
 TEST_F(PostgresTest, SameOrderTwiceIsOneRowSetAndNewestWins) {

@@ -1,0 +1,65 @@
+#include "stop_signals.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+namespace sluice::cli {
+
+StopSignals::StopSignals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+StopSignals::~StopSignals() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+    stop_ = nullptr;
+  }
+  // Wakes sigwait; the thread sees quit_ and ends.
+  pthread_kill(thread_.native_handle(), SIGTERM);
+  thread_.join();
+}
+
+StopSignals::Watch StopSignals::watch(StopFn stop) {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = std::move(stop);
+  }
+  if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+  return Watch(*this);
+}
+
+void StopSignals::release() {
+  std::lock_guard lock(mutex_);
+  stop_ = nullptr;
+}
+
+int StopSignals::taken() const {
+  std::lock_guard lock(mutex_);
+  return taken_;
+}
+
+void StopSignals::loop() {
+  while (true) {
+    int sig = 0;
+    if (sigwait(&set_, &sig) != 0) continue;
+    // Held while stop_ runs, so release() cannot return in the middle of a call.
+    std::lock_guard lock(mutex_);
+    if (quit_) return;
+    if (++taken_ == 1) {
+      // Released: the pipeline has already ended and the process is on its way out; the
+      // signal still counts, so a second one ends a slow teardown at once.
+      if (stop_) stop_(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + " received (send it again to exit at once)");
+    } else {
+      const char msg[] = "second signal: exiting without draining\n";
+      (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+      _exit(130);
+    }
+  }
+}
+
+}  // namespace sluice::cli

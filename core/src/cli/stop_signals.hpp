@@ -1,0 +1,65 @@
+// SIGINT/SIGTERM for `sluice run`. Signals are taken by one thread with sigwait, so no handler
+// runs in arbitrary threads. The first asks for a graceful stop; a second ends the process at
+// once (exit 130).
+#pragma once
+
+#include <signal.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace sluice::cli {
+
+class StopSignals {
+ public:
+  using StopFn = std::function<void(const std::string& why)>;
+
+  // While watched, the first signal calls the function given to watch(); once the Watch is
+  // gone, signals call nothing. Keep it shorter-lived than what the function refers to.
+  class [[nodiscard]] Watch {
+   public:
+    explicit Watch(StopSignals& owner) : owner_(&owner) {}
+    Watch(Watch&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)) {}
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+    Watch& operator=(Watch&&) = delete;
+    ~Watch() {
+      if (owner_) owner_->release();
+    }
+
+   private:
+    StopSignals* owner_;
+  };
+
+  // Blocks SIGINT and SIGTERM in the calling thread. Construct it before any other thread
+  // starts, so every thread inherits the mask and only the watching thread takes them.
+  StopSignals();
+  // Ends the watching thread. The signals stay blocked: the process is about to end.
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // Starts the watching thread (signals that came earlier are pending and taken now).
+  Watch watch(StopFn stop);
+  // How many SIGINT/SIGTERM the thread has taken (for tests).
+  int taken() const;
+
+ private:
+  // After it returns no signal calls `stop_` again, and a call under way has finished: the
+  // Runtime it stops may be destroyed next. Without this a SIGTERM arriving while `sluice run`
+  // tears the Runtime down would call request_stop() on freed memory.
+  void release();
+  void loop();
+
+  sigset_t set_;
+  mutable std::mutex mutex_;
+  StopFn stop_;
+  int taken_ = 0;
+  bool quit_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sluice::cli
