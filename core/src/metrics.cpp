@@ -122,6 +122,15 @@ Histogram& Metrics::histogram(const std::string& name, const std::string& help,
   return *slot;
 }
 
+bool Metrics::remove(const std::string& name, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return false;
+  const std::string key = render_labels(labels);
+  Family& f = *it->second;
+  return f.counters.erase(key) + f.gauges.erase(key) + f.histograms.erase(key) > 0;
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::string out;

@@ -10,7 +10,7 @@ namespace {
 
 // Properties the plugin sets itself because delivery guarantees depend on them, or because a
 // dedicated key exists. Accepting them in `properties` would silently break at-least-once.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> managed_properties{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> managed_properties{{
     {"enable.auto.commit", "offsets are committed only after every sink accepted the records"},
     {"enable.auto.offset.store", "offsets are committed only after every sink accepted the records"},
     {"bootstrap.servers", "use the `brokers` key"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 9> managed_p
     {"session.timeout.ms", "use the `session_timeout_ms` key"},
     {"heartbeat.interval.ms", "use the `heartbeat_interval_ms` key"},
     {"statistics.interval.ms", "use the `stats_interval_ms` key"},
+    {"group.instance.id", "use the `instance_id` key"},
 }};
 
 void require_positive(const Config& config, const char* key, std::int64_t& out, bool zero_ok) {
@@ -62,6 +63,23 @@ ConsumerSettings ConsumerSettings::from(const Config& config) {
   }
   require_positive(config, "commit_interval_ms", s.commit_interval_ms, true);
   require_positive(config, "stats_interval_ms", s.stats_interval_ms, false);
+  // 0 would abandon every in-flight batch on every rebalance: all of them read again.
+  // The keys below came with issue 12; configs built by hand (tests) may lack them, while the
+  // host always fills in the declared defaults.
+  if (config.has("rebalance_drain_timeout_ms")) {
+    require_positive(config, "rebalance_drain_timeout_ms", s.rebalance_drain_timeout_ms, false);
+  }
+  if (config.has("instance_id")) s.instance_id = config.get_string("instance_id");
+  if (s.instance_id.size() > 249) throw ConfigError("instance_id", "instance_id is longer than 249 characters");
+  for (char c : s.instance_id) {
+    bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+    if (!legal) {
+      throw ConfigError("instance_id", "instance_id may hold only letters, digits, '.', '_' and '-' (Kafka's "
+                                       "rule), got `" + s.instance_id + "`");
+    }
+  }
+  if (config.has("leave_on_close")) s.leave_on_close = config.get_bool("leave_on_close");
   if (config.has("properties")) s.properties = config.get_map("properties");
   for (const auto& [name, value] : s.properties) {
     for (const auto& [managed, why] : managed_properties) {
@@ -74,7 +92,7 @@ ConsumerSettings ConsumerSettings::from(const Config& config) {
   return s;
 }
 
-ConfHandle ConsumerSettings::make_conf() const {
+ConfHandle ConsumerSettings::make_conf(const std::string& group_instance_id) const {
   ConfHandle conf(rd_kafka_conf_new());
   // Pass-through first, so the fixed choices below win over anything else.
   for (const auto& [name, value] : properties) set_or_throw(conf.get(), name, value, "properties");
@@ -85,6 +103,7 @@ ConfHandle ConsumerSettings::make_conf() const {
   set_or_throw(conf.get(), "heartbeat.interval.ms", std::to_string(heartbeat_interval_ms),
                "heartbeat_interval_ms");
   set_or_throw(conf.get(), "statistics.interval.ms", std::to_string(stats_interval_ms), "stats_interval_ms");
+  if (!group_instance_id.empty()) set_or_throw(conf.get(), "group.instance.id", group_instance_id, "instance_id");
   // At-least-once: offsets reach Kafka only through commit(), after every sink accepted them.
   set_or_throw(conf.get(), "enable.auto.commit", "false", "properties");
   set_or_throw(conf.get(), "enable.auto.offset.store", "false", "properties");

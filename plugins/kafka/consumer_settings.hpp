@@ -16,19 +16,28 @@ struct ConsumerSettings {
   std::string topic;
   std::string group;
   std::string start_from;  // "earliest" | "latest": auto.offset.reset
-  std::int64_t session_timeout_ms = 45000;
-  std::int64_t heartbeat_interval_ms = 3000;
+  std::int64_t session_timeout_ms = 6000;
+  std::int64_t heartbeat_interval_ms = 2000;
   std::int64_t commit_interval_ms = 1000;
   std::int64_t stats_interval_ms = 5000;
+  std::int64_t rebalance_drain_timeout_ms = 5000;
+  // "" = derive a static id per host and slot (instance_slot.hpp); "none" = dynamic
+  // membership; anything else is used as group.instance.id as it is.
+  std::string instance_id;
+  bool leave_on_close = true;
   std::map<std::string, std::string> properties;  // passed through to librdkafka
 
   // Reads and checks the keys; throws sluice::ConfigError naming the offending key.
   static ConsumerSettings from(const Config& config);
 
+  bool dynamic_membership() const { return instance_id == "none"; }
+  bool derive_instance_id() const { return instance_id.empty(); }
+
   // A librdkafka configuration with the plugin's fixed choices (manual commits) applied on
-  // top of `properties`. Does no I/O. Throws sluice::ConfigError when librdkafka rejects a
-  // property, so a typo fails at load time with the key named.
-  ConfHandle make_conf() const;
+  // top of `properties`, and `group_instance_id` as group.instance.id unless empty. Does no
+  // I/O. Throws sluice::ConfigError when librdkafka rejects a property, so a typo fails at
+  // load time with the key named.
+  ConfHandle make_conf(const std::string& group_instance_id = {}) const;
 };
 
 }  // namespace sluice::kafka

@@ -37,6 +37,11 @@ void KafkaMetrics::lag(const std::string& topic, std::int32_t partition, std::in
   it->second->set(static_cast<double>(lag));
 }
 
+void KafkaMetrics::forget(const std::string& topic, std::int32_t partition) {
+  Key key{topic, partition};
+  if (lag_.erase(key) > 0) registry_.remove("sluice_kafka_lag", labels(key));
+}
+
 void KafkaMetrics::assigned(std::size_t partitions) { assigned_.set(static_cast<double>(partitions)); }
 void KafkaMetrics::rebalanced() { rebalances_.inc(); }
 void KafkaMetrics::commit_failed() { commit_failures_.inc(); }

@@ -17,6 +17,9 @@ class KafkaMetrics {
 
   void consumed(const std::string& topic, std::int32_t partition, std::uint64_t n = 1);
   void lag(const std::string& topic, std::int32_t partition, std::int64_t lag);
+  // The partition is no longer ours: its lag series leaves /metrics (another instance
+  // reports it now; a frozen value here would be read as real lag).
+  void forget(const std::string& topic, std::int32_t partition);
   void assigned(std::size_t partitions);
   void rebalanced();
   void commit_failed();

@@ -25,7 +25,13 @@ KafkaSource::KafkaSource(const Config& config, Host& host)
 KafkaSource::~KafkaSource() { close(); }
 
 Status KafkaSource::open() {
-  ConfHandle conf = settings_.make_conf();
+  instance_id_ = resolve_instance_id();
+  ConfHandle conf;
+  try {
+    conf = settings_.make_conf(instance_id_);
+  } catch (const std::exception& e) {
+    return Status::fatal(std::string("kafka: ") + e.what());
+  }
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::rebalance_cb);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::error_cb);
@@ -48,9 +54,22 @@ Status KafkaSource::open() {
     return Status::fatal("cannot subscribe to " + settings_.topic + ": " + rd_kafka_err2str(err));
   }
   set_ready(false, "joining consumer group " + settings_.group);
-  host_.log().info("kafka: consuming {} as group {} from {}", settings_.topic, settings_.group,
-                   settings_.brokers);
+  host_.log().info("kafka: consuming {} as group {} ({}) from {}", settings_.topic, settings_.group,
+                   instance_id_.empty() ? "dynamic member" : "static member " + instance_id_, settings_.brokers);
   return Status::ok();
+}
+
+std::string KafkaSource::resolve_instance_id() {
+  if (settings_.dynamic_membership()) return {};
+  if (!settings_.derive_instance_id()) return settings_.instance_id;
+  std::string error;
+  slot_ = InstanceSlot::claim(default_lock_dir(), settings_.group, error);
+  if (!slot_) {
+    // Still works, only a restart after a crash waits for the dead member's session again.
+    host_.log().warn("kafka: {}; joining as a dynamic member (set instance_id to choose one)", error);
+    return {};
+  }
+  return derived_instance_id(host_name(), settings_.group, slot_->slot());
 }
 
 Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
@@ -75,15 +94,19 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
   if (!fatal_.empty()) return Status::fatal(fatal_);
 
   std::size_t n = std::min(pending_.size(), limits.max_records);
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+  std::map<std::pair<std::string, std::int32_t>, std::pair<std::int64_t, std::int64_t>> range;  // first, next
   out.records.reserve(out.records.size() + n);
   for (std::size_t i = 0; i < n; ++i) {
     Record& r = pending_.front();
-    next[{r.stream, r.partition}] = r.offset + 1;  // offsets rise within a partition
+    auto [it, fresh] = range.try_emplace({r.stream, r.partition}, r.offset, r.offset + 1);
+    if (!fresh) it->second.second = r.offset + 1;  // offsets rise within a partition
     out.records.push_back(std::move(r));
     pending_.pop_front();
   }
-  for (auto& [key, offset] : next) out.positions.push_back({key.first, key.second, offset});
+  for (auto& [key, offsets] : range) {
+    out.positions.push_back({key.first, key.second, offsets.second});
+    offsets_.handed_out(key.first, key.second, offsets.first, offsets.second);
+  }
   // Resume while a batch is still read ahead, not when pending_ runs dry: after a resume
   // librdkafka 2.0.2 fetches again only about a second later (its broker thread notices on
   // its next wake-up). Resuming only once empty starved the runtime for that second on every
@@ -120,18 +143,91 @@ Status KafkaSource::commit(const std::vector<Position>& positions) {
   return Status::ok();
 }
 
+void KafkaSource::fenced(const std::vector<Position>& stored) {
+  if (!consumer_) return;
+  PartitionList forward(rd_kafka_topic_partition_list_new(static_cast<int>(stored.size())));
+  for (const Position& p : stored) {
+    auto& logged = fenced_logged_.try_emplace({p.stream, p.partition}, -1).first->second;
+    // A train of stale batches brings the same news once per batch: handled (and logged) once.
+    if (logged == p.offset) continue;
+    logged = p.offset;
+    host_.log().warn("partition {}[{}]: batch behind stored position {}, skipped (another instance owns it)",
+                     p.stream, p.partition, p.offset);
+    std::erase_if(pending_, [&](const Record& r) {
+      return r.partition == p.partition && r.offset < p.offset && r.stream == p.stream;
+    });
+    if (!offsets_.owns(p.stream, p.partition)) continue;
+    // Still ours: fetch on from the stored position, never back. The position is the next
+    // offset librdkafka will hand out; INVALID when nothing was read since the assignment,
+    // whose start may be older than what the other instance stored.
+    PartitionList one(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(one.get(), p.stream.c_str(), p.partition);
+    rd_kafka_position(consumer_.get(), one.get());
+    const std::int64_t at = one->elems[0].offset;
+    if (at >= 0 && at >= p.offset) continue;
+    rd_kafka_topic_partition_list_add(forward.get(), p.stream.c_str(), p.partition)->offset = p.offset;
+  }
+  if (forward->cnt > 0) seek(forward.get());
+  // The stored positions are durable: what the Kafka commit may say for partitions still ours.
+  offsets_.accepted(stored);
+}
+
+bool KafkaSource::seek(rd_kafka_topic_partition_list_t* partitions) {
+  // With a timeout, librdkafka guarantees no record fetched from the old position is handed
+  // out afterwards.
+  ErrorHandle error(rd_kafka_seek_partitions(consumer_.get(), partitions, 5000));
+  bool ok = !error;
+  if (error) host_.log().warn("kafka: seek failed: {}", rd_kafka_error_string(error.get()));
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& p = partitions->elems[i];
+    if (p.err) {
+      ok = false;
+      host_.log().warn("kafka: seek of {}[{}] to {} failed: {}", p.topic, p.partition, p.offset, rd_kafka_err2str(p.err));
+    } else {
+      host_.log().info("kafka: {}[{}] now reads from offset {}", p.topic, p.partition, p.offset);
+    }
+  }
+  return ok;
+}
+
 void KafkaSource::close() {
   if (!consumer_) return;
   closing_ = true;
   flush_commits(true);
+  if (!instance_id_.empty() && settings_.leave_on_close) leave_group();
   // Leaves the group now (the revoke callback runs without drain()), so the other members
   // take over at once instead of after session_timeout_ms.
   if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get())) {
     host_.log().warn("kafka: closing the consumer: {}", rd_kafka_err2str(err));
   }
   consumer_.reset();
+  slot_.reset();  // after the consumer is gone: the next holder of the slot takes over its id
   pending_.clear();
   host_.log().info("kafka: consumer closed");
+}
+
+void KafkaSource::leave_group() {
+  // librdkafka's close does not send LeaveGroup for a static member (KIP-345), so its
+  // partitions would wait session_timeout_ms for the other instances. Unsubscribing first
+  // does leave: the revoke callback runs (no drain while closing), then librdkafka sends
+  // LeaveGroup and forgets its member id, which is what this waits for. Closing before that
+  // would suppress the LeaveGroup again.
+  auto member_id = [&] {
+    char* id = rd_kafka_memberid(consumer_.get());
+    std::string text = id ? id : "";
+    rd_kafka_mem_free(consumer_.get(), id);
+    return text;
+  };
+  if (member_id().empty()) return;  // never joined: nothing to leave
+  if (rd_kafka_resp_err_t err = rd_kafka_unsubscribe(consumer_.get())) {
+    host_.log().warn("kafka: leaving the group: {}", rd_kafka_err2str(err));
+    return;
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!member_id().empty() && Clock::now() < deadline) {
+    MessageHandle dropped(rd_kafka_consumer_poll(consumer_.get(), 50));  // uncommitted: read again by others
+  }
+  host_.log().info("kafka: left group {} as static member {}", settings_.group, instance_id_);
 }
 
 void KafkaSource::consume_one(std::chrono::milliseconds wait) {

@@ -11,10 +11,13 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "consumer_settings.hpp"
+#include "instance_slot.hpp"
 #include "kafka_handles.hpp"
 #include "kafka_metrics.hpp"
 #include "offset_tracker.hpp"
@@ -34,12 +37,22 @@ class KafkaSource final : public Source {
        "Consumer group id; processes with the same group split the partitions"},
       {"start_from", sluice_key_string, 0, "\"earliest\"",
        "Where a partition with no stored or committed offset starts: earliest or latest"},
-      {"session_timeout_ms", sluice_key_int, 0, "45000",
-       "Group session timeout: how long a dead member keeps its partitions"},
-      {"heartbeat_interval_ms", sluice_key_int, 0, "3000", "Group heartbeat interval, below session_timeout_ms"},
+      {"session_timeout_ms", sluice_key_int, 0, "6000",
+       "Group session timeout: how long a dead member keeps its partitions (Kafka's smallest by default)"},
+      {"heartbeat_interval_ms", sluice_key_int, 0, "2000",
+       "Group heartbeat interval, at most a third of session_timeout_ms"},
       {"commit_interval_ms", sluice_key_int, 0, "1000",
        "How often accepted offsets are committed to Kafka (0: after every batch)"},
       {"stats_interval_ms", sluice_key_int, 0, "5000", "How often lag metrics and broker health are refreshed"},
+      {"instance_id", sluice_key_string, 0, "\"\"",
+       "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
+       "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"},
+      {"leave_on_close", sluice_key_bool, 0, "true",
+       "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
+       "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"},
+      {"rebalance_drain_timeout_ms", sluice_key_int, 0, "5000",
+       "On revocation, how long batches in flight may take to finish; then they are abandoned and read "
+       "again by the partitions' next owner (positive)"},
       {"properties", sluice_key_map, 0, "{}",
        "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"},
   };
@@ -51,7 +64,11 @@ class KafkaSource final : public Source {
   Status poll(Batch& out, const PollLimits& limits) override;
   Status idle(std::chrono::milliseconds wait) override;
   Status commit(const std::vector<Position>& positions) override;
+  void fenced(const std::vector<Position>& stored) override;
   void close() override;
+
+  // The group.instance.id in use ("" for dynamic membership); set by open().
+  const std::string& instance_id() const { return instance_id_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -68,11 +85,20 @@ class KafkaSource final : public Source {
   void on_assign(rd_kafka_topic_partition_list_t* partitions);
   void on_revoke(rd_kafka_topic_partition_list_t* partitions);
   bool cooperative() const;
+  // After the runtime abandoned its in-flight batches: partitions still assigned are read
+  // again from their last accepted position (their abandoned records would be skipped).
+  void rewind_kept_partitions();
+  // Moves the fetch position of assigned partitions (offset in each element); false on error.
+  bool seek(rd_kafka_topic_partition_list_t* partitions);
 
   // Polls librdkafka once and keeps a record it returns in `pending_`.
   void consume_one(std::chrono::milliseconds wait);
   void handle_message_error(const rd_kafka_message_t& message);
   void set_paused(bool paused);
+  // Picks group.instance.id (claiming a slot when derived); "" for dynamic membership.
+  std::string resolve_instance_id();
+  // A static member does not leave its group on close (KIP-345); this leaves explicitly.
+  void leave_group();
   // Sends accepted offsets to the broker; `sync` waits for the result (used on revoke/close).
   void flush_commits(bool sync);
   void flush_commits_if_due();
@@ -95,6 +121,10 @@ class KafkaSource final : public Source {
   bool ready_ = false;
   bool ever_ready_reported_ = false;
   std::string fatal_;  // set by the error callback on a fatal librdkafka error
+  std::optional<InstanceSlot> slot_;  // held while the consumer lives
+  std::string instance_id_;
+  // The stored offset last reported per fenced partition, so each distinct one is logged once.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
 };
 

@@ -25,6 +25,16 @@ class OffsetTracker {
   // partition; positions of partitions not owned are dropped.
   void accepted(const std::vector<Position>& positions);
 
+  // Records [first, next) of an owned partition were handed to the runtime.
+  void handed_out(const std::string& topic, std::int32_t partition, std::int64_t first, std::int64_t next);
+
+  // The runtime abandoned every batch in flight (a drain timed out, or an assignment was
+  // lost): where an owned partition must be read again from so that no handed-out record
+  // that was not accepted is skipped (the accepted position, or the first record handed out
+  // since the assignment when nothing was accepted yet), or -1 when nothing of it was in
+  // flight. Marks the partition as rewound there.
+  std::int64_t rewind(const std::string& topic, std::int32_t partition);
+
   // Accepted offsets not yet sent to the broker; marks them sent.
   std::vector<Position> take_unsent();
 
@@ -36,6 +46,8 @@ class OffsetTracker {
   struct State {
     std::int64_t accepted = -1;  // highest next-offset accepted by every sink
     std::int64_t sent = -1;      // highest next-offset handed to the broker
+    std::int64_t first_handed = -1;  // offset of the first record handed out since assigned
+    std::int64_t handed = -1;        // highest next-offset handed to the runtime
   };
   std::map<std::pair<std::string, std::int32_t>, State> partitions_;
 };

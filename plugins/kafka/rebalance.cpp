@@ -126,11 +126,13 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   // positions. On close() the runtime has already drained, and drain() is not allowed there.
   // A lost assignment may be owned by another member already: nothing more of it goes to the
   // sinks.
+  bool abandoned = false;
   if (!closing_) {
     if (lost) {
       host_.abandon_in_flight();
+      abandoned = true;
     } else {
-      host_.drain(std::chrono::milliseconds(5000));
+      abandoned = !host_.drain(std::chrono::milliseconds(settings_.rebalance_drain_timeout_ms));
     }
   }
 
@@ -141,7 +143,13 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   } else {
     flush_commits(true);
   }
-  for (int i = 0; i < partitions->cnt; ++i) offsets_.revoke(partitions->elems[i].topic, partitions->elems[i].partition);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    offsets_.revoke(partitions->elems[i].topic, partitions->elems[i].partition);
+    metrics_.forget(partitions->elems[i].topic, partitions->elems[i].partition);  // no stale lag in /metrics
+  }
+  // Abandoning is all or nothing: in an incremental revoke, batches of partitions this member
+  // keeps were dropped too and must be read again.
+  if (abandoned) rewind_kept_partitions();
 
   if (cooperative()) {
     if (ErrorHandle error{rd_kafka_incremental_unassign(consumer_.get(), partitions)}) {
@@ -150,6 +158,25 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   } else {
     rd_kafka_assign(consumer_.get(), nullptr);
   }
+}
+
+void KafkaSource::rewind_kept_partitions() {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  PartitionList assignment(raw);
+  PartitionList back(rd_kafka_topic_partition_list_new(assignment->cnt));
+  for (int i = 0; i < assignment->cnt; ++i) {
+    const auto& p = assignment->elems[i];
+    // OffsetTracker knows what was accepted; the revoked partitions are already forgotten.
+    std::int64_t from = offsets_.rewind(p.topic, p.partition);
+    if (from < 0) continue;
+    rd_kafka_topic_partition_list_add(back.get(), p.topic, p.partition)->offset = from;
+    // Not handed out yet, but behind the abandoned ones: they come again after the seek.
+    std::erase_if(pending_, [&](const Record& r) { return r.partition == p.partition && r.stream == p.topic; });
+    host_.log().warn("kafka: {}[{}] keeps flowing but its batches in flight were abandoned; reading again from {}",
+                     p.topic, p.partition, from);
+  }
+  if (back->cnt > 0) seek(back.get());
 }
 
 }  // namespace sluice::kafka

@@ -31,6 +31,20 @@ TEST(Metrics, SameNameAndLabelsIsSameCounter) {
   EXPECT_EQ(m.counter("c", "h", {{"a", "2"}}).value(), 0u);
 }
 
+TEST(Metrics, RemoveDropsOnlyThatSeries) {
+  Metrics m;
+  m.gauge("lag", "h", {{"partition", "1"}}).set(7);
+  m.gauge("lag", "h", {{"partition", "2"}}).set(9);
+  EXPECT_TRUE(m.remove("lag", {{"partition", "1"}}));
+  EXPECT_FALSE(m.remove("lag", {{"partition", "1"}}));  // already gone
+  EXPECT_FALSE(m.remove("nope", {}));
+  std::string text = m.render();
+  EXPECT_EQ(text.find("lag{partition=\"1\"}"), std::string::npos) << text;
+  EXPECT_NE(text.find("lag{partition=\"2\"} 9\n"), std::string::npos) << text;
+  // Asked for again, the series starts afresh.
+  EXPECT_EQ(m.gauge("lag", "h", {{"partition", "1"}}).value(), 0);
+}
+
 TEST(Health, ReadyOnlyWhenEveryComponentIs) {
   Health h;
   EXPECT_TRUE(h.ready());

@@ -171,11 +171,13 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
       {"KAFKA_BROKERS", broker_->address()},
       {"KAFKA_TOPIC", topic_},
       {"KAFKA_GROUP", group_},
-      {"KAFKA_SESSION_TIMEOUT_MS", std::to_string(options_.session_timeout_ms)},
-      {"KAFKA_HEARTBEAT_INTERVAL_MS", std::to_string(options_.heartbeat_interval_ms)},
       {"DATABASE_URL", db_->dsn()},
       {"HTTP_LISTEN", "127.0.0.1:" + std::to_string(port)},
   };
+  if (options_.session_timeout_ms) {
+    options.env["KAFKA_SESSION_TIMEOUT_MS"] = std::to_string(*options_.session_timeout_ms);
+    options.env["KAFKA_HEARTBEAT_INTERVAL_MS"] = std::to_string(options_.heartbeat_interval_ms);
+  }
   for (const auto& [key, value] : options_.env) options.env[key] = value;
   for (const auto& [key, value] : extra_env) options.env[key] = value;
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.

@@ -2,10 +2,11 @@
 // cache -> rest) as the product runs it, for the reliability tests: a throwaway PostgreSQL 15
 // cluster, a `sluice broker`, and `sluice run config/pipeline.yaml` with its environment
 // (KAFKA_BROKERS, DATABASE_URL, HTTP_LISTEN, KAFKA_GROUP, KAFKA_SESSION_TIMEOUT_MS, ...)
-// pointing at them. The pipeline file is the shipped one, unchanged; only the session timeout
-// is shortened through its variable, so a restart after kill -9 does not wait 45 s for the
-// dead member to leave the consumer group. (A test may add kafka source keys the file does
-// not expose as variables: Options::source_config; the runs then use a copy with those lines.)
+// pointing at them. The pipeline file is the shipped one, unchanged; by default the session
+// timeout is shortened through its variable (quick evictions keep the rebalance tests short);
+// Options::session_timeout_ms = nullopt leaves it, and the heartbeat, at the shipped defaults.
+// (A test may add kafka source keys the file does not expose as variables:
+// Options::source_config; the runs then use a copy with those lines.)
 //
 // Besides starting and ending things (always by pid), it answers the questions the tests
 // assert on: what PostgreSQL holds, the broker's end offsets (high watermarks) and the
@@ -48,7 +49,9 @@ class DefaultPipeline {
   struct Options {
     std::string name = "default-pipeline";  // scratch folder and group names derive from it
     int partitions = 4;
-    int session_timeout_ms = 4000;
+    // nullopt: KAFKA_SESSION_TIMEOUT_MS and KAFKA_HEARTBEAT_INTERVAL_MS stay unset, so the
+    // pipeline runs with the shipped defaults (what a user gets).
+    std::optional<int> session_timeout_ms = 4000;
     int heartbeat_interval_ms = 500;
     // Added to the environment of every `sluice run` (e.g. a pipeline variable a test needs).
     std::map<std::string, std::string> env = {};

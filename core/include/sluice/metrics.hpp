@@ -65,6 +65,11 @@ class BOOST_SYMBOL_VISIBLE Metrics {
   Histogram& histogram(const std::string& name, const std::string& help,
                        const std::vector<double>& bounds, const Labels& labels = {});
 
+  // Drops one labelled series (of any type) from the registry and from render(), e.g. the lag
+  // of a partition this process no longer owns. References obtained for it before dangle
+  // afterwards: the caller must forget them first. False if there was no such series.
+  bool remove(const std::string& name, const Labels& labels);
+
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
 

@@ -1,126 +1,12 @@
 // The kafka source driven directly, with a fake host in place of the runtime, against a real
 // `sluice broker` process. Checks what the runtime relies on: positions, commits only of what
 // was accepted, pause while idle, position-store seeks, drain-and-commit on revoke, outages.
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
-#include <map>
-#include <set>
-
-#include "kafka_source.hpp"
-#include "support/broker.hpp"
-#include "support/process.hpp"
+#include "kafka_consumer_fixture.hpp"
 
 namespace sluice::kafka {
 namespace {
 
-using namespace std::chrono_literals;
-using test::Broker;
-
-class FakePositionStore : public PositionStore {
- public:
-  std::map<std::int32_t, std::int64_t> next;  // partition -> next offset
-  Status load(const std::string&, std::int32_t partition, std::int64_t& offset, bool& found) override {
-    auto it = next.find(partition);
-    found = it != next.end();
-    if (found) offset = it->second;
-    return Status::ok();
-  }
-};
-
-// Plays the runtime: records handed out stay "in flight" until accept() or drain().
-class FakeHost : public Host {
- public:
-  spdlog::logger& log() override { return *spdlog::default_logger(); }
-  Metrics& metrics() override { return metrics_; }
-  Health& health() override { return health_; }
-  Store* store(std::string_view) override { return nullptr; }
-  PositionStore* position_store() override { return position_store_; }
-  bool drain(std::chrono::milliseconds) override {
-    ++drains;
-    accept();
-    return true;
-  }
-  void abandon_in_flight() override {
-    ++abandons;
-    in_flight.clear();
-  }
-  std::filesystem::path data_path(std::string_view relative) override { return relative; }
-  bool stopping() const override { return false; }
-
-  void accept() {
-    if (source && !in_flight.empty()) source->commit(in_flight);
-    in_flight.clear();
-  }
-
-  Source* source = nullptr;
-  PositionStore* position_store_ = nullptr;
-  std::vector<Position> in_flight;
-  int drains = 0;
-  int abandons = 0;
-  Metrics metrics_;
-  Health health_;
-};
-
-Config source_config(const std::string& brokers, const std::string& group,
-                     nlohmann::json properties = nlohmann::json::object()) {
-  return Config(nlohmann::json{{"brokers", brokers},
-                               {"topic", "orders"},
-                               {"group", group},
-                               {"start_from", "earliest"},
-                               {"session_timeout_ms", 6000},
-                               {"heartbeat_interval_ms", 500},
-                               {"commit_interval_ms", 0},
-                               {"stats_interval_ms", 500},
-                               {"properties", properties}});
-}
-
-void publish(const Broker& broker, int count, const std::string& prefix) {
-  auto r = test::run({test::sluice_binary().string(), "publish", "--brokers", broker.address(), "--count",
-                      std::to_string(count), "--prefix", prefix});
-  ASSERT_EQ(r.code, 0) << r.err;
-}
-
-struct Consumer {
-  FakeHost host;
-  KafkaSource source;
-  std::vector<Record> records;
-  bool auto_accept = true;
-
-  Consumer(const Broker& broker, const std::string& group, PositionStore* store = nullptr,
-           nlohmann::json properties = nlohmann::json::object())
-      : source(source_config(broker.address(), group, std::move(properties)), host) {
-    host.source = &source;
-    host.position_store_ = store;
-    EXPECT_TRUE(source.open().is_ok());
-  }
-
-  // One runtime step: poll, check the batch's positions, keep its records.
-  void step(std::chrono::milliseconds wait = 100ms) {
-    Batch batch;
-    ASSERT_TRUE(source.poll(batch, PollLimits{500, wait}).is_ok());
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> last;
-    for (auto& r : batch.records) last[{r.stream, r.partition}] = r.offset;
-    ASSERT_EQ(batch.positions.size(), last.size());
-    for (auto& p : batch.positions) {
-      auto key = std::make_pair(p.stream, p.partition);
-      EXPECT_EQ(p.offset, last[key] + 1);
-    }
-    for (auto& r : batch.records) records.push_back(std::move(r));
-    host.in_flight.insert(host.in_flight.end(), batch.positions.begin(), batch.positions.end());
-    if (auto_accept) host.accept();
-  }
-
-  bool consume_until(std::size_t total, std::chrono::milliseconds timeout = 60s) {
-    return test::wait_until([&] { step(); return records.size() >= total; }, timeout, 0ms);
-  }
-
-  std::set<std::string> keys() const {
-    std::set<std::string> k;
-    for (auto& r : records) k.insert(r.key);
-    return k;
-  }
-};
+using namespace fixture;
 
 TEST(KafkaSource, HandsOutEveryRecordOnceWithPositionsAndMetrics) {
   Broker broker;

@@ -8,6 +8,7 @@
 #include "cli/kafka_orders.hpp"
 #include "cli/sample_order.hpp"
 #include "consumer_settings.hpp"
+#include "instance_slot.hpp"
 #include "kafka_stats.hpp"
 #include "offset_tracker.hpp"
 #include "sluice/status.hpp"
@@ -51,6 +52,58 @@ TEST(OffsetTracker, FailedCommitIsResentUnlessSuperseded) {
   ASSERT_EQ(t.take_unsent().size(), 1u);
   t.commit_failed("orders", 0, 10);  // late failure of an older commit
   EXPECT_TRUE(t.take_unsent().empty());
+}
+
+TEST(OffsetTracker, RewindGoesBackToTheLastAcceptedPositionOnlyWhenSomethingWasInFlight) {
+  OffsetTracker t;
+  t.assign("orders", 0);
+  t.assign("orders", 1);
+  t.assign("orders", 2);
+  EXPECT_EQ(t.rewind("orders", 0), -1);  // nothing handed out
+  // Partition 0: 100..199 handed out, 100..149 accepted: 150.. must come again.
+  t.handed_out("orders", 0, 100, 150);
+  t.handed_out("orders", 0, 150, 200);
+  t.accepted({{"orders", 0, 150}});
+  // Partition 1: handed out, nothing accepted since the assignment: from the first one.
+  t.handed_out("orders", 1, 40, 60);
+  // Partition 2: all accepted.
+  t.handed_out("orders", 2, 7, 9);
+  t.accepted({{"orders", 2, 9}});
+  EXPECT_EQ(t.rewind("orders", 0), 150);
+  EXPECT_EQ(t.rewind("orders", 1), 40);
+  EXPECT_EQ(t.rewind("orders", 2), -1);
+  EXPECT_EQ(t.rewind("orders", 0), -1);  // already rewound: nothing in flight any more
+  EXPECT_EQ(t.rewind("orders", 9), -1);  // not owned
+  t.handed_out("orders", 0, 150, 170);   // read again, handed out again, abandoned again
+  EXPECT_EQ(t.rewind("orders", 0), 150);
+}
+
+TEST(InstanceSlot, LowestFreeSlotIsClaimedAndFreedWhenReleased) {
+  auto dir = sluice::test::scratch_dir("kafka-instance-slot");
+  std::string error;
+  auto a = InstanceSlot::claim(dir, "g", error);
+  auto b = InstanceSlot::claim(dir, "g", error);
+  auto other = InstanceSlot::claim(dir, "other group", error);
+  ASSERT_TRUE(a && b && other) << error;
+  EXPECT_EQ(a->slot(), 0);
+  EXPECT_EQ(b->slot(), 1);  // flock excludes a second open file, even in one process
+  EXPECT_EQ(other->slot(), 0);  // slots count per group
+  a.reset();  // as the kernel does for a process killed with kill -9
+  auto c = InstanceSlot::claim(dir, "g", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->slot(), 0);  // the restart gets the dead one's id back
+  auto d = InstanceSlot::claim(dir, "g", error, 2);
+  EXPECT_FALSE(d);  // both slots held
+  EXPECT_NE(error.find("no free instance slot"), std::string::npos) << error;
+}
+
+TEST(InstanceSlot, DerivedIdsAreLegalKafkaIds) {
+  EXPECT_EQ(derived_instance_id("web-1", "sluice-orders", 2), "web-1-sluice-orders-2");
+  EXPECT_EQ(derived_instance_id("h", "a b/c", 0), "h-a_b_c-0");
+  auto long_id = derived_instance_id(std::string(300, 'h'), "g", 17);
+  EXPECT_EQ(long_id.size(), 249u);
+  EXPECT_EQ(long_id.substr(long_id.size() - 5), "-g-17");
+  EXPECT_FALSE(host_name().empty());
 }
 
 TEST(KafkaStats, ReadsLagAndBrokerState) {
@@ -106,6 +159,26 @@ TEST(ConsumerSettings, AcceptsDefaultsAndRejectsNonsenseNamingTheKey) {
   j = defaults();
   j["properties"] = {{"client.id", "x"}};
   EXPECT_EQ(config_error_key(j), "");
+  j = defaults();
+  j["properties"] = {{"group.instance.id", "x"}};
+  EXPECT_EQ(config_error_key(j), "properties");
+  j = defaults();
+  j["rebalance_drain_timeout_ms"] = 0;
+  EXPECT_EQ(config_error_key(j), "rebalance_drain_timeout_ms");
+  j = defaults();
+  j["instance_id"] = "web 1";
+  EXPECT_EQ(config_error_key(j), "instance_id");
+  j = defaults();
+  j["instance_id"] = "web-1.example_0";
+  j["rebalance_drain_timeout_ms"] = 250;
+  j["leave_on_close"] = false;
+  EXPECT_EQ(config_error_key(j), "");
+  auto s = ConsumerSettings::from(Config(j));
+  EXPECT_EQ(s.rebalance_drain_timeout_ms, 250);
+  EXPECT_FALSE(s.leave_on_close);
+  EXPECT_FALSE(s.derive_instance_id());
+  j["instance_id"] = "none";
+  EXPECT_TRUE(ConsumerSettings::from(Config(j)).dynamic_membership());
 }
 
 }  // namespace
