@@ -88,8 +88,10 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
 
   // Database down under the stream: every member ends up with batches it cannot write, and
   // says so on /readyz (the poll is the wait).
+  HttpReply before = http_get(p.http_port_of(members[0]), "/readyz");
   p.db().stop(true);
   const auto down_at = Clock::now();
+  std::cout << "/readyz of member 0 before the stop: " << before.status << " " << before.body << std::endl;
   for (auto m : members) {
     EXPECT_TRUE(wait_until(
         [&] {
