@@ -21,6 +21,7 @@
 #include "kafka_handles.hpp"
 #include "kafka_metrics.hpp"
 #include "offset_tracker.hpp"
+#include "pending_records.hpp"
 #include "sluice/plugin.hpp"
 
 namespace sluice::kafka {
@@ -111,12 +112,15 @@ class KafkaSource final : public Source {
   OffsetTracker offsets_;
   // Records consumed but not handed out yet: a batch being built, or records that arrived
   // while paused. Revocation removes the revoked partitions' records from here.
-  std::deque<Record> pending_;
+  PendingRecords pending_;
   bool paused_ = false;
-  // One batch (the last poll's limit). idle() reads ahead up to four of them before it pauses,
-  // and a poll that leaves less than that resumes (see poll()).
+  // One batch (the last poll's limits). idle() reads ahead up to four of them, in records and
+  // in bytes, before it pauses, and a poll that leaves less than that resumes (see poll()).
   std::size_t read_ahead_ = 1000;
-  std::size_t pause_at() const { return 4 * read_ahead_; }
+  std::size_t read_ahead_bytes_ = std::size_t{32} << 20;
+  bool read_ahead_full() const {
+    return pending_.size() >= 4 * read_ahead_ || pending_.bytes() >= 4 * read_ahead_bytes_;
+  }
   bool closing_ = false;
   bool ready_ = false;
   bool ever_ready_reported_ = false;

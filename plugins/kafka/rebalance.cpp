@@ -120,7 +120,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     }
     return false;
   };
-  std::erase_if(pending_, revoked);
+  pending_.erase_if(revoked);
 
   // Let every batch already handed out finish; the runtime then calls commit() with their
   // positions. On close() the runtime has already drained, and drain() is not allowed there.
@@ -172,7 +172,7 @@ void KafkaSource::rewind_kept_partitions() {
     if (from < 0) continue;
     rd_kafka_topic_partition_list_add(back.get(), p.topic, p.partition)->offset = from;
     // Not handed out yet, but behind the abandoned ones: they come again after the seek.
-    std::erase_if(pending_, [&](const Record& r) { return r.partition == p.partition && r.stream == p.topic; });
+    pending_.erase_if([&](const Record& r) { return r.partition == p.partition && r.stream == p.topic; });
     host_.log().warn("kafka: {}[{}] keeps flowing but its batches in flight were abandoned; reading again from {}",
                      p.topic, p.partition, from);
   }

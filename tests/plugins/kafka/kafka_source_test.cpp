@@ -58,6 +58,36 @@ TEST(KafkaSource, IdlePausesAndPollResumesWithoutLosingRecords) {
   EXPECT_EQ(c.keys().size(), 200u);
 }
 
+// Memory bounded in bytes (issue 12, item 5): a batch stops at PollLimits::max_bytes (a
+// single larger record still goes alone), whatever max_records allows.
+TEST(KafkaSource, BatchesStopAtTheirByteLimit) {
+  Broker broker;
+  publish(broker, 200, "m");
+  Consumer c(broker, "g-bytes");
+  const PollLimits limits{1000, 100ms, 4000};
+  std::size_t total = 0, largest_batch = 0;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        for (int i = 0; i < 5; ++i) c.source.idle(20ms);  // read ahead, as while the runtime is full
+        Batch batch;
+        EXPECT_TRUE(c.source.poll(batch, limits).is_ok());
+        std::size_t bytes = 0;
+        for (const auto& r : batch.records) bytes += r.key.size() + r.value.size();
+        if (batch.records.size() > 1) {
+          EXPECT_LE(bytes, limits.max_bytes);
+        }
+        largest_batch = std::max(largest_batch, batch.records.size());
+        total += batch.records.size();
+        c.host.in_flight.insert(c.host.in_flight.end(), batch.positions.begin(), batch.positions.end());
+        c.host.accept();
+        return total >= 200;
+      },
+      60s, 0ms));
+  EXPECT_EQ(total, 200u);
+  EXPECT_GT(largest_batch, 1u);   // the limit cuts batches, it does not make them single records
+  EXPECT_LT(largest_batch, 10u);  // a sample order is ~0.8 KiB: 4000 bytes hold at most a few
+}
+
 TEST(KafkaSource, StaysInTheGroupWhilePausedLongerThanPollIntervalAndSessionTimeout) {
   Broker broker;
   publish(broker, 300, "s");
