@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "default_pipeline.hpp"
+#include "table_lock.hpp"
 
 namespace sluice::test {
 namespace {
@@ -39,39 +40,6 @@ std::string writer_state(PostgresCluster& db) {
   }
 }
 
-// Holds an EXCLUSIVE lock on `offsets` from a psql session of its own (reads still pass), so
-// the pipeline's next batch transaction stops after writing its orders and before writing its
-// positions and committing: a kill -9 then lands inside an open transaction for sure.
-class OffsetsLock {
- public:
-  explicit OffsetsLock(PostgresCluster& db)
-      : db_(db),
-        psql_({"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-h", "127.0.0.1", "-p", std::to_string(db.port()),
-               "-U", "postgres", "-d", db.database()},
-              {.env = {{"PGAPPNAME", "reliability-locker"}},
-               .cwd = {},
-               .stdin_text = "BEGIN; LOCK TABLE offsets IN EXCLUSIVE MODE; SELECT pg_sleep(300); COMMIT;\n"}) {}
-  ~OffsetsLock() { release(); }
-  bool held() {
-    return wait_until(
-        [&] {
-          return db_.scalar("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE "
-                            "a.application_name = 'reliability-locker' AND l.relation = 'offsets'::regclass "
-                            "AND l.granted") == "1";
-        },
-        20s, 50ms);
-  }
-  void release() {
-    if (!psql_.running()) return;
-    db_.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'reliability-locker'");
-    if (!psql_.wait(10s)) psql_.kill();
-  }
-
- private:
-  PostgresCluster& db_;
-  Process psql_;
-};
-
 std::string count_of(PostgresCluster& db, const std::string& where) {
   return db.scalar("SELECT count(*) FROM pg_stat_activity WHERE " + where);
 }
@@ -88,7 +56,9 @@ TEST(CrashRecovery, KillDashNineAtFiveRandomMomentsStoresEveryOrderExactlyOnce) 
   // neither its positions nor the commit. Nothing of it may survive.
   ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) > 0 || !p.running(); }, 120s, 50ms)) << p.logs();
   {
-    OffsetsLock lock(p.db());
+    // A lock on `offsets` stops the next batch transaction after its orders and before its
+    // positions and commit: the kill lands inside an open transaction for sure.
+    TableLock lock(p.db(), "offsets");
     ASSERT_TRUE(lock.held());
     ASSERT_TRUE(wait_until([&] { return count_of(p.db(), "application_name = 'sluice' AND wait_event_type = 'Lock'") == "1"; },
                            30s, 20ms))

@@ -139,6 +139,21 @@ DefaultPipeline::DefaultPipeline(Options options) : options_(std::move(options))
   http_port_ = free_port();
   db_ = std::make_unique<PostgresCluster>(options_.name + "-db", "orders_db");
   broker_ = std::make_unique<Broker>(Broker::Options{{topic_ + ":" + std::to_string(options_.partitions)}, 1});
+  pipeline_file_ = source_dir() / "config/pipeline.yaml";
+  if (!options_.source_config.empty()) {
+    // The source's config keys are indented by four spaces and heartbeat_interval_ms is one
+    // of them: the extra keys go right after it.
+    std::string text = read_file(pipeline_file_);
+    const std::string anchor = "\n    heartbeat_interval_ms:";
+    auto at = text.find(anchor);
+    if (at == std::string::npos) throw std::runtime_error("config/pipeline.yaml: no kafka heartbeat_interval_ms key");
+    at = text.find('\n', at + 1);
+    std::string extra;
+    for (const auto& [key, value] : options_.source_config) extra += "\n    " + key + ": " + value;
+    text.insert(at, extra);
+    pipeline_file_ = dir_ / "pipeline.yaml";
+    write_file(pipeline_file_, text);
+  }
 }
 
 DefaultPipeline::~DefaultPipeline() {
@@ -150,28 +165,44 @@ DefaultPipeline::~DefaultPipeline() {
   db_.reset();
 }
 
-bool DefaultPipeline::start() {
-  if (running()) throw std::logic_error("DefaultPipeline::start while the previous run is still running");
+Process& DefaultPipeline::launch(int port, const std::map<std::string, std::string>& extra_env) {
   Process::Options options;
   options.env = {
       {"KAFKA_BROKERS", broker_->address()},
       {"KAFKA_TOPIC", topic_},
       {"KAFKA_GROUP", group_},
       {"DATABASE_URL", db_->dsn()},
-      {"HTTP_LISTEN", "127.0.0.1:" + std::to_string(http_port_)},
+      {"HTTP_LISTEN", "127.0.0.1:" + std::to_string(port)},
   };
   if (options_.session_timeout_ms) {
     options.env["KAFKA_SESSION_TIMEOUT_MS"] = std::to_string(*options_.session_timeout_ms);
     options.env["KAFKA_HEARTBEAT_INTERVAL_MS"] = std::to_string(options_.heartbeat_interval_ms);
   }
+  for (const auto& [key, value] : options_.env) options.env[key] = value;
+  for (const auto& [key, value] : extra_env) options.env[key] = value;
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.
   options.cwd = source_dir();
   runs_.push_back(std::make_unique<Process>(
-      std::vector<std::string>{sluice_binary().string(), "run", (source_dir() / "config/pipeline.yaml").string()},
+      std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()},
       options));
-  Process& p = *runs_.back();
+  ports_.push_back(port);
+  return *runs_.back();
+}
+
+bool DefaultPipeline::start() {
+  if (running()) throw std::logic_error("DefaultPipeline::start while the previous run is still running");
+  Process& p = launch(http_port_, {});
   return wait_until([&] { return !p.running() || http_get(http_port_, "/healthz", 1s).status != 0; }, 60s, 50ms) &&
          p.running();
+}
+
+std::optional<std::size_t> DefaultPipeline::start_member(const std::map<std::string, std::string>& env) {
+  const int port = free_port();
+  Process& p = launch(port, env);
+  const std::size_t index = runs_.size() - 1;
+  bool up = wait_until([&] { return !p.running() || http_get(port, "/healthz", 1s).status != 0; }, 60s, 50ms) &&
+            p.running();
+  return up ? std::optional<std::size_t>(index) : std::nullopt;
 }
 
 void DefaultPipeline::kill9() {
@@ -193,7 +224,7 @@ std::string DefaultPipeline::logs() const {
   return text;
 }
 
-std::unique_ptr<Process> DefaultPipeline::publish(int count, const std::string& prefix, int rate) {
+std::unique_ptr<Process> DefaultPipeline::publish(int count, const std::string& prefix, int rate, int version) {
   std::vector<std::string> argv{sluice_binary().string(), "publish", "--brokers", broker_->address(),
                                 "--topic", topic_, "--count", std::to_string(count), "--prefix", prefix,
                                 "--timeout", "180"};
@@ -201,7 +232,15 @@ std::unique_ptr<Process> DefaultPipeline::publish(int count, const std::string& 
     argv.push_back("--rate");
     argv.push_back(std::to_string(rate));
   }
+  if (version > 0) {
+    argv.push_back("--order-version");
+    argv.push_back(std::to_string(version));
+  }
   return std::make_unique<Process>(std::move(argv));
+}
+
+std::string DefaultPipeline::order_version_sql() {
+  return "coalesce((substring(orders.track_number from '-v([0-9]+)$'))::bigint, 0)";
 }
 
 std::optional<long long> DefaultPipeline::stored() {

@@ -5,6 +5,8 @@
 // pointing at them. The pipeline file is the shipped one, unchanged; by default the session
 // timeout is shortened through its variable (quick evictions keep the rebalance tests short);
 // Options::session_timeout_ms = nullopt leaves it, and the heartbeat, at the shipped defaults.
+// (A test may add kafka source keys the file does not expose as variables:
+// Options::source_config; the runs then use a copy with those lines.)
 //
 // Besides starting and ending things (always by pid), it answers the questions the tests
 // assert on: what PostgreSQL holds, the broker's end offsets (high watermarks) and the
@@ -51,6 +53,12 @@ class DefaultPipeline {
     // pipeline runs with the shipped defaults (what a user gets).
     std::optional<int> session_timeout_ms = 4000;
     int heartbeat_interval_ms = 500;
+    // Added to the environment of every `sluice run` (e.g. a pipeline variable a test needs).
+    std::map<std::string, std::string> env = {};
+    // Keys added to the kafka source's config (KEY -> YAML value), for a setting the shipped
+    // pipeline does not expose as a variable. Non-empty: the runs use a copy of
+    // config/pipeline.yaml with these lines added to the source's config, nothing else changed.
+    std::map<std::string, std::string> source_config = {};
   };
 
   explicit DefaultPipeline(Options options);
@@ -62,7 +70,7 @@ class DefaultPipeline {
   Broker& broker() { return *broker_; }
   const std::string& topic() const { return topic_; }
   const std::string& group() const { return group_; }
-  int http_port() const { return http_port_; }
+  int http_port() const { return http_port_; }  // of the runs start() makes
 
   // Starts a new `sluice run` (a previous one must have ended). Returns once the REST api
   // answers (any status), or false if the process exited or did not get there in 60 s.
@@ -80,9 +88,21 @@ class DefaultPipeline {
   std::string logs() const;
   std::size_t runs() const { return runs_.size(); }
 
-  // `sluice publish --count N --prefix P [--rate R]` in the background (delivery timeout
-  // 180 s, so a broker outage is waited out rather than reported as failed deliveries).
-  std::unique_ptr<Process> publish(int count, const std::string& prefix, int rate = 0);
+  // Scaling out: one more `sluice run` in the same group, on the same broker and database,
+  // alongside whatever runs already, with an HTTP port of its own and `env` added to its
+  // environment. Returns its run index (for member(), http_port_of()) once its REST api
+  // answers, or nullopt if it exited or did not get there in 60 s.
+  std::optional<std::size_t> start_member(const std::map<std::string, std::string>& env = {});
+  Process& member(std::size_t run) { return *runs_.at(run); }
+  int http_port_of(std::size_t run) const { return ports_.at(run); }
+
+  // `sluice publish --count N --prefix P [--rate R] [--order-version V]` in the background
+  // (delivery timeout 180 s, so a broker outage is waited out rather than reported as failed
+  // deliveries). Version V > 0 marks the orders' track_number "...-vV": publishing the same
+  // prefix with a higher V sends newer versions of the same orders (see order_version()).
+  std::unique_ptr<Process> publish(int count, const std::string& prefix, int rate = 0, int version = 0);
+  // The SQL expression of a stored order's version (0 when unmarked), over table `orders`.
+  static std::string order_version_sql();
 
   // Orders stored; nullopt while the database does not answer.
   std::optional<long long> stored();
@@ -117,6 +137,10 @@ class DefaultPipeline {
   std::unique_ptr<PostgresCluster> db_;
   std::unique_ptr<Broker> broker_;
   std::vector<std::unique_ptr<Process>> runs_;
+  std::vector<int> ports_;  // HTTP port of each run
+  std::filesystem::path pipeline_file_;  // the shipped one, or a copy with source_config
+
+  Process& launch(int port, const std::map<std::string, std::string>& extra_env);
 };
 
 }  // namespace sluice::test

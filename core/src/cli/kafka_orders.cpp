@@ -39,8 +39,12 @@ std::string random_order_prefix() {
   return prefix;
 }
 
-OrderGenerator::OrderGenerator(std::string prefix)
-    : prefix_(std::move(prefix)), sample_(nlohmann::ordered_json::parse(sample_order_json)) {}
+OrderGenerator::OrderGenerator(std::string prefix, std::optional<std::uint64_t> version)
+    : prefix_(std::move(prefix)), version_(version), sample_(nlohmann::ordered_json::parse(sample_order_json)) {
+  if (version_) {
+    sample_["track_number"] = sample_["track_number"].get<std::string>() + "-v" + std::to_string(*version_);
+  }
+}
 
 KeyedMessage OrderGenerator::next() {
   ++count_;

@@ -28,14 +28,18 @@ std::string random_order_prefix();
 // Orders equal to the sample except for identity and time: order_uid = "<prefix>-<n>",
 // payment.transaction = order_uid, items[i].rid = "<order_uid>-<i>", date_created and
 // payment_dt = now. Money fields stay consistent, so every order passes validation.
+// With a version, track_number is "<sample's>-v<version>": publishing the same prefix again
+// with a higher version makes newer versions of the same orders, which a test can tell apart
+// in the stored rows (orders.track_number) and check that they only ever grow.
 class OrderGenerator {
  public:
-  explicit OrderGenerator(std::string prefix);
+  explicit OrderGenerator(std::string prefix, std::optional<std::uint64_t> version = std::nullopt);
   KeyedMessage next();
   std::uint64_t generated() const { return count_; }
 
  private:
   std::string prefix_;
+  std::optional<std::uint64_t> version_;
   nlohmann::ordered_json sample_;
   std::uint64_t count_ = 0;
 };

@@ -26,6 +26,7 @@ struct PublishOptions {
   std::string file;
   std::uint64_t count = 0;
   std::string prefix;
+  std::uint64_t version = 0;  // 0: no version marker
   double rate = 0;  // messages per second, 0: as fast as possible
   int timeout_s = 60;
   std::vector<std::string> properties;  // KEY=VALUE
@@ -108,13 +109,15 @@ int run_publish(const PublishOptions& o) {
   } else {
     total = o.count;
     std::string prefix = o.prefix.empty() ? random_order_prefix() : o.prefix;
-    generator.emplace(prefix);
+    generator.emplace(prefix, o.version ? std::optional<std::uint64_t>(o.version) : std::nullopt);
     next = [&generator, &o]() -> std::optional<KeyedMessage> {
       if (generator->generated() >= o.count) return std::nullopt;
       return generator->next();
     };
     std::cerr << "sluice publish: " << o.count << " order(s), order_uid " << prefix << "-1 to " << prefix << "-"
-              << o.count << std::endl;
+              << o.count;
+    if (o.version) std::cerr << ", version " << o.version;
+    std::cerr << std::endl;
   }
 
   std::unique_ptr<Publisher> publisher;
@@ -188,6 +191,10 @@ Command add_publish_command(CLI::App& app, const GlobalOptions&) {
   what->require_option(1);
   cmd->add_option("--prefix", o->prefix,
                   "order_uid prefix for --count (uids are PREFIX-1..PREFIX-N; default: a fresh random prefix)");
+  cmd->add_option("--order-version", o->version,
+                  "With --count: mark the orders as version V of their order_uid (track_number gets \"-vV\"); "
+                  "publish the same --prefix again with a higher V for newer versions of the same orders")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--rate", o->rate, "Messages per second (0: as fast as the broker takes them)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -218,6 +218,19 @@ TEST(OrderGenerator, MakesDistinctOrdersShapedLikeTheSample) {
   EXPECT_EQ(gen.generated(), 100u);
 }
 
+// --order-version: the same order_uids again, told apart by track_number, nothing else moved.
+TEST(OrderGenerator, MarksAVersionInTrackNumber) {
+  OrderGenerator plain("v"), versioned("v", 3);
+  for (int i = 0; i < 3; ++i) {
+    auto a = nlohmann::json::parse(plain.next().value);
+    auto b = nlohmann::json::parse(versioned.next().value);
+    EXPECT_EQ(a["order_uid"], b["order_uid"]);
+    EXPECT_EQ(b["track_number"], a["track_number"].get<std::string>() + "-v3");
+    EXPECT_EQ(b["items"][0]["track_number"], a["items"][0]["track_number"]);
+    EXPECT_EQ(a.size(), b.size());
+  }
+}
+
 TEST(OrderPrefix, ValidatesAndRandomizes) {
   EXPECT_TRUE(valid_order_prefix("abc_D-9"));
   EXPECT_FALSE(valid_order_prefix(""));
