@@ -31,6 +31,13 @@ class RuntimeTest : public testing::Test {
     return "  - { id: " + id + ", plugin: fake_sink, config: { probe: " + addr() + ", name: " + id +
            (config.empty() ? "" : ", " + config) + " } }\n";
   }
+  // Backpressure: the source has been told to idle a few times (the runtime is full).
+  bool wait_until_full() {
+    return test::wait_until([&] {
+      std::lock_guard lock(probe_.mutex);
+      return probe_.idle_calls >= 5;
+    }, 10s);
+  }
   std::int64_t last_commit() {
     std::lock_guard lock(probe_.mutex);
     return probe_.commits.empty() ? -1 : probe_.commits.back();
@@ -77,10 +84,7 @@ TEST_F(RuntimeTest, BackpressureBoundsBatchesInFlightAndKeepsTheSourceIdle) {
   Runtime runtime(p);
   int code = -1;
   std::thread run([&] { code = runtime.run(); });
-  ASSERT_TRUE(test::wait_until([&] {
-    std::lock_guard lock(probe_.mutex);
-    return probe_.idle_calls >= 5;
-  }, 10s));
+  ASSERT_TRUE(wait_until_full());
   {
     std::lock_guard lock(probe_.mutex);
     EXPECT_LE(probe_.polled_batches, 3);  // never more than max_in_flight handed out
@@ -104,10 +108,7 @@ TEST_F(RuntimeTest, BackpressureBoundsBytesInFlightWhateverTheRecordSize) {
   Runtime runtime(p);
   int code = -1;
   std::thread run([&] { code = runtime.run(); });
-  ASSERT_TRUE(test::wait_until([&] {
-    std::lock_guard lock(probe_.mutex);
-    return probe_.idle_calls >= 5;
-  }, 10s));
+  ASSERT_TRUE(wait_until_full());
   {
     std::lock_guard lock(probe_.mutex);
     EXPECT_EQ(probe_.polled_batches, 10);
