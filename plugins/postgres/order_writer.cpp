@@ -97,9 +97,9 @@ void OrderWriter::copy_rows(PgConnection& connection, const RowSpan* only) {
 void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome,
                         WriteStats& stats) {
   connection.exec("BEGIN");
-  fence_.lock(connection, batch.positions);
+  fence_.lock(connection, batch);
   // Rare (a paused or evicted instance): only then are the rows built again.
-  if (fence_.count_behind(batch) > 0) {
+  if (!fence_.fences().empty()) {
     outcome.clear();
     prepare(batch, &fence_, outcome, stats);
   }
@@ -147,7 +147,8 @@ void OrderWriter::store_older_version(PgConnection& connection, const Batch& bat
   // Without this, the older version would be neither stored nor a dead letter, yet the
   // cache (a later sink) would take it as accepted.
   for (std::size_t index : older->second) {
-    if (checker_.check(batch.records[index].value)) continue;  // checked fine in prepare()
+    // Parsed again for its rows (it passed the same check in prepare()).
+    if (checker_.check(batch.records[index].value)) continue;
     RowSpan rows = rows_.append(checker_.root(), batch.records[index].value, batch.records[index]);
     if (write_isolated(connection, index, refused.uid, rows, outcome, stats)) return;
   }
@@ -179,9 +180,8 @@ WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outc
       connection.rollback_quietly();
       if (e.failure() != Failure::data) throw;
       try {
-        rejected.clear();
-        prepare(batch, nullptr, rejected, stats);
-        stats.isolated = true;
+        // pending_ and `rejected` still describe the batch (begin() rebuilds them if the
+        // fence moved meanwhile).
         write_one_by_one(connection, batch, rejected, stats);
       } catch (const PgError&) {
         connection.rollback_quietly();
@@ -190,7 +190,7 @@ WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outc
     }
   }
   for (const auto& r : rejected.rejected()) outcome.reject(r.index, r.reason, r.pointer, r.detail);
-  for (Position& p : fence_.fences(batch)) outcome.behind(std::move(p));
+  for (const Position& p : fence_.fences()) outcome.behind(p);
   return stats;
 }
 

@@ -26,7 +26,6 @@ struct WriteStats {
   std::size_t refused = 0;     // rejected by the database
   std::size_t invalid = 0;     // rejected by the sink's own order check
   std::size_t fenced = 0;      // below the stored position: skipped
-  bool isolated = false;       // the slow path ran
 };
 
 class OrderWriter {

@@ -26,9 +26,10 @@ std::string int_array_literal(const std::vector<std::int64_t>& values) {
 
 }  // namespace
 
-void StoredPositions::lock(PgConnection& connection, const std::vector<Position>& positions) {
+void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
   stored_.clear();
-  auto rows = latest(positions);
+  fences_.clear();
+  auto rows = latest(batch.positions);
   if (rows.empty()) return;
   std::vector<std::string_view> streams;
   std::vector<std::int64_t> partitions;
@@ -50,6 +51,7 @@ void StoredPositions::lock(PgConnection& connection, const std::vector<Position>
                        static_cast<std::int32_t>(std::stol(PQgetvalue(result.get(), row, 1))),
                        std::stoll(PQgetvalue(result.get(), row, 2))});
   }
+  find_fences(batch);
 }
 
 std::int64_t StoredPositions::stored(const std::string& stream, std::int32_t partition) const {
@@ -59,30 +61,27 @@ std::int64_t StoredPositions::stored(const std::string& stream, std::int32_t par
   return 0;
 }
 
-bool StoredPositions::any_stored() const {
-  return std::any_of(stored_.begin(), stored_.end(), [](const Position& p) { return p.offset > 0; });
-}
-
-std::size_t StoredPositions::count_behind(const Batch& batch) const {
-  if (!any_stored()) return 0;
-  return static_cast<std::size_t>(
-      std::count_if(batch.records.begin(), batch.records.end(), [&](const Record& r) { return behind(r); }));
-}
-
-std::vector<Position> StoredPositions::fences(const Batch& batch) const {
-  std::vector<Position> out;
-  if (!any_stored()) return out;
-  for (const Position& p : stored_) {
-    bool fenced = std::any_of(batch.records.begin(), batch.records.end(), [&](const Record& r) {
-      return r.partition == p.partition && r.stream == p.stream && behind(r);
-    });
-    // A batch of only rejected records still carries its position; it may be behind too.
-    fenced = fenced || std::any_of(batch.positions.begin(), batch.positions.end(), [&](const Position& b) {
-               return b.partition == p.partition && b.stream == p.stream && b.offset <= p.offset;
-             });
-    if (fenced) out.push_back(p);
+void StoredPositions::find_fences(const Batch& batch) {
+  fences_.clear();
+  auto index_of = [&](const std::string& stream, std::int32_t partition) -> std::size_t {
+    for (std::size_t i = 0; i < stored_.size(); ++i) {
+      if (stored_[i].partition == partition && stored_[i].stream == stream) return i;
+    }
+    return stored_.size();
+  };
+  std::vector<char> fenced(stored_.size() + 1, 0);  // the last slot: partitions not stored
+  for (const Record& r : batch.records) {
+    std::size_t i = index_of(r.stream, r.partition);
+    if (i < stored_.size() && r.offset >= 0 && r.offset < stored_[i].offset) fenced[i] = 1;
   }
-  return out;
+  // A batch of only rejected records still carries its position; it may be behind too.
+  for (const Position& p : batch.positions) {
+    std::size_t i = index_of(p.stream, p.partition);
+    if (i < stored_.size() && p.offset <= stored_[i].offset) fenced[i] = 1;
+  }
+  for (std::size_t i = 0; i < stored_.size(); ++i) {
+    if (fenced[i]) fences_.push_back(stored_[i]);
+  }
 }
 
 void StoredPositions::advance(PgConnection& connection, const std::vector<Position>& positions) const {

@@ -18,28 +18,29 @@ namespace sluice::pg {
 class StoredPositions {
  public:
   // In an open transaction: locks and reads the `offsets` rows of every (stream, partition)
-  // in `positions`. A missing row is created (at 0) so that it can be locked too; it only
-  // commits together with the batch's own position.
-  void lock(PgConnection& connection, const std::vector<Position>& positions);
+  // in the batch's positions, and finds where the batch is behind them (fences()). A missing
+  // row is created (at 0) so that it can be locked too; it only commits together with the
+  // batch's own position.
+  void lock(PgConnection& connection, const Batch& batch);
 
   // The stored next offset of (stream, partition): 0 when nothing is stored.
   std::int64_t stored(const std::string& stream, std::int32_t partition) const;
   bool behind(const Record& record) const {
     return record.offset >= 0 && record.offset < stored(record.stream, record.partition);
   }
-  // How many of the batch's records are behind.
-  std::size_t count_behind(const Batch& batch) const;
-  // The stored positions of the partitions the batch is (partly) behind on, for
-  // Outcome::behind.
-  std::vector<Position> fences(const Batch& batch) const;
+  // The stored positions of the partitions the locked batch is (partly) behind on, for
+  // Outcome::behind; empty in the common case.
+  const std::vector<Position>& fences() const { return fences_; }
 
   // Writes the batch's positions that are past the stored ones (never one backwards).
   void advance(PgConnection& connection, const std::vector<Position>& positions) const;
 
  private:
-  bool any_stored() const;
+  // One pass over the batch: the partitions with a record, or a position, not past the store.
+  void find_fences(const Batch& batch);
 
   std::vector<Position> stored_;  // a batch touches few partitions: a short list beats a map
+  std::vector<Position> fences_;
 };
 
 }  // namespace sluice::pg
