@@ -14,7 +14,29 @@ Store* Sink::store() { return nullptr; }
 PositionStore* Sink::position_store() { return nullptr; }
 
 Store::~Store() = default;
-void Store::fill(std::string_view, std::string_view) {}
+Lookup Store::get(std::string_view key, std::string& value) {
+  std::int64_t version = 0;
+  return get(key, value, version);
+}
+bool Store::answers_from_memory() const { return false; }
+Status Store::get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) {
+  std::string value;
+  for (const auto& key : keys) {
+    std::int64_t version = 0;
+    switch (get(key, value, version)) {
+      case Lookup::found: visit(key, value, version); break;
+      case Lookup::unavailable: return Status::retry("store unavailable");
+      default: break;
+    }
+  }
+  return Status::ok();
+}
+void Store::fill(std::string_view, std::string_view, std::int64_t) {}
+void Store::fill_absent(std::string_view) {}
+Status Store::follow(ChangeFollower&) { return Status::fatal("this store has no change feed"); }
+void Store::unfollow(ChangeFollower&) {}
+Reach Store::wait_for(const Position&, std::chrono::steady_clock::time_point) { return Reach::unknown; }
+ChangeFollower::~ChangeFollower() = default;
 Status Store::recent(std::size_t, std::vector<std::string>&) {
   return Status::fatal("this store does not list recent keys");
 }

@@ -48,7 +48,7 @@ Status MemoryCache::warm_up(Store& source) {
   bool full = false;
   host_.health().set(warmup_component, false, "warming from " + warm_from_ + ": 0 orders");
   host_.log().info("warming up from {}", warm_from_);
-  Status status = source.scan([&](std::string_view key, std::string_view value) {
+  Status status = source.scan([&](std::string_view key, std::string_view value, std::int64_t) {
     bool evicted = false;
     if (!cache_.put(key, value, &evicted)) {
       ++skipped;
@@ -111,7 +111,8 @@ Status MemoryCache::write(Batch& batch, Outcome& outcome) {
   return Status::ok();
 }
 
-Lookup MemoryCache::get(std::string_view key, std::string& value) {
+Lookup MemoryCache::get(std::string_view key, std::string& value, std::int64_t& version) {
+  version = 0;
   if (cache_.get(key, value)) {
     hits_.inc();
     return Lookup::found;
@@ -120,11 +121,11 @@ Lookup MemoryCache::get(std::string_view key, std::string& value) {
   return Lookup::not_found;
 }
 
-Status MemoryCache::scan(const std::function<bool(std::string_view, std::string_view)>&) {
+Status MemoryCache::scan(const ScanVisitor&) {
   return Status::fatal("memory_cache cannot be scanned; warm from the database instead");
 }
 
-void MemoryCache::fill(std::string_view key, std::string_view value) { cache_.put(key, value); }
+void MemoryCache::fill(std::string_view key, std::string_view value, std::int64_t) { cache_.put(key, value); }
 
 Status MemoryCache::recent(std::size_t limit, std::vector<std::string>& keys) {
   keys = recent_.newest(limit);

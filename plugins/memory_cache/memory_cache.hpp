@@ -35,9 +35,10 @@ class MemoryCache final : public Sink, public Store {
   Store* store() override { return this; }
 
   // Store
-  Lookup get(std::string_view key, std::string& value) override;
-  Status scan(const std::function<bool(std::string_view, std::string_view)>& visit) override;
-  void fill(std::string_view key, std::string_view value) override;
+  using Store::get;
+  Lookup get(std::string_view key, std::string& value, std::int64_t& version) override;
+  Status scan(const ScanVisitor& visit) override;
+  void fill(std::string_view key, std::string_view value, std::int64_t version) override;
   Status recent(std::size_t limit, std::vector<std::string>& keys) override;
   std::int64_t size() const override;
 

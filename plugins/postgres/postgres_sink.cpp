@@ -146,7 +146,8 @@ void PostgresSink::close() {
   read_pool_.close();
 }
 
-Lookup PostgresSink::get(std::string_view key, std::string& value) {
+Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t& version) {
+  version = 0;
   try {
     bool found = false;
     read_pool_.run([&](PgConnection& connection) {
@@ -166,12 +167,12 @@ Lookup PostgresSink::get(std::string_view key, std::string& value) {
   }
 }
 
-Status PostgresSink::scan(const std::function<bool(std::string_view, std::string_view)>& visit) {
+Status PostgresSink::scan(const ScanVisitor& visit) {
   // Its own connection: a scan of millions of orders must not hold a lookup connection.
   PgConnection connection(connect_string_);
   try {
     connection.open();
-    BinaryCopyReader reader(visit);
+    BinaryCopyReader reader([&](std::string_view key, std::string_view value) { return visit(key, value, 0); });
     connection.copy_out("COPY (SELECT order_uid, document::text FROM orders) TO STDOUT (FORMAT binary)",
                         [&](std::string_view chunk) { return reader.feed(chunk); });
     return Status::ok();

@@ -42,8 +42,9 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   PositionStore* position_store() override { return this; }
 
   // Store
-  Lookup get(std::string_view key, std::string& value) override;
-  Status scan(const std::function<bool(std::string_view, std::string_view)>& visit) override;
+  using Store::get;
+  Lookup get(std::string_view key, std::string& value, std::int64_t& version) override;
+  Status scan(const ScanVisitor& visit) override;
   Status recent(std::size_t limit, std::vector<std::string>& keys) override;
 
   // PositionStore

@@ -20,7 +20,8 @@ constexpr std::array<bool, 256> uid_alphabet = [] {
 // anything thrown is treated as the store being unavailable.
 Lookup guarded_get(Store& store, std::string_view uid, std::string& value) {
   try {
-    return store.get(uid, value);
+    std::int64_t version = 0;
+    return store.get(uid, value, version);
   } catch (...) {
     return Lookup::unavailable;
   }
@@ -40,10 +41,10 @@ OrderLookup::Result OrderLookup::find(std::string_view uid, std::string& value) 
   Lookup last = Lookup::unavailable;
   for (std::size_t i = 0; i < chain_.size(); ++i) {
     last = guarded_get(*chain_[i].store, uid, value);
-    if (last != Lookup::found) continue;
+    if (last != Lookup::found) continue;  // stale/absent: handled in the next commit
     for (std::size_t earlier = 0; earlier < i; ++earlier) {
       try {
-        chain_[earlier].store->fill(uid, value);
+        chain_[earlier].store->fill(uid, value, 0);
       } catch (...) {
         // A cache that cannot keep the value only costs the next request a slower lookup.
       }

@@ -119,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"broken_plugin", kSource + "sinks:\n  - plugin: wrong_abi\n",
                 "test.yaml:5:13: plugin 'wrong_abi' cannot be used: " + test::fixture_plugin_dir().string() +
                     "/wrong_abi.so: plugin ABI version 999, but this sluice " SLUICE_VERSION_STRING
-                    " has ABI version 2; rebuild the plugin against this sluice"}),
+                    " has ABI version " + std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice"}),
     [](const testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
 TEST(PipelineFile, PluginRefusingItsConfigIsReportedAtTheKey) {

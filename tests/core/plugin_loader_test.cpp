@@ -26,7 +26,7 @@ std::string at(const std::string& file) { return (test::fixture_plugin_dir() / f
 TEST(PluginLoader, WrongAbiVersionNamesFileAndBothVersions) {
   EXPECT_EQ(load_error("wrong_abi.so"), at("wrong_abi.so") +
                                             "plugin ABI version 999, but this sluice " SLUICE_VERSION_STRING
-                                            " has ABI version 2; rebuild the plugin against this sluice");
+                                            " has ABI version " + std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice");
 }
 
 TEST(PluginLoader, WrongBuildNamesBothBuilds) {

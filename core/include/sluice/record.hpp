@@ -29,6 +29,9 @@ struct Record {
   std::int32_t partition = 0;
   std::int64_t offset = -1;
   std::int64_t timestamp_ms = 0;
+  // Set by a sink that versions what it stores (postgres: the commit sequence it stored the
+  // record under); later sinks (caches) keep it, so a stale value never replaces it. 0: none.
+  std::int64_t version = 0;
   Rejection rejection;  // filled only for records on the dead-letter route
 };
 

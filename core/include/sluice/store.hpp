@@ -1,34 +1,80 @@
-// Read access to what a sink holds (memory cache, database), and the positions a sink keeps
-// transactionally with its data.
+// Read access to what a sink holds (memory cache, database), its change feed, and the
+// positions a sink keeps transactionally with its data.
+//
+// Versions: a store that versions what it holds (postgres: a commit sequence) gives every
+// stored value a version that only grows per key; 0 means "unversioned". A cache never
+// replaces a value with an older version (design.md §4, coherence).
 #pragma once
 
 #include <boost/config.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sluice/change_feed.hpp"
+#include "sluice/record.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice {
 
-enum class Lookup { found, not_found, unavailable };
+enum class Lookup {
+  found,
+  not_found,
+  unavailable,
+  // Found, but this store may be behind (it lost its change feed and has not caught up):
+  // ask the later stores first, and use this value only if none of them can answer.
+  stale,
+  // Known not to exist (a recently remembered miss): later stores need not be asked.
+  absent,
+};
+
+// Read-your-writes: does a store reflect a position yet?
+enum class Reach { reached, not_yet, unknown };
+
+using ScanVisitor = std::function<bool(std::string_view key, std::string_view value, std::int64_t version)>;
+using FoundVisitor = std::function<void(std::string_view key, std::string_view value, std::int64_t version)>;
 
 class BOOST_SYMBOL_VISIBLE Store {
  public:
   virtual ~Store();
-  // Thread-safe; called from API threads while the pipeline writes.
-  virtual Lookup get(std::string_view key, std::string& value) = 0;
-  // Streams every (key, value) to `visit` without loading everything at once; stops early
-  // when `visit` returns false. Used for cache warm-up.
-  virtual Status scan(const std::function<bool(std::string_view key, std::string_view value)>& visit) = 0;
-  // A value found in a later store of a lookup chain; caches keep it, others ignore it.
-  virtual void fill(std::string_view key, std::string_view value);
+  // Thread-safe; called from API threads while the pipeline writes. Sets `version` for a
+  // found (or stale) value. May block on I/O unless answers_from_memory().
+  virtual Lookup get(std::string_view key, std::string& value, std::int64_t& version) = 0;
+  // The same, for callers that do not need the version.
+  Lookup get(std::string_view key, std::string& value);
+  // True when get() never waits on I/O, so a front end may call it on its event loop.
+  virtual bool answers_from_memory() const;
+  // Streams every (key, value, version) to `visit` without loading everything at once;
+  // stops early when `visit` returns false. Used for cache warm-up.
+  virtual Status scan(const ScanVisitor& visit) = 0;
+  // Looks up many keys at once (a cache refreshing what a feed announced); visits the ones
+  // found. Default: get() one by one.
+  virtual Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit);
+  // A value found in a later store of a lookup chain; caches keep it unless they hold a
+  // newer version, others ignore it.
+  virtual void fill(std::string_view key, std::string_view value, std::int64_t version);
+  // A later store of a lookup chain does not hold `key`; a cache may remember that briefly
+  // (until the key is written or announced by the feed).
+  virtual void fill_absent(std::string_view key);
   // Most recent keys first, at most `limit` (for the page's "recent orders").
   virtual Status recent(std::size_t limit, std::vector<std::string>& keys);
   // Number of entries if cheap to know, else -1.
   virtual std::int64_t size() const;
+
+  // Change feed: starts announcing every commit of this store to `follower` (see
+  // change_feed.hpp) and returns at once; the first resumed() follows on the store's feed
+  // thread. Default: fatal (this store has no feed).
+  virtual Status follow(ChangeFollower& follower);
+  // Stops announcing to `follower`; returns once no callback runs any more.
+  virtual void unfollow(ChangeFollower& follower);
+
+  // Read-your-writes: waits until reads from this store reflect every record of
+  // `position.stream`/`position.partition` before `position.offset` (a next-offset, as in
+  // Position), or until `deadline`. Default: unknown (the store cannot tell).
+  virtual Reach wait_for(const Position& position, std::chrono::steady_clock::time_point deadline);
 };
 
 class BOOST_SYMBOL_VISIBLE PositionStore {

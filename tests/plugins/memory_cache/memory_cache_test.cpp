@@ -88,7 +88,7 @@ TEST(MemoryCache, MaxEntriesEvictsTheLeastRecentlyUsed) {
   EXPECT_GE(new_kept, 48);
   EXPECT_LE(old_kept, 43);
   // A miss answered later in the lookup chain can be filled back in.
-  cache.fill("order-20", batch.records[20].value);
+  cache.fill("order-20", batch.records[20].value, 0);
   EXPECT_EQ(cache.get("order-20", value), Lookup::found);
 }
 

@@ -266,7 +266,7 @@ TEST_F(PostgresTest, ScanStreamsEveryOrderAndStopsWhenAsked) {
   ASSERT_TRUE(sink->write(batch, outcome).is_ok());
 
   std::map<std::string, std::string> seen;
-  Status status = sink->scan([&](std::string_view key, std::string_view value) {
+  Status status = sink->scan([&](std::string_view key, std::string_view value, std::int64_t) {
     seen.emplace(key, value);
     return true;
   });
@@ -275,7 +275,7 @@ TEST_F(PostgresTest, ScanStreamsEveryOrderAndStopsWhenAsked) {
   EXPECT_EQ(nlohmann::json::parse(seen.at("scan-42")), make_order("scan-42"));
 
   int visited = 0;
-  status = sink->scan([&](std::string_view, std::string_view) { return ++visited < 10; });
+  status = sink->scan([&](std::string_view, std::string_view, std::int64_t) { return ++visited < 10; });
   ASSERT_TRUE(status.is_ok()) << status.message();
   EXPECT_EQ(visited, 10);
 

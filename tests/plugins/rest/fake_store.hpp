@@ -29,7 +29,9 @@ class FakeStore : public Store {
   int gets() const { return gets_; }
   int fills() const { return fills_; }
 
-  Lookup get(std::string_view key, std::string& value) override {
+  using Store::get;
+  Lookup get(std::string_view key, std::string& value, std::int64_t& version) override {
+    version = 0;
     ++gets_;
     if (!available_) return Lookup::unavailable;
     std::lock_guard lock(mutex_);
@@ -38,14 +40,14 @@ class FakeStore : public Store {
     value = it->second;
     return Lookup::found;
   }
-  Status scan(const std::function<bool(std::string_view, std::string_view)>& visit) override {
+  Status scan(const ScanVisitor& visit) override {
     std::lock_guard lock(mutex_);
     for (const auto& [k, v] : values_) {
-      if (!visit(k, v)) break;
+      if (!visit(k, v, 0)) break;
     }
     return Status::ok();
   }
-  void fill(std::string_view key, std::string_view value) override {
+  void fill(std::string_view key, std::string_view value, std::int64_t) override {
     ++fills_;
     put(std::string(key), std::string(value));
   }
