@@ -321,7 +321,8 @@ void KafkaSource::error_cb(rd_kafka_t* rk, int err, const char* reason, void* op
   } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     // Not fatal: librdkafka keeps reconnecting and the pipeline resumes when a broker returns.
     self->host_.log().warn("kafka: all brokers are down ({}); retrying", reason);
-    self->set_ready(false, std::string("all brokers down: ") + reason);
+    // /readyz answers anyone who asks: the broker addresses stay in the log.
+    self->set_ready(false, "all brokers down");
   }
   // Other errors are transient and already in librdkafka's own log lines (log_cb).
 }

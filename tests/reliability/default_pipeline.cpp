@@ -62,7 +62,8 @@ std::optional<long long> to_number(const std::string& text) {
 
 }  // namespace
 
-HttpReply http_get(int port, const std::string& target, std::chrono::milliseconds timeout) {
+HttpReply http_get(int port, const std::string& target, std::chrono::milliseconds timeout,
+                   const std::map<std::string, std::string>& request_headers) {
   HttpReply reply;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto remaining_ms = [&] {
@@ -86,7 +87,9 @@ HttpReply http_get(int port, const std::string& target, std::chrono::millisecond
     ::close(fd);
     return reply;
   }
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : request_headers) request += name + ": " + value + "\r\n";
+  request += "\r\n";
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return reply;
@@ -94,6 +97,7 @@ HttpReply http_get(int port, const std::string& target, std::chrono::millisecond
   std::string data;
   std::optional<std::size_t> body_at;
   std::optional<std::size_t> content_length;
+  std::string head;
   while (true) {
     if (body_at && content_length && data.size() >= *body_at + *content_length) break;
     pollfd in{fd, POLLIN, 0};
@@ -106,16 +110,30 @@ HttpReply http_get(int port, const std::string& target, std::chrono::millisecond
       auto end = data.find("\r\n\r\n");
       if (end == std::string::npos) continue;
       body_at = end + 4;
-      std::string head = data.substr(0, end);
-      for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      auto cl = head.find("\r\ncontent-length:");
-      if (cl != std::string::npos) content_length = std::strtoull(head.c_str() + cl + 17, nullptr, 10);
+      head = data.substr(0, end);
+      std::string lower = head;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto cl = lower.find("\r\ncontent-length:");
+      if (cl != std::string::npos) content_length = std::strtoull(lower.c_str() + cl + 17, nullptr, 10);
     }
   }
   ::close(fd);
   if (!body_at || data.rfind("HTTP/1.", 0) != 0 || data.size() < 12) return reply;
   if (content_length && data.size() < *body_at + *content_length) return reply;  // cut short
   reply.status = std::atoi(data.c_str() + 9);
+  // Header lines after the status line: "Name: value".
+  for (std::size_t at = head.find("\r\n"); at != std::string::npos;) {
+    std::size_t next = head.find("\r\n", at + 2);
+    std::string line = head.substr(at + 2, next == std::string::npos ? std::string::npos : next - at - 2);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto value_at = line.find_first_not_of(' ', colon + 1);
+      reply.headers[name] = value_at == std::string::npos ? std::string() : line.substr(value_at);
+    }
+    at = next;
+  }
   reply.body = data.substr(*body_at, content_length ? *content_length : std::string::npos);
   return reply;
 }

@@ -32,9 +32,15 @@ namespace sluice::test {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 HttpReply http_get(int port, const std::string& target,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(3));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                   const std::map<std::string, std::string>& request_headers = {});
 
 // A random generator whose seed is printed (and can be set with SLUICE_TEST_SEED), so a
 // failing run's "random moments" can be replayed.

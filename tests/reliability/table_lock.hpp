@@ -1,5 +1,5 @@
-// Holds `LOCK TABLE <table> IN EXCLUSIVE MODE` from a psql session of its own (reads still
-// pass), so the pipeline's next batch transaction stops inside itself at its first touch of
+// Holds `LOCK TABLE <table> IN <mode> MODE` from a psql session of its own (EXCLUSIVE, the
+// default, lets reads pass; ACCESS EXCLUSIVE stops them too), so the pipeline's next batch transaction stops inside itself at its first touch of
 // that table: a fault injected then (kill -9, SIGSTOP, a database stop) lands inside an open
 // write transaction for sure, instead of at a random moment that is usually between batches.
 // (Was crash_test.cpp's OffsetsLock; now for any table, and tolerant of the database going away.)
@@ -14,14 +14,14 @@ namespace sluice::test {
 
 class TableLock {
  public:
-  TableLock(PostgresCluster& db, std::string table)
+  TableLock(PostgresCluster& db, std::string table, const std::string& mode = "EXCLUSIVE")
       : db_(db),
         table_(std::move(table)),
         psql_({"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-h", "127.0.0.1", "-p", std::to_string(db.port()),
                "-U", "postgres", "-d", db.database()},
               {.env = {{"PGAPPNAME", "reliability-locker"}},
                .cwd = {},
-               .stdin_text = "BEGIN; LOCK TABLE " + table_ + " IN EXCLUSIVE MODE; SELECT pg_sleep(300); COMMIT;\n"}) {}
+               .stdin_text = "BEGIN; LOCK TABLE " + table_ + " IN " + mode + " MODE; SELECT pg_sleep(300); COMMIT;\n"}) {}
   ~TableLock() { release(); }
   TableLock(const TableLock&) = delete;
   TableLock& operator=(const TableLock&) = delete;
