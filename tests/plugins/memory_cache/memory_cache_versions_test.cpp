@@ -82,6 +82,16 @@ TEST_F(MemoryCacheVersions, AResyncScanYieldingAnOlderRowKeepsTheNewerWrite) {
   EXPECT_EQ(got.version, 2);
 }
 
+TEST_F(MemoryCacheVersions, AResyncConfirmsANewerEntryItDoesNotReplace) {
+  db.put("o1", "v1", 1);
+  write(cache, one_record("o1", "v2", 2));  // before the feed was lost; the scan still reads v1
+  db.drop("connection lost");
+  ASSERT_TRUE(db.resume({}).is_ok());
+  Looked got = look(cache, "o1");
+  EXPECT_EQ(got.lookup, Lookup::found);  // not stale: newer than what the store had
+  EXPECT_EQ(got.value, "v2");
+}
+
 TEST_F(MemoryCacheVersions, EqualVersionsReplaceSoUnversionedWritesStayLastWriteWins) {
   write(cache, one_record("o1", "first", 0));
   write(cache, one_record("o1", "second", 0));
