@@ -5,7 +5,9 @@
 // slow lookup, and get_many() records what it was asked and can be made to fail.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
