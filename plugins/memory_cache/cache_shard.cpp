@@ -23,13 +23,22 @@ std::size_t CacheShard::find(std::string_view key, std::uint64_t hash) const {
   }
 }
 
-bool CacheShard::get(std::string_view key, std::uint64_t hash, std::string& value) const {
+bool CacheShard::get(std::string_view key, std::uint64_t hash, std::string& value, EntryMeta* meta) const {
   std::shared_lock lock(mutex_);
   std::size_t slot = find(key, hash);
   if (slot == npos) return false;
   Entry* entry = slots_[slot];
   entry->last_used.store(tick(), std::memory_order_relaxed);
   value.assign(entry->value());
+  if (meta) *meta = {entry->version, entry->generation};
+  return true;
+}
+
+bool CacheShard::held_version(std::string_view key, std::uint64_t hash, std::int64_t& version) const {
+  std::shared_lock lock(mutex_);
+  std::size_t slot = find(key, hash);
+  if (slot == npos) return false;
+  version = slots_[slot]->version;
   return true;
 }
 
@@ -90,11 +99,19 @@ Entry* CacheShard::evict_one() {
   return entry;
 }
 
-PutResult CacheShard::put(Entry* fresh, std::size_t max_entries, std::vector<Entry*>& garbage) {
+PutResult CacheShard::put(Entry* fresh, std::size_t max_entries, bool may_evict,
+                          const std::atomic<std::uint16_t>& generation, std::vector<Entry*>& garbage) {
   std::unique_lock lock(mutex_);
+  std::uint16_t stamp = generation.load(std::memory_order_acquire);
   std::size_t slot = find(fresh->key(), fresh->hash);
   if (slot != npos) {
     Entry* old = slots_[slot];
+    if (old->version > fresh->version) {
+      old->generation = stamp;
+      garbage.push_back(fresh);
+      return PutResult::kept_newer;
+    }
+    fresh->generation = stamp;
     entry_bytes_ -= old->footprint();
     garbage.push_back(old);
     slots_[slot] = fresh;
@@ -103,6 +120,10 @@ PutResult CacheShard::put(Entry* fresh, std::size_t max_entries, std::vector<Ent
   }
   PutResult result = PutResult::inserted;
   if (max_entries && count_ >= max_entries) {
+    if (!may_evict) {
+      garbage.push_back(fresh);
+      return PutResult::no_room;
+    }
     if (Entry* evicted = evict_one()) {
       garbage.push_back(evicted);
       result = PutResult::inserted_evicting;
@@ -110,6 +131,7 @@ PutResult CacheShard::put(Entry* fresh, std::size_t max_entries, std::vector<Ent
   }
   // Load factor at most 3/4 keeps linear probes short.
   if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+  fresh->generation = stamp;
   insert_new(fresh);
   ++count_;
   entry_bytes_ += fresh->footprint();

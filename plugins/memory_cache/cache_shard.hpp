@@ -15,7 +15,25 @@
 
 namespace sluice::cache {
 
-enum class PutResult { inserted, replaced, inserted_evicting };
+enum class PutResult {
+  inserted,
+  replaced,
+  inserted_evicting,
+  // The shard holds a newer version: it stays (and counts as confirmed in this generation,
+  // since it is newer than what the writer saw).
+  kept_newer,
+  // New key, shard full and eviction not allowed (resync scans must not push out what
+  // they are re-checking).
+  no_room,
+  // Key or value too long to be cached (decided before reaching a shard).
+  too_large,
+};
+
+// What a lookup learns besides the value.
+struct EntryMeta {
+  std::int64_t version = 0;
+  std::uint16_t generation = 0;
+};
 
 class CacheShard {
  public:
@@ -24,11 +42,18 @@ class CacheShard {
   CacheShard(const CacheShard&) = delete;
   CacheShard& operator=(const CacheShard&) = delete;
 
-  bool get(std::string_view key, std::uint64_t hash, std::string& value) const;
-  // Takes ownership of `fresh`. With max_entries > 0 and the shard full, evicts the least
-  // recently used of a random sample (as Redis does: near-LRU quality without a list).
+  bool get(std::string_view key, std::uint64_t hash, std::string& value, EntryMeta* meta) const;
+  // The version held for `key`, without touching LRU state or copying the value.
+  bool held_version(std::string_view key, std::uint64_t hash, std::int64_t& version) const;
+  // Takes ownership of `fresh`. An entry holding a newer version is kept (`fresh` goes to
+  // garbage); equal versions replace, so unversioned writers stay last-write-wins. The
+  // entry kept or put is stamped with `generation`, read under the lock so a resync that
+  // bumped it before this put cannot be overtaken by a stamp read earlier. With
+  // max_entries > 0 and the shard full, evicts the least recently used of a random sample
+  // (as Redis does: near-LRU quality without a list), unless !may_evict.
   // Entries to free are appended to `garbage` (free them after the call, outside any lock).
-  PutResult put(Entry* fresh, std::size_t max_entries, std::vector<Entry*>& garbage);
+  PutResult put(Entry* fresh, std::size_t max_entries, bool may_evict,
+                const std::atomic<std::uint16_t>& generation, std::vector<Entry*>& garbage);
 
   std::size_t size() const;
   std::size_t memory_bytes() const;  // entries + index

@@ -8,80 +8,59 @@
 namespace sluice::cache {
 namespace {
 
-std::size_t positive(const Config& config, const char* key, bool zero_allowed) {
-  std::int64_t value = config.get_int(key);
+// Tests and tools build a Config without the host's defaults, so optional keys fall back
+// to the defaults declared in plugin_keys here too.
+std::int64_t int_or(const Config& config, const char* key, std::int64_t fallback) {
+  return config.has(key) ? config.get_int(key) : fallback;
+}
+
+std::size_t positive(const Config& config, const char* key, bool zero_allowed, std::int64_t fallback) {
+  std::int64_t value = int_or(config, key, fallback);
   if (value < 0 || (!zero_allowed && value == 0)) {
     throw ConfigError(key, std::string(key) + (zero_allowed ? " must be 0 or more" : " must be positive"));
   }
   return static_cast<std::size_t>(value);
 }
 
-constexpr const char* warmup_component = "warmup";
-constexpr auto progress_interval = std::chrono::seconds(5);
+// Commit to applied: from a local commit (about a millisecond) to a feed that is behind.
+std::vector<double> lag_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
 
 }  // namespace
 
 MemoryCache::MemoryCache(const Config& config, Host& host)
     : host_(host),
       warm_from_(config.has("warm_from") ? config.get_string("warm_from") : std::string()),
-      max_entries_(positive(config, "max_entries", true)),
-      progress_every_(positive(config, "progress_every", false)),
+      follow_(config.has("follow") ? config.get_bool("follow") : true),
+      max_entries_(positive(config, "max_entries", true, 0)),
+      progress_every_(positive(config, "progress_every", false, 100000)),
       cache_(max_entries_),
       recent_(128),
+      negative_(std::chrono::milliseconds(positive(config, "negative_ttl_ms", true, 2000)),
+                positive(config, "negative_max_entries", false, 100000)),
+      // Without a store behind it the cache holds everything there is from the start.
+      warm_(warm_from_.empty()),
       hits_(host.metrics().counter("sluice_cache_hits_total", "Cache lookups answered")),
       misses_(host.metrics().counter("sluice_cache_misses_total", "Cache lookups not found")),
       entries_(host.metrics().gauge("sluice_cache_entries", "Orders held by the memory cache")),
       bytes_(host.metrics().gauge("sluice_cache_bytes",
-                                  "Heap bytes held by the memory cache (entries and index)")) {}
+                                  "Heap bytes held by the memory cache (entries and index)")),
+      invalidations_(host.metrics().counter("sluice_cache_invalidations_total",
+                                            "Cached orders replaced by a newer version the change feed announced")),
+      negative_hits_(host.metrics().counter("sluice_cache_negative_hits_total",
+                                            "Lookups answered 'absent' from a remembered miss")),
+      feed_events_(host.metrics().counter("sluice_feed_events_total", "Change feed commits applied by the cache")),
+      feed_resyncs_(host.metrics().counter("sluice_feed_resyncs_total",
+                                           "Times the cache re-read its store on (re)joining the change feed")),
+      feed_following_(host.metrics().gauge("sluice_feed_following",
+                                           "1 while the cache follows its store's change feed, else 0")),
+      feed_lag_(host.metrics().histogram("sluice_feed_lag_seconds",
+                                         "Seconds from a store commit to the cache applying it", lag_buckets())) {}
 
 void MemoryCache::update_gauges() {
   entries_.set(static_cast<double>(cache_.size()));
   bytes_.set(static_cast<double>(cache_.memory_bytes()));
-}
-
-Status MemoryCache::warm_up(Store& source) {
-  using clock = std::chrono::steady_clock;
-  auto started = clock::now();
-  auto last_report = started;
-  std::size_t loaded = 0;
-  std::size_t skipped = 0;
-  bool full = false;
-  host_.health().set(warmup_component, false, "warming from " + warm_from_ + ": 0 orders");
-  host_.log().info("warming up from {}", warm_from_);
-  Status status = source.scan([&](std::string_view key, std::string_view value, std::int64_t) {
-    bool evicted = false;
-    if (!cache_.put(key, value, &evicted)) {
-      ++skipped;
-      return true;
-    }
-    if (evicted) {
-      // Bounded cache is full: the rest is answered by the next store in the lookup chain.
-      full = true;
-      return false;
-    }
-    ++loaded;
-    auto now = clock::now();
-    if (loaded % progress_every_ == 0 || now - last_report >= progress_interval) {
-      last_report = now;
-      std::string progress = "warming from " + warm_from_ + ": " + std::to_string(loaded) + " orders";
-      host_.log().info("{} ({:.1f} MiB)", progress, static_cast<double>(cache_.memory_bytes()) / (1 << 20));
-      host_.health().set(warmup_component, false, progress);
-    }
-    return !host_.stopping();
-  });
-  if (!status.is_ok()) {
-    host_.health().set(warmup_component, false, "warm-up from " + warm_from_ + " failed: " + status.message());
-    return status;
-  }
-  double seconds = std::chrono::duration<double>(clock::now() - started).count();
-  host_.log().info("warm-up done: {} orders, {:.1f} MiB in {:.2f} s ({:.0f} orders/s){}{}", loaded,
-                   static_cast<double>(cache_.memory_bytes()) / (1 << 20), seconds,
-                   seconds > 0 ? loaded / seconds : 0.0,
-                   full ? "; max_entries reached, the rest stays in " + warm_from_ : std::string(),
-                   skipped ? "; " + std::to_string(skipped) + " too large to cache" : std::string());
-  host_.health().set(warmup_component, true);
-  update_gauges();
-  return Status::ok();
 }
 
 Status MemoryCache::open() {
@@ -90,7 +69,23 @@ Status MemoryCache::open() {
   if (!warm_source_) {
     return Status::fatal("memory_cache: warm_from: no store with id '" + warm_from_ + "'");
   }
-  return warm_up(*warm_source_);
+  if (follow_) {
+    Status status = follow_feed(*warm_source_);
+    if (status.code() != StatusCode::fatal) return status;
+    host_.log().info("{} has no change feed ({}); warming up once, other instances' writes will not reach this cache",
+                     warm_from_, status.message());
+  }
+  Status status = load_from(*warm_source_, true);
+  if (status.is_ok()) warm_ = true;
+  return status;
+}
+
+void MemoryCache::close() {
+  if (followed_ && warm_source_) {
+    warm_source_->unfollow(*this);
+    followed_ = false;
+    set_feed_state(FeedState::off, {});
+  }
 }
 
 Status MemoryCache::write(Batch& batch, Outcome& outcome) {
@@ -101,21 +96,38 @@ Status MemoryCache::write(Batch& batch, Outcome& outcome) {
                      "the cache needs a record key (order_validate sets it to order_uid)");
       continue;
     }
-    if (!cache_.put(record.key, record.value)) {
+    // The database stored it under record.version; a newer one already here (the feed or a
+    // fill got there first) stays.
+    if (cache_.put(record.key, record.value, record.version) == PutResult::too_large) {
       outcome.reject(i, "too_large", "", "the record is too large to cache");
       continue;
     }
+    negative_.forget(record.key);
     recent_.add(record.key);
   }
+  // After the records are in: a reader waiting for these positions sees them when it wakes.
+  watermarks_.raise(batch.positions);
   update_gauges();
   return Status::ok();
 }
 
 Lookup MemoryCache::get(std::string_view key, std::string& value, std::int64_t& version) {
   version = 0;
-  if (cache_.get(key, value)) {
+  FeedState state = feed_state();
+  EntryMeta meta;
+  if (cache_.get(key, value, &meta)) {
+    version = meta.version;
+    // Not re-confirmed since the feed came back, or the feed is away now: it may be behind.
+    bool trusted = state == FeedState::off || state == FeedState::following;
+    if (!trusted || meta.generation != cache_.generation()) return Lookup::stale;
     hits_.inc();
     return Lookup::found;
+  }
+  // A remembered miss only counts while nothing can have been committed unseen.
+  bool complete = state == FeedState::following || (state == FeedState::off && warm_.load());
+  if (complete && negative_.contains(key)) {
+    negative_hits_.inc();
+    return Lookup::absent;
   }
   misses_.inc();
   return Lookup::not_found;
@@ -125,7 +137,17 @@ Status MemoryCache::scan(const ScanVisitor&) {
   return Status::fatal("memory_cache cannot be scanned; warm from the database instead");
 }
 
-void MemoryCache::fill(std::string_view key, std::string_view value, std::int64_t) { cache_.put(key, value); }
+void MemoryCache::fill(std::string_view key, std::string_view value, std::int64_t version) {
+  // Version-guarded: a slow lookup's older read never replaces what write() or the feed put.
+  if (accepted(cache_.put(key, value, version))) negative_.forget(key);
+}
+
+void MemoryCache::fill_absent(std::string_view key) {
+  // A key held here exists: a miss reported by a read that began before it was written.
+  std::int64_t held = 0;
+  if (cache_.held_version(key, held)) return;
+  negative_.remember(key);
+}
 
 Status MemoryCache::recent(std::size_t limit, std::vector<std::string>& keys) {
   keys = recent_.newest(limit);
@@ -141,5 +163,9 @@ Status MemoryCache::recent(std::size_t limit, std::vector<std::string>& keys) {
 }
 
 std::int64_t MemoryCache::size() const { return static_cast<std::int64_t>(cache_.size()); }
+
+Reach MemoryCache::wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) {
+  return watermarks_.wait_for(position, deadline);
+}
 
 }  // namespace sluice::cache

@@ -31,21 +31,26 @@ CacheShard& OrderCache::shard_for(std::uint64_t hash) const {
   return *shards_[index];
 }
 
-bool OrderCache::get(std::string_view key, std::string& value) const {
+bool OrderCache::get(std::string_view key, std::string& value, EntryMeta* meta) const {
   std::uint64_t hash = std::hash<std::string_view>{}(key);
-  return shard_for(hash).get(key, hash, value);
+  return shard_for(hash).get(key, hash, value, meta);
 }
 
-bool OrderCache::put(std::string_view key, std::string_view value, bool* evicted) {
+bool OrderCache::held_version(std::string_view key, std::int64_t& version) const {
+  std::uint64_t hash = std::hash<std::string_view>{}(key);
+  return shard_for(hash).held_version(key, hash, version);
+}
+
+PutResult OrderCache::put(std::string_view key, std::string_view value, std::int64_t version, bool may_evict) {
   std::uint64_t hash = std::hash<std::string_view>{}(key);
   CacheShard& shard = shard_for(hash);
-  Entry* entry = Entry::make(hash, key, value, shard.tick());
-  if (!entry) return false;
+  // Allocated before the lock; a refused one is freed again (a put rarely loses).
+  Entry* entry = Entry::make(hash, key, value, version, shard.tick());
+  if (!entry) return PutResult::too_large;
   std::vector<Entry*> garbage;
-  PutResult result = shard.put(entry, per_shard_max_, garbage);
+  PutResult result = shard.put(entry, per_shard_max_, may_evict, generation_, garbage);
   for (Entry* old : garbage) Entry::destroy(old);
-  if (evicted) *evicted = result == PutResult::inserted_evicting;
-  return true;
+  return result;
 }
 
 std::size_t OrderCache::size() const {

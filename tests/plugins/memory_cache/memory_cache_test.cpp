@@ -104,7 +104,7 @@ TEST(MemoryCache, MemoryPerOrderIsAtMostOnePointTwoTimesItsJson) {
   std::size_t before = mallinfo2().uordblks;
   {
     OrderCache cache(0);
-    for (int i = 0; i < count; ++i) ASSERT_TRUE(cache.put("mem-" + std::to_string(i), documents[i]));
+    for (int i = 0; i < count; ++i) ASSERT_TRUE(cache::accepted(cache.put("mem-" + std::to_string(i), documents[i])));
     std::size_t used = mallinfo2().uordblks - before;
     double ratio = static_cast<double>(used) / static_cast<double>(json_bytes);
     RecordProperty("bytes_per_json_byte", std::to_string(ratio));
