@@ -165,26 +165,35 @@ void OrderWriter::announce(PgConnection& connection, const std::vector<Position>
 bool OrderWriter::write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
                                  const RowSpan& rows, Outcome& outcome, WriteStats& stats) {
   connection.exec("SAVEPOINT one_order");
-  try {
-    // A fresh version after this order's own DELETE (see the header).
-    Result version = connection.query(
-        "WITH deleted AS (DELETE FROM orders WHERE order_uid = $1 RETURNING 1)"
-        " SELECT nextval('order_version_seq') FROM (SELECT count(*) FROM deleted) AS done",
-        {{uid}});
-    std::int64_t value = std::stoll(PQgetvalue(version.get(), 0, 0));
-    rows_.set_version(rows, value);
-    copy_rows(connection, &rows);
-    connection.exec("RELEASE SAVEPOINT one_order");
-    stored_.push_back({index, &uid, value});
-    ++stats.written;
-    return true;
-  } catch (const PgError& e) {
-    if (e.failure() != Failure::data) throw;
-    connection.exec("ROLLBACK TO SAVEPOINT one_order");
-    outcome.reject(index, "db_refused", pointer_of(e),
-                   std::string("the database refused the order: ") + e.what());
-    ++stats.refused;
-    return false;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      // A fresh version after this order's own DELETE (see the header).
+      Result version = connection.query(
+          "WITH deleted AS (DELETE FROM orders WHERE order_uid = $1 RETURNING 1)"
+          " SELECT nextval('order_version_seq') FROM (SELECT count(*) FROM deleted) AS done",
+          {{uid}});
+      std::int64_t value = std::stoll(PQgetvalue(version.get(), 0, 0));
+      rows_.set_version(rows, value);
+      copy_rows(connection, &rows);
+      connection.exec("RELEASE SAVEPOINT one_order");
+      stored_.push_back({index, &uid, value});
+      ++stats.written;
+      return true;
+    } catch (const PgError& e) {
+      if (e.failure() != Failure::data) throw;
+      connection.exec("ROLLBACK TO SAVEPOINT one_order");
+      // Another writer (instance) stored the same order after our DELETE's snapshot: not bad
+      // data. A new DELETE sees (and waits for) its row; a version taken after it is newer.
+      if (e.fields().sqlstate == "23505" && e.fields().constraint == "orders_pkey") {
+        if (attempt < 5) continue;
+        throw PgError(Failure::transient, std::string("order kept being written concurrently: ") + e.what(),
+                      e.fields());
+      }
+      outcome.reject(index, "db_refused", pointer_of(e),
+                     std::string("the database refused the order: ") + e.what());
+      ++stats.refused;
+      return false;
+    }
   }
 }
 
