@@ -24,6 +24,13 @@ std::uint16_t read_u16(const char* at) {
 
 }  // namespace
 
+std::int64_t BinaryCopyReader::int64_at(std::string_view value) {
+  if (value.size() != 8) return 0;
+  std::uint64_t raw;
+  std::memcpy(&raw, value.data(), 8);
+  return static_cast<std::int64_t>(__builtin_bswap64(raw));
+}
+
 bool BinaryCopyReader::feed(std::string_view chunk) {
   pending_.append(chunk);
   return parse();
@@ -51,18 +58,22 @@ bool BinaryCopyReader::parse() {
       at += 2;
       break;
     }
-    if (fields != 2) throw std::runtime_error("COPY row has " + std::to_string(fields) + " fields, expected 2");
+    if (fields < 0 || static_cast<std::size_t>(fields) != columns_ || columns_ > max_columns) {
+      throw std::runtime_error("COPY row has " + std::to_string(fields) + " fields, expected " +
+                               std::to_string(columns_));
+    }
     std::size_t cursor = at + 2;
-    std::string_view values[2];
+    std::string_view values[max_columns];
     bool complete = true;
-    for (auto& value : values) {
+    for (std::size_t column = 0; column < columns_; ++column) {
+      std::string_view& value = values[column];
       if (size - cursor < 4) {
         complete = false;
         break;
       }
       auto length = static_cast<std::int32_t>(read_u32(data + cursor));
       cursor += 4;
-      if (length < 0) length = 0;  // NULL: neither column can be null; treat as empty
+      if (length < 0) length = 0;  // NULL: read as empty
       if (size - cursor < static_cast<std::size_t>(length)) {
         complete = false;
         break;
@@ -72,7 +83,7 @@ bool BinaryCopyReader::parse() {
     }
     if (!complete) break;
     ++rows_;
-    keep_going = visit_(values[0], values[1]);
+    keep_going = visit_(values);
     at = cursor;
   }
   pending_.erase(0, at);

@@ -74,6 +74,17 @@ void append_fields(std::string& out, element object, std::span<const FieldSpec> 
   for (const FieldSpec& spec : fields) append_scalar(out, object.at_key(spec.name).value_unsafe(), spec.kind);
 }
 
+// bigint's 19 digits; leading zeros are fine for COPY's integer input.
+constexpr std::size_t version_width = 19;
+
+// `version` as exactly version_width digits, zero-padded (versions are never negative).
+void write_version(char* at, std::int64_t version) {
+  for (std::size_t i = version_width; i-- > 0;) {
+    at[i] = static_cast<char>('0' + version % 10);
+    version /= 10;
+  }
+}
+
 bool is_scalar(FieldKind kind) { return kind != FieldKind::object && kind != FieldKind::items; }
 
 std::string column_list(std::string_view first, std::span<const FieldSpec> fields, bool scalars_only) {
@@ -120,6 +131,10 @@ RowSpan OrderRows::append(element order, std::string_view document, const Record
   } else {
     orders_out += "\\N";
   }
+  orders_out += '\t';
+  span.version_at = orders_out.size();
+  version_slots_.push_back(span.version_at);
+  orders_out.append(version_width, '0');
   orders_out += '\n';
 
   for (auto [table, field] : {std::pair{OrderTable::deliveries, "delivery"},
@@ -144,8 +159,20 @@ RowSpan OrderRows::append(element order, std::string_view document, const Record
   return span;
 }
 
+void OrderRows::set_version(const RowSpan& span, std::int64_t version) {
+  write_version(buffers_[index(OrderTable::orders)].data() + span.version_at, version);
+}
+
+void OrderRows::set_all_versions(std::int64_t version) {
+  char digits[version_width];
+  write_version(digits, version);
+  char* orders = buffers_[index(OrderTable::orders)].data();
+  for (std::size_t at : version_slots_) std::memcpy(orders + at, digits, version_width);
+}
+
 void OrderRows::clear() {
   for (std::string& buffer : buffers_) buffer.clear();
+  version_slots_.clear();
 }
 
 std::string_view OrderRows::slice(OrderTable table, const RowSpan& span) const {
@@ -162,7 +189,7 @@ const char* OrderRows::table_name(OrderTable table) {
 const std::string& OrderRows::copy_statement(OrderTable table) {
   static const std::string statements[] = {
       "COPY orders (" + column_list("order_uid", std::span(orders::order_fields).subspan(1), true) +
-          ", document, source_stream, source_partition, source_offset) FROM STDIN",
+          ", document, source_stream, source_partition, source_offset, version) FROM STDIN",
       "COPY deliveries (" + column_list("order_uid", orders::delivery_fields, false) + ") FROM STDIN",
       "COPY payments (" + column_list("order_uid", orders::payment_fields, false) + ") FROM STDIN",
       "COPY items (" + column_list("order_uid, item_index", orders::item_fields, false) +

@@ -6,8 +6,10 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/record.hpp"
 
@@ -21,12 +23,18 @@ inline constexpr OrderTable all_order_tables[] = {OrderTable::orders, OrderTable
 struct RowSpan {
   std::size_t begin[4];
   std::size_t end[4];
+  std::size_t version_at;  // where its version placeholder sits in the orders buffer
 };
 
 class OrderRows {
  public:
   // Appends the rows of one checked order; `document` is the text stored verbatim.
   RowSpan append(simdjson::dom::element order, std::string_view document, const Record& source);
+  // The version is only known inside the batch transaction (after its DELETE), while rows
+  // are built before it: each orders row ends with a fixed-width placeholder that these
+  // overwrite in place, so no row is built twice and the COPY stays a plain COPY.
+  void set_version(const RowSpan& span, std::int64_t version);
+  void set_all_versions(std::int64_t version);
   void clear();
   bool empty() const { return buffers_[0].empty(); }
   std::string_view all(OrderTable table) const { return buffers_[index(table)]; }
@@ -41,6 +49,7 @@ class OrderRows {
  private:
   static std::size_t index(OrderTable table) { return static_cast<std::size_t>(table); }
   std::string buffers_[4];
+  std::vector<std::size_t> version_slots_;  // every placeholder in the orders buffer
 };
 
 }  // namespace sluice::pg

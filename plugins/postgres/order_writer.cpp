@@ -1,8 +1,12 @@
 #include "order_writer.hpp"
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_set>
+
+#include "change_notice.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -96,6 +100,7 @@ void OrderWriter::copy_rows(PgConnection& connection, const RowSpan* only) {
 
 void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome,
                         WriteStats& stats) {
+  stored_.clear();
   connection.exec("BEGIN");
   fence_.lock(connection, batch);
   // Rare (a paused or evicted instance): only then are the rows built again.
@@ -112,31 +117,83 @@ void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcom
     std::vector<std::string_view> uids;
     uids.reserve(pending_.size());
     for (const Pending& pending : pending_) uids.push_back(pending.uid);
-    connection.query("DELETE FROM orders WHERE order_uid = ANY($1::text[])",
-                     {{text_array_literal(uids)}});
+    // One round trip for both: the aggregate consumes the whole DELETE (and its waits on
+    // other writers' row locks) before nextval runs, so the version comes after the DELETE.
+    Result version = connection.query(
+        "WITH deleted AS (DELETE FROM orders WHERE order_uid = ANY($1::text[]) RETURNING 1)"
+        " SELECT nextval('order_version_seq') FROM (SELECT count(*) FROM deleted) AS done",
+        {{text_array_literal(uids)}});
+    std::int64_t value = std::stoll(PQgetvalue(version.get(), 0, 0));
+    rows_.set_all_versions(value);
+    for (const Pending& pending : pending_) stored_.push_back({pending.index, &pending.uid, value});
     copy_rows(connection, nullptr);
   }
-  fence_.advance(connection, batch.positions);
+  announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
   stats.written = pending_.size();
+}
+
+void OrderWriter::announce(PgConnection& connection, const std::vector<Position>& advanced) {
+  if (feed_channel_.empty()) return;
+  CommittedChange change;
+  change.keys.reserve(stored_.size());
+  for (const Stored& s : stored_) change.keys.push_back({*s.uid, s.version});
+  change.positions = advanced;
+  change.committed_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  auto chunks = encode_change(change);
+  if (chunks.empty()) return;
+  // All chunks in one round trip, as literals (NOTIFY takes no parameters); the payload is
+  // ASCII by construction, the escaping is for form's sake.
+  auto escape = [&](const std::string& text, bool identifier) {
+    char* raw = identifier ? PQescapeIdentifier(connection.native(), text.data(), text.size())
+                           : PQescapeLiteral(connection.native(), text.data(), text.size());
+    if (!raw) throw error_from_result(connection.native(), nullptr, "escaping a notice");
+    std::string out(raw);
+    PQfreemem(raw);
+    return out;
+  };
+  const std::string channel = escape(feed_channel_, true);
+  notify_sql_.clear();
+  for (const std::string& chunk : chunks) {
+    notify_sql_ += "NOTIFY " + channel + ", " + escape(chunk, false) + ";";
+  }
+  connection.exec(notify_sql_);
 }
 
 bool OrderWriter::write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
                                  const RowSpan& rows, Outcome& outcome, WriteStats& stats) {
   connection.exec("SAVEPOINT one_order");
-  try {
-    connection.query("DELETE FROM orders WHERE order_uid = $1", {{uid}});
-    copy_rows(connection, &rows);
-    connection.exec("RELEASE SAVEPOINT one_order");
-    ++stats.written;
-    return true;
-  } catch (const PgError& e) {
-    if (e.failure() != Failure::data) throw;
-    connection.exec("ROLLBACK TO SAVEPOINT one_order");
-    outcome.reject(index, "db_refused", pointer_of(e),
-                   std::string("the database refused the order: ") + e.what());
-    ++stats.refused;
-    return false;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      // A fresh version after this order's own DELETE (see the header).
+      Result version = connection.query(
+          "WITH deleted AS (DELETE FROM orders WHERE order_uid = $1 RETURNING 1)"
+          " SELECT nextval('order_version_seq') FROM (SELECT count(*) FROM deleted) AS done",
+          {{uid}});
+      std::int64_t value = std::stoll(PQgetvalue(version.get(), 0, 0));
+      rows_.set_version(rows, value);
+      copy_rows(connection, &rows);
+      connection.exec("RELEASE SAVEPOINT one_order");
+      stored_.push_back({index, &uid, value});
+      ++stats.written;
+      return true;
+    } catch (const PgError& e) {
+      if (e.failure() != Failure::data) throw;
+      connection.exec("ROLLBACK TO SAVEPOINT one_order");
+      // Another writer (instance) stored the same order after our DELETE's snapshot: not bad
+      // data. A new DELETE sees (and waits for) its row; a version taken after it is newer.
+      if (e.fields().sqlstate == "23505" && e.fields().constraint == "orders_pkey") {
+        if (attempt < 5) continue;
+        throw PgError(Failure::transient, std::string("order kept being written concurrently: ") + e.what(),
+                      e.fields());
+      }
+      outcome.reject(index, "db_refused", pointer_of(e),
+                     std::string("the database refused the order: ") + e.what());
+      ++stats.refused;
+      return false;
+    }
   }
 }
 
@@ -162,11 +219,11 @@ void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch,
       store_older_version(connection, batch, pending, outcome, stats);
     }
   }
-  fence_.advance(connection, batch.positions);
+  announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
 }
 
-WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outcome& outcome) {
+WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& outcome) {
   // Rejections are reported only once the batch is durable: after a failed attempt the
   // runtime calls again with the same batch, and must not see them twice.
   Outcome rejected;
@@ -189,6 +246,9 @@ WriteStats OrderWriter::write(PgConnection& connection, const Batch& batch, Outc
       }
     }
   }
+  // Only now, committed: a failed attempt must not leave versions of what was rolled back.
+  for (Record& record : batch.records) record.version = 0;
+  for (const Stored& s : stored_) batch.records[s.index].version = s.version;
   for (const auto& r : rejected.rejected()) outcome.reject(r.index, r.reason, r.pointer, r.detail);
   for (const Position& p : fence_.fences()) outcome.behind(p);
   return stats;

@@ -7,6 +7,13 @@
 // cannot represent), the transaction is rolled back and replayed one order per savepoint,
 // so only the refused orders are rejected and the rest of the batch commits; when the
 // newest version of an order in the batch is refused, the next older one is stored instead.
+//
+// Versions (design.md §4, coherence): every stored order gets a version from
+// order_version_seq taken AFTER the transaction's DELETE of its order_uid. The DELETE waits
+// for any other writer of the same row to finish, so the version is greater than every
+// committed one of that order, whichever instance wrote it. The fast path takes one value
+// for the whole batch; the one-by-one path a fresh one after each order's own DELETE.
+// Before COMMIT, the transaction NOTIFYs what it stored (change_notice.hpp).
 #pragma once
 
 #include <string>
@@ -32,10 +39,14 @@ class OrderWriter {
  public:
   OrderWriter();
 
+  // The channel to NOTIFY in every batch transaction; empty: no change feed.
+  void set_feed_channel(std::string channel) { feed_channel_ = std::move(channel); }
+
   // Throws PgError for connection, transient and fatal failures (the transaction is rolled
   // back: nothing was kept). Data failures become rejections in `outcome`, fenced partitions
-  // Outcome::behind entries.
-  WriteStats write(PgConnection& connection, const Batch& batch, Outcome& outcome);
+  // Outcome::behind entries. Once committed, every record stored gets its version
+  // (Record::version); the others, older duplicates of an order included, get 0.
+  WriteStats write(PgConnection& connection, Batch& batch, Outcome& outcome);
 
  private:
   struct Pending {
@@ -60,6 +71,14 @@ class OrderWriter {
   bool write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
                       const RowSpan& rows, Outcome& outcome, WriteStats& stats);
   void copy_rows(PgConnection& connection, const RowSpan* only);
+  // Before COMMIT: NOTIFY the feed channel with what this transaction stored and advanced.
+  void announce(PgConnection& connection, const std::vector<Position>& advanced);
+
+  struct Stored {
+    std::size_t index;       // in batch.records
+    const std::string* uid;  // a Pending's uid (pending_ is not resized while writing)
+    std::int64_t version;
+  };
 
   orders::OrderChecker checker_;
   OrderRows rows_;
@@ -67,6 +86,9 @@ class OrderWriter {
   // Older versions of an order in the same batch, newest first (rare: only filled then).
   std::unordered_map<std::string, std::vector<std::size_t>> superseded_;
   StoredPositions fence_;
+  std::vector<Stored> stored_;  // of the current attempt's transaction
+  std::string feed_channel_;
+  std::string notify_sql_;  // reused buffer
 };
 
 }  // namespace sluice::pg

@@ -25,6 +25,14 @@ void PgConnection::open() {
   native_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
   // NOTICEs ("relation already exists, skipping") would go to stderr unasked; drop them.
   PQsetNoticeProcessor(native_, [](void*, const char*) {}, nullptr);
+  if (!session_setup_.empty()) {
+    try {
+      exec(session_setup_);
+    } catch (...) {
+      close();  // never hand out a session without its settings
+      throw;
+    }
+  }
 }
 
 bool PgConnection::is_open() const { return native_ && PQstatus(native_) == CONNECTION_OK; }

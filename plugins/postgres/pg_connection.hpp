@@ -33,6 +33,9 @@ class PgConnection {
 
   // Connects if not connected. Throws PgError(connection).
   void open();
+  // Statements run on every new session right after it connects (e.g. a statement_timeout
+  // for lookup connections only).
+  void set_session_setup(std::string sql) { session_setup_ = std::move(sql); }
   // Connected as far as libpq knows (a dead server shows on the next statement).
   bool is_open() const;
   void close();
@@ -59,6 +62,7 @@ class PgConnection {
   Result check(PGresult* result, const std::string& what, ExecStatusType expected);
 
   std::string connect_string_;
+  std::string session_setup_;
   soci::session session_;
   PGconn* native_ = nullptr;
 };

@@ -13,7 +13,30 @@ std::string trimmed(std::string text) {
   return text;
 }
 
+bool mentions(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
+
 }  // namespace
+
+std::string public_reason(Failure failure, const std::string& sqlstate, const std::string& message) {
+  // Connection failures carry no SQLSTATE (libpq reports them as text): recognised by the
+  // server's fixed wording, which is not translated when lc_messages is C (our default).
+  if (sqlstate.rfind("28", 0) == 0 || mentions(message, "authentication failed") ||
+      mentions(message, "pg_hba.conf") || mentions(message, "password")) {
+    return "database authentication failed";
+  }
+  if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" ||
+      mentions(message, "shutting down") || mentions(message, "starting up")) {
+    return "database is shutting down";
+  }
+  if (sqlstate == "57014" || mentions(message, "timeout expired") || mentions(message, "timed out")) {
+    return "database did not answer in time";
+  }
+  if (failure == Failure::connection) return "database connection failed";
+  if (!sqlstate.empty()) return "the database refused the statement (SQLSTATE " + sqlstate + ")";
+  return "database error";
+}
+
+std::string PgError::public_reason() const { return pg::public_reason(failure_, fields_.sqlstate, what()); }
 
 Failure classify(const std::string& sqlstate, bool connection_ok) {
   // The server always sends a SQLSTATE with an error; one without came from libpq itself:

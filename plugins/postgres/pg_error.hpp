@@ -29,11 +29,22 @@ class PgError : public std::runtime_error {
       : std::runtime_error(message), failure_(failure), fields_(std::move(fields)) {}
   Failure failure() const { return failure_; }
   const Fields& fields() const { return fields_; }
+  // A short reason fit for /readyz and Status messages (see public_reason below); what()
+  // keeps the full text for the log.
+  std::string public_reason() const;
 
  private:
   Failure failure_;
   Fields fields_;
 };
+
+// What may be shown outside the log (/readyz, Status messages, ChangeFollower::lost):
+// libpq's and the server's messages name hosts, ports, users and databases, so they are
+// mapped to one of a few fixed sentences ("database connection failed", "database
+// authentication failed", "database is shutting down", "database did not answer in time",
+// "the database refused the statement (SQLSTATE xxxxx)"). `message` is only inspected, never
+// copied into the result.
+std::string public_reason(Failure failure, const std::string& sqlstate, const std::string& message);
 
 // Classifies by SQLSTATE class; a dead connection is always `connection`.
 Failure classify(const std::string& sqlstate, bool connection_ok);

@@ -3,27 +3,44 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 #include <stdexcept>
 
 #include "binary_copy_reader.hpp"
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "sluice/log_text.hpp"
 
 namespace sluice::pg {
 namespace {
 
-std::string connect_string_from(const Config& config) {
+std::string connect_string_from(const Config& config, const std::string& application_name) {
   try {
-    return soci_connect_string(config.get_string("dsn"), "sluice");
+    return soci_connect_string(config.get_string("dsn"), application_name);
   } catch (const std::invalid_argument& e) {
     throw ConfigError("dsn", e.what());
   }
 }
 
 std::size_t read_connections_from(const Config& config) {
-  auto n = config.get_int("read_connections");
+  auto n = config.has("read_connections") ? config.get_int("read_connections") : 4;
   if (n < 1 || n > 64) throw ConfigError("read_connections", "read_connections must be 1..64");
   return static_cast<std::size_t>(n);
+}
+
+std::chrono::milliseconds read_timeout_from(const Config& config) {
+  auto ms = config.has("read_timeout_ms") ? config.get_int("read_timeout_ms") : 1000;
+  if (ms < 10 || ms > 600000) throw ConfigError("read_timeout_ms", "read_timeout_ms must be 10..600000");
+  return std::chrono::milliseconds(ms);
+}
+
+std::string feed_channel_from(const Config& config) {
+  std::string channel = config.has("feed_channel") ? config.get_string("feed_channel") : "sluice_orders";
+  // PostgreSQL truncates identifiers at 63 bytes: two names differing later would share it.
+  if (channel.empty() || channel.size() > 63) {
+    throw ConfigError("feed_channel", "feed_channel must be 1..63 bytes");
+  }
+  return channel;
 }
 
 constexpr const char* health_component = "postgres";
@@ -32,13 +49,15 @@ constexpr const char* health_component = "postgres";
 
 PostgresSink::PostgresSink(const Config& config, Host& host)
     : host_(host),
-      connect_string_(connect_string_from(config)),
+      connect_string_(connect_string_from(config, "sluice")),
       redacted_dsn_(redacted(config.get_string("dsn"))),
       migrations_(config.has("migrations") ? std::filesystem::path(config.get_string("migrations"))
                                            : std::filesystem::path()),
-      migrate_on_open_(config.get_bool("migrate_on_open")),
+      migrate_on_open_(!config.has("migrate_on_open") || config.get_bool("migrate_on_open")),
       writer_connection_(connect_string_),
-      read_pool_(connect_string_, read_connections_from(config)),
+      read_pool_(connect_string_, read_connections_from(config), read_timeout_from(config)),
+      feed_(connect_string_from(config, "sluice-feed"), feed_channel_from(config), read_timeout_from(config),
+            host.log()),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
       orders_refused_(host.metrics().counter("sluice_postgres_orders_refused_total",
@@ -49,7 +68,9 @@ PostgresSink::PostgresSink(const Config& config, Host& host)
                                       "Batch writes that failed transiently and will be retried")),
       batch_seconds_(host.metrics().histogram("sluice_postgres_batch_seconds",
                                               "Time to write and commit one batch",
-                                              {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {}
+                                              {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
+  if (!config.has("notify") || config.get_bool("notify")) writer_.set_feed_channel(feed_channel_from(config));
+}
 
 PostgresSink::~PostgresSink() { close(); }
 
@@ -65,20 +86,35 @@ void PostgresSink::set_available(bool available, const std::string& why) {
   }
 }
 
+// Health reasons and Status messages reach /readyz: only the public reason goes there
+// (libpq's text names the host, user and database); the log gets everything.
 Status PostgresSink::failed(const PgError& error, const char* doing) {
+  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
   switch (error.failure()) {
     case Failure::connection:
       writer_connection_.close();
-      set_available(false, error.what());
-      return Status::retry(std::string("postgres: ") + doing + ": " + error.what());
+      if (!reported_down_) host_.log().warn("{}: {}", doing, printable(error.what(), 1024));
+      set_available(false, error.public_reason());
+      return Status::retry(message);
     case Failure::transient:
-      return Status::retry(std::string("postgres: ") + doing + ": " + error.what());
+      host_.log().warn("{}, will retry: {}", doing, printable(error.what(), 1024));
+      return Status::retry(message);
     case Failure::data:
     case Failure::fatal:
       break;
   }
-  host_.log().error("{}: {}", doing, error.what());
-  return Status::fatal(std::string("postgres: ") + doing + ": " + error.what());
+  host_.log().error("{}: {}", doing, printable(error.what(), 1024));
+  return Status::fatal(message);
+}
+
+Status PostgresSink::read_failed(const PgError& error, const char* doing) {
+  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
+  if (error.failure() == Failure::fatal || error.failure() == Failure::data) {
+    host_.log().error("{}: {}", doing, printable(error.what(), 1024));
+    return Status::fatal(message);
+  }
+  host_.log().debug("{}: {}", doing, printable(error.what(), 1024));
+  return Status::retry(message);
 }
 
 Status PostgresSink::apply_migrations_now() {
@@ -96,6 +132,7 @@ Status PostgresSink::apply_migrations_now() {
   } catch (const PgError& e) {
     return failed(e, "migrating");
   } catch (const std::exception& e) {
+    host_.log().error("migrations: {}", printable(e.what(), 1024));
     return Status::fatal(std::string("postgres: migrations: ") + e.what());
   }
 }
@@ -134,6 +171,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     retries_.inc();
     return failed(e, "writing a batch");
   } catch (const std::exception& e) {
+    host_.log().error("writing a batch: {}", printable(e.what(), 1024));
     return Status::fatal(std::string("postgres: writing a batch: ") + e.what());
   }
   batch_seconds_.observe(
@@ -142,6 +180,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
 }
 
 void PostgresSink::close() {
+  feed_.stop();  // first: after close() no follower callback runs
   writer_connection_.close();
   read_pool_.close();
 }
@@ -151,37 +190,62 @@ Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t&
   try {
     bool found = false;
     read_pool_.run([&](PgConnection& connection) {
-      std::string uid(key);
-      soci::indicator indicator = soci::i_null;
-      connection.session() << "SELECT document::text FROM orders WHERE order_uid = :uid",
-          soci::use(uid), soci::into(value, indicator);
-      found = connection.session().got_data() && indicator == soci::i_ok;
+      Result rows = connection.query("SELECT document::text, version FROM orders WHERE order_uid = $1",
+                                     {{std::string(key)}});
+      found = PQntuples(rows.get()) == 1;
+      if (found) {
+        value.assign(PQgetvalue(rows.get(), 0, 0), static_cast<std::size_t>(PQgetlength(rows.get(), 0, 0)));
+        version = std::stoll(PQgetvalue(rows.get(), 0, 1));
+      }
     });
     return found ? Lookup::found : Lookup::not_found;
   } catch (const PgError& e) {
-    if (e.failure() == Failure::fatal) host_.log().error("lookup failed: {}", e.what());
+    // Timeouts and a database that is down are expected under pressure: the caller asks
+    // another store or says "unavailable"; only a real fault is worth an error line.
+    if (e.failure() == Failure::fatal) host_.log().error("lookup failed: {}", printable(e.what(), 1024));
     return Lookup::unavailable;
   } catch (const std::exception& e) {
-    host_.log().error("lookup failed: {}", e.what());
+    host_.log().error("lookup failed: {}", printable(e.what(), 1024));
     return Lookup::unavailable;
   }
 }
 
+Status PostgresSink::get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) {
+  if (keys.empty()) return Status::ok();
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  try {
+    read_pool_.run([&](PgConnection& connection) {
+      Result rows = connection.query(
+          "SELECT order_uid, document::text, version FROM orders WHERE order_uid = ANY($1::text[])",
+          {{text_array_literal(views)}});
+      for (int row = 0; row < PQntuples(rows.get()); ++row) {
+        visit(std::string_view(PQgetvalue(rows.get(), row, 0), static_cast<std::size_t>(PQgetlength(rows.get(), row, 0))),
+              std::string_view(PQgetvalue(rows.get(), row, 1), static_cast<std::size_t>(PQgetlength(rows.get(), row, 1))),
+              std::stoll(PQgetvalue(rows.get(), row, 2)));
+      }
+    });
+    return Status::ok();
+  } catch (const PgError& e) {
+    return read_failed(e, "looking up orders");
+  }
+}
+
 Status PostgresSink::scan(const ScanVisitor& visit) {
-  // Its own connection: a scan of millions of orders must not hold a lookup connection.
+  // Its own connection: a scan of millions of orders must not hold a lookup connection
+  // (and gets no statement_timeout: it may rightly take long).
   PgConnection connection(connect_string_);
   try {
     connection.open();
-    BinaryCopyReader reader([&](std::string_view key, std::string_view value) { return visit(key, value, 0); });
-    connection.copy_out("COPY (SELECT order_uid, document::text FROM orders) TO STDOUT (FORMAT binary)",
+    BinaryCopyReader reader(3, [&](const std::string_view* values) {
+      return visit(values[0], values[1], BinaryCopyReader::int64_at(values[2]));
+    });
+    connection.copy_out("COPY (SELECT order_uid, document::text, version FROM orders) TO STDOUT (FORMAT binary)",
                         [&](std::string_view chunk) { return reader.feed(chunk); });
     return Status::ok();
   } catch (const PgError& e) {
-    if (e.failure() == Failure::connection || e.failure() == Failure::transient) {
-      return Status::retry(std::string("postgres: scan: ") + e.what());
-    }
-    return Status::fatal(std::string("postgres: scan: ") + e.what());
+    return read_failed(e, "scan");
   } catch (const std::exception& e) {
+    host_.log().error("scan: {}", printable(e.what(), 1024));
     return Status::fatal(std::string("postgres: scan: ") + e.what());
   }
 }
@@ -200,7 +264,8 @@ Status PostgresSink::recent(std::size_t limit, std::vector<std::string>& keys) {
     });
     return Status::ok();
   } catch (const PgError& e) {
-    return Status::retry(std::string("postgres: recent: ") + e.what());
+    Status status = read_failed(e, "recent");
+    return Status::retry(status.message());
   }
 }
 
@@ -209,21 +274,48 @@ Status PostgresSink::load(const std::string& stream, std::int32_t partition,
   found = false;
   try {
     read_pool_.run([&](PgConnection& connection) {
-      long long offset = 0;
-      int partition_value = partition;
-      std::string stream_value = stream;
-      connection.session() << "SELECT next_offset FROM offsets WHERE stream = :stream AND "
-                              "partition = :partition",
-          soci::use(stream_value), soci::use(partition_value), soci::into(offset);
-      found = connection.session().got_data();
-      if (found) next_offset = offset;
+      Result rows = connection.query(
+          "SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
+          {{stream}, {std::to_string(partition)}});
+      found = PQntuples(rows.get()) == 1;
+      if (found) next_offset = std::stoll(PQgetvalue(rows.get(), 0, 0));
     });
     return Status::ok();
   } catch (const PgError& e) {
-    if (e.failure() == Failure::fatal) {
-      return Status::fatal(std::string("postgres: loading positions: ") + e.what());
+    return read_failed(e, "loading positions");
+  }
+}
+
+Status PostgresSink::follow(ChangeFollower& follower) { return feed_.start(follower); }
+
+void PostgresSink::unfollow(ChangeFollower& follower) { feed_.stop(&follower); }
+
+Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) {
+  constexpr auto poll_every = std::chrono::milliseconds(25);
+  bool answered = false;
+  for (;;) {
+    try {
+      std::int64_t stored = 0;
+      bool found = false;
+      read_pool_.run([&](PgConnection& connection) {
+        Result rows = connection.query(
+            "SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
+            {{position.stream}, {std::to_string(position.partition)}});
+        found = PQntuples(rows.get()) == 1;
+        if (found) stored = std::stoll(PQgetvalue(rows.get(), 0, 0));
+      });
+      answered = true;
+      if ((found ? stored : 0) >= position.offset) return Reach::reached;
+    } catch (const PgError& e) {
+      // Down or too slow: keep asking until the deadline. A fault no retry can fix: unknown.
+      if (e.failure() == Failure::fatal || e.failure() == Failure::data) {
+        host_.log().error("read-your-writes wait: {}", printable(e.what(), 1024));
+        return Reach::unknown;
+      }
     }
-    return Status::retry(std::string("postgres: loading positions: ") + e.what());
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return answered ? Reach::not_yet : Reach::unknown;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll_every, deadline - now));
   }
 }
 

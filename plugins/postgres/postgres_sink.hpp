@@ -1,6 +1,9 @@
 // The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source
 // positions in the same transaction, answers lookups as a store, streams its contents for
 // cache warm-up, and tells sources where to resume (effectively-once, design.md §4).
+// Coherence (design.md §4, issue 13): every stored order has a version that only grows,
+// every batch transaction NOTIFYs what it stored (the change feed a cache follows: follow()),
+// and wait_for() answers read-your-writes tokens from the positions stored with the data.
 #pragma once
 
 #include <atomic>
@@ -9,6 +12,7 @@
 #include <string>
 
 #include "order_writer.hpp"
+#include "pg_change_feed.hpp"
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "pg_read_pool.hpp"
@@ -28,6 +32,12 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
       migrate_on_open_key,
       {"read_connections", sluice_key_int, 0, "4",
        "connections kept for lookups (REST cache misses, positions, recent orders)"},
+      {"read_timeout_ms", sluice_key_int, 0, "1000",
+       "longest a lookup waits for a connection, and its statement runs (then: unavailable)"},
+      {"feed_channel", sluice_key_string, 0, "sluice_orders",
+       "NOTIFY channel of the change feed (what every batch stored, for other instances' caches)"},
+      {"notify", sluice_key_bool, 0, "true",
+       "announce every batch on feed_channel (false: caches of other instances are not told)"},
   };
 
   PostgresSink(const Config& config, Host& host);
@@ -45,7 +55,15 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   using Store::get;
   Lookup get(std::string_view key, std::string& value, std::int64_t& version) override;
   Status scan(const ScanVisitor& visit) override;
+  Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) override;
   Status recent(std::size_t limit, std::vector<std::string>& keys) override;
+  // One follower at a time (see pg_change_feed.hpp); follow() again with it does nothing.
+  Status follow(ChangeFollower& follower) override;
+  void unfollow(ChangeFollower& follower) override;
+  // Reached once the stored next offset of (stream, partition) is at least position.offset,
+  // polled every 25 ms until `deadline`; not_yet then. unknown only when no poll got an
+  // answer at all (the database could not be asked) or the question cannot be answered.
+  Reach wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) override;
 
   // PositionStore
   Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
@@ -54,6 +72,8 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
  private:
   Status apply_migrations_now();
   Status failed(const PgError& error, const char* doing);
+  // Logs the full text and returns a Status with only the public reason.
+  Status read_failed(const PgError& error, const char* doing);
   void set_available(bool available, const std::string& why);
 
   Host& host_;
@@ -64,6 +84,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   PgConnection writer_connection_;
   OrderWriter writer_;
   PgReadPool read_pool_;
+  PgChangeFeed feed_;
   std::atomic<bool> available_{false};
   bool reported_down_ = false;
   Counter& orders_written_;

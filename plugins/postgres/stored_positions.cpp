@@ -84,7 +84,9 @@ void StoredPositions::find_fences(const Batch& batch) {
   }
 }
 
-void StoredPositions::advance(PgConnection& connection, const std::vector<Position>& positions) const {
+std::vector<Position> StoredPositions::advance(PgConnection& connection,
+                                               const std::vector<Position>& positions) const {
+  std::vector<Position> written;
   std::string sql = "INSERT INTO offsets (stream, partition, next_offset) VALUES ";
   std::vector<Param> params;
   for (const auto& [where, offset] : latest(positions)) {
@@ -96,12 +98,14 @@ void StoredPositions::advance(PgConnection& connection, const std::vector<Positi
     params.push_back({where.first});
     params.push_back({std::to_string(where.second)});
     params.push_back({std::to_string(offset)});
+    written.push_back({where.first, where.second, offset});
   }
-  if (params.empty()) return;
+  if (params.empty()) return written;
   // GREATEST as well: a position never moves backwards, whatever the caller knew.
   sql += " ON CONFLICT (stream, partition) DO UPDATE"
          " SET next_offset = GREATEST(offsets.next_offset, EXCLUDED.next_offset), updated_at = now()";
   connection.query(sql, params);
+  return written;
 }
 
 }  // namespace sluice::pg

@@ -32,8 +32,9 @@ class StoredPositions {
   // Outcome::behind; empty in the common case.
   const std::vector<Position>& fences() const { return fences_; }
 
-  // Writes the batch's positions that are past the stored ones (never one backwards).
-  void advance(PgConnection& connection, const std::vector<Position>& positions) const;
+  // Writes the batch's positions that are past the stored ones (never one backwards);
+  // returns those it wrote (for the change feed's read-your-writes positions).
+  std::vector<Position> advance(PgConnection& connection, const std::vector<Position>& positions) const;
 
  private:
   // One pass over the batch: the partitions with a record, or a position, not past the store.

@@ -68,21 +68,24 @@ DeadLetterSink::DeadLetterSink(const Config& config, Host& host)
 
 DeadLetterSink::~DeadLetterSink() { close(); }
 
+// Health reasons and Status messages reach /readyz: only the public reason goes there
+// (libpq's text names the host, user and database); the log gets everything.
 Status DeadLetterSink::failed(const PgError& error, const char* doing) {
+  const std::string message = std::string("postgres_dead_letter: ") + doing + ": " + error.public_reason();
   if (error.failure() == Failure::connection || error.failure() == Failure::transient) {
     if (error.failure() == Failure::connection) {
       connection_.close();
-      host_.health().set(health_component, false, error.what());
+      host_.health().set(health_component, false, error.public_reason());
     }
     if (!reported_down_) {
       host_.log().warn("database {} unavailable, will retry: {}", redacted_dsn_, printable(error.what(), 1024));
       reported_down_ = true;
     }
-    return Status::retry(std::string("postgres_dead_letter: ") + doing + ": " + error.what());
+    return Status::retry(message);
   }
   // The server's message may quote the dead letter's bytes (its reason, pointer, detail).
   host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-  return Status::fatal(std::string("postgres_dead_letter: ") + doing + ": " + error.what());
+  return Status::fatal(message);
 }
 
 Status DeadLetterSink::migrate() {

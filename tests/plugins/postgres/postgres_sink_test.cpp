@@ -24,11 +24,11 @@ TEST_F(PostgresTest, MigrationsAreAppliedOnceAndRecorded) {
   other.join();
   ASSERT_TRUE(a.is_ok()) << a.message();
   ASSERT_TRUE(b.is_ok()) << b.message();
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(scalar("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations"),
-            "0001_orders.sql,0002_offsets.sql,0003_dead_letters.sql");
+            "0001_orders.sql,0002_offsets.sql,0003_dead_letters.sql,0004_order_versions.sql");
   ASSERT_TRUE(first->open().is_ok());
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(scalar("SELECT to_regclass('dead_letters') IS NOT NULL"), "t");
 }
 
