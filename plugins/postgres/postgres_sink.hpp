@@ -34,7 +34,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
        "connections kept for lookups (REST cache misses, positions, recent orders)"},
       {"read_timeout_ms", sluice_key_int, 0, "1000",
        "longest a lookup waits for a connection, and its statement runs (then: unavailable)"},
-      {"feed_channel", sluice_key_string, 0, "sluice_orders",
+      {"feed_channel", sluice_key_string, 0, "\"sluice_orders\"",
        "NOTIFY channel of the change feed (what every batch stored, for other instances' caches)"},
       {"notify", sluice_key_bool, 0, "true",
        "announce every batch on feed_channel (false: caches of other instances are not told)"},

@@ -62,12 +62,18 @@ class FilePipeline : public ::testing::Test {
 };
 
 TEST_F(FilePipeline, MigrateCreatesTheSchema) {
+  // Every shipped migration once, however many there are by now.
+  std::size_t shipped = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "sql")) {
+    shipped += entry.path().extension() == ".sql";
+  }
+  ASSERT_GT(shipped, 0u);
   RunResult result = sluice("migrate");
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM schema_migrations"), std::to_string(shipped));
   result = sluice("migrate");
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM schema_migrations"), std::to_string(shipped));
 }
 
 TEST_F(FilePipeline, OrdersLandOnceAndBadLinesAreDeadLettered) {
