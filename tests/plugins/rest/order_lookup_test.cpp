@@ -21,12 +21,12 @@ TEST(OrderLookupChain, LaterHitFillsEarlierStores) {
   db.put("o1", R"({"order_uid":"o1"})");
   OrderLookup lookup({{"cache", &cache}, {"db", &db}});
   std::string value;
-  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+  EXPECT_EQ(lookup.find("o1", value).result, OrderLookup::Result::found);
   EXPECT_EQ(value, R"({"order_uid":"o1"})");
   EXPECT_TRUE(cache.has("o1"));
   EXPECT_EQ(cache.fills(), 1);
   int db_gets = db.gets();
-  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+  EXPECT_EQ(lookup.find("o1", value).result, OrderLookup::Result::found);
   EXPECT_EQ(db.gets(), db_gets) << "second lookup must be a cache hit";
 }
 
@@ -34,17 +34,18 @@ TEST(OrderLookupChain, LastStoreDecidesAbsence) {
   FakeStore cache, db;
   OrderLookup lookup({{"cache", &cache}, {"db", &db}});
   std::string value;
-  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::not_found);
+  EXPECT_EQ(lookup.find("x", value).result, OrderLookup::Result::not_found);
 
+  // ("x" is now a remembered miss in the cache; the next cases use fresh ids.)
   db.set_available(false);  // cache miss while the database is down: unknown, not absent
-  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::unavailable);
+  EXPECT_EQ(lookup.find("y", value).result, OrderLookup::Result::unavailable);
 
   db.set_available(true);
   cache.set_available(false);  // cache warming up, database says no: absent
-  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::not_found);
+  EXPECT_EQ(lookup.find("z", value).result, OrderLookup::Result::not_found);
 
-  db.put("x", "{}");
-  EXPECT_EQ(lookup.find("x", value), OrderLookup::Result::found);
+  db.put("w", "{}");
+  EXPECT_EQ(lookup.find("w", value).result, OrderLookup::Result::found);
 }
 
 TEST(OrderLookupChain, CacheKeepsServingWhileDatabaseIsDown) {
@@ -53,7 +54,7 @@ TEST(OrderLookupChain, CacheKeepsServingWhileDatabaseIsDown) {
   db.set_available(false);
   OrderLookup lookup({{"cache", &cache}, {"db", &db}});
   std::string value;
-  EXPECT_EQ(lookup.find("o1", value), OrderLookup::Result::found);
+  EXPECT_EQ(lookup.find("o1", value).result, OrderLookup::Result::found);
 }
 
 TEST(OrderLookupChain, RecentComesFromFirstStoreThatLists) {
