@@ -15,7 +15,7 @@ namespace {
 // string buffer) on every request would allocate.
 const std::string min_position_header = "Sluice-Min-Position";
 
-RequestView view_of(const Http::Request& request, const std::optional<Http::Header::Raw>& token_header) {
+RequestView view_of(const Http::Request& request, const std::optional<std::string>& token_header) {
   RequestView view;
   view.is_get = request.method() == Http::Method::Get;
   view.path = request.resource();
@@ -26,7 +26,7 @@ RequestView view_of(const Http::Request& request, const std::optional<Http::Head
     if (it->first == "limit") view.limit = it->second;
     if (it->first == "min_position") view.min_position_query = it->second;
   }
-  if (token_header) view.min_position_header = token_header->value();
+  if (token_header) view.min_position_header = *token_header;
   return view;
 }
 
@@ -98,7 +98,10 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   thread_local Reply reply;
   thread_local OrderQuery deferred;
   reply.clear();
-  const auto token_header = request.headers().tryGetRaw(min_position_header);
+  // Raw::value() returns a copy: keep it here, the view only points into it. (Requests
+  // without a token copy nothing.)
+  std::optional<std::string> token_header;
+  if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
   run_guarded([&] { handled = routes_->handle(view_of(request, token_header), reply, deferred); }, reply);
   // Before the writer may leave this thread: it needs the request, which does not outlive this call.
