@@ -60,7 +60,8 @@ fi
 
 echo "==> publishing the sample order and 300 generated orders"
 "$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --sample
-"$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --count 300 --prefix demo
+# (stdout is one position per delivered message; 300 of them would bury the instructions)
+"$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --count 300 --prefix demo >/dev/null
 wait_for "the sample order to be served" 60 \
   curl -fsS -o /dev/null "http://127.0.0.1:$http_port/order/b563feb7b2b84b6test"
 

@@ -2,16 +2,20 @@
 
 #include <chrono>
 
-#include "fixed_header.hpp"
 #include "keep_alive.hpp"
 
 namespace sluice::rest {
 
 using namespace Pistache;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-RequestView view_of(const Http::Request& request) {
+// A static name: tryGetRaw takes a std::string, and building this one (longer than the small
+// string buffer) on every request would allocate.
+const std::string min_position_header = "Sluice-Min-Position";
+
+RequestView view_of(const Http::Request& request, const std::optional<std::string>& token_header) {
   RequestView view;
   view.is_get = request.method() == Http::Method::Get;
   view.path = request.resource();
@@ -20,41 +24,94 @@ RequestView view_of(const Http::Request& request) {
   for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
     view.target_size += it->first.size() + it->second.size() + 2;  // '?'/'&' and '='
     if (it->first == "limit") view.limit = it->second;
+    if (it->first == "min_position") view.min_position_query = it->second;
   }
+  if (token_header) view.min_position_header = *token_header;
   return view;
 }
 
-void add_headers(const Reply& reply, Http::ResponseWriter& response) {
-  auto& headers = response.headers();
-  headers.add(fixed_header("Content-Type", reply.content_type));
-  if (reply.method_not_allowed) headers.add(fixed_header("Allow", "GET"));
-  if (reply.static_file) {
-    // The page changes with the build and has no version in its URLs: always revalidate.
-    headers.add(fixed_header("Cache-Control", "no-cache"));
-    headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
-  }
-}
-
-}  // namespace
-
-void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
-  const auto started = std::chrono::steady_clock::now();
-  // One reply per worker thread, reused: its body keeps its capacity between requests.
-  thread_local Reply reply;
-  reply.clear();
+// A template, not std::function: the hot path must not allocate for the closure.
+template <typename Route>
+void run_guarded(const Route& route, Reply& reply) {
   try {
-    routes_->handle(view_of(request), reply);
+    route();
   } catch (const std::exception& e) {
-    // Bad input never lands here (every check above returns a status); this is a bug or
-    // memory exhaustion, and the client still gets JSON.
+    // Bad input never lands here (every check returns a status); this is a bug or memory
+    // exhaustion, and the client still gets JSON.
     reply.clear();
     reply.status = 500;
     reply.body = error_json("internal error", "detail", e.what());
   }
+}
+
+// A deferred lookup with the client's response writer: answered by a lookup thread, or
+// refused with a JSON 503 when it cannot be run in time.
+class LookupReply final : public LookupJob {
+ public:
+  LookupReply(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
+              std::shared_ptr<const SourceHeaders> sources, OrderQuery query, Http::ResponseWriter response,
+              Clock::time_point started)
+      : routes_(std::move(routes)),
+        metrics_(std::move(metrics)),
+        sources_(std::move(sources)),
+        query_(std::move(query)),
+        response_(std::move(response)),
+        started_(started) {}
+
+  void run() override {
+    thread_local Reply reply;
+    reply.clear();
+    run_guarded([&] { routes_->finish(query_, reply); }, reply);
+    send_reply(reply, response_, *sources_, *metrics_, started_);
+  }
+
+  void refuse(Refusal why) override {
+    const char* message = "server is stopping";
+    if (why == Refusal::timed_out) {
+      metrics_->lookup_timeouts().inc();
+      message = "order store did not answer in time";
+    } else if (why == Refusal::queue_full) {
+      metrics_->lookup_queue_full().inc();
+      message = "too many lookups waiting for an order store";
+    }
+    Reply reply;
+    reply.route = query_.route;
+    reply.status = 503;
+    reply.body = query_.route == Route::order ? error_json(message, "order_uid", query_.uid) : error_json(message);
+    send_reply(reply, response_, *sources_, *metrics_, started_);
+  }
+
+ private:
+  std::shared_ptr<const RestRoutes> routes_;
+  std::shared_ptr<HttpMetrics> metrics_;
+  std::shared_ptr<const SourceHeaders> sources_;
+  OrderQuery query_;
+  Http::ResponseWriter response_;
+  Clock::time_point started_;
+};
+
+}  // namespace
+
+void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
+  const auto started = Clock::now();
+  // One reply and one query per worker thread, reused: their buffers keep their capacity.
+  thread_local Reply reply;
+  thread_local OrderQuery deferred;
+  reply.clear();
+  // Raw::value() returns a copy: keep it here, the view only points into it. (Requests
+  // without a token copy nothing.)
+  std::optional<std::string> token_header;
+  if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
+  auto handled = RestRoutes::Handled::answered;
+  run_guarded([&] { handled = routes_->handle(view_of(request, token_header), reply, deferred); }, reply);
+  // Before the writer may leave this thread: it needs the request, which does not outlive this call.
   keep_alive_by_default(request, response);
-  add_headers(reply, response);
-  response.send(static_cast<Http::Code>(reply.status), reply.body);
-  metrics_->record(reply.route, reply.status, std::chrono::steady_clock::now() - started);
+  if (handled == RestRoutes::Handled::deferred) {
+    executor_->submit(std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred),
+                                                    std::move(response), started));
+    return;
+  }
+  send_reply(reply, response, *sources_, *metrics_, started);
 }
 
 }  // namespace sluice::rest

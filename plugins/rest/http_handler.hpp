@@ -1,7 +1,8 @@
 // The Pistache side of the REST front end: turns a parsed Pistache request into a
 // RequestView, lets RestRoutes answer it, and writes the Reply with the right headers.
-// Pistache clones this handler once per worker thread, so it holds only a shared pointer to
-// the immutable routing state.
+// What RestRoutes cannot answer without blocking goes to the LookupExecutor with the response
+// writer, and is answered from there. Pistache clones this handler once per worker thread,
+// so it holds only shared pointers to immutable (or thread-safe) state.
 #pragma once
 
 #include <pistache/http.h>
@@ -9,6 +10,8 @@
 #include <memory>
 
 #include "http_metrics.hpp"
+#include "http_reply.hpp"
+#include "lookup_executor.hpp"
 #include "rest_routes.hpp"
 
 namespace sluice::rest {
@@ -17,14 +20,20 @@ class HttpHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
-  HttpHandler(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics)
-      : routes_(std::move(routes)), metrics_(std::move(metrics)) {}
+  HttpHandler(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
+              std::shared_ptr<LookupExecutor> executor)
+      : routes_(std::move(routes)),
+        metrics_(std::move(metrics)),
+        executor_(std::move(executor)),
+        sources_(std::make_shared<const SourceHeaders>(routes_->lookup())) {}
 
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
 
  private:
   std::shared_ptr<const RestRoutes> routes_;
   std::shared_ptr<HttpMetrics> metrics_;
+  std::shared_ptr<LookupExecutor> executor_;
+  std::shared_ptr<const SourceHeaders> sources_;
 };
 
 }  // namespace sluice::rest

@@ -26,7 +26,19 @@ const char* route_label(Route route) {
   return "other";
 }
 
-HttpMetrics::HttpMetrics(Metrics& registry) : registry_(registry) {}
+HttpMetrics::HttpMetrics(Metrics& registry)
+    : registry_(registry),
+      lookup_timeouts_(registry.counter("sluice_http_lookup_timeouts_total",
+                                        "Order lookups answered 503 because they waited longer than "
+                                        "lookup_timeout_ms for a lookup thread")),
+      lookup_queue_full_(registry.counter("sluice_http_lookup_queue_full_total",
+                                          "Order lookups answered 503 at once because lookup_queue was full")),
+      lookup_queue_depth_(registry.gauge("sluice_http_lookup_queue_depth",
+                                         "Order lookups waiting for a lookup thread")),
+      token_waits_(registry.counter("sluice_http_token_waits_total",
+                                    "Read-your-writes positions (Sluice-Min-Position) checked against a store")),
+      token_timeouts_(registry.counter("sluice_http_token_timeouts_total",
+                                       "Read-your-writes positions not reached within min_position_wait_ms (409)")) {}
 
 std::size_t HttpMetrics::code_slot(int status) {
   for (std::size_t i = 0; i < tracked_codes.size(); ++i) {

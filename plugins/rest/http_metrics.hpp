@@ -25,8 +25,17 @@ class HttpMetrics {
 
   void record(Route route, int status, std::chrono::steady_clock::duration elapsed);
 
+  // Lookups handed to the lookup threads that were refused: still queued at their deadline,
+  // or the queue was full. Both mean "add lookup_threads or fix the slow store".
+  Counter& lookup_timeouts() { return lookup_timeouts_; }
+  Counter& lookup_queue_full() { return lookup_queue_full_; }
+  Gauge& lookup_queue_depth() { return lookup_queue_depth_; }
+  // Read-your-writes tokens checked against a store, and those not reached in time (409).
+  Counter& token_waits() { return token_waits_; }
+  Counter& token_timeouts() { return token_timeouts_; }
+
   // The codes this front end answers with; anything else is counted as code="other".
-  static constexpr std::array<int, 11> tracked_codes{200, 304, 400, 404, 405, 408, 413, 414, 431, 500, 503};
+  static constexpr std::array<int, 12> tracked_codes{200, 304, 400, 404, 405, 408, 409, 413, 414, 431, 500, 503};
 
  private:
   static constexpr std::size_t route_count = static_cast<std::size_t>(Route::count_);
@@ -39,6 +48,11 @@ class HttpMetrics {
   Metrics& registry_;
   std::array<std::array<std::atomic<Counter*>, code_slots>, route_count> requests_{};
   std::array<std::atomic<Histogram*>, route_count> latency_{};
+  Counter& lookup_timeouts_;
+  Counter& lookup_queue_full_;
+  Gauge& lookup_queue_depth_;
+  Counter& token_waits_;
+  Counter& token_timeouts_;
 };
 
 }  // namespace sluice::rest

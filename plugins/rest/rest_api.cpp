@@ -8,6 +8,7 @@
 
 #include "http_handler.hpp"
 #include "http_metrics.hpp"
+#include "lookup_executor.hpp"
 #include "order_lookup.hpp"
 #include "rest_routes.hpp"
 #include "static_files.hpp"
@@ -63,7 +64,10 @@ Status RestApi::start() {
   const std::filesystem::path files_root = files.root();
   if (!metrics_) metrics_ = std::make_shared<HttpMetrics>(host_.metrics());
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
-                                                   host_.metrics(), host_.health());
+                                                   host_.metrics(), host_.health(), metrics_);
+  executor_ = std::make_shared<LookupExecutor>(
+      LookupExecutor::Options{settings_.lookup_threads, settings_.lookup_queue, settings_.lookup_timeout},
+      &metrics_->lookup_queue_depth());
   try {
     auto endpoint = std::make_unique<Http::Endpoint>(Address(settings_.listen.host, Port(settings_.listen.port)));
     auto options = Http::Endpoint::options()
@@ -75,20 +79,25 @@ Status RestApi::start() {
                        .bodyTimeout(settings_.header_timeout)
                        .keepaliveTimeout(settings_.keepalive_timeout);
     endpoint->init(options);
-    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_));
+    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_));
     endpoint->serveThreaded();
     endpoint_ = std::move(endpoint);
   } catch (const std::exception& e) {
+    executor_->stop();
+    executor_.reset();
     return Status::fatal("rest: cannot listen on " + settings_.listen.host + ":" +
                          std::to_string(settings_.listen.port) + ": " + e.what());
   }
-  host_.log().info("REST listening on http://{}:{} with {} thread(s){}", settings_.listen.host, port(),
-                   settings_.threads, why.empty() ? " (page from " + files_root.string() + ")" : " (no page)");
+  host_.log().info("REST listening on http://{}:{} with {} thread(s), {} lookup thread(s){}",
+                   settings_.listen.host, port(), settings_.threads, settings_.lookup_threads, why.empty() ? " (page from " + files_root.string() + ")" : " (no page)");
   return Status::ok();
 }
 
 void RestApi::stop() {
   if (!endpoint_) return;
+  // First the lookups: queued ones are answered 503, running ones finish and send while the
+  // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
+  executor_->stop();
   try {
     endpoint_->shutdown();
   } catch (const std::exception& e) {
@@ -96,6 +105,7 @@ void RestApi::stop() {
   }
   // The destructor joins the accept thread; shutdown() already joined the workers.
   endpoint_.reset();
+  executor_.reset();
 }
 
 std::uint16_t RestApi::port() const {

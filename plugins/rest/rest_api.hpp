@@ -14,6 +14,7 @@ class Endpoint;
 namespace sluice::rest {
 
 class HttpMetrics;
+class LookupExecutor;
 
 class RestApi : public Api {
  public:
@@ -37,6 +38,9 @@ class RestApi : public Api {
   RestSettings settings_;
   Host& host_;
   std::shared_ptr<HttpMetrics> metrics_;
+  // Stopped (and joined) before the endpoint shuts down: its jobs hold response writers,
+  // which must not outlive the endpoint.
+  std::shared_ptr<LookupExecutor> executor_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
 };
 

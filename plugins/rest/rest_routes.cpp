@@ -1,5 +1,6 @@
 #include "rest_routes.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -29,15 +30,17 @@ std::string error_json(std::string_view message, std::string_view extra_key, std
 }
 
 RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
-                       Health& health)
+                       Health& health, std::shared_ptr<HttpMetrics> http_metrics)
     : max_url_bytes_(settings.max_url_bytes),
       recent_limit_(settings.recent_limit),
       lookup_(std::move(lookup)),
       files_(std::move(files)),
+      min_position_wait_(settings.min_position_wait),
       metrics_(metrics),
-      health_(health) {}
+      health_(health),
+      http_metrics_(std::move(http_metrics)) {}
 
-void RestRoutes::handle(const RequestView& request, Reply& reply) const {
+RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view path = request.path;
   if (path.starts_with(order_prefix)) {
     reply.route = Route::order;
@@ -56,54 +59,143 @@ void RestRoutes::handle(const RequestView& request, Reply& reply) const {
   if (request.target_size > max_url_bytes_) {
     reply.status = 414;
     reply.body = error_json("request target too long", "max_url_bytes", std::to_string(max_url_bytes_));
-    return;
+    return Handled::answered;
   }
   if (!request.is_get) {
     reply.status = 405;
     reply.method_not_allowed = true;
     reply.body = error_json("method not allowed", "allow", "GET");
-    return;
+    return Handled::answered;
   }
 
   switch (reply.route) {
-    case Route::order: return order(path.substr(order_prefix.size()), reply);
-    case Route::recent_orders: return recent_orders(request.limit, reply);
-    case Route::healthz: reply.body = R"({"status":"ok"})"; return;
-    case Route::readyz: return readyz(reply);
+    case Route::order: return order(request, reply, deferred);
+    case Route::recent_orders: return recent_orders(request.limit, reply, deferred);
+    case Route::healthz: reply.body = R"({"status":"ok"})"; break;
+    case Route::readyz: readyz(reply); break;
     case Route::metrics:
       reply.content_type = content_type::prometheus;
       reply.body = metrics_.render();
-      return;
-    default: return static_file(path, reply);
+      break;
+    default: static_file(path, reply); break;
   }
+  return Handled::answered;
 }
 
-void RestRoutes::order(std::string_view uid, Reply& reply) const {
+RestRoutes::Handled RestRoutes::order(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
+  const std::string_view uid = request.path.substr(order_prefix.size());
   if (!valid_order_uid(uid)) {
     reply.status = 400;
     reply.body = error_json("invalid order_uid", "order_uid", uid.substr(0, max_echoed_uid));
-    return;
+    return Handled::answered;
+  }
+  deferred.clear();
+  // Tokens are parsed here, so a bad one is a 400 without ever queueing.
+  if (request.min_position_header || request.min_position_query) {
+    std::string bad;
+    bool ok = !request.min_position_header || parse_min_positions(*request.min_position_header, deferred.min_positions, bad);
+    if (ok && request.min_position_query) {
+      std::string decoded;
+      ok = percent_decode(*request.min_position_query, decoded);
+      if (!ok) bad.assign(request.min_position_query->substr(0, max_echoed_uid));
+      ok = ok && parse_min_positions(decoded, deferred.min_positions, bad);
+    }
+    if (!ok) {
+      reply.status = 400;
+      reply.body = error_json("invalid min_position: expected stream/partition@offset", "min_position", bad);
+      return Handled::answered;
+    }
   }
   if (lookup_.empty()) {
     reply.status = 503;
     reply.body = error_json("no order store configured", "order_uid", uid);
+    return Handled::answered;
+  }
+  if (deferred.min_positions.empty()) {
+    // The store writes straight into the reply body: the hot path copies the order once.
+    const auto answer = lookup_.find_in_memory(uid, reply.body);
+    if (answer.result != OrderLookup::Result::needs_io) {
+      answer_order(uid, answer, reply);
+      return Handled::answered;
+    }
+  }
+  deferred.uid.assign(uid);
+  return Handled::deferred;
+}
+
+void RestRoutes::finish(const OrderQuery& query, Reply& reply) const {
+  reply.route = query.route;
+  if (query.route == Route::recent_orders) {
+    std::vector<std::string> uids;
+    answer_recent(lookup_.recent(query.limit, uids), query.limit, uids, reply);
     return;
   }
-  // The store writes straight into the reply body: the hot path copies the order once.
-  switch (lookup_.find(uid, reply.body)) {
-    case OrderLookup::Result::found: return;
+  std::size_t first = 0;
+  if (!wait_for_positions(query, reply, first)) return;
+  answer_order(query.uid, lookup_.find(query.uid, reply.body, first), reply);
+}
+
+bool RestRoutes::wait_for_positions(const OrderQuery& query, Reply& reply, std::size_t& first) const {
+  using Clock = std::chrono::steady_clock;
+  if (query.min_positions.empty()) return true;
+  const auto started = Clock::now();
+  // One deadline for the whole request: 16 tokens never wait 16 times as long.
+  const auto deadline = started + min_position_wait_;
+  const auto& chain = lookup_.chain();
+  for (const auto& wanted : query.min_positions) {
+    Reach reach = Reach::unknown;
+    std::size_t judge = 0;
+    for (; judge < chain.size(); ++judge) {
+      try {
+        reach = chain[judge].store->wait_for(wanted.position, deadline);
+      } catch (...) {
+        reach = Reach::unknown;  // a store that cannot say is no judge
+      }
+      if (reach != Reach::unknown) break;
+    }
+    if (reach == Reach::unknown) {
+      reply.status = 409;
+      reply.body = error_json("no store of this instance can check positions", "min_position", wanted.token);
+      return false;
+    }
+    http_metrics_->token_waits().inc();
+    if (reach == Reach::not_yet) {
+      http_metrics_->token_timeouts().inc();
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      reply.status = 409;
+      reply.body = dump(nlohmann::json{{"error", "position not yet committed"},
+                                       {"min_position", wanted.token},
+                                       {"waited_ms", waited.count()}});
+      return false;
+    }
+    // Stores before the judge could not vouch for this position, so they may still serve an
+    // older version: reads start at the latest judge (later stores are the more complete).
+    first = std::max(first, judge);
+  }
+  return true;
+}
+
+void RestRoutes::answer_order(std::string_view uid, const OrderLookup::Answer& answer, Reply& reply) const {
+  reply.source = answer.source;
+  switch (answer.result) {
+    case OrderLookup::Result::found:
+      reply.version = answer.version;
+      reply.stale = answer.stale;
+      return;
     case OrderLookup::Result::not_found:
       reply.status = 404;
       reply.body = error_json("order not found", "order_uid", uid);
       return;
     case OrderLookup::Result::unavailable:
+    case OrderLookup::Result::needs_io:
       reply.status = 503;
       reply.body = error_json("order store unavailable", "order_uid", uid);
       return;
   }
 }
 
-void RestRoutes::recent_orders(std::optional<std::string_view> limit_text, Reply& reply) const {
+RestRoutes::Handled RestRoutes::recent_orders(std::optional<std::string_view> limit_text, Reply& reply,
+                                               OrderQuery& deferred) const {
   std::size_t limit = std::min(default_recent, recent_limit_);
   if (limit_text) {
     std::size_t parsed = 0;
@@ -114,18 +206,33 @@ void RestRoutes::recent_orders(std::optional<std::string_view> limit_text, Reply
       reply.status = 400;
       reply.body = error_json("invalid limit: expected a positive integer", "limit",
                               limit_text->substr(0, max_echoed_uid));
-      return;
+      return Handled::answered;
     }
     limit = std::min(parsed, recent_limit_);  // a too-large limit is capped, not refused
   }
   std::vector<std::string> uids;
-  switch (lookup_.recent(limit, uids)) {
+  // With the default chain the cache lists, from memory; a database that lists does I/O.
+  const auto result = lookup_.recent(limit, uids, /*memory_only=*/true);
+  if (result == OrderLookup::RecentResult::needs_io) {
+    deferred.clear();
+    deferred.route = Route::recent_orders;
+    deferred.limit = limit;
+    return Handled::deferred;
+  }
+  answer_recent(result, limit, uids, reply);
+  return Handled::answered;
+}
+
+void RestRoutes::answer_recent(OrderLookup::RecentResult result, std::size_t limit,
+                               const std::vector<std::string>& uids, Reply& reply) const {
+  switch (result) {
     case OrderLookup::RecentResult::ok:
     case OrderLookup::RecentResult::unsupported:
       // No store can list: an empty list, so the page simply shows none.
       reply.body = dump(nlohmann::json{{"orders", uids}, {"limit", limit}});
       return;
     case OrderLookup::RecentResult::unavailable:
+    case OrderLookup::RecentResult::needs_io:
       reply.status = 503;
       reply.body = error_json("order store unavailable");
       return;

@@ -7,7 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include <chrono>
+#include <memory>
+#include <vector>
+
 #include "http_metrics.hpp"
+#include "min_position.hpp"
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
@@ -29,6 +34,26 @@ struct RequestView {
   std::string_view path;                // undecoded, without the query
   std::size_t target_size = 0;          // path + query, for the URL length limit
   std::optional<std::string_view> limit;  // ?limit=N, if given
+  // Read-your-writes tokens: the Sluice-Min-Position header as sent, and ?min_position= as
+  // it appears in the URL (still percent-encoded).
+  std::optional<std::string_view> min_position_header;
+  std::optional<std::string_view> min_position_query;
+};
+
+// A lookup that has to leave the event loop (a store that does I/O must be asked, or tokens
+// waited for); owns its strings, since the request is gone by the time it runs.
+struct OrderQuery {
+  Route route = Route::order;  // or Route::recent_orders
+  std::string uid;
+  std::vector<MinPosition> min_positions;
+  std::size_t limit = 0;  // recent_orders
+
+  void clear() {
+    route = Route::order;
+    uid.clear();
+    min_positions.clear();
+    limit = 0;
+  }
 };
 
 // Reused per thread: clear() keeps the body's capacity, so a steady stream of lookups does
@@ -40,6 +65,11 @@ struct Reply {
   Route route = Route::other;
   bool method_not_allowed = false;  // add "Allow: GET"
   bool static_file = false;         // add no-sniff / revalidate headers
+  // /order answers: which store of the chain answered (X-Sluice-Source), the version it
+  // holds (X-Sluice-Version when > 0), and whether it was a stale fallback (X-Sluice-Stale).
+  std::size_t source = OrderLookup::no_source;
+  std::int64_t version = 0;
+  bool stale = false;
 
   void clear() {
     status = 200;
@@ -48,19 +78,37 @@ struct Reply {
     route = Route::other;
     method_not_allowed = false;
     static_file = false;
+    source = OrderLookup::no_source;
+    version = 0;
+    stale = false;
   }
 };
 
 class RestRoutes {
  public:
   RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
-             Health& health);
+             Health& health, std::shared_ptr<HttpMetrics> http_metrics);
 
-  void handle(const RequestView& request, Reply& reply) const;
+  enum class Handled { answered, deferred };
+  // Answers on the calling thread (the event loop) whatever never blocks: health, metrics,
+  // files, and /order when the leading in-memory stores settle it. Anything else fills
+  // `deferred` and returns deferred: run finish_order() for it where blocking is fine.
+  Handled handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const;
+  // On a lookup thread: waits for the read-your-writes tokens, then asks the chain (or lists
+  // recent orders).
+  void finish(const OrderQuery& query, Reply& reply) const;
+
+  const OrderLookup& lookup() const { return lookup_; }
 
  private:
-  void order(std::string_view uid, Reply& reply) const;
-  void recent_orders(std::optional<std::string_view> limit, Reply& reply) const;
+  Handled order(const RequestView& request, Reply& reply, OrderQuery& deferred) const;
+  void answer_order(std::string_view uid, const OrderLookup::Answer& answer, Reply& reply) const;
+  // The first store of the chain able to judge each token: false (reply filled, 409) if one
+  // is not reached in time or none can judge it; else `first`: where reads may start.
+  bool wait_for_positions(const OrderQuery& query, Reply& reply, std::size_t& first) const;
+  Handled recent_orders(std::optional<std::string_view> limit, Reply& reply, OrderQuery& deferred) const;
+  void answer_recent(OrderLookup::RecentResult result, std::size_t limit, const std::vector<std::string>& uids,
+                     Reply& reply) const;
   void readyz(Reply& reply) const;
   void static_file(std::string_view path, Reply& reply) const;
 
@@ -68,8 +116,10 @@ class RestRoutes {
   std::size_t recent_limit_;
   OrderLookup lookup_;
   StaticFiles files_;
+  std::chrono::milliseconds min_position_wait_;
   Metrics& metrics_;
   Health& health_;
+  std::shared_ptr<HttpMetrics> http_metrics_;
 };
 
 // {"error": message, extra_key: extra_value} with both strings escaped (and invalid UTF-8

@@ -94,6 +94,14 @@ RestSettings parse_settings(const Config& config) {
       int_in_range(config, "keepalive_timeout_ms", settings.keepalive_timeout.count(), 100, 24 * 3600 * 1000));
   settings.recent_limit = static_cast<std::size_t>(
       int_in_range(config, "recent_limit", static_cast<std::int64_t>(settings.recent_limit), 1, 100000));
+  settings.lookup_threads =
+      static_cast<int>(int_in_range(config, "lookup_threads", settings.lookup_threads, 1, 256));
+  settings.lookup_queue = static_cast<std::size_t>(
+      int_in_range(config, "lookup_queue", static_cast<std::int64_t>(settings.lookup_queue), 1, 1000000));
+  settings.lookup_timeout = std::chrono::milliseconds(
+      int_in_range(config, "lookup_timeout_ms", settings.lookup_timeout.count(), 1, 600000));
+  settings.min_position_wait = std::chrono::milliseconds(
+      int_in_range(config, "min_position_wait_ms", settings.min_position_wait.count(), 0, 60000));
   return settings;
 }
 

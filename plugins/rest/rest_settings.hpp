@@ -30,6 +30,14 @@ inline constexpr sluice_config_key config_keys[] = {
      "a client that has not sent its whole request head in this time gets 408 and is dropped"},
     {"keepalive_timeout_ms", sluice_key_int, 0, "60000", "idle keep-alive connections are closed after this"},
     {"recent_limit", sluice_key_int, 0, "100", "largest limit GET /api/orders?limit=N accepts"},
+    {"lookup_threads", sluice_key_int, 0, "8",
+     "threads (1..256) for order lookups that may block (a store doing I/O, a read-your-writes wait), "
+     "so they never stall the HTTP event loop"},
+    {"lookup_queue", sluice_key_int, 0, "1024", "lookups waiting for a lookup thread; when full, 503 at once"},
+    {"lookup_timeout_ms", sluice_key_int, 0, "2000",
+     "a lookup still waiting for a thread after this gets 503 without touching a store"},
+    {"min_position_wait_ms", sluice_key_int, 0, "2000",
+     "how long (at most 60000) GET /order waits for a Sluice-Min-Position to be reached before 409"},
 };
 
 struct ListenAddress {
@@ -47,6 +55,10 @@ struct RestSettings {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds keepalive_timeout{60000};
   std::size_t recent_limit = 100;
+  int lookup_threads = 8;
+  std::size_t lookup_queue = 1024;
+  std::chrono::milliseconds lookup_timeout{2000};
+  std::chrono::milliseconds min_position_wait{2000};
 };
 
 // Throws sluice::ConfigError naming the key for a value that makes no sense.

@@ -130,11 +130,12 @@ stop_pipeline() { stop_pid "$PIPE_PID"; }
 # rss_kib PID: resident set size from /proc (what the kernel charges the process).
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-# publish TOPIC ARGS...: `sluice publish` with its progress lines indented under ours.
+# publish TOPIC ARGS...: `sluice publish` with its progress lines (stderr) indented under
+# ours; the position it prints on stdout for every message is not wanted here.
 publish() {
   local topic=$1
   shift
-  "$SLUICE" publish --brokers "$BROKERS" --topic "$topic" "$@" 2>&1 | sed -u 's/^/    /'
+  "$SLUICE" publish --brokers "$BROKERS" --topic "$topic" "$@" 2>&1 >/dev/null | sed -u 's/^/    /'
 }
 
 # ---- results ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& valu
 
 }  // namespace
 
-Publisher::Publisher(const Options& options) : topic_(options.topic) {
+Publisher::Publisher(const Options& options) : topic_(options.topic), on_delivered_(options.on_delivered) {
   ConfHandle conf(rd_kafka_conf_new());
   set(conf.get(), "bootstrap.servers", options.brokers);
   set(conf.get(), "message.timeout.ms", std::to_string(options.delivery_timeout.count()));
@@ -77,6 +77,14 @@ void Publisher::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* message, void
     if (self->first_error_.empty()) self->first_error_ = rd_kafka_err2str(message->err);
   } else {
     ++self->delivered_;
+    if (self->on_delivered_) {
+      Delivery delivery;
+      delivery.topic = rd_kafka_topic_name(message->rkt);
+      delivery.partition = message->partition;
+      delivery.offset = message->offset;
+      if (message->key) delivery.key = {static_cast<const char*>(message->key), message->key_len};
+      self->on_delivered_(delivery);
+    }
   }
 }
 

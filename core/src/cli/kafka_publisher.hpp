@@ -4,13 +4,23 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "kafka_handles.hpp"
 #include "kafka_orders.hpp"
 
 namespace sluice::cli {
+
+// Where a message landed, from its delivery report.
+struct Delivery {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = -1;  // the message's own offset
+  std::string_view key;      // empty: unkeyed
+};
 
 class Publisher {
  public:
@@ -19,6 +29,9 @@ class Publisher {
     std::string topic;
     std::chrono::milliseconds delivery_timeout{60000};
     std::map<std::string, std::string> properties;  // extra librdkafka producer settings
+    // Called (on the thread that serves reports: send, serve, flush_until) for every message
+    // delivered, in the order the reports arrive.
+    std::function<void(const Delivery&)> on_delivered;
   };
 
   // Throws std::runtime_error when librdkafka rejects a setting.
@@ -44,6 +57,7 @@ class Publisher {
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
 
   std::string topic_;
+  std::function<void(const Delivery&)> on_delivered_;
   KafkaHandle producer_;
   std::uint64_t sent_ = 0;
   std::uint64_t delivered_ = 0;

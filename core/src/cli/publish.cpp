@@ -1,6 +1,9 @@
 // sluice publish: sends orders to a Kafka topic (the built-in sample, an NDJSON file, or N
-// generated distinct orders), optionally rate-limited. Prints how many were delivered and
-// exits non-zero if any failed.
+// generated distinct orders), optionally rate-limited. Prints the position of every message
+// delivered on stdout (one per line, `orders/3@1234`, or JSON with --json): that is the
+// read-your-writes token GET /order accepts in Sluice-Min-Position. Progress and the summary
+// go to stderr, so `pos=$(sluice publish ... | tail -1)` captures a token and nothing else.
+// Exits non-zero if any message failed.
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -9,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "kafka_orders.hpp"
@@ -30,7 +35,21 @@ struct PublishOptions {
   double rate = 0;  // messages per second, 0: as fast as possible
   int timeout_s = 60;
   std::vector<std::string> properties;  // KEY=VALUE
+  bool json = false;                     // positions as JSON lines
 };
+
+// One stdout line per delivered message. The token form is what Sluice-Min-Position takes:
+// stream/partition@offset with the message's own offset.
+void print_delivery(const Delivery& d, bool json) {
+  std::string position = std::string(d.topic) + '/' + std::to_string(d.partition) + '@' + std::to_string(d.offset);
+  if (json) {
+    nlohmann::ordered_json line{{"topic", d.topic}, {"partition", d.partition}, {"offset", d.offset},
+                        {"key", d.key}, {"position", position}};
+    std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  } else {
+    std::cout << position << '\n';
+  }
+}
 
 // Produces the messages to send one at a time; nullopt when there are no more.
 using MessageSource = std::function<std::optional<KeyedMessage>()>;
@@ -75,6 +94,7 @@ int run_publish(const PublishOptions& o) {
   po.brokers = o.brokers;
   po.topic = o.topic;
   po.delivery_timeout = std::chrono::seconds(o.timeout_s);
+  po.on_delivered = [json = o.json](const Delivery& d) { print_delivery(d, json); };
   for (const auto& kv : o.properties) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -158,8 +178,9 @@ int run_publish(const PublishOptions& o) {
 
   const std::uint64_t attempted = publisher->sent() + refused;
   const std::uint64_t failed = attempted - publisher->delivered();
-  std::cout << "delivered " << publisher->delivered() << " of " << attempted << " message(s) to " << o.topic
-            << std::endl;
+  std::cout.flush();  // every position before the summary, for anyone reading both streams
+  std::cerr << "sluice publish: delivered " << publisher->delivered() << " of " << attempted << " message(s) to "
+            << o.topic << std::endl;
   if (failed > 0) {
     std::string why = !publisher->first_error().empty() ? publisher->first_error()
                       : !refusal.empty()                ? refusal
@@ -175,7 +196,9 @@ int run_publish(const PublishOptions& o) {
 Command add_publish_command(CLI::App& app, const GlobalOptions&) {
   auto* cmd = app.add_subcommand("publish",
                                  "Publish orders to Kafka: the built-in sample, an NDJSON file, or N generated "
-                                 "distinct orders. Prints how many were delivered; exits 1 if any failed.");
+                                 "distinct orders. Prints each delivered message's position (topic/partition@offset, the "
+                                 "token GET /order accepts in Sluice-Min-Position) on stdout, one a line; progress "
+                                 "and the summary on stderr. Exits 1 if any failed.");
   auto o = std::make_shared<PublishOptions>();
   const char* env_brokers = std::getenv("KAFKA_BROKERS");
   o->brokers = env_brokers && *env_brokers ? env_brokers : "localhost:9092";
@@ -202,6 +225,9 @@ Command add_publish_command(CLI::App& app, const GlobalOptions&) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_option("--property", o->properties, "Extra librdkafka producer setting KEY=VALUE (repeatable)");
+  cmd->add_flag("--json", o->json,
+                "Print each delivered message as a JSON line: "
+                "{\"topic\",\"partition\",\"offset\",\"key\",\"position\"}");
   return {cmd, [o] { return run_publish(*o); }};
 }
 

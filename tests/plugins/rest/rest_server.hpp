@@ -1,5 +1,5 @@
 // A running rest plugin for HTTP tests: RestApi constructed directly on a PluginTestHost with a
-// "cache" and a "db" FakeStore, listening on 127.0.0.1 on a port the kernel picks, serving a
+// "cache" (in memory) and a "db" (does I/O) FakeStore, listening on 127.0.0.1 on a port the kernel picks, serving a
 // scratch copy of a small page folder.
 #pragma once
 
@@ -32,7 +32,7 @@ class RestServerTest : public ::testing::Test {
   std::filesystem::path outside_dir() const { return outside_dir_; }
 
   PluginTestHost host;
-  FakeStore cache;
+  FakeStore cache{/*lists_recent=*/true, /*in_memory=*/true};
   FakeStore db{/*lists_recent=*/false};
   std::unique_ptr<rest::RestApi> api;
 

@@ -1,0 +1,33 @@
+// Writes a Reply to a Pistache response: status, body and the headers it implies. Shared by
+// the event loop (answers given inline) and the lookup threads (answers given later).
+#pragma once
+
+#include <pistache/http.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "http_metrics.hpp"
+#include "rest_routes.hpp"
+
+namespace sluice::rest {
+
+// Per-store `X-Sluice-Source: <id>` headers, made once when the server starts: every /order
+// answer adds one by reference count, no allocation.
+class SourceHeaders {
+ public:
+  explicit SourceHeaders(const OrderLookup& lookup);
+  // nullptr for OrderLookup::no_source.
+  const std::shared_ptr<Pistache::Http::Header::Header>* get(std::size_t source) const;
+
+ private:
+  std::vector<std::string> ids_;  // the header objects point into these
+  std::vector<std::shared_ptr<Pistache::Http::Header::Header>> headers_;
+};
+
+// Sends `reply` and counts it (route, status, time since `started`).
+void send_reply(const Reply& reply, Pistache::Http::ResponseWriter& response, const SourceHeaders& sources,
+                HttpMetrics& metrics, std::chrono::steady_clock::time_point started);
+
+}  // namespace sluice::rest

@@ -1,0 +1,149 @@
+// Read-your-writes over HTTP (Sluice-Min-Position header or ?min_position=) and the headers
+// saying where an answer came from (X-Sluice-Source, X-Sluice-Version, X-Sluice-Stale).
+#include <httplib.h>
+
+#include <future>
+
+#include "rest_server.hpp"
+#include "support/process.hpp"
+
+namespace sluice::test {
+namespace {
+
+class Tokens : public RestServerTest {
+ protected:
+  nlohmann::json extra_config() const override { return {{"min_position_wait_ms", 30000}}; }
+  void TearDown() override {
+    db.commit_up_to(std::numeric_limits<std::int64_t>::max());  // no lookup thread left waiting
+    RestServerTest::TearDown();
+  }
+  httplib::Result get(const std::string& path, const std::string& token = {}) {
+    httplib::Client client("127.0.0.1", port());
+    client.set_read_timeout(60, 0);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Sluice-Min-Position", token);
+    return client.Get(path.c_str(), headers);
+  }
+  std::string metrics() { return get("/metrics")->body; }
+};
+
+TEST_F(Tokens, WaitsUntilTheStoreReachesThePositionThenReadsFromIt) {
+  cache.put("o1", "old", 1);  // the cache cannot vouch for positions (wait_for: unknown)
+  db.put("o1", "new", 2);
+  db.set_reach(Reach::not_yet);
+  auto answer = std::async(std::launch::async, [&] { return get("/order/o1", "orders/3@1234"); });
+  ASSERT_TRUE(wait_until([&] { return db.waits() == 1; }, 10s, 5ms));
+  EXPECT_EQ(answer.wait_for(0s), std::future_status::timeout) << "answered before the position was reached";
+  const Position asked = db.last_wait();
+  EXPECT_EQ(asked.stream, "orders");
+  EXPECT_EQ(asked.partition, 3);
+  EXPECT_EQ(asked.offset, 1235) << "a token names the message; stores take the next offset";
+
+  db.commit_up_to(1235);
+  auto res = answer.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "new") << "the cache could not vouch for the position: read from the store that did";
+  EXPECT_EQ(res->get_header_value("X-Sluice-Source"), "db");
+  EXPECT_EQ(res->get_header_value("X-Sluice-Version"), "2");
+  EXPECT_EQ(cache.version_of("o1"), 2);
+  EXPECT_NE(metrics().find("sluice_http_token_waits_total 1\n"), std::string::npos);
+}
+
+TEST_F(Tokens, QueryTokensArePercentDecodedAndListsAllowed) {
+  db.put("o1", "{}", 5);
+  db.set_reach(Reach::reached);
+  auto res = get("/order/o1?min_position=orders%2F3%401234");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(db.last_wait().offset, 1235);
+
+  res = get("/order/o1?min_position=orders%2F1%405,orders%2F2%409", "orders/0@1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(db.waits(), 4) << "the header's token and both of the query's";
+}
+
+TEST_F(Tokens, BadTokensAre400NamingTheToken) {
+  db.set_reach(Reach::reached);
+  for (const std::string bad : {"orders3@1", "orders/x@1", "orders/3@", "orders/3@-1", "orders/1@1,junk"}) {
+    auto res = get("/order/o1", bad);
+    ASSERT_TRUE(res) << bad;
+    EXPECT_EQ(res->status, 400) << bad;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_NE(body["error"].get<std::string>().find("min_position"), std::string::npos) << res->body;
+    const std::string named = bad == "orders/1@1,junk" ? "junk" : bad;
+    EXPECT_EQ(body["min_position"], named);
+  }
+  auto res = get("/order/o1?min_position=orders%2");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  std::string many;
+  for (int i = 0; i < 17; ++i) many += (i ? "," : "") + std::string("orders/0@") + std::to_string(i);
+  res = get("/order/o1", many);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(db.waits(), 0) << "a bad request never waits";
+}
+
+TEST_F(Tokens, NoStoreThatCanJudgeIs409) {
+  db.put("o1", "{}");
+  auto res = get("/order/o1", "orders/0@1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409);
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["error"], "no store of this instance can check positions");
+  EXPECT_EQ(body["min_position"], "orders/0@1");
+}
+
+class ShortTokenWait : public Tokens {
+ protected:
+  nlohmann::json extra_config() const override { return {{"min_position_wait_ms", 100}}; }
+};
+
+TEST_F(ShortTokenWait, NotReachedInTimeIs409WithTheWait) {
+  db.put("o1", "{}");
+  db.set_reach(Reach::not_yet);
+  auto res = get("/order/o1", "orders/3@1234");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["error"], "position not yet committed");
+  EXPECT_EQ(body["min_position"], "orders/3@1234");
+  EXPECT_GE(body["waited_ms"].get<int>(), 100);
+  EXPECT_NE(metrics().find("sluice_http_token_timeouts_total 1\n"), std::string::npos);
+}
+
+using SourceHeaders = Tokens;
+
+TEST_F(SourceHeaders, SayWhichStoreAnsweredWhichVersionAndWhetherStale) {
+  cache.put("v0", "{}");  // unversioned: no version header
+  auto res = get("/order/v0");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("X-Sluice-Source"), "cache");
+  EXPECT_FALSE(res->has_header("X-Sluice-Version"));
+  EXPECT_FALSE(res->has_header("X-Sluice-Stale"));
+
+  db.put("v9", "{}", 9);
+  res = get("/order/v9");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("X-Sluice-Source"), "db");
+  EXPECT_EQ(res->get_header_value("X-Sluice-Version"), "9");
+  res = get("/order/v9");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("X-Sluice-Source"), "cache");
+  EXPECT_EQ(res->get_header_value("X-Sluice-Version"), "9");
+
+  cache.set_stale(true);
+  db.set_available(false);
+  res = get("/order/v9");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("X-Sluice-Stale"), "true");
+  EXPECT_EQ(res->get_header_value("X-Sluice-Source"), "cache");
+}
+
+}  // namespace
+}  // namespace sluice::test
