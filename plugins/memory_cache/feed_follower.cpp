@@ -98,6 +98,7 @@ Status MemoryCache::committed(const CommittedChange& change) {
   for (const ChangedKey& changed : change.keys) {
     std::int64_t held = 0;
     bool has = cache_.held_version(changed.key, held);
+    if (!has && max_entries_ != 0) announced_.note(changed.key, changed.version);
     if (has ? held >= changed.version : max_entries_ != 0) continue;
     if (seen.insert(changed.key).second) fetch.push_back(changed.key);
   }

@@ -27,6 +27,10 @@ std::vector<double> lag_buckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+// Longer than any lookup may take (REST's lookup_timeout_ms, 2 s, plus postgres's
+// read_timeout_ms, 1 s, by default), with room for slower settings.
+constexpr auto announced_ttl = std::chrono::seconds(30);
+
 }  // namespace
 
 MemoryCache::MemoryCache(const Config& config, Host& host)
@@ -39,6 +43,7 @@ MemoryCache::MemoryCache(const Config& config, Host& host)
       recent_(128),
       negative_(std::chrono::milliseconds(positive(config, "negative_ttl_ms", true, 2000)),
                 positive(config, "negative_max_entries", false, 100000)),
+      announced_(announced_ttl, 100000),
       // Without a store behind it the cache holds everything there is from the start.
       warm_(warm_from_.empty()),
       hits_(host.metrics().counter("sluice_cache_hits_total", "Cache lookups answered")),
@@ -138,6 +143,8 @@ Status MemoryCache::scan(const ScanVisitor&) {
 }
 
 void MemoryCache::fill(std::string_view key, std::string_view value, std::int64_t version) {
+  // A bounded cache may not hold a key the feed announced newer: the read is behind it.
+  if (max_entries_ != 0 && announced_.version_of(key) > version) return;
   // Version-guarded: a slow lookup's older read never replaces what write() or the feed put.
   if (accepted(cache_.put(key, value, version))) negative_.forget(key);
 }
@@ -146,6 +153,8 @@ void MemoryCache::fill_absent(std::string_view key) {
   // A key held here exists: a miss reported by a read that began before it was written.
   std::int64_t held = 0;
   if (cache_.held_version(key, held)) return;
+  // Announced by the feed (a bounded cache did not take it in): it exists now.
+  if (max_entries_ != 0 && announced_.version_of(key) >= 0) return;
   negative_.remember(key);
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "announced_versions.hpp"
 #include "negative_cache.hpp"
 #include "order_cache.hpp"
 #include "recent_keys.hpp"
@@ -98,6 +99,8 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   OrderCache cache_;
   RecentKeys recent_;
   NegativeCache negative_;
+  // Bounded caches only: announced keys they do not hold (see announced_versions.hpp).
+  AnnouncedVersions announced_;
   Watermarks watermarks_;
   Store* warm_source_ = nullptr;
   bool followed_ = false;  // follow() succeeded and unfollow() is still due

@@ -101,6 +101,27 @@ TEST_F(MemoryCacheFeed, ABoundedCacheOnlyRefreshesWhatItHolds) {
   EXPECT_EQ(look(*cache, "z").lookup, Lookup::not_found);
 }
 
+// The fill race in a bounded cache: a lookup read z at v1 from the database, the feed then
+// announced v2 (not fetched: the cache does not hold z), and the lookup's fill arrives late.
+TEST_F(MemoryCacheFeed, ABoundedCacheRefusesALateFillOlderThanAnAnnouncement) {
+  open({{"max_entries", 100}});
+  ASSERT_TRUE(db.announce(change_of({{"z", 2}})).is_ok());
+  cache->fill("z", "z1", 1);
+  EXPECT_EQ(look(*cache, "z").lookup, Lookup::not_found);
+  cache->fill("z", "z2", 2);
+  EXPECT_EQ(look(*cache, "z").value, "z2");
+}
+
+// Likewise a late "the database does not have it" for a key announced since.
+TEST_F(MemoryCacheFeed, ABoundedCacheDoesNotRememberAMissOfAnAnnouncedKey) {
+  open({{"max_entries", 100}});
+  ASSERT_TRUE(db.announce(change_of({{"z", 2}})).is_ok());
+  cache->fill_absent("z");
+  EXPECT_EQ(look(*cache, "z").lookup, Lookup::not_found);
+  cache->fill_absent("never-announced");
+  EXPECT_EQ(look(*cache, "never-announced").lookup, Lookup::absent);
+}
+
 TEST_F(MemoryCacheFeed, LostMakesEntriesStaleUntilAResumeRereadsTheStore) {
   open();
   db.drop("database connection lost");
