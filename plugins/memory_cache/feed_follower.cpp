@@ -12,7 +12,6 @@
 namespace sluice::cache {
 namespace {
 
-constexpr const char* feed_component = "change feed";
 // The first resume is waited for by open(); this is how often it looks at host.stopping().
 constexpr auto stop_poll = std::chrono::milliseconds(100);
 

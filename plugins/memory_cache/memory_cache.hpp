@@ -29,6 +29,9 @@ enum class FeedState {
 
 class MemoryCache final : public Sink, public Store, public ChangeFollower {
  public:
+  // Health components: the first warm-up, and following the store's change feed.
+  static constexpr const char* warmup_component = "warmup";
+  static constexpr const char* feed_component = "change feed";
   static constexpr const char* plugin_description =
       "Keeps every order's JSON in memory for lookups; warms from another store at start and "
       "follows its change feed";

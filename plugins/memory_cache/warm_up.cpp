@@ -10,8 +10,6 @@
 namespace sluice::cache {
 namespace {
 
-constexpr const char* warmup_component = "warmup";
-constexpr const char* feed_component = "change feed";
 constexpr auto progress_interval = std::chrono::seconds(5);
 
 }  // namespace

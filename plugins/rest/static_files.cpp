@@ -1,4 +1,5 @@
 #include "static_files.hpp"
+#include "hex_digit.hpp"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -32,13 +33,6 @@ constexpr std::array<std::pair<std::string_view, const char*>, 16> mime_types{{
     {".webp", "image/webp"},
     {".woff2", "font/woff2"},
 }};
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool iequals_suffix(std::string_view text, std::string_view suffix) {
   if (text.size() < suffix.size()) return false;
