@@ -19,10 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
 std::string uid(const std::string& prefix, int i) { return prefix + "-" + std::to_string(i); }
 
 // Orders PREFIX-1..N stored at publish version `version`; -1 while the database does not answer.

@@ -42,6 +42,11 @@ HttpReply http_get(int port, const std::string& target,
                    std::chrono::milliseconds timeout = std::chrono::seconds(3),
                    const std::map<std::string, std::string>& request_headers = {});
 
+// Milliseconds since `t`, for the timings the tests print and assert.
+inline long long ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
 // A random generator whose seed is printed (and can be set with SLUICE_TEST_SEED), so a
 // failing run's "random moments" can be replayed.
 std::mt19937_64 seeded_rng();

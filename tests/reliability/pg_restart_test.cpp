@@ -29,10 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kDowntime = 5s;
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
 // The database is down for kDowntime from `down_at`: polls /readyz all that time (the poll is
 // the wait), and checks the process stays up. Returns the first 503 that named the database
 // (empty if none came), or the last reply seen, in `seen`.

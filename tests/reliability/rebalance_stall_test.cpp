@@ -35,10 +35,6 @@ constexpr long long kDrainTimeoutMs = 2000;
 // (~2.5 s measured here), plus the log line, on a busy 2-core machine.
 constexpr long long kMarginMs = 4000;
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
 std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;

@@ -31,10 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int N = 2000;
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
 // Orders stored at `version`, nullopt while the database does not answer.
 std::optional<long long> at_version(DefaultPipeline& p, int version) {
   try {
