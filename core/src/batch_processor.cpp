@@ -127,7 +127,7 @@ void BatchProcessor::take_rejected(Batch& batch, const Outcome& outcome, const s
     }
     drop[r.index] = 1;
     Record& rec = batch.records[r.index];
-    rec.rejection = {r.reason, r.pointer, r.detail, stage};
+    rec.rejection = {static_cast<const Defect&>(r), stage};
     dead.push_back(std::move(rec));
   }
   std::size_t keep = 0;

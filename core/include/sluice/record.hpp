@@ -1,25 +1,41 @@
 // The unit of data moving through a pipeline, and the batch that carries records.
 #pragma once
 
+#include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace sluice {
 
+// One partition of one stream (a Kafka topic partition, a file): the key of every
+// per-partition map (positions, offsets, lag, watermarks).
+struct PartitionKey {
+  std::string stream;
+  std::int32_t partition = 0;
+  auto operator<=>(const PartitionKey&) const = default;
+};
+
 // Where a stream can resume: `offset` is the NEXT offset to read in (stream, partition).
 struct Position {
   std::string stream;
   std::int32_t partition = 0;
   std::int64_t offset = 0;
+  PartitionKey key() const { return {stream, partition}; }
 };
 
-// Why a record was sent to the dead-letter route.
-struct Rejection {
-  std::string reason;   // machine-readable, e.g. "invalid_json", "missing_field"
-  std::string pointer;  // JSON pointer of the first bad field, e.g. "/payment/amount"
-  std::string detail;   // one human sentence
-  std::string stage;    // id of the transform or sink that rejected it
+// What is wrong with one record: the triple every refusal carries, from the order checker
+// through Outcome::reject to the dead-letter store.
+struct Defect {
+  std::string reason;   // machine-readable and stable, e.g. "invalid_json", "missing_field"
+  std::string pointer;  // RFC 6901 JSON pointer of the first bad field; "" = the whole record
+  std::string detail;   // one human sentence; never echoes record content
+};
+
+// Why a record was sent to the dead-letter route, and by which stage.
+struct Rejection : Defect {
+  std::string stage;  // id of the transform or sink that rejected it
 };
 
 struct Record {
@@ -48,19 +64,17 @@ struct Batch {
 // the batch counts as accepted.
 class Outcome {
  public:
-  struct Rejected {
-    std::size_t index;
-    std::string reason;
-    std::string pointer;
-    std::string detail;
+  struct Rejected : Defect {
+    std::size_t index = 0;
   };
   void reject(std::size_t index, std::string reason, std::string pointer = {},
               std::string detail = {}) {
-    rejected_.push_back({index, std::move(reason), std::move(pointer), std::move(detail)});
+    reject(index, Defect{std::move(reason), std::move(pointer), std::move(detail)});
   }
+  void reject(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index}); }
   const std::vector<Rejected>& rejected() const { return rejected_; }
 
-  // Fencing (design.md §4): a sink that keeps positions found (stream, partition) stored up
+  // Fencing: a sink that keeps positions found (stream, partition) stored up
   // to `stored.offset` (the next offset to read) by someone else: another instance owns the
   // partition, or owned it while this one was paused. The sink wrote none of the batch's
   // records of that partition below it; the runtime drops them from the batch (neither stored

@@ -17,7 +17,7 @@ inline void take_rejected(Batch& batch, const Outcome& outcome, const std::strin
   for (const auto& r : outcome.rejected()) {
     drop.at(r.index) = 1;
     Record& record = batch.records[r.index];
-    record.rejection = {r.reason, r.pointer, r.detail, stage};
+    record.rejection = {static_cast<const Defect&>(r), stage};
     dead.push_back(std::move(record));
   }
   std::vector<Record> kept;
