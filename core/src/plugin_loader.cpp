@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "plugin_registry.hpp"
+#include "plugin_loader.hpp"
 #include "sluice/version.hpp"
 
 namespace sluice {

@@ -1,34 +1,18 @@
-// Finding and loading plugin libraries. Every descriptor is checked (entry symbol, struct
-// size, ABI version, build id) before anything else of the plugin is touched; libraries
-// stay loaded for the life of the registry, which outlives every plugin object.
+// Finding plugin libraries by name and kind in the search path (plugin_loader.hpp loads and
+// checks each); libraries stay loaded for the life of the registry, which outlives every
+// plugin object.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "sluice/abi.h"
+#include "plugin_loader.hpp"
 
 namespace sluice {
-
-class PluginLoadError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-struct LoadedPlugin {
-  std::filesystem::path path;
-  const sluice_plugin_descriptor* descriptor = nullptr;
-};
-
-const char* kind_name(int kind);
-
-// Loads one library and checks its descriptor; throws PluginLoadError naming the file.
-LoadedPlugin load_plugin_library(const std::filesystem::path& path, boost::dll::shared_library& library);
 
 class PluginRegistry {
  public:
