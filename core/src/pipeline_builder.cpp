@@ -6,6 +6,18 @@ namespace sluice {
 
 namespace {
 
+// The plugin kind each role needs: the dead-letter route is a sink.
+int kind_of(Role role) {
+  switch (role) {
+    case Role::source: return sluice_kind_source;
+    case Role::transform: return sluice_kind_transform;
+    case Role::sink:
+    case Role::dead_letter: return sluice_kind_sink;
+    case Role::api: return sluice_kind_api;
+  }
+  return 0;
+}
+
 const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, int kind, PluginRegistry& registry,
                             std::vector<std::string>& errors) {
   const LoadedPlugin* plugin = nullptr;
@@ -27,7 +39,7 @@ const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, in
   }
   if (plugin->descriptor->kind != kind) {
     errors.push_back(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' is a " +
-                                                          kind_name(plugin->descriptor->kind) + ", but '" + stage.slot +
+                                                          kind_name(plugin->descriptor->kind) + ", but '" + role_key(stage.role) +
                                                           "' needs a " + kind_name(kind))
                          .what());
     return nullptr;
@@ -40,9 +52,10 @@ const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, in
 // (Runtime takes the first). A durable sink after it is written later: a crash between the
 // two writes restarts the source past records that sink never got. Volatile sinks (caches,
 // taps) keep nothing across a restart, so they lose nothing there.
-void check_sink_order(const std::vector<PlannedStage>& sinks, std::vector<std::string>& errors) {
+void check_sink_order(const std::vector<const PlannedStage*>& sinks, std::vector<std::string>& errors) {
   const PlannedStage* keeper = nullptr;
-  for (const auto& s : sinks) {
+  for (const PlannedStage* stage : sinks) {
+    const PlannedStage& s = *stage;
     if (!s.plugin) continue;
     const std::uint32_t flags = s.plugin->descriptor->flags;
     if (keeper && !(flags & sluice_flag_volatile)) {
@@ -70,36 +83,26 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
   PipelinePlan plan;
   plan.spec = spec;
 
-  auto stage = [&](const StageSpec& s, int kind) {
-    return PlannedStage{s, resolve(spec, s, kind, registry, errors), {}};
-  };
-  plan.source = stage(spec.source, sluice_kind_source);
-  for (const auto& s : spec.transforms) plan.transforms.push_back(stage(s, sluice_kind_transform));
-  for (const auto& s : spec.sinks) plan.sinks.push_back(stage(s, sluice_kind_sink));
-  if (spec.dead_letter) plan.dead_letter = stage(*spec.dead_letter, sluice_kind_sink);
-  for (const auto& s : spec.apis) plan.apis.push_back(stage(s, sluice_kind_api));
+  for (const auto& s : spec.stages) {
+    plan.stages.push_back(PlannedStage{s, resolve(spec, s, kind_of(s.role), registry, errors), {}});
+  }
 
   // Store references may only name sinks that declare themselves stores.
   std::vector<std::string> stores;
-  for (const auto& s : plan.sinks) {
-    if (s.plugin && (s.plugin->descriptor->flags & sluice_flag_store)) stores.push_back(s.spec.id);
+  for (const PlannedStage* s : plan.of(Role::sink)) {
+    if (s->plugin && (s->plugin->descriptor->flags & sluice_flag_store)) stores.push_back(s->spec.id);
   }
-  auto check = [&](PlannedStage& s) {
+  for (auto& s : plan.stages) {
     if (s.plugin) s.config = check_config(reader, s.spec, *s.plugin->descriptor, stores, errors);
-  };
-  check(plan.source);
-  for (auto& s : plan.transforms) check(s);
-  for (auto& s : plan.sinks) check(s);
-  if (plan.dead_letter) check(*plan.dead_letter);
-  for (auto& s : plan.apis) check(s);
-  check_sink_order(plan.sinks, errors);
+  }
+  check_sink_order(plan.of(Role::sink), errors);
 
   if (!errors.empty()) throw ValidationError(errors);
   return plan;
 }
 
 PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host)
-    : id_(stage.spec.id), plugin_(stage.spec.plugin), host_(std::move(host)) {
+    : id_(stage.spec.id), plugin_(stage.spec.plugin), role_(stage.spec.role), host_(std::move(host)) {
   const sluice_plugin_descriptor& d = *stage.plugin->descriptor;
   sluice_error err{};
   std::string config = stage.config.values.dump();

@@ -31,13 +31,14 @@ struct PlannedStage {
   CheckedConfig config;
 };
 
+inline Role role_of(const PlannedStage& stage) { return stage.spec.role; }
+
 struct PipelinePlan {
   PipelineSpec spec;
-  PlannedStage source;
-  std::vector<PlannedStage> transforms;
-  std::vector<PlannedStage> sinks;
-  std::optional<PlannedStage> dead_letter;
-  std::vector<PlannedStage> apis;
+  std::vector<PlannedStage> stages;  // one per spec.stages, in the same order
+  std::vector<const PlannedStage*> of(Role role) const { return stages_of(stages, role); }
+  // The one source (a valid plan always has it).
+  const PlannedStage& source() const { return *first_of(stages, Role::source); }
 };
 
 // Throws ValidationError listing every problem.
@@ -57,11 +58,13 @@ class PluginInstance {
   Interface* as() const { return static_cast<Interface*>(object_); }
   const std::string& id() const { return id_; }
   const std::string& plugin_name() const { return plugin_; }
+  Role role() const { return role_; }
   Host& host() const { return *host_; }
 
  private:
   std::string id_;
   std::string plugin_;
+  Role role_;
   std::unique_ptr<Host> host_;
   void* object_ = nullptr;
   void (*destroy_)(void*) = nullptr;

@@ -10,6 +10,17 @@
 
 namespace sluice {
 
+const char* role_key(Role role) {
+  switch (role) {
+    case Role::source: return "source";
+    case Role::transform: return "transforms";
+    case Role::sink: return "sinks";
+    case Role::dead_letter: return "dead_letter";
+    case Role::api: return "api";
+  }
+  return "?";
+}
+
 std::string Mark::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
@@ -68,19 +79,26 @@ void check_keys(const SpecReader& r, const YAML::Node& node, const std::string& 
   }
 }
 
-StageSpec read_stage(const SpecReader& r, const YAML::Node& node, const std::string& slot, bool has_id) {
+// Transforms and sinks have ids of their own; the source, the dead-letter sink and APIs are
+// called after their plugin.
+bool has_id(Role role) { return role == Role::transform || role == Role::sink; }
+// A role with one entry (a mapping) rather than a list of them.
+bool single(Role role) { return role == Role::source || role == Role::dead_letter; }
+
+StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
+  const std::string slot = role_key(role);
   std::vector<std::string> allowed = {"plugin", "config"};
-  if (has_id) allowed.insert(allowed.begin(), "id");
+  if (has_id(role)) allowed.insert(allowed.begin(), "id");
   check_keys(r, node, slot + " entry", allowed);
   StageSpec stage;
-  stage.slot = slot;
+  stage.role = role;
   stage.mark = r.mark(node);
   if (!node["plugin"]) throw PipelineError(stage.mark, "missing required key 'plugin' in " + slot + " entry (the plugin's name, see `sluice plugins`)");
   stage.plugin = r.scalar(node["plugin"], "'plugin'");
   stage.plugin_mark = r.mark(node["plugin"]);
   stage.id = stage.plugin;
   stage.id_mark = stage.plugin_mark;
-  if (has_id && node["id"]) {
+  if (has_id(role) && node["id"]) {
     stage.id = r.scalar(node["id"], "'id'");
     stage.id_mark = r.mark(node["id"]);
   }
@@ -91,12 +109,18 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, const std::str
   return stage;
 }
 
-std::vector<StageSpec> read_stage_list(const SpecReader& r, const YAML::Node& node, const std::string& slot, bool has_id) {
-  std::vector<StageSpec> out;
-  if (!node || node.IsNull()) return out;
-  if (!node.IsSequence()) throw PipelineError(r.mark(node), "'" + slot + "' must be a list of entries (- plugin: NAME)");
-  for (const auto& item : node) out.push_back(read_stage(r, item, slot, has_id));
-  return out;
+// Appends the entries of `role` (a mapping for a single role, else a list) to `out`.
+void read_role(const SpecReader& r, const YAML::Node& node, Role role, std::vector<StageSpec>& out) {
+  // The source is required: an empty `source:` is an error of its entry, not a missing one.
+  if (!node || (node.IsNull() && role != Role::source)) return;
+  if (single(role)) {
+    out.push_back(read_stage(r, node, role));
+    return;
+  }
+  if (!node.IsSequence()) {
+    throw PipelineError(r.mark(node), "'" + std::string(role_key(role)) + "' must be a list of entries (- plugin: NAME)");
+  }
+  for (const auto& item : node) out.push_back(read_stage(r, item, role));
 }
 
 long long read_positive(const SpecReader& r, const YAML::Node& node, const std::string& key) {
@@ -166,23 +190,21 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
   spec.file = file_name;
   spec.name = root["name"] ? r.scalar(root["name"], "'name'") : "pipeline";
   if (!root["source"]) throw PipelineError(r.mark(root), "missing required key 'source' (the plugin records come from)");
-  spec.source = read_stage(r, root["source"], "source", false);
-  spec.transforms = read_stage_list(r, root["transforms"], "transforms", true);
-  if (!root["sinks"]) throw PipelineError(r.mark(root), "missing required key 'sinks' (a list of at least one sink)");
-  spec.sinks = read_stage_list(r, root["sinks"], "sinks", true);
-  if (spec.sinks.empty()) throw PipelineError(r.mark(root["sinks"]), "'sinks' must list at least one sink");
-  if (root["dead_letter"] && !root["dead_letter"].IsNull()) {
-    spec.dead_letter = read_stage(r, root["dead_letter"], "dead_letter", false);
+  for (Role role : kRoles) {
+    if (role == Role::sink && !root["sinks"]) {
+      throw PipelineError(r.mark(root), "missing required key 'sinks' (a list of at least one sink)");
+    }
+    read_role(r, root[role_key(role)], role, spec.stages);
+    if (role == Role::sink && spec.of(Role::sink).empty()) {
+      throw PipelineError(r.mark(root["sinks"]), "'sinks' must list at least one sink");
+    }
   }
-  spec.apis = read_stage_list(r, root["api"], "api", false);
   spec.runtime = read_runtime(r, root["runtime"]);
 
   std::set<std::string> ids;
-  for (auto* list : {&spec.transforms, &spec.sinks}) {
-    for (const auto& stage : *list) {
-      if (!ids.insert(stage.id).second) {
-        throw PipelineError(stage.id_mark, "id '" + stage.id + "' is used twice; give each transform and sink its own `id:`");
-      }
+  for (const auto& stage : spec.stages) {
+    if (has_id(stage.role) && !ids.insert(stage.id).second) {
+      throw PipelineError(stage.id_mark, "id '" + stage.id + "' is used twice; give each transform and sink its own `id:`");
     }
   }
   return spec;

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -41,8 +42,16 @@ class SpecReader {
   const Environment& env_;
 };
 
+// What a stage is for. A pipeline is one list of stages, each tagged by its role.
+enum class Role { source, transform, sink, dead_letter, api };
+// The order stages are listed in (and the pipeline file's keys are read in).
+inline constexpr std::array<Role, 5> kRoles = {Role::source, Role::transform, Role::sink, Role::dead_letter,
+                                               Role::api};
+// The pipeline file's key for the role: "source", "transforms", "sinks", "dead_letter", "api".
+const char* role_key(Role role);
+
 struct StageSpec {
-  std::string slot;    // source, transforms, sinks, dead_letter, api
+  Role role = Role::source;
   std::string id;      // unique among sinks; defaults to the plugin name
   std::string plugin;
   Mark mark;
@@ -62,15 +71,35 @@ struct RuntimeSettings {
   int retry_max_ms = 10000;          // backoff cap
 };
 
+inline Role role_of(const StageSpec& stage) { return stage.role; }
+
+// The stages of `list` with `role`, in list order. Works for every list of stages that has a
+// role_of() (StageSpec here, PlannedStage in pipeline_builder.hpp).
+template <class Stage>
+std::vector<const Stage*> stages_of(const std::vector<Stage>& list, Role role) {
+  std::vector<const Stage*> out;
+  for (const auto& s : list) {
+    if (role_of(s) == role) out.push_back(&s);
+  }
+  return out;
+}
+// The first stage with `role`, or null (the source, the dead-letter sink).
+template <class Stage>
+const Stage* first_of(const std::vector<Stage>& list, Role role) {
+  for (const auto& s : list) {
+    if (role_of(s) == role) return &s;
+  }
+  return nullptr;
+}
+
 struct PipelineSpec {
   std::string file;
   std::string name;
-  StageSpec source;
-  std::vector<StageSpec> transforms;
-  std::vector<StageSpec> sinks;
-  std::optional<StageSpec> dead_letter;
-  std::vector<StageSpec> apis;
+  // Every stage, in kRoles order: exactly one source, then transforms, at least one sink, at
+  // most one dead_letter sink, then APIs.
+  std::vector<StageSpec> stages;
   RuntimeSettings runtime;
+  std::vector<const StageSpec*> of(Role role) const { return stages_of(stages, role); }
 };
 
 // Throws PipelineError (syntax, structure, unknown keys, duplicate ids, bad variables).

@@ -1,29 +1,22 @@
-// Runs a planned pipeline: source -> transforms -> sinks (in order) -> dead letters, with
-// bounded in-flight batches, in-order acknowledgement and graceful stop (design.md §4).
+// Runs a planned pipeline: creates its plugin instances, opens them (APIs, sinks, source)
+// with retry, polls the source into the stage pipeline (stage_pipeline.hpp: transforms ->
+// sinks in order -> dead letters, in-order acknowledgement), commits what it acknowledged to
+// the source, and stops gracefully (core/README.md, Delivery).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <map>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "host_impl.hpp"
 #include "pipeline_builder.hpp"
+#include "stage_pipeline.hpp"
 
 namespace sluice {
-
-class BatchProcessor;
-
-// The readiness entry the runtime keeps for a stage that is opening or retrying. Plugins keep
-// entries of their own (the kafka source's "kafka": joining the group); a stage's id can
-// equal such a name (a source with no id is called after its plugin), so the runtime's never
-// overwrite theirs.
-inline std::string stage_health(const std::string& id) { return "stage '" + id + "'"; }
 
 class Runtime {
  public:
@@ -41,76 +34,46 @@ class Runtime {
   SharedState& shared() { return shared_; }
 
  private:
-  friend class BatchProcessor;
-  std::unique_ptr<PluginInstance> instantiate(const PlannedStage& stage);
+  // The instances with these roles, role by role, each in plan order.
+  std::vector<PluginInstance*> of(std::initializer_list<Role> roles) const;
+  std::vector<PluginInstance*> of(Role role) const { return of({role}); }
+  PluginInstance& source() const { return *of(Role::source).front(); }
   bool open_with_retry(const std::string& what, const std::function<Status()>& open);
   bool start_apis();
   bool open_sinks();
   void source_loop();
-  void dispatch(Batch&& batch);
-  // One thread per stage of the BatchProcessor: takes batches in order from its lane, runs
-  // the stage and hands each on to the next lane, or acknowledges it after the last stage.
-  void stage_loop(std::size_t stage);
   // Hands positions of fully handled batches to the source (source thread only).
   void commit_completed();
   // Source thread, from inside poll()/idle(): waits for every dispatched batch, at most
-  // `limit`; past it abandons the rest (abandon_in_flight) and returns false.
+  // `limit`; past it abandons the rest and returns false. Commits what finished.
   bool drain_in_flight(std::chrono::milliseconds limit);
-  // Every batch dispatched so far is dropped at its next stage boundary, unacknowledged.
-  void abandon_in_flight();
-  // A sink found these partitions stored further than our batches (thread-safe); the source
-  // hears of it on its own thread (commit_completed).
-  void note_fenced(const std::vector<Position>& stored);
-  // True when `sequence` was abandoned by abandon_in_flight() (thread-safe).
-  bool discarded(std::uint64_t sequence);
   void finish(bool source_opened);
   void fail(const std::string& message);
+  // Sleeps unless a stop has been pending longer than the grace period. False: give up.
   bool interruptible_sleep(std::chrono::milliseconds d);
   // Every 10 s with activity: one line with totals and rates, so a long run is visibly alive.
   void report_progress();
-  Status guarded(const std::string& what, const std::function<Status()>& call);
+  Status guarded(const std::string& what, const std::function<Status()>& call) {
+    return sluice::guarded(*log_, what, call);
+  }
 
   const PipelinePlan& plan_;
   SharedState shared_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unique_ptr<PluginInstance> source_;
-  std::vector<std::unique_ptr<PluginInstance>> transforms_;
-  std::vector<std::unique_ptr<PluginInstance>> sinks_;
-  std::unique_ptr<PluginInstance> dead_letter_;
-  std::vector<std::unique_ptr<PluginInstance>> apis_;
+  // Every plugin object, in creation order (sinks first: sources and APIs may look them up).
+  std::vector<std::unique_ptr<PluginInstance>> instances_;
   std::vector<PluginInstance*> started_apis_;
   std::vector<PluginInstance*> opened_sinks_;
-  std::unique_ptr<BatchProcessor> processor_;
+  std::unique_ptr<StagePipeline> pipeline_;
 
-  // A dispatched batch and when it left the source (for sluice_batch_duration_seconds).
-  struct Flight {
-    Batch batch;
-    std::size_t bytes = 0;
-    std::chrono::steady_clock::time_point dispatched;
-  };
-
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards the stop state below
   std::condition_variable changed_;
-  std::vector<std::deque<Flight>> lanes_;  // lanes_[k]: batches waiting for stage k
-  std::size_t in_flight_ = 0;
-  std::size_t in_flight_bytes_ = 0;  // keys and values of the batches in flight
-  std::uint64_t next_sequence_ = 1;
-  // The first batch a stage abandoned (or failed): it and every later batch stay
-  // unacknowledged, since their positions would skip its records. 0: none.
-  std::uint64_t abandoned_from_ = 0;
-  // Batches up to this sequence were abandoned on a rebalance (drain timed out, or the
-  // assignment was lost): dropped unacknowledged at their next stage boundary, while later
-  // batches flow on. 0: none.
-  std::uint64_t discard_through_ = 0;
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> completed_;
-  std::vector<Position> fenced_;  // for Source::fenced, on the source thread
-  bool stages_done_ = false;
   bool failed_ = false;
   std::string stop_reason_;
   std::chrono::steady_clock::time_point stop_time_;
   std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
   std::uint64_t reported_consumed_ = 0;
-  std::vector<std::thread> stage_threads_;
+  bool stages_started_ = false;
 };
 
 }  // namespace sluice

@@ -24,10 +24,10 @@ TEST(PipelineFile, GoodFilePlansWithDefaultsFilledIn) {
   auto registry = test::test_registry();
   PipelinePlan plan = test::plan_from(kGood, registry);
   EXPECT_EQ(plan.spec.name, "copy");
-  EXPECT_EQ(plan.source.config.values["path"], "in.ndjson");
-  EXPECT_EQ(plan.source.config.values["follow"], false);
-  EXPECT_EQ(plan.sinks.at(0).spec.id, "out");
-  EXPECT_EQ(plan.sinks.at(0).config.values["format"], "value");
+  EXPECT_EQ(plan.source().config.values["path"], "in.ndjson");
+  EXPECT_EQ(plan.source().config.values["follow"], false);
+  EXPECT_EQ(plan.of(Role::sink).at(0)->spec.id, "out");
+  EXPECT_EQ(plan.of(Role::sink).at(0)->config.values["format"], "value");
   EXPECT_EQ(plan.spec.runtime.batch_max, 1000u);
 }
 
@@ -39,8 +39,8 @@ TEST(PipelineFile, EnvironmentSubstitutionInValues) {
 sinks: [ { plugin: stdout } ]
 runtime: { batch_max: "${BATCH:-50}" }
 )", registry, env);
-  EXPECT_EQ(plan.source.config.values["path"], "from-env.ndjson");
-  EXPECT_EQ(plan.source.config.values["follow"], true);
+  EXPECT_EQ(plan.source().config.values["path"], "from-env.ndjson");
+  EXPECT_EQ(plan.source().config.values["follow"], true);
   EXPECT_EQ(plan.spec.runtime.batch_max, 50u);
 }
 
@@ -127,10 +127,10 @@ TEST(PipelineFile, PluginRefusingItsConfigIsReportedAtTheKey) {
   auto plan = test::plan_from(kSource + "sinks:\n  - plugin: stdout\n    config: { format: xml }\n", registry);
   try {
     SharedState shared;
-    PluginInstance sink(plan.sinks.at(0), std::make_unique<HostImpl>("out", shared));
+    PluginInstance sink(*plan.of(Role::sink).at(0), std::make_unique<HostImpl>("out", shared));
     FAIL() << "expected the plugin to refuse";
   } catch (const ValidationError& e) {
-    EXPECT_EQ(std::string(e.what()), "test.yaml:6:23: plugin 'stdout' (" + plan.sinks[0].plugin->path.string() +
+    EXPECT_EQ(std::string(e.what()), "test.yaml:6:23: plugin 'stdout' (" + plan.of(Role::sink)[0]->plugin->path.string() +
                                          ") could not be created: key 'format': expected 'value' or 'json', got 'xml'");
   }
 }
@@ -175,11 +175,11 @@ TEST(SinkOrder, DurableBeforeTheKeeperAndVolatileAfterItArePlanned) {
                                   "  - { id: tap, plugin: stdout }\n"
                                   "dead_letter: { plugin: postgres_dead_letter, config: { dsn: \"postgresql:///x\" } }\n",
                               registry);
-  ASSERT_EQ(plan.sinks.size(), 4u);
-  EXPECT_EQ(plan.sinks[0].plugin->descriptor->flags & sluice_flag_volatile, 0u);
-  EXPECT_NE(plan.sinks[1].plugin->descriptor->flags & sluice_flag_positions, 0u);
-  EXPECT_NE(plan.sinks[2].plugin->descriptor->flags & sluice_flag_volatile, 0u);
-  EXPECT_NE(plan.sinks[3].plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  ASSERT_EQ(plan.of(Role::sink).size(), 4u);
+  EXPECT_EQ(plan.of(Role::sink)[0]->plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  EXPECT_NE(plan.of(Role::sink)[1]->plugin->descriptor->flags & sluice_flag_positions, 0u);
+  EXPECT_NE(plan.of(Role::sink)[2]->plugin->descriptor->flags & sluice_flag_volatile, 0u);
+  EXPECT_NE(plan.of(Role::sink)[3]->plugin->descriptor->flags & sluice_flag_volatile, 0u);
   // Without a positions keeper any order is fine: durable sinks may follow each other.
   EXPECT_EQ(pipeline_errors(kSource + "sinks:\n  - { id: tap, plugin: stdout }\n" + kFileOut +
                             "  - { id: out2, plugin: file, config: { path: out2.ndjson } }\n"),

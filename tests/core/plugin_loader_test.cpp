@@ -67,10 +67,10 @@ TEST(PluginLoader, ConstructorExceptionBecomesAnErrorValue) {
                               registry);
   SharedState shared;
   try {
-    PluginInstance instance(plan.sinks.at(0), std::make_unique<HostImpl>("create_throws", shared));
+    PluginInstance instance(*plan.of(Role::sink).at(0), std::make_unique<HostImpl>("create_throws", shared));
     FAIL() << "expected creation to fail";
   } catch (const ValidationError& e) {
-    EXPECT_EQ(std::string(e.what()), "test.yaml:3:13: plugin 'create_throws' (" + plan.sinks[0].plugin->path.string() +
+    EXPECT_EQ(std::string(e.what()), "test.yaml:3:13: plugin 'create_throws' (" + plan.of(Role::sink)[0]->plugin->path.string() +
                                          ") could not be created: constructor exploded on purpose");
   }
 }

@@ -31,8 +31,9 @@ Command add_validate_command(CLI::App& app, const GlobalOptions& global) {
                 code = exit_config;
                 continue;
               }
-              std::cout << file << ": ok (" << plan->spec.name << ": " << plan->source.spec.plugin << " -> "
-                        << plan->transforms.size() << " transform(s) -> " << plan->sinks.size() << " sink(s))\n";
+              std::cout << file << ": ok (" << plan->spec.name << ": " << plan->source().spec.plugin << " -> "
+                        << plan->of(Role::transform).size() << " transform(s) -> " << plan->of(Role::sink).size()
+                        << " sink(s))\n";
             }
             return code;
           }};
