@@ -6,18 +6,6 @@ namespace sluice {
 
 namespace {
 
-// The plugin kind each role needs: the dead-letter route is a sink.
-int kind_of(Role role) {
-  switch (role) {
-    case Role::source: return sluice_kind_source;
-    case Role::transform: return sluice_kind_transform;
-    case Role::sink:
-    case Role::dead_letter: return sluice_kind_sink;
-    case Role::api: return sluice_kind_api;
-  }
-  return 0;
-}
-
 const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, int kind, PluginRegistry& registry,
                             std::vector<std::string>& errors) {
   const LoadedPlugin* plugin = nullptr;
@@ -77,6 +65,17 @@ void check_sink_order(const std::vector<const PlannedStage*>& sinks, std::vector
 
 }  // namespace
 
+int plugin_kind(Role role) {
+  switch (role) {
+    case Role::source: return sluice_kind_source;
+    case Role::transform: return sluice_kind_transform;
+    case Role::sink:
+    case Role::dead_letter: return sluice_kind_sink;
+    case Role::api: return sluice_kind_api;
+  }
+  return 0;
+}
+
 PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, PluginRegistry& registry) {
   std::vector<std::string> errors;
   SpecReader reader(spec.file, env);
@@ -84,7 +83,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
   plan.spec = spec;
 
   for (const auto& s : spec.stages) {
-    plan.stages.push_back(PlannedStage{s, resolve(spec, s, kind_of(s.role), registry, errors), {}});
+    plan.stages.push_back(PlannedStage{s, resolve(spec, s, plugin_kind(s.role), registry, errors), {}});
   }
 
   // Store references may only name sinks that declare themselves stores.

@@ -31,6 +31,9 @@ struct PlannedStage {
   CheckedConfig config;
 };
 
+// The plugin kind (sluice_kind_*) a stage of `role` needs: the dead-letter route is a sink.
+int plugin_kind(Role role);
+
 inline Role role_of(const PlannedStage& stage) { return stage.spec.role; }
 
 struct PipelinePlan {

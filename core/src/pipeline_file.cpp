@@ -21,6 +21,10 @@ const char* role_key(Role role) {
   return "?";
 }
 
+bool role_has_id(Role role) { return role == Role::transform || role == Role::sink; }
+
+bool role_is_single(Role role) { return role == Role::source || role == Role::dead_letter; }
+
 std::string Mark::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
@@ -79,16 +83,10 @@ void check_keys(const SpecReader& r, const YAML::Node& node, const std::string& 
   }
 }
 
-// Transforms and sinks have ids of their own; the source, the dead-letter sink and APIs are
-// called after their plugin.
-bool has_id(Role role) { return role == Role::transform || role == Role::sink; }
-// A role with one entry (a mapping) rather than a list of them.
-bool single(Role role) { return role == Role::source || role == Role::dead_letter; }
-
 StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
   const std::string slot = role_key(role);
   std::vector<std::string> allowed = {"plugin", "config"};
-  if (has_id(role)) allowed.insert(allowed.begin(), "id");
+  if (role_has_id(role)) allowed.insert(allowed.begin(), "id");
   check_keys(r, node, slot + " entry", allowed);
   StageSpec stage;
   stage.role = role;
@@ -98,7 +96,7 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
   stage.plugin_mark = r.mark(node["plugin"]);
   stage.id = stage.plugin;
   stage.id_mark = stage.plugin_mark;
-  if (has_id(role) && node["id"]) {
+  if (role_has_id(role) && node["id"]) {
     stage.id = r.scalar(node["id"], "'id'");
     stage.id_mark = r.mark(node["id"]);
   }
@@ -113,7 +111,7 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
 void read_role(const SpecReader& r, const YAML::Node& node, Role role, std::vector<StageSpec>& out) {
   // The source is required: an empty `source:` is an error of its entry, not a missing one.
   if (!node || (node.IsNull() && role != Role::source)) return;
-  if (single(role)) {
+  if (role_is_single(role)) {
     out.push_back(read_stage(r, node, role));
     return;
   }
@@ -203,7 +201,7 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
 
   std::set<std::string> ids;
   for (const auto& stage : spec.stages) {
-    if (has_id(stage.role) && !ids.insert(stage.id).second) {
+    if (role_has_id(stage.role) && !ids.insert(stage.id).second) {
       throw PipelineError(stage.id_mark, "id '" + stage.id + "' is used twice; give each transform and sink its own `id:`");
     }
   }

@@ -49,6 +49,11 @@ inline constexpr std::array<Role, 5> kRoles = {Role::source, Role::transform, Ro
                                                Role::api};
 // The pipeline file's key for the role: "source", "transforms", "sinks", "dead_letter", "api".
 const char* role_key(Role role);
+// Transforms and sinks have ids of their own; the source, the dead-letter sink and APIs are
+// called after their plugin.
+bool role_has_id(Role role);
+// The source and the dead-letter sink are one entry (a mapping); the others a list of them.
+bool role_is_single(Role role);
 
 struct StageSpec {
   Role role = Role::source;

@@ -1,6 +1,7 @@
 #include "schema.hpp"
 
 #include "config_check.hpp"
+#include "pipeline_builder.hpp"
 
 namespace sluice {
 
@@ -78,31 +79,37 @@ json one_of_kind(const std::vector<const LoadedPlugin*>& plugins, int kind, bool
 
 json pipeline_schema(const std::vector<const LoadedPlugin*>& plugins) {
   auto positive = [](const char* doc) { return json{{"anyOf", {{{"type", "integer"}, {"minimum", 1}}, {{"type", "string"}}}}, {"description", doc}}; };
-  return {
-      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
-      {"title", "Sluice pipeline file"},
-      {"type", "object"},
-      {"required", {"source", "sinks"}},
-      {"additionalProperties", false},
-      {"properties",
-       {{"name", {{"type", "string"}, {"description", "Name used in logs"}}},
-        {"source", one_of_kind(plugins, sluice_kind_source, false)},
-        {"transforms", {{"type", "array"}, {"items", one_of_kind(plugins, sluice_kind_transform, true)}}},
-        {"sinks", {{"type", "array"}, {"minItems", 1}, {"items", one_of_kind(plugins, sluice_kind_sink, true)}}},
-        {"dead_letter", one_of_kind(plugins, sluice_kind_sink, false)},
-        {"api", {{"type", "array"}, {"items", one_of_kind(plugins, sluice_kind_api, false)}}},
-        {"runtime",
-         {{"type", "object"},
+  json properties = {
+      {"name", {{"type", "string"}, {"description", "Name used in logs"}}},
+      {"runtime",
+       {{"type", "object"},
+        {"additionalProperties", false},
+        {"properties",
+         {{"batch_max", positive("Records per batch (default 1000)")},
+          {"batch_wait_ms", positive("Longest wait to fill a batch (default 20)")},
+          {"max_in_flight", positive("Batches between source and sinks before the source pauses (default 4)")},
+          {"max_in_flight_bytes",
+           positive("Bytes of records between source and sinks before the source pauses; also bounds a batch "
+                    "(a quarter of it) and the source's read-ahead (default 134217728 = 128 MiB)")},
+          {"retry_initial_ms", positive("First backoff after a transient failure (default 100)")},
+          {"retry_max_ms", positive("Backoff cap (default 10000)")}}}}}};
+  // One key per role: a single entry, or a list of them (at least one sink).
+  for (Role role : kRoles) {
+    json entry = one_of_kind(plugins, plugin_kind(role), role_has_id(role));
+    json& p = properties[role_key(role)];
+    if (role_is_single(role)) {
+      p = entry;
+    } else {
+      p = {{"type", "array"}, {"items", entry}};
+      if (role == Role::sink) p["minItems"] = 1;
+    }
+  }
+  return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+          {"title", "Sluice pipeline file"},
+          {"type", "object"},
+          {"required", {role_key(Role::source), role_key(Role::sink)}},
           {"additionalProperties", false},
-          {"properties",
-           {{"batch_max", positive("Records per batch (default 1000)")},
-            {"batch_wait_ms", positive("Longest wait to fill a batch (default 20)")},
-            {"max_in_flight", positive("Batches between source and sinks before the source pauses (default 4)")},
-            {"max_in_flight_bytes",
-             positive("Bytes of records between source and sinks before the source pauses; also bounds a batch "
-                      "(a quarter of it) and the source's read-ahead (default 134217728 = 128 MiB)")},
-            {"retry_initial_ms", positive("First backoff after a transient failure (default 100)")},
-            {"retry_max_ms", positive("Backoff cap (default 10000)")}}}}}}}};
+          {"properties", properties}};
 }
 
 }  // namespace sluice

@@ -54,7 +54,7 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
 }
 
 bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
-                                Result& result) {
+                               Result& result) {
   Backoff backoff(hooks_.retry_initial, hooks_.retry_max);
   bool degraded = false;
   for (std::uint64_t attempt = 1;; ++attempt) {
@@ -89,7 +89,7 @@ bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence,
 }
 
 void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage,
-                                   std::vector<Record>& dead) {
+                                  std::vector<Record>& dead) {
   if (outcome.rejected().empty()) return;
   std::vector<char> drop(batch.records.size(), 0);
   for (const auto& r : outcome.rejected()) {
