@@ -20,6 +20,35 @@ sinks:
     plugin: stdout
 )";
 
+// Every stage is in one list, tagged by its role, in the order the roles are listed.
+TEST(PipelineFile, StagesAreOneListTaggedByRole) {
+  PipelineSpec spec = parse_pipeline(R"(api:
+  - plugin: rest
+dead_letter:
+  plugin: file
+sinks:
+  - id: a
+    plugin: stdout
+  - id: b
+    plugin: stdout
+transforms:
+  - plugin: order_validate
+source:
+  plugin: file
+)", "test.yaml", {});
+  std::vector<Role> roles;
+  for (const auto& s : spec.stages) roles.push_back(s.role);
+  EXPECT_EQ(roles, (std::vector<Role>{Role::source, Role::transform, Role::sink, Role::sink, Role::dead_letter,
+                                      Role::api}));
+  ASSERT_EQ(spec.of(Role::sink).size(), 2u);
+  EXPECT_EQ(spec.of(Role::sink)[0]->id, "a");
+  EXPECT_EQ(spec.of(Role::sink)[1]->id, "b");
+  EXPECT_EQ(first_of(spec.stages, Role::dead_letter)->plugin, "file");
+  EXPECT_EQ(first_of(spec.stages, Role::dead_letter)->mark.line, 4);
+  EXPECT_EQ(std::string(role_key(Role::transform)), "transforms");
+  EXPECT_EQ(std::string(role_key(Role::api)), "api");
+}
+
 TEST(PipelineFile, GoodFilePlansWithDefaultsFilledIn) {
   auto registry = test::test_registry();
   PipelinePlan plan = test::plan_from(kGood, registry);
