@@ -23,6 +23,8 @@ class KafkaMetrics {
   void assigned(std::size_t partitions);
   void rebalanced();
   void commit_failed();
+  // Backpressure made visible: 1 while the source holds its partitions paused.
+  void paused(bool paused);
 
  private:
   using Key = std::pair<std::string, std::int32_t>;
@@ -34,6 +36,7 @@ class KafkaMetrics {
   Gauge& assigned_;
   Counter& rebalances_;
   Counter& commit_failures_;
+  Gauge& paused_;
 };
 
 }  // namespace sluice::kafka

@@ -281,6 +281,7 @@ void KafkaSource::set_paused(bool paused) {
     host_.log().debug("kafka: {} {} partition(s)", paused ? "paused" : "resumed", assignment->cnt);
   }
   paused_ = paused;
+  metrics_.paused(paused);
 }
 
 void KafkaSource::flush_commits(bool sync) {
