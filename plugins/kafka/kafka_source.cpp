@@ -366,4 +366,3 @@ void KafkaSource::log_cb(const rd_kafka_t* rk, int level, const char* facility, 
 
 }  // namespace sluice::kafka
 
-SLUICE_PLUGIN(kafka, source, sluice::kafka::KafkaSource)
