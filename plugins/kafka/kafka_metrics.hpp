@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "sluice/metrics.hpp"
+#include "sluice/record.hpp"  // PartitionKey
 
 namespace sluice::kafka {
 
@@ -25,7 +26,7 @@ class KafkaMetrics {
   void commit_failed();
 
  private:
-  using Key = std::pair<std::string, std::int32_t>;
+  using Key = PartitionKey;
   static Labels labels(const Key& key);
 
   Metrics& registry_;

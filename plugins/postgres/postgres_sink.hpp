@@ -71,8 +71,9 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
 
  private:
   Status apply_migrations_now();
+  // Both log the full text and return pg::status_of(error) (pg_status.hpp: the one
+  // PgError -> Status rule); failed() also drops the writer's connection when it broke.
   Status failed(const PgError& error, const char* doing);
-  // Logs the full text and returns a Status with only the public reason.
   Status read_failed(const PgError& error, const char* doing);
   void set_available(bool available, const std::string& why);
 
