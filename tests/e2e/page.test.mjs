@@ -165,7 +165,7 @@ async function main() {
       await shot(desktop, '04-not-found-desktop');
     });
 
-    await step('an invalid id shows the invalid state with the server's reason (the server owns the rule)', async () => {
+    await step('an invalid id shows the invalid state with the reason the server gives (the server owns the rule)', async () => {
       await desktop.fill('#order-id', '../etc/passwd');
       await desktop.press('#order-id', 'Enter');
       await desktop.waitForFunction(() => document.querySelector('#state').dataset.state === 'invalid');
