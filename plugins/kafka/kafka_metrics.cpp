@@ -15,7 +15,7 @@ KafkaMetrics::KafkaMetrics(Metrics& registry)
                              "batches are read ahead")) {}
 
 Labels KafkaMetrics::labels(const Key& key) {
-  return {{"topic", key.first}, {"partition", std::to_string(key.second)}};
+  return {{"topic", key.stream}, {"partition", std::to_string(key.partition)}};
 }
 
 void KafkaMetrics::consumed(const std::string& topic, std::int32_t partition, std::uint64_t n) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "sluice/metrics.hpp"
+#include "sluice/record.hpp"  // PartitionKey
 
 namespace sluice::kafka {
 
@@ -27,7 +28,7 @@ class KafkaMetrics {
   void paused(bool paused);
 
  private:
-  using Key = std::pair<std::string, std::int32_t>;
+  using Key = PartitionKey;
   static Labels labels(const Key& key);
 
   Metrics& registry_;

@@ -128,7 +128,7 @@ class KafkaSource final : public Source {
   std::optional<InstanceSlot> slot_;  // held while the consumer lives
   std::string instance_id_;
   // The stored offset last reported per fenced partition, so each distinct one is logged once.
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> fenced_logged_;
+  std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
 };
 

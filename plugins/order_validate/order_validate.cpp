@@ -44,7 +44,7 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
       // The pointer holds the record's own keys.
       host_.log().debug("{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset,
                         bad->reason, printable(bad->pointer), printable(bad->detail, 512));
-      outcome.reject(index, std::move(bad->reason), std::move(bad->pointer), std::move(bad->detail));
+      outcome.reject(index, std::move(*bad));
       continue;
     }
     record.key.assign(checker_.order_uid());

@@ -9,6 +9,7 @@
 #include "binary_copy_reader.hpp"
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "pg_status.hpp"
 #include "sluice/log_text.hpp"
 
 namespace sluice::pg {
@@ -88,33 +89,34 @@ void PostgresSink::set_available(bool available, const std::string& why) {
 
 // Health reasons and Status messages reach /readyz: only the public reason goes there
 // (libpq's text names the host, user and database); the log gets everything.
+// The Status is pg::status_of's (pg_status.hpp), the same for reads and writes; what
+// differs is the side effects: the writer's connection and availability here.
 Status PostgresSink::failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
   switch (error.failure()) {
     case Failure::connection:
       writer_connection_.close();
       if (!reported_down_) host_.log().warn("{}: {}", doing, printable(error.what(), 1024));
       set_available(false, error.public_reason());
-      return Status::retry(message);
+      break;
     case Failure::transient:
       host_.log().warn("{}, will retry: {}", doing, printable(error.what(), 1024));
-      return Status::retry(message);
+      break;
     case Failure::data:
     case Failure::fatal:
+      host_.log().error("{}: {}", doing, printable(error.what(), 1024));
       break;
   }
-  host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-  return Status::fatal(message);
+  return status_of(error, "postgres", doing);
 }
 
+// Reads go through the read pool, which reconnects by itself: only logging here.
 Status PostgresSink::read_failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
-  if (error.failure() == Failure::fatal || error.failure() == Failure::data) {
+  if (retryable(error.failure())) {
+    host_.log().debug("{}: {}", doing, printable(error.what(), 1024));
+  } else {
     host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-    return Status::fatal(message);
   }
-  host_.log().debug("{}: {}", doing, printable(error.what(), 1024));
-  return Status::retry(message);
+  return status_of(error, "postgres", doing);
 }
 
 Status PostgresSink::apply_migrations_now() {
@@ -202,7 +204,7 @@ Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t&
   } catch (const PgError& e) {
     // Timeouts and a database that is down are expected under pressure: the caller asks
     // another store or says "unavailable"; only a real fault is worth an error line.
-    if (e.failure() == Failure::fatal) host_.log().error("lookup failed: {}", printable(e.what(), 1024));
+    if (!retryable(e.failure())) host_.log().error("lookup failed: {}", printable(e.what(), 1024));
     return Lookup::unavailable;
   } catch (const std::exception& e) {
     host_.log().error("lookup failed: {}", printable(e.what(), 1024));
@@ -264,8 +266,7 @@ Status PostgresSink::recent(std::size_t limit, std::vector<std::string>& keys) {
     });
     return Status::ok();
   } catch (const PgError& e) {
-    Status status = read_failed(e, "recent");
-    return Status::retry(status.message());
+    return read_failed(e, "recent");
   }
 }
 
@@ -308,7 +309,7 @@ Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock
       if ((found ? stored : 0) >= position.offset) return Reach::reached;
     } catch (const PgError& e) {
       // Down or too slow: keep asking until the deadline. A fault no retry can fix: unknown.
-      if (e.failure() == Failure::fatal || e.failure() == Failure::data) {
+      if (!retryable(e.failure())) {
         host_.log().error("read-your-writes wait: {}", printable(e.what(), 1024));
         return Reach::unknown;
       }

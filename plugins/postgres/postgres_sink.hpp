@@ -1,7 +1,7 @@
 // The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source
 // positions in the same transaction, answers lookups as a store, streams its contents for
-// cache warm-up, and tells sources where to resume (effectively-once, design.md §4).
-// Coherence (design.md §4, issue 13): every stored order has a version that only grows,
+// cache warm-up, and tells sources where to resume (effectively-once, core/README.md, Delivery).
+// Coherence (core/README.md, Delivery, issue 13): every stored order has a version that only grows,
 // every batch transaction NOTIFYs what it stored (the change feed a cache follows: follow()),
 // and wait_for() answers read-your-writes tokens from the positions stored with the data.
 #pragma once
@@ -71,8 +71,9 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
 
  private:
   Status apply_migrations_now();
+  // Both log the full text and return pg::status_of(error) (pg_status.hpp: the one
+  // PgError -> Status rule); failed() also drops the writer's connection when it broke.
   Status failed(const PgError& error, const char* doing);
-  // Logs the full text and returns a Status with only the public reason.
   Status read_failed(const PgError& error, const char* doing);
   void set_available(bool available, const std::string& why);
 

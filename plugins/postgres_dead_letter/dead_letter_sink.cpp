@@ -6,6 +6,7 @@
 
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "pg_status.hpp"
 #include "sluice/log_text.hpp"
 
 namespace sluice::pg {
@@ -71,8 +72,8 @@ DeadLetterSink::~DeadLetterSink() { close(); }
 // Health reasons and Status messages reach /readyz: only the public reason goes there
 // (libpq's text names the host, user and database); the log gets everything.
 Status DeadLetterSink::failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres_dead_letter: ") + doing + ": " + error.public_reason();
-  if (error.failure() == Failure::connection || error.failure() == Failure::transient) {
+  const Status status = status_of(error, "postgres_dead_letter", doing);  // pg_status.hpp
+  if (retryable(error.failure())) {
     if (error.failure() == Failure::connection) {
       connection_.close();
       host_.health().set(health_component, false, error.public_reason());
@@ -81,11 +82,11 @@ Status DeadLetterSink::failed(const PgError& error, const char* doing) {
       host_.log().warn("database {} unavailable, will retry: {}", redacted_dsn_, printable(error.what(), 1024));
       reported_down_ = true;
     }
-    return Status::retry(message);
+    return status;
   }
   // The server's message may quote the dead letter's bytes (its reason, pointer, detail).
   host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-  return Status::fatal(message);
+  return status;
 }
 
 Status DeadLetterSink::migrate() {

@@ -1,4 +1,5 @@
 // `stdout` sink: prints records, to watch a pipeline or pipe it into other tools.
+#pragma once
 #include <cstdio>
 
 #include "record_format.hpp"
@@ -37,4 +38,3 @@ class StdoutSink final : public Sink {
 
 }  // namespace sluice::stdout_plugin
 
-SLUICE_PLUGIN(stdout, sink, sluice::stdout_plugin::StdoutSink)

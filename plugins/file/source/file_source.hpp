@@ -1,5 +1,6 @@
 // `file` source: NDJSON lines from a file or stdin. The position is the line number; with
 // `position_file` a restarted pipeline resumes after the last line every sink accepted.
+#pragma once
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -129,4 +130,3 @@ class FileSource final : public Source {
 
 }  // namespace sluice::file_plugin
 
-SLUICE_PLUGIN(file, source, sluice::file_plugin::FileSource)

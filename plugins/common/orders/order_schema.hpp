@@ -5,6 +5,8 @@
 #include <span>
 #include <string_view>
 
+#include "order_uid.hpp"  // max_order_uid_length
+
 namespace sluice::orders {
 
 enum class FieldKind {
@@ -63,7 +65,5 @@ inline constexpr FieldSpec order_fields[] = {
     {"date_created", FieldKind::timestamp},
     {"oof_shard", FieldKind::text},
 };
-
-inline constexpr std::size_t max_order_uid_length = 64;
 
 }  // namespace sluice::orders

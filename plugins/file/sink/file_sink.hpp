@@ -1,5 +1,6 @@
 // `file` sink: appends one line per record and fsyncs each batch, so a batch is on disk
 // before the source commits it. Usable as the dead-letter route with `format: json`.
+#pragma once
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -65,4 +66,3 @@ class FileSink final : public Sink {
 
 }  // namespace sluice::file_plugin
 
-SLUICE_PLUGIN(file, sink, sluice::file_plugin::FileSink)
