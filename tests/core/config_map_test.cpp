@@ -189,8 +189,10 @@ TEST(ConfigMap, RequiredKeyMissingIsAConfigError) {
   }
 }
 
-TEST(ConfigMap, StoreOnlyFitsStringsAndLists) {
+TEST(ConfigMap, StoreOnlyFitsStringsAndListsAndRangeOnlyIntegers) {
   EXPECT_THROW(key("enabled", &Settings::enabled, "x").store(), std::logic_error);
+  EXPECT_THROW(key("name", &Settings::name, "x").range(0, 1), std::logic_error);
+  EXPECT_NO_THROW(key("wait_ms", &Settings::wait, "x").range(0, 1));
 }
 
 // SLUICE_PLUGIN's key lookup: a config map, or the older static array.

@@ -139,6 +139,9 @@ class ConfigKey {
 
   // Integers and durations (in ms): values outside [min, max] are refused with `message`.
   ConfigKey& range(std::int64_t min, std::int64_t max, RangeMessage message = &range_message::between) & {
+    if (type_ != sluice_key_int) {
+      throw std::logic_error(std::string("config key '") + name_ + "': only integer and duration members take a range");
+    }
     min_ = min;
     max_ = max;
     message_ = message;
