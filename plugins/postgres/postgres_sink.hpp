@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,27 +22,30 @@
 
 namespace sluice::pg {
 
+// The sink's configuration. Every member's initializer is the key's default; the declared
+// defaults (`sluice plugins`, the README, the schema) are derived from them (postgres_config_map()).
+struct PostgresSettings : ConnectionSettings {
+  std::size_t read_connections = 4;
+  std::chrono::milliseconds read_timeout{1000};
+  std::string feed_channel = "sluice_orders";
+  bool notify = true;
+};
+
+// The keys the postgres sink declares, bound to PostgresSettings' members.
+const ConfigMap<PostgresSettings>& postgres_config_map();
+// postgres_config_map().parse() and the checks across keys; throws ConfigError naming the key.
+PostgresSettings parse_postgres_settings(const Config& config);
+
 class PostgresSink final : public Sink, public Store, public PositionStore {
  public:
   static constexpr const char* plugin_description =
       "Stores orders in PostgreSQL (normalized, upsert by order_uid, positions in the same "
       "transaction); a store and a position store";
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_positions;
-  static constexpr sluice_config_key plugin_keys[] = {
-      dsn_key,
-      migrations_key,
-      migrate_on_open_key,
-      {"read_connections", sluice_key_int, 0, "4",
-       "connections kept for lookups (REST cache misses, positions, recent orders)"},
-      {"read_timeout_ms", sluice_key_int, 0, "1000",
-       "longest a lookup waits for a connection, and its statement runs (then: unavailable)"},
-      {"feed_channel", sluice_key_string, 0, "\"sluice_orders\"",
-       "NOTIFY channel of the change feed (what every batch stored, for other instances' caches)"},
-      {"notify", sluice_key_bool, 0, "true",
-       "announce every batch on feed_channel (false: caches of other instances are not told)"},
-  };
+  static const ConfigMap<PostgresSettings>& config_map() { return postgres_config_map(); }
 
   PostgresSink(const Config& config, Host& host);
+  PostgresSink(const PostgresSettings& settings, Host& host);
   ~PostgresSink() override;
 
   // Sink

@@ -47,9 +47,9 @@ std::string clean_text(std::string_view text) {
   return out;
 }
 
-std::string connect_string_from(const Config& config) {
+std::string dead_letter_connect_string(const std::string& dsn) {
   try {
-    return soci_connect_string(config.get_string("dsn"), "sluice-dead-letters");
+    return soci_connect_string(dsn, "sluice-dead-letters");
   } catch (const std::invalid_argument& e) {
     throw ConfigError("dsn", e.what());
   }
@@ -57,13 +57,21 @@ std::string connect_string_from(const Config& config) {
 
 }  // namespace
 
+const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
+  using S = DeadLetterSettings;
+  static const ConfigMap<S> map{dsn_key<S>(), migrations_key<S>(), migrate_on_open_key<S>()};
+  return map;
+}
+
 DeadLetterSink::DeadLetterSink(const Config& config, Host& host)
+    : DeadLetterSink(dead_letter_config_map().parse(config), host) {}
+
+DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
     : host_(host),
-      redacted_dsn_(redacted(config.get_string("dsn"))),
-      migrations_(config.has("migrations") ? std::filesystem::path(config.get_string("migrations"))
-                                           : std::filesystem::path()),
-      migrate_on_open_(config.get_bool("migrate_on_open")),
-      connection_(connect_string_from(config)),
+      redacted_dsn_(redacted(settings.dsn)),
+      migrations_(settings.migrations.value_or(std::string())),
+      migrate_on_open_(settings.migrate_on_open),
+      connection_(dead_letter_connect_string(settings.dsn)),
       stored_(host.metrics().counter("sluice_dead_letters_stored_total",
                                      "Dead letters written to PostgreSQL (replays included)")) {}
 
