@@ -1,5 +1,5 @@
 // Runs a planned pipeline: source -> transforms -> sinks (in order) -> dead letters, with
-// bounded in-flight batches, in-order acknowledgement and graceful stop (design.md §4).
+// bounded in-flight batches, in-order acknowledgement and graceful stop (core/README.md, Delivery).
 #pragma once
 
 #include <chrono>

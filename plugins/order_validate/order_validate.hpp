@@ -1,4 +1,4 @@
-// The order_validate transform: every record must be an order (design.md §5). Valid ones
+// The order_validate transform: every record must be an order. Valid ones
 // get their order_uid as key and, by default, their whitespace removed (the canonical form
 // that the database and the cache keep and serve); invalid ones go to the dead-letter route
 // with a machine-readable reason and the JSON pointer of the first bad field.

@@ -1,4 +1,4 @@
-// The delivery contract of the runtime (design.md §4) with fake plugins that report every
+// The delivery contract of the runtime (core/README.md, Delivery) with fake plugins that report every
 // poll, write and commit to a Probe.
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 //
 // Versions: a store that versions what it holds (postgres: a commit sequence) gives every
 // stored value a version that only grows per key; 0 means "unversioned". A cache never
-// replaces a value with an older version (design.md §4, coherence).
+// replaces a value with an older version (README, "Coherent reads across instances").
 #pragma once
 
 #include <boost/config.hpp>

@@ -1,4 +1,4 @@
-// The shape of an order (design.md §5) as data: one table drives both the validator and the
+// The shape of an order as data: one table drives both the validator and the
 // postgres sink's column lists, so the rules and the normalized tables cannot drift apart.
 #pragma once
 
