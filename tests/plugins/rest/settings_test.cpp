@@ -38,24 +38,7 @@ TEST(RestSettings, RejectsMalformedListenWithTheKey) {
   }
 }
 
-// What users get: the declared keys, with the defaults the host fills in for an empty config.
-TEST(RestSettings, DefaultsUsersGet) {
-  RestSettings s = parse_settings(sluice::test::host_config(rest_config_map().keys()));
-  EXPECT_EQ(s.listen.host, "0.0.0.0");
-  EXPECT_EQ(s.listen.port, 8081);
-  EXPECT_EQ(s.static_dir, "web");
-  EXPECT_TRUE(s.lookup.empty());
-  EXPECT_EQ(s.threads, default_threads());
-  EXPECT_EQ(s.max_request_bytes, 16384u);
-  EXPECT_EQ(s.max_url_bytes, 2048u);
-  EXPECT_EQ(s.header_timeout.count(), 10000);
-  EXPECT_EQ(s.keepalive_timeout.count(), 60000);
-  EXPECT_EQ(s.recent_limit, 100u);
-  EXPECT_EQ(s.lookup_threads, 8);
-  EXPECT_EQ(s.lookup_queue, 1024u);
-  EXPECT_EQ(s.lookup_timeout.count(), 2000);
-  EXPECT_EQ(s.min_position_wait.count(), 2000);
-}
+// The defaults users get are checked in rest_config_test.cpp (RestConfig.EmptyConfigGetsTheDocumentedDefaults).
 
 // A config built by hand (tests, tools) without the host's filling gets the same values.
 TEST(RestSettings, AbsentKeysGetTheSameDefaults) {
