@@ -20,7 +20,8 @@ ensure_node
 
 build_dir=${SLUICE_BUILD_DIR:-build/test}
 echo "==> configuring ($build_dir)"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_WERROR=ON >/dev/null
+# compose/ci.cmake: the CI settings (RelWithDebInfo, warnings as errors), shared with sanitize.sh.
+cmake -C compose/ci.cmake -S . -B "$build_dir" >/dev/null
 echo "==> building (2 jobs)"
 cmake --build "$build_dir" -j2
 

@@ -1,4 +1,4 @@
--- Versions for coherent reads across instances (issue 13, design.md §4 "Coherence").
+-- Versions for coherent reads across instances (issue 13; README, "Coherent reads across instances").
 --
 -- Every stored order carries a version that only grows per order_uid, so a cache that is told
 -- "uid X is now at version V" (by the change feed, or by a lookup that reached the database)

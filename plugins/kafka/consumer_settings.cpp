@@ -1,6 +1,7 @@
 #include "consumer_settings.hpp"
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 #include "sluice/status.hpp"
@@ -23,13 +24,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 10> managed_
     {"group.instance.id", "use the `instance_id` key"},
 }};
 
-void require_positive(const Config& config, const char* key, std::int64_t& out, bool zero_ok) {
-  out = config.get_int(key);
-  if (out < 0 || (!zero_ok && out == 0)) {
-    throw ConfigError(key, std::string(key) + " must be " + (zero_ok ? "zero or more" : "positive") +
-                               ", got " + std::to_string(out));
+// "session_timeout_ms must be positive, got 0", "commit_interval_ms must be zero or more,
+// got -1", "stats_interval_ms is too large" (librdkafka takes them as int).
+std::string kafka_range_message(std::string_view key, std::int64_t value, std::int64_t min, std::int64_t) {
+  if (value < min) {
+    return std::string(key) + " must be " + (min == 0 ? "zero or more" : "positive") + ", got " +
+           std::to_string(value);
   }
-  if (out > INT32_MAX) throw ConfigError(key, std::string(key) + " is too large");
+  return std::string(key) + " is too large";
 }
 
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
@@ -42,34 +44,55 @@ void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::str
 
 }  // namespace
 
+const ConfigMap<ConsumerSettings>& consumer_config_map() {
+  using S = ConsumerSettings;
+  static const ConfigMap<S> map{
+      key("brokers", &S::brokers, "Bootstrap servers, host:port[,host:port...]"),
+      key("topic", &S::topic, "Topic to consume (a name starting with ^ is a regex)"),
+      key("group", &S::group, "Consumer group id; processes with the same group split the partitions"),
+      key("start_from", &S::start_from,
+          "Where a partition with no stored or committed offset starts: earliest or latest"),
+      key("session_timeout_ms", &S::session_timeout_ms,
+          "Group session timeout: how long a dead member keeps its partitions (Kafka's smallest by default)")
+          .range(1, INT32_MAX, &kafka_range_message),
+      key("heartbeat_interval_ms", &S::heartbeat_interval_ms,
+          "Group heartbeat interval, at most a third of session_timeout_ms")
+          .range(1, INT32_MAX, &kafka_range_message),
+      key("commit_interval_ms", &S::commit_interval_ms,
+          "How often accepted offsets are committed to Kafka (0: after every batch)")
+          .range(0, INT32_MAX, &kafka_range_message),
+      key("stats_interval_ms", &S::stats_interval_ms, "How often lag metrics and broker health are refreshed")
+          .range(1, INT32_MAX, &kafka_range_message),
+      key("instance_id", &S::instance_id,
+          "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
+          "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"),
+      key("leave_on_close", &S::leave_on_close,
+          "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
+          "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"),
+      // 0 would abandon every in-flight batch on every rebalance: all of them read again.
+      key("rebalance_drain_timeout_ms", &S::rebalance_drain_timeout_ms,
+          "On revocation, how long batches in flight may take to finish; then they are abandoned and read "
+          "again by the partitions' next owner (positive)")
+          .range(1, INT32_MAX, &kafka_range_message),
+      key("properties", &S::properties,
+          "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"),
+  };
+  return map;
+}
+
 ConsumerSettings ConsumerSettings::from(const Config& config) {
-  ConsumerSettings s;
-  s.brokers = config.get_string("brokers");
+  ConsumerSettings s = consumer_config_map().parse(config);
   if (s.brokers.empty()) throw ConfigError("brokers", "brokers must name at least one host:port");
-  s.topic = config.get_string("topic");
   if (s.topic.empty()) throw ConfigError("topic", "topic must not be empty");
-  s.group = config.get_string("group");
   if (s.group.empty()) throw ConfigError("group", "group must not be empty");
-  s.start_from = config.get_string("start_from");
   if (s.start_from != "earliest" && s.start_from != "latest") {
     throw ConfigError("start_from", "start_from must be `earliest` or `latest`, got `" + s.start_from + "`");
   }
-  require_positive(config, "session_timeout_ms", s.session_timeout_ms, false);
-  require_positive(config, "heartbeat_interval_ms", s.heartbeat_interval_ms, false);
   if (s.heartbeat_interval_ms >= s.session_timeout_ms) {
     throw ConfigError("heartbeat_interval_ms",
                       "heartbeat_interval_ms must be below session_timeout_ms, or the group "
                       "coordinator evicts the consumer between heartbeats");
   }
-  require_positive(config, "commit_interval_ms", s.commit_interval_ms, true);
-  require_positive(config, "stats_interval_ms", s.stats_interval_ms, false);
-  // 0 would abandon every in-flight batch on every rebalance: all of them read again.
-  // The keys below came with issue 12; configs built by hand (tests) may lack them, while the
-  // host always fills in the declared defaults.
-  if (config.has("rebalance_drain_timeout_ms")) {
-    require_positive(config, "rebalance_drain_timeout_ms", s.rebalance_drain_timeout_ms, false);
-  }
-  if (config.has("instance_id")) s.instance_id = config.get_string("instance_id");
   if (s.instance_id.size() > 249) throw ConfigError("instance_id", "instance_id is longer than 249 characters");
   for (char c : s.instance_id) {
     bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -79,8 +102,6 @@ ConsumerSettings ConsumerSettings::from(const Config& config) {
                                        "rule), got `" + s.instance_id + "`");
     }
   }
-  if (config.has("leave_on_close")) s.leave_on_close = config.get_bool("leave_on_close");
-  if (config.has("properties")) s.properties = config.get_map("properties");
   for (const auto& [name, value] : s.properties) {
     for (const auto& [managed, why] : managed_properties) {
       if (name == managed) {

@@ -8,14 +8,17 @@
 
 #include "kafka_handles.hpp"
 #include "sluice/config.hpp"
+#include "sluice/config_map.hpp"
 
 namespace sluice::kafka {
 
+// Every member's initializer is the key's default; the declared defaults (`sluice plugins`, the
+// README, the schema) are derived from them (consumer_config_map()).
 struct ConsumerSettings {
-  std::string brokers;
-  std::string topic;
-  std::string group;
-  std::string start_from;  // "earliest" | "latest": auto.offset.reset
+  std::string brokers = "localhost:9092";
+  std::string topic = "orders";
+  std::string group = "sluice";
+  std::string start_from = "earliest";  // "earliest" | "latest": auto.offset.reset
   std::int64_t session_timeout_ms = 6000;
   std::int64_t heartbeat_interval_ms = 2000;
   std::int64_t commit_interval_ms = 1000;
@@ -27,7 +30,8 @@ struct ConsumerSettings {
   bool leave_on_close = true;
   std::map<std::string, std::string> properties;  // passed through to librdkafka
 
-  // Reads and checks the keys; throws sluice::ConfigError naming the offending key.
+  // Reads and checks the keys; throws sluice::ConfigError naming the offending key. An
+  // absent key keeps the default above.
   static ConsumerSettings from(const Config& config);
 
   bool dynamic_membership() const { return instance_id == "none"; }
@@ -39,5 +43,8 @@ struct ConsumerSettings {
   // load time with the key named.
   ConfHandle make_conf(const std::string& group_instance_id = {}) const;
 };
+
+// The keys the kafka source declares, bound to ConsumerSettings' members.
+const ConfigMap<ConsumerSettings>& consumer_config_map();
 
 }  // namespace sluice::kafka

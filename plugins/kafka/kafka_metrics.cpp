@@ -9,10 +9,13 @@ KafkaMetrics::KafkaMetrics(Metrics& registry)
       rebalances_(registry.counter("sluice_kafka_rebalances_total",
                                    "Partition assignments and revocations handled")),
       commit_failures_(registry.counter("sluice_kafka_commit_failures_total",
-                                        "Offset commits the broker refused (retried with the next commit)")) {}
+                                        "Offset commits the broker refused (retried with the next commit)")),
+      paused_(registry.gauge("sluice_kafka_paused",
+                             "1 while the source holds its partitions paused: the pipeline is full and four "
+                             "batches are read ahead")) {}
 
 Labels KafkaMetrics::labels(const Key& key) {
-  return {{"topic", key.first}, {"partition", std::to_string(key.second)}};
+  return {{"topic", key.stream}, {"partition", std::to_string(key.partition)}};
 }
 
 void KafkaMetrics::consumed(const std::string& topic, std::int32_t partition, std::uint64_t n) {
@@ -45,5 +48,7 @@ void KafkaMetrics::forget(const std::string& topic, std::int32_t partition) {
 void KafkaMetrics::assigned(std::size_t partitions) { assigned_.set(static_cast<double>(partitions)); }
 void KafkaMetrics::rebalanced() { rebalances_.inc(); }
 void KafkaMetrics::commit_failed() { commit_failures_.inc(); }
+
+void KafkaMetrics::paused(bool paused) { paused_.set(paused ? 1 : 0); }
 
 }  // namespace sluice::kafka

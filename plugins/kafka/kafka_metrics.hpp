@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "sluice/metrics.hpp"
+#include "sluice/record.hpp"  // PartitionKey
 
 namespace sluice::kafka {
 
@@ -23,9 +24,11 @@ class KafkaMetrics {
   void assigned(std::size_t partitions);
   void rebalanced();
   void commit_failed();
+  // Backpressure made visible: 1 while the source holds its partitions paused.
+  void paused(bool paused);
 
  private:
-  using Key = std::pair<std::string, std::int32_t>;
+  using Key = PartitionKey;
   static Labels labels(const Key& key);
 
   Metrics& registry_;
@@ -34,6 +37,7 @@ class KafkaMetrics {
   Gauge& assigned_;
   Counter& rebalances_;
   Counter& commit_failures_;
+  Gauge& paused_;
 };
 
 }  // namespace sluice::kafka

@@ -95,7 +95,7 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
   }
   if (!fatal_.empty()) return Status::fatal(fatal_);
 
-  std::map<std::pair<std::string, std::int32_t>, std::pair<std::int64_t, std::int64_t>> range;  // first, next
+  std::map<PartitionKey, std::pair<std::int64_t, std::int64_t>> range;  // first, next
   // Up to max_records and max_bytes; one record always goes, however large.
   std::size_t bytes = 0;
   for (std::size_t n = 0; !pending_.empty() && n < limits.max_records && (n == 0 || bytes < limits.max_bytes); ++n) {
@@ -107,8 +107,8 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
     out.records.push_back(pending_.take_front());
   }
   for (auto& [key, offsets] : range) {
-    out.positions.push_back({key.first, key.second, offsets.second});
-    offsets_.handed_out(key.first, key.second, offsets.first, offsets.second);
+    out.positions.push_back({key.stream, key.partition, offsets.second});
+    offsets_.handed_out(key.stream, key.partition, offsets.first, offsets.second);
   }
   // Resume while a batch is still read ahead, not when pending_ runs dry: after a resume
   // librdkafka 2.0.2 fetches again only about a second later (its broker thread notices on
@@ -281,6 +281,7 @@ void KafkaSource::set_paused(bool paused) {
     host_.log().debug("kafka: {} {} partition(s)", paused ? "paused" : "resumed", assignment->cnt);
   }
   paused_ = paused;
+  metrics_.paused(paused);
 }
 
 void KafkaSource::flush_commits(bool sync) {
@@ -366,4 +367,3 @@ void KafkaSource::log_cb(const rd_kafka_t* rk, int level, const char* facility, 
 
 }  // namespace sluice::kafka
 
-SLUICE_PLUGIN(kafka, source, sluice::kafka::KafkaSource)

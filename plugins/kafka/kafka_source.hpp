@@ -31,32 +31,7 @@ class KafkaSource final : public Source {
   static constexpr const char* plugin_description =
       "Consumes a Kafka topic as a consumer-group member; commits offsets only after every sink "
       "accepted the records (at-least-once, per-partition order kept)";
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"brokers", sluice_key_string, 0, "\"localhost:9092\"", "Bootstrap servers, host:port[,host:port...]"},
-      {"topic", sluice_key_string, 0, "\"orders\"", "Topic to consume (a name starting with ^ is a regex)"},
-      {"group", sluice_key_string, 0, "\"sluice\"",
-       "Consumer group id; processes with the same group split the partitions"},
-      {"start_from", sluice_key_string, 0, "\"earliest\"",
-       "Where a partition with no stored or committed offset starts: earliest or latest"},
-      {"session_timeout_ms", sluice_key_int, 0, "6000",
-       "Group session timeout: how long a dead member keeps its partitions (Kafka's smallest by default)"},
-      {"heartbeat_interval_ms", sluice_key_int, 0, "2000",
-       "Group heartbeat interval, at most a third of session_timeout_ms"},
-      {"commit_interval_ms", sluice_key_int, 0, "1000",
-       "How often accepted offsets are committed to Kafka (0: after every batch)"},
-      {"stats_interval_ms", sluice_key_int, 0, "5000", "How often lag metrics and broker health are refreshed"},
-      {"instance_id", sluice_key_string, 0, "\"\"",
-       "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
-       "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"},
-      {"leave_on_close", sluice_key_bool, 0, "true",
-       "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
-       "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"},
-      {"rebalance_drain_timeout_ms", sluice_key_int, 0, "5000",
-       "On revocation, how long batches in flight may take to finish; then they are abandoned and read "
-       "again by the partitions' next owner (positive)"},
-      {"properties", sluice_key_map, 0, "{}",
-       "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"},
-  };
+  static const ConfigMap<ConsumerSettings>& config_map() { return consumer_config_map(); }
 
   KafkaSource(const Config& config, Host& host);
   ~KafkaSource() override;
@@ -128,7 +103,7 @@ class KafkaSource final : public Source {
   std::optional<InstanceSlot> slot_;  // held while the consumer lives
   std::string instance_id_;
   // The stored offset last reported per fenced partition, so each distinct one is logged once.
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> fenced_logged_;
+  std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
 };
 

@@ -44,7 +44,7 @@ std::vector<Position> OffsetTracker::take_unsent() {
   std::vector<Position> out;
   for (auto& [key, state] : partitions_) {
     if (state.accepted > state.sent) {
-      out.push_back({key.first, key.second, state.accepted});
+      out.push_back({key.stream, key.partition, state.accepted});
       state.sent = state.accepted;
     }
   }

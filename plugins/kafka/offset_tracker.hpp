@@ -49,7 +49,7 @@ class OffsetTracker {
     std::int64_t first_handed = -1;  // offset of the first record handed out since assigned
     std::int64_t handed = -1;        // highest next-offset handed to the runtime
   };
-  std::map<std::pair<std::string, std::int32_t>, State> partitions_;
+  std::map<PartitionKey, State> partitions_;
 };
 
 }  // namespace sluice::kafka

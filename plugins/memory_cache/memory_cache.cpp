@@ -8,18 +8,9 @@
 namespace sluice::cache {
 namespace {
 
-// Tests and tools build a Config without the host's defaults, so optional keys fall back
-// to the defaults declared in plugin_keys here too.
-std::int64_t int_or(const Config& config, const char* key, std::int64_t fallback) {
-  return config.has(key) ? config.get_int(key) : fallback;
-}
-
-std::size_t positive(const Config& config, const char* key, bool zero_allowed, std::int64_t fallback) {
-  std::int64_t value = int_or(config, key, fallback);
-  if (value < 0 || (!zero_allowed && value == 0)) {
-    throw ConfigError(key, std::string(key) + (zero_allowed ? " must be 0 or more" : " must be positive"));
-  }
-  return static_cast<std::size_t>(value);
+// "max_entries must be 0 or more", "progress_every must be positive"
+std::string cache_range_message(std::string_view key, std::int64_t, std::int64_t min, std::int64_t) {
+  return std::string(key) + (min == 0 ? " must be 0 or more" : " must be positive");
 }
 
 // Commit to applied: from a local commit (about a millisecond) to a feed that is behind.
@@ -33,16 +24,41 @@ constexpr auto announced_ttl = std::chrono::seconds(30);
 
 }  // namespace
 
-MemoryCache::MemoryCache(const Config& config, Host& host)
+const ConfigMap<CacheSettings>& cache_config_map() {
+  using S = CacheSettings;
+  static const ConfigMap<S> map{
+      key("warm_from", &S::warm_from, "id of a store (e.g. the postgres sink) streamed into the cache at start")
+          .store(),
+      key("follow", &S::follow,
+          "follow the change feed of warm_from (commits of every instance refresh the cache); "
+          "a store without a feed falls back to a one-shot warm-up"),
+      key("max_entries", &S::max_entries,
+          "most orders kept (0 = all); beyond it the least recently used go (sampled LRU)")
+          .at_least(0, &cache_range_message),
+      key("progress_every", &S::progress_every,
+          "log warm-up progress every this many orders (and at least every 5 seconds)")
+          .at_least(1, &cache_range_message),
+      key("negative_ttl_ms", &S::negative_ttl,
+          "remember for this long that the database lacks an order, so repeated lookups of a "
+          "missing id are answered here (0 = off)")
+          .at_least(0, &cache_range_message),
+      key("negative_max_entries", &S::negative_max_entries, "most remembered misses; when full the oldest go")
+          .at_least(1, &cache_range_message),
+  };
+  return map;
+}
+
+MemoryCache::MemoryCache(const Config& config, Host& host) : MemoryCache(cache_config_map().parse(config), host) {}
+
+MemoryCache::MemoryCache(const CacheSettings& settings, Host& host)
     : host_(host),
-      warm_from_(config.has("warm_from") ? config.get_string("warm_from") : std::string()),
-      follow_(config.has("follow") ? config.get_bool("follow") : true),
-      max_entries_(positive(config, "max_entries", true, 0)),
-      progress_every_(positive(config, "progress_every", false, 100000)),
+      warm_from_(settings.warm_from.value_or(std::string())),
+      follow_(settings.follow),
+      max_entries_(settings.max_entries),
+      progress_every_(settings.progress_every),
       cache_(max_entries_),
       recent_(128),
-      negative_(std::chrono::milliseconds(positive(config, "negative_ttl_ms", true, 2000)),
-                positive(config, "negative_max_entries", false, 100000)),
+      negative_(settings.negative_ttl, settings.negative_max_entries),
       announced_(announced_ttl, 100000),
       // Without a store behind it the cache holds everything there is from the start.
       warm_(warm_from_.empty()),

@@ -3,10 +3,13 @@
 // database does not hold (save, then cache). At start it warms from a store (warm_from) and
 // then follows that store's change feed, so writes of other instances reach it too; every
 // entry carries the store's version, and an older version never replaces a newer one
-// (design.md §4, coherence).
+// (core/README.md, Delivery, coherence).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <optional>
 #include <mutex>
 #include <string>
 
@@ -18,6 +21,20 @@
 #include "watermarks.hpp"
 
 namespace sluice::cache {
+
+// The cache's configuration. Every member's initializer is the key's default; the declared
+// defaults (`sluice plugins`, the README, the schema) are derived from them (cache_config_map()).
+struct CacheSettings {
+  std::optional<std::string> warm_from;  // a store id; none: nothing to warm from
+  bool follow = true;
+  std::size_t max_entries = 0;  // 0: all
+  std::size_t progress_every = 100000;
+  std::chrono::milliseconds negative_ttl{2000};  // 0: off
+  std::size_t negative_max_entries = 100000;
+};
+
+// The keys memory_cache declares, bound to CacheSettings' members.
+const ConfigMap<CacheSettings>& cache_config_map();
 
 // Whether the cache can vouch for what it holds.
 enum class FeedState {
@@ -38,24 +55,10 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   // Volatile: it starts empty and warms from the database, so it may come after the sink
   // that keeps positions without a crash losing anything from it.
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_volatile;
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"warm_from", sluice_key_store, 0, nullptr,
-       "id of a store (e.g. the postgres sink) streamed into the cache at start"},
-      {"follow", sluice_key_bool, 0, "true",
-       "follow the change feed of warm_from (commits of every instance refresh the cache); "
-       "a store without a feed falls back to a one-shot warm-up"},
-      {"max_entries", sluice_key_int, 0, "0",
-       "most orders kept (0 = all); beyond it the least recently used go (sampled LRU)"},
-      {"progress_every", sluice_key_int, 0, "100000",
-       "log warm-up progress every this many orders (and at least every 5 seconds)"},
-      {"negative_ttl_ms", sluice_key_int, 0, "2000",
-       "remember for this long that the database lacks an order, so repeated lookups of a "
-       "missing id are answered here (0 = off)"},
-      {"negative_max_entries", sluice_key_int, 0, "100000",
-       "most remembered misses; when full the oldest go"},
-  };
+  static const ConfigMap<CacheSettings>& config_map() { return cache_config_map(); }
 
   MemoryCache(const Config& config, Host& host);
+  MemoryCache(const CacheSettings& settings, Host& host);
 
   // Sink
   Status open() override;

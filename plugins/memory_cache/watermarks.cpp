@@ -8,7 +8,7 @@ void Watermarks::raise(const std::vector<Position>& positions) {
   {
     std::lock_guard lock(mutex_);
     for (const Position& p : positions) {
-      auto [it, inserted] = next_offsets_.try_emplace(Key{p.stream, p.partition}, p.offset);
+      auto [it, inserted] = next_offsets_.try_emplace(p.key(), p.offset);
       if (!inserted && it->second < p.offset) it->second = p.offset;
       moved = moved || inserted || it->second == p.offset;
     }
@@ -17,7 +17,7 @@ void Watermarks::raise(const std::vector<Position>& positions) {
 }
 
 bool Watermarks::reached(const Position& position) const {
-  auto it = next_offsets_.find(Key{position.stream, position.partition});
+  auto it = next_offsets_.find(position.key());
   return it != next_offsets_.end() && it->second >= position.offset;
 }
 

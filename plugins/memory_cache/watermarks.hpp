@@ -28,7 +28,7 @@ class Watermarks {
   std::int64_t of(const std::string& stream, std::int32_t partition) const;
 
  private:
-  using Key = std::pair<std::string, std::int32_t>;
+  using Key = PartitionKey;
   bool reached(const Position& position) const;  // caller holds mutex_
 
   mutable std::mutex mutex_;

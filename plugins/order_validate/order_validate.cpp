@@ -7,21 +7,31 @@
 namespace sluice::orders {
 namespace {
 
-CheckOptions options_from(const Config& config) {
-  CheckOptions options;
-  std::int64_t max_bytes = config.get_int("max_bytes");
-  if (max_bytes <= 0) throw ConfigError("max_bytes", "max_bytes must be a positive number of bytes");
-  options.max_bytes = static_cast<std::size_t>(max_bytes);
-  options.allow_unknown_fields = config.get_bool("allow_unknown_fields");
-  return options;
+std::string max_bytes_message(std::string_view key, std::int64_t, std::int64_t, std::int64_t) {
+  return std::string(key) + " must be a positive number of bytes";
 }
 
 }  // namespace
 
+const ConfigMap<ValidateSettings>& validate_config_map() {
+  using S = ValidateSettings;
+  static const ConfigMap<S> map{
+      key("max_bytes", &S::max_bytes, "largest accepted message in bytes; larger ones are rejected as too_large")
+          .at_least(1, &max_bytes_message),
+      key("allow_unknown_fields", &S::allow_unknown_fields,
+          "accept fields the order schema does not name (they are kept in the stored JSON)"),
+      key("canonicalize", &S::canonicalize, "rewrite accepted messages without insignificant whitespace"),
+  };
+  return map;
+}
+
 OrderValidate::OrderValidate(const Config& config, Host& host)
+    : OrderValidate(validate_config_map().parse(config), host) {}
+
+OrderValidate::OrderValidate(const ValidateSettings& settings, Host& host)
     : host_(host),
-      canonicalize_(config.get_bool("canonicalize")),
-      checker_(options_from(config)),
+      canonicalize_(settings.canonicalize),
+      checker_(CheckOptions{settings.max_bytes, settings.allow_unknown_fields}),
       accepted_(host.metrics().counter("sluice_orders_valid_total",
                                        "Messages that passed order validation")) {}
 
@@ -44,7 +54,7 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
       // The pointer holds the record's own keys.
       host_.log().debug("{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset,
                         bad->reason, printable(bad->pointer), printable(bad->detail, 512));
-      outcome.reject(index, std::move(bad->reason), std::move(bad->pointer), std::move(bad->detail));
+      outcome.reject(index, std::move(*bad));
       continue;
     }
     record.key.assign(checker_.order_uid());

@@ -1,4 +1,4 @@
-// The order_validate transform: every record must be an order (design.md §5). Valid ones
+// The order_validate transform: every record must be an order. Valid ones
 // get their order_uid as key and, by default, their whitespace removed (the canonical form
 // that the database and the cache keep and serve); invalid ones go to the dead-letter route
 // with a machine-readable reason and the JSON pointer of the first bad field.
@@ -14,20 +14,25 @@
 
 namespace sluice::orders {
 
+// The transform's configuration. Every member's initializer is the key's default; the declared
+// defaults (`sluice plugins`, the README, the schema) are derived from them (validate_config_map()).
+struct ValidateSettings {
+  std::size_t max_bytes = CheckOptions{}.max_bytes;
+  bool allow_unknown_fields = CheckOptions{}.allow_unknown_fields;
+  bool canonicalize = true;
+};
+
+// The keys order_validate declares, bound to ValidateSettings' members.
+const ConfigMap<ValidateSettings>& validate_config_map();
+
 class OrderValidate final : public Transform {
  public:
   static constexpr const char* plugin_description =
       "Checks that each record is a valid order JSON; sets the key to order_uid";
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"max_bytes", sluice_key_int, 0, "1048576",
-       "largest accepted message in bytes; larger ones are rejected as too_large"},
-      {"allow_unknown_fields", sluice_key_bool, 0, "true",
-       "accept fields the order schema does not name (they are kept in the stored JSON)"},
-      {"canonicalize", sluice_key_bool, 0, "true",
-       "rewrite accepted messages without insignificant whitespace"},
-  };
+  static const ConfigMap<ValidateSettings>& config_map() { return validate_config_map(); }
 
   OrderValidate(const Config& config, Host& host);
+  OrderValidate(const ValidateSettings& settings, Host& host);
   Status apply(Batch& batch, Outcome& outcome) override;
 
  private:

@@ -1,4 +1,4 @@
-// The text of the NOTIFY a batch transaction sends (design.md §4, coherence): which orders it
+// The text of the NOTIFY a batch transaction sends (core/README.md, Delivery, coherence): which orders it
 // stored at which version, which source positions it advanced, and when it committed.
 //
 // PostgreSQL refuses payloads of 8000 bytes or more, so a large batch is split into chunks,

@@ -77,7 +77,7 @@ void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outc
       continue;
     }
     if (auto bad = checker_.check(record.value)) {
-      outcome.reject(i, bad->reason, bad->pointer, bad->detail);
+      outcome.reject(i, *bad);
       ++stats.invalid;
       continue;
     }

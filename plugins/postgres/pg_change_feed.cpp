@@ -8,6 +8,7 @@
 
 #include "change_notice.hpp"
 #include "pg_error.hpp"
+#include "sluice/backoff.hpp"
 #include "sluice/log_text.hpp"
 
 namespace sluice::pg {
@@ -178,7 +179,7 @@ PgChangeFeed::Failed PgChangeFeed::follow_once(ChangeFollower& follower, bool& r
 }
 
 void PgChangeFeed::run(ChangeFollower& follower) {
-  auto next_pause = std::chrono::milliseconds(first_pause);
+  Backoff backoff(first_pause, longest_pause);
   bool lost_reported = false;
   while (!stopping_) {
     bool resumed = false;
@@ -186,15 +187,14 @@ void PgChangeFeed::run(ChangeFollower& follower) {
     if (stopping_) break;
     if (resumed) {
       lost_reported = false;
-      next_pause = first_pause;
+      backoff.reset();
       log_.info("change feed interrupted, resuming: {}", failed.reason);
     }
     if (failed.report && !lost_reported) {
       follower.lost(failed.reason);
       lost_reported = true;
     }
-    pause(next_pause);
-    next_pause = std::min<std::chrono::milliseconds>(next_pause * 2, longest_pause);
+    pause(backoff.next());
   }
 }
 

@@ -9,54 +9,63 @@
 #include "binary_copy_reader.hpp"
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "pg_status.hpp"
 #include "sluice/log_text.hpp"
 
 namespace sluice::pg {
 namespace {
 
-std::string connect_string_from(const Config& config, const std::string& application_name) {
+std::string connect_string_from(const std::string& dsn, const std::string& application_name) {
   try {
-    return soci_connect_string(config.get_string("dsn"), application_name);
+    return soci_connect_string(dsn, application_name);
   } catch (const std::invalid_argument& e) {
     throw ConfigError("dsn", e.what());
   }
-}
-
-std::size_t read_connections_from(const Config& config) {
-  auto n = config.has("read_connections") ? config.get_int("read_connections") : 4;
-  if (n < 1 || n > 64) throw ConfigError("read_connections", "read_connections must be 1..64");
-  return static_cast<std::size_t>(n);
-}
-
-std::chrono::milliseconds read_timeout_from(const Config& config) {
-  auto ms = config.has("read_timeout_ms") ? config.get_int("read_timeout_ms") : 1000;
-  if (ms < 10 || ms > 600000) throw ConfigError("read_timeout_ms", "read_timeout_ms must be 10..600000");
-  return std::chrono::milliseconds(ms);
-}
-
-std::string feed_channel_from(const Config& config) {
-  std::string channel = config.has("feed_channel") ? config.get_string("feed_channel") : "sluice_orders";
-  // PostgreSQL truncates identifiers at 63 bytes: two names differing later would share it.
-  if (channel.empty() || channel.size() > 63) {
-    throw ConfigError("feed_channel", "feed_channel must be 1..63 bytes");
-  }
-  return channel;
 }
 
 constexpr const char* health_component = "postgres";
 
 }  // namespace
 
-PostgresSink::PostgresSink(const Config& config, Host& host)
+const ConfigMap<PostgresSettings>& postgres_config_map() {
+  using S = PostgresSettings;
+  static const ConfigMap<S> map{
+      dsn_key<S>(),
+      migrations_key<S>(),
+      migrate_on_open_key<S>(),
+      key("read_connections", &S::read_connections,
+          "connections kept for lookups (REST cache misses, positions, recent orders)")
+          .range(1, 64, &range_message::dots),
+      key("read_timeout_ms", &S::read_timeout,
+          "longest a lookup waits for a connection, and its statement runs (then: unavailable)")
+          .range(10, 600000, &range_message::dots),
+      key("feed_channel", &S::feed_channel,
+          "NOTIFY channel of the change feed (what every batch stored, for other instances' caches)"),
+      key("notify", &S::notify, "announce every batch on feed_channel (false: caches of other instances are not told)"),
+  };
+  return map;
+}
+
+PostgresSettings parse_postgres_settings(const Config& config) {
+  PostgresSettings settings = postgres_config_map().parse(config);
+  // PostgreSQL truncates identifiers at 63 bytes: two names differing later would share it.
+  if (settings.feed_channel.empty() || settings.feed_channel.size() > 63) {
+    throw ConfigError("feed_channel", "feed_channel must be 1..63 bytes");
+  }
+  return settings;
+}
+
+PostgresSink::PostgresSink(const Config& config, Host& host) : PostgresSink(parse_postgres_settings(config), host) {}
+
+PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
     : host_(host),
-      connect_string_(connect_string_from(config, "sluice")),
-      redacted_dsn_(redacted(config.get_string("dsn"))),
-      migrations_(config.has("migrations") ? std::filesystem::path(config.get_string("migrations"))
-                                           : std::filesystem::path()),
-      migrate_on_open_(!config.has("migrate_on_open") || config.get_bool("migrate_on_open")),
+      connect_string_(connect_string_from(settings.dsn, "sluice")),
+      redacted_dsn_(redacted(settings.dsn)),
+      migrations_(settings.migrations.value_or(std::string())),
+      migrate_on_open_(settings.migrate_on_open),
       writer_connection_(connect_string_),
-      read_pool_(connect_string_, read_connections_from(config), read_timeout_from(config)),
-      feed_(connect_string_from(config, "sluice-feed"), feed_channel_from(config), read_timeout_from(config),
+      read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
+      feed_(connect_string_from(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout,
             host.log()),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
@@ -69,7 +78,7 @@ PostgresSink::PostgresSink(const Config& config, Host& host)
       batch_seconds_(host.metrics().histogram("sluice_postgres_batch_seconds",
                                               "Time to write and commit one batch",
                                               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
-  if (!config.has("notify") || config.get_bool("notify")) writer_.set_feed_channel(feed_channel_from(config));
+  if (settings.notify) writer_.set_feed_channel(settings.feed_channel);
 }
 
 PostgresSink::~PostgresSink() { close(); }
@@ -88,33 +97,34 @@ void PostgresSink::set_available(bool available, const std::string& why) {
 
 // Health reasons and Status messages reach /readyz: only the public reason goes there
 // (libpq's text names the host, user and database); the log gets everything.
+// The Status is pg::status_of's (pg_status.hpp), the same for reads and writes; what
+// differs is the side effects: the writer's connection and availability here.
 Status PostgresSink::failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
   switch (error.failure()) {
     case Failure::connection:
       writer_connection_.close();
       if (!reported_down_) host_.log().warn("{}: {}", doing, printable(error.what(), 1024));
       set_available(false, error.public_reason());
-      return Status::retry(message);
+      break;
     case Failure::transient:
       host_.log().warn("{}, will retry: {}", doing, printable(error.what(), 1024));
-      return Status::retry(message);
+      break;
     case Failure::data:
     case Failure::fatal:
+      host_.log().error("{}: {}", doing, printable(error.what(), 1024));
       break;
   }
-  host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-  return Status::fatal(message);
+  return status_of(error, "postgres", doing);
 }
 
+// Reads go through the read pool, which reconnects by itself: only logging here.
 Status PostgresSink::read_failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres: ") + doing + ": " + error.public_reason();
-  if (error.failure() == Failure::fatal || error.failure() == Failure::data) {
+  if (retryable(error.failure())) {
+    host_.log().debug("{}: {}", doing, printable(error.what(), 1024));
+  } else {
     host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-    return Status::fatal(message);
   }
-  host_.log().debug("{}: {}", doing, printable(error.what(), 1024));
-  return Status::retry(message);
+  return status_of(error, "postgres", doing);
 }
 
 Status PostgresSink::apply_migrations_now() {
@@ -202,7 +212,7 @@ Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t&
   } catch (const PgError& e) {
     // Timeouts and a database that is down are expected under pressure: the caller asks
     // another store or says "unavailable"; only a real fault is worth an error line.
-    if (e.failure() == Failure::fatal) host_.log().error("lookup failed: {}", printable(e.what(), 1024));
+    if (!retryable(e.failure())) host_.log().error("lookup failed: {}", printable(e.what(), 1024));
     return Lookup::unavailable;
   } catch (const std::exception& e) {
     host_.log().error("lookup failed: {}", printable(e.what(), 1024));
@@ -264,8 +274,7 @@ Status PostgresSink::recent(std::size_t limit, std::vector<std::string>& keys) {
     });
     return Status::ok();
   } catch (const PgError& e) {
-    Status status = read_failed(e, "recent");
-    return Status::retry(status.message());
+    return read_failed(e, "recent");
   }
 }
 
@@ -308,7 +317,7 @@ Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock
       if ((found ? stored : 0) >= position.offset) return Reach::reached;
     } catch (const PgError& e) {
       // Down or too slow: keep asking until the deadline. A fault no retry can fix: unknown.
-      if (e.failure() == Failure::fatal || e.failure() == Failure::data) {
+      if (!retryable(e.failure())) {
         host_.log().error("read-your-writes wait: {}", printable(e.what(), 1024));
         return Reach::unknown;
       }

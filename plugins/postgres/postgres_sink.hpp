@@ -1,12 +1,14 @@
 // The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source
 // positions in the same transaction, answers lookups as a store, streams its contents for
-// cache warm-up, and tells sources where to resume (effectively-once, design.md §4).
-// Coherence (design.md §4, issue 13): every stored order has a version that only grows,
+// cache warm-up, and tells sources where to resume (effectively-once, core/README.md, Delivery).
+// Coherence (core/README.md, Delivery, issue 13): every stored order has a version that only grows,
 // every batch transaction NOTIFYs what it stored (the change feed a cache follows: follow()),
 // and wait_for() answers read-your-writes tokens from the positions stored with the data.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,27 +22,30 @@
 
 namespace sluice::pg {
 
+// The sink's configuration. Every member's initializer is the key's default; the declared
+// defaults (`sluice plugins`, the README, the schema) are derived from them (postgres_config_map()).
+struct PostgresSettings : ConnectionSettings {
+  std::size_t read_connections = 4;
+  std::chrono::milliseconds read_timeout{1000};
+  std::string feed_channel = "sluice_orders";
+  bool notify = true;
+};
+
+// The keys the postgres sink declares, bound to PostgresSettings' members.
+const ConfigMap<PostgresSettings>& postgres_config_map();
+// postgres_config_map().parse() and the checks across keys; throws ConfigError naming the key.
+PostgresSettings parse_postgres_settings(const Config& config);
+
 class PostgresSink final : public Sink, public Store, public PositionStore {
  public:
   static constexpr const char* plugin_description =
       "Stores orders in PostgreSQL (normalized, upsert by order_uid, positions in the same "
       "transaction); a store and a position store";
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_positions;
-  static constexpr sluice_config_key plugin_keys[] = {
-      dsn_key,
-      migrations_key,
-      migrate_on_open_key,
-      {"read_connections", sluice_key_int, 0, "4",
-       "connections kept for lookups (REST cache misses, positions, recent orders)"},
-      {"read_timeout_ms", sluice_key_int, 0, "1000",
-       "longest a lookup waits for a connection, and its statement runs (then: unavailable)"},
-      {"feed_channel", sluice_key_string, 0, "\"sluice_orders\"",
-       "NOTIFY channel of the change feed (what every batch stored, for other instances' caches)"},
-      {"notify", sluice_key_bool, 0, "true",
-       "announce every batch on feed_channel (false: caches of other instances are not told)"},
-  };
+  static const ConfigMap<PostgresSettings>& config_map() { return postgres_config_map(); }
 
   PostgresSink(const Config& config, Host& host);
+  PostgresSink(const PostgresSettings& settings, Host& host);
   ~PostgresSink() override;
 
   // Sink
@@ -71,8 +76,9 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
 
  private:
   Status apply_migrations_now();
+  // Both log the full text and return pg::status_of(error) (pg_status.hpp: the one
+  // PgError -> Status rule); failed() also drops the writer's connection when it broke.
   Status failed(const PgError& error, const char* doing);
-  // Logs the full text and returns a Status with only the public reason.
   Status read_failed(const PgError& error, const char* doing);
   void set_available(bool available, const std::string& why);
 

@@ -9,9 +9,9 @@ namespace {
 
 // One entry per (stream, partition), the last given winning; sorted, so that every writer
 // locks rows in the same order (no deadlock between two writers of the same partitions).
-std::map<std::pair<std::string, std::int32_t>, std::int64_t> latest(const std::vector<Position>& positions) {
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> out;
-  for (const Position& p : positions) out[{p.stream, p.partition}] = p.offset;
+std::map<PartitionKey, std::int64_t> latest(const std::vector<Position>& positions) {
+  std::map<PartitionKey, std::int64_t> out;
+  for (const Position& p : positions) out[p.key()] = p.offset;
   return out;
 }
 
@@ -34,8 +34,8 @@ void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
   std::vector<std::string_view> streams;
   std::vector<std::int64_t> partitions;
   for (const auto& [where, offset] : rows) {
-    streams.push_back(where.first);
-    partitions.push_back(where.second);
+    streams.push_back(where.stream);
+    partitions.push_back(where.partition);
   }
   // The no-op DO UPDATE takes the row lock (like SELECT ... FOR UPDATE) and RETURNING reads
   // the stored value, in one round trip; a missing row is inserted at 0 and locked as well,
@@ -90,15 +90,15 @@ std::vector<Position> StoredPositions::advance(PgConnection& connection,
   std::string sql = "INSERT INTO offsets (stream, partition, next_offset) VALUES ";
   std::vector<Param> params;
   for (const auto& [where, offset] : latest(positions)) {
-    if (offset <= stored(where.first, where.second)) continue;  // fenced: stays where it is
+    if (offset <= stored(where.stream, where.partition)) continue;  // fenced: stays where it is
     std::size_t n = params.size();
     if (n) sql += ", ";
     sql += "($" + std::to_string(n + 1) + ", $" + std::to_string(n + 2) + "::integer, $" + std::to_string(n + 3) +
            "::bigint)";
-    params.push_back({where.first});
-    params.push_back({std::to_string(where.second)});
+    params.push_back({where.stream});
+    params.push_back({std::to_string(where.partition)});
     params.push_back({std::to_string(offset)});
-    written.push_back({where.first, where.second, offset});
+    written.push_back({where.stream, where.partition, offset});
   }
   if (params.empty()) return written;
   // GREATEST as well: a position never moves backwards, whatever the caller knew.

@@ -1,4 +1,4 @@
-// Fencing in the position store (design.md §4): inside a batch's transaction, the stored
+// Fencing in the position store (core/README.md, Delivery): inside a batch's transaction, the stored
 // positions of the batch's partitions are locked and read first. Records below a stored
 // position were stored already (by another instance, or by this one before a pause) and are
 // skipped; a stored position only ever moves forward. Two writers of one partition (a

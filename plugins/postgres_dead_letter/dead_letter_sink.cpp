@@ -6,6 +6,7 @@
 
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
+#include "pg_status.hpp"
 #include "sluice/log_text.hpp"
 
 namespace sluice::pg {
@@ -46,9 +47,9 @@ std::string clean_text(std::string_view text) {
   return out;
 }
 
-std::string connect_string_from(const Config& config) {
+std::string dead_letter_connect_string(const std::string& dsn) {
   try {
-    return soci_connect_string(config.get_string("dsn"), "sluice-dead-letters");
+    return soci_connect_string(dsn, "sluice-dead-letters");
   } catch (const std::invalid_argument& e) {
     throw ConfigError("dsn", e.what());
   }
@@ -56,13 +57,21 @@ std::string connect_string_from(const Config& config) {
 
 }  // namespace
 
+const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
+  using S = DeadLetterSettings;
+  static const ConfigMap<S> map{dsn_key<S>(), migrations_key<S>(), migrate_on_open_key<S>()};
+  return map;
+}
+
 DeadLetterSink::DeadLetterSink(const Config& config, Host& host)
+    : DeadLetterSink(dead_letter_config_map().parse(config), host) {}
+
+DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
     : host_(host),
-      redacted_dsn_(redacted(config.get_string("dsn"))),
-      migrations_(config.has("migrations") ? std::filesystem::path(config.get_string("migrations"))
-                                           : std::filesystem::path()),
-      migrate_on_open_(config.get_bool("migrate_on_open")),
-      connection_(connect_string_from(config)),
+      redacted_dsn_(redacted(settings.dsn)),
+      migrations_(settings.migrations.value_or(std::string())),
+      migrate_on_open_(settings.migrate_on_open),
+      connection_(dead_letter_connect_string(settings.dsn)),
       stored_(host.metrics().counter("sluice_dead_letters_stored_total",
                                      "Dead letters written to PostgreSQL (replays included)")) {}
 
@@ -71,8 +80,8 @@ DeadLetterSink::~DeadLetterSink() { close(); }
 // Health reasons and Status messages reach /readyz: only the public reason goes there
 // (libpq's text names the host, user and database); the log gets everything.
 Status DeadLetterSink::failed(const PgError& error, const char* doing) {
-  const std::string message = std::string("postgres_dead_letter: ") + doing + ": " + error.public_reason();
-  if (error.failure() == Failure::connection || error.failure() == Failure::transient) {
+  const Status status = status_of(error, "postgres_dead_letter", doing);  // pg_status.hpp
+  if (retryable(error.failure())) {
     if (error.failure() == Failure::connection) {
       connection_.close();
       host_.health().set(health_component, false, error.public_reason());
@@ -81,11 +90,11 @@ Status DeadLetterSink::failed(const PgError& error, const char* doing) {
       host_.log().warn("database {} unavailable, will retry: {}", redacted_dsn_, printable(error.what(), 1024));
       reported_down_ = true;
     }
-    return Status::retry(message);
+    return status;
   }
   // The server's message may quote the dead letter's bytes (its reason, pointer, detail).
   host_.log().error("{}: {}", doing, printable(error.what(), 1024));
-  return Status::fatal(message);
+  return status;
 }
 
 Status DeadLetterSink::migrate() {

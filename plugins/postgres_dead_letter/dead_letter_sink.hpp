@@ -12,17 +12,21 @@
 
 namespace sluice::pg {
 
+// The sink's configuration: the connection keys every PostgreSQL plugin takes; their defaults
+// are ConnectionSettings' initializers.
+struct DeadLetterSettings : ConnectionSettings {};
+
+// The keys postgres_dead_letter declares, bound to DeadLetterSettings' members.
+const ConfigMap<DeadLetterSettings>& dead_letter_config_map();
+
 class DeadLetterSink final : public Sink {
  public:
   static constexpr const char* plugin_description =
       "Stores dead letters (raw bytes, reason, JSON pointer, source position) in PostgreSQL";
-  static constexpr sluice_config_key plugin_keys[] = {
-      dsn_key,
-      migrations_key,
-      migrate_on_open_key,
-  };
+  static const ConfigMap<DeadLetterSettings>& config_map() { return dead_letter_config_map(); }
 
   DeadLetterSink(const Config& config, Host& host);
+  DeadLetterSink(const DeadLetterSettings& settings, Host& host);
   ~DeadLetterSink() override;
 
   Status open() override;

@@ -6,16 +6,6 @@ namespace sluice::rest {
 
 namespace {
 
-constexpr std::array<bool, 256> uid_alphabet = [] {
-  std::array<bool, 256> table{};
-  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
-  table['_'] = true;
-  table['-'] = true;
-  return table;
-}();
-
 // Stores promise not to throw, but a request thread is no place to find out otherwise:
 // anything thrown is treated as the store being unavailable.
 Lookup guarded_get(Store& store, std::string_view uid, std::string& value, std::int64_t& version) {
@@ -36,14 +26,6 @@ bool in_memory(const Store& store) {
 }
 
 }  // namespace
-
-bool valid_order_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64) return false;
-  for (unsigned char c : uid) {
-    if (!uid_alphabet[c]) return false;
-  }
-  return true;
-}
 
 OrderLookup::Answer OrderLookup::find(std::string_view uid, std::string& value, std::size_t first) const {
   return walk(uid, value, first, /*memory_only=*/false);

@@ -8,13 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "order_uid.hpp"  // orders::is_order_uid, the rule GET /order/<uid> checks
 #include "sluice/store.hpp"
 
 namespace sluice::rest {
-
-// order_uid is 1..64 characters of [A-Za-z0-9_-] (design.md §5). A table lookup per byte:
-// this runs on every /order request.
-bool valid_order_uid(std::string_view uid);
 
 struct NamedStore {
   std::string id;

@@ -20,7 +20,7 @@ class RestApi : public Api {
  public:
   static constexpr const char* plugin_description =
       "REST front end: GET /order/{order_uid}, /api/orders, /healthz, /readyz, /metrics and the web page";
-  static constexpr const auto& plugin_keys = config_keys;
+  static const ConfigMap<RestSettings>& config_map() { return rest_config_map(); }
 
   // Checks the config; does no I/O (nothing is opened or bound until start()).
   RestApi(const Config& config, Host& host);

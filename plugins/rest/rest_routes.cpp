@@ -84,7 +84,7 @@ RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply,
 
 RestRoutes::Handled RestRoutes::order(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view uid = request.path.substr(order_prefix.size());
-  if (!valid_order_uid(uid)) {
+  if (!orders::is_order_uid(uid)) {
     reply.status = 400;
     reply.body = error_json("invalid order_uid", "order_uid", uid.substr(0, max_echoed_uid));
     return Handled::answered;

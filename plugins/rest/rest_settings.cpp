@@ -10,24 +10,6 @@
 
 namespace sluice::rest {
 
-namespace {
-
-// The host fills in declared defaults, but a test (or a future host) may hand over a partial
-// config, so every getter falls back to the struct's own default.
-std::int64_t int_in_range(const Config& config, const char* key, std::int64_t fallback, std::int64_t min,
-                          std::int64_t max) {
-  if (!config.has(key)) return fallback;
-  if (!config.json().at(key).is_number_integer()) throw ConfigError(key, std::string(key) + " must be an integer");
-  std::int64_t value = config.get_int(key);
-  if (value < min || value > max) {
-    throw ConfigError(key, std::string(key) + " must be between " + std::to_string(min) + " and " +
-                               std::to_string(max) + ", got " + std::to_string(value));
-  }
-  return value;
-}
-
-}  // namespace
-
 ListenAddress parse_listen_address(const std::string& text) {
   auto fail = [&](const std::string& why) -> ConfigError {
     return ConfigError("listen", "listen address \"" + text + "\" " + why +
@@ -70,38 +52,67 @@ int default_threads() {
   return std::clamp(n - 1, 1, 64);
 }
 
+std::string format_listen_address(const ListenAddress& address) {
+  const bool v6 = address.host.find(':') != std::string::npos;
+  return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+const ConfigMap<RestSettings>& rest_config_map() {
+  using S = RestSettings;
+  static const ConfigMap<S> map{
+      key("listen", &S::listen,
+          "address to listen on: host:port, [ipv6]:port or :port (port 0 picks a free port)",
+          Conversion<ListenAddress>{
+              sluice_key_string,
+              [](const nlohmann::json& value) {
+                if (!value.is_string()) throw ConfigError("listen", "listen must be a string");
+                return parse_listen_address(value.get<std::string>());
+              },
+              [](const ListenAddress& address) { return nlohmann::json(format_listen_address(address)); }}),
+      key("static_dir", &S::static_dir,
+          "folder of the web page; relative paths are looked up in the working directory, then the share dir"),
+      key("lookup", &S::lookup,
+          "store ids GET /order/{id} asks in order; a hit in a later store fills the earlier ones")
+          .store(),
+      key("threads", &S::threads,
+          "HTTP worker threads (1..64); 0: one less than the CPUs, at least 1, so the pipeline keeps a core")
+          .range(0, 64),
+      key("max_request_bytes", &S::max_request_bytes,
+          "largest request (line + headers + body) accepted; larger ones get 413")
+          .range(1024, 64 * 1024 * 1024),
+      key("max_url_bytes", &S::max_url_bytes, "longest request target accepted; longer ones get 414")
+          .range(64, 1024 * 1024),
+      key("header_timeout_ms", &S::header_timeout,
+          "a client that has not sent its whole request head in this time gets 408 and is dropped")
+          .range(100, 3600 * 1000),
+      key("keepalive_timeout_ms", &S::keepalive_timeout, "idle keep-alive connections are closed after this")
+          .range(100, 24 * 3600 * 1000),
+      key("recent_limit", &S::recent_limit, "largest limit GET /api/orders?limit=N accepts").range(1, 100000),
+      key("lookup_threads", &S::lookup_threads,
+          "threads (1..256) for order lookups that may block (a store doing I/O, a read-your-writes wait), "
+          "so they never stall the HTTP event loop")
+          .range(1, 256),
+      key("lookup_queue", &S::lookup_queue, "lookups waiting for a lookup thread; when full, 503 at once")
+          .range(1, 1000000),
+      key("lookup_timeout_ms", &S::lookup_timeout,
+          "a lookup still waiting for a thread after this gets 503 without touching a store")
+          .range(1, 600000),
+      key("min_position_wait_ms", &S::min_position_wait,
+          "how long (at most 60000) GET /order waits for a Sluice-Min-Position to be reached before 409")
+          .range(0, 60000),
+  };
+  return map;
+}
+
 RestSettings parse_settings(const Config& config) {
-  RestSettings settings;
-  settings.listen = parse_listen_address(config.has("listen") ? config.get_string("listen") : "0.0.0.0:8081");
-  settings.static_dir = config.has("static_dir") ? config.get_string("static_dir") : "web";
+  RestSettings settings = rest_config_map().parse(config);
   if (settings.static_dir.empty()) throw ConfigError("static_dir", "static_dir must not be empty");
-  if (config.has("lookup")) settings.lookup = config.get_list("lookup");
-  settings.threads = static_cast<int>(int_in_range(config, "threads", 0, 0, 64));
   if (settings.threads == 0) settings.threads = default_threads();
-  settings.max_request_bytes = static_cast<std::size_t>(
-      int_in_range(config, "max_request_bytes", static_cast<std::int64_t>(settings.max_request_bytes), 1024,
-                   64 * 1024 * 1024));
-  settings.max_url_bytes = static_cast<std::size_t>(int_in_range(
-      config, "max_url_bytes", static_cast<std::int64_t>(settings.max_url_bytes), 64, 1024 * 1024));
   if (settings.max_url_bytes >= settings.max_request_bytes) {
     // Pistache answers 413 for a request over max_request_bytes before we see it; keep the
     // URL limit below it so long URLs get the clearer 414.
     throw ConfigError("max_url_bytes", "max_url_bytes must be smaller than max_request_bytes");
   }
-  settings.header_timeout = std::chrono::milliseconds(
-      int_in_range(config, "header_timeout_ms", settings.header_timeout.count(), 100, 3600 * 1000));
-  settings.keepalive_timeout = std::chrono::milliseconds(
-      int_in_range(config, "keepalive_timeout_ms", settings.keepalive_timeout.count(), 100, 24 * 3600 * 1000));
-  settings.recent_limit = static_cast<std::size_t>(
-      int_in_range(config, "recent_limit", static_cast<std::int64_t>(settings.recent_limit), 1, 100000));
-  settings.lookup_threads =
-      static_cast<int>(int_in_range(config, "lookup_threads", settings.lookup_threads, 1, 256));
-  settings.lookup_queue = static_cast<std::size_t>(
-      int_in_range(config, "lookup_queue", static_cast<std::int64_t>(settings.lookup_queue), 1, 1000000));
-  settings.lookup_timeout = std::chrono::milliseconds(
-      int_in_range(config, "lookup_timeout_ms", settings.lookup_timeout.count(), 1, 600000));
-  settings.min_position_wait = std::chrono::milliseconds(
-      int_in_range(config, "min_position_wait_ms", settings.min_position_wait.count(), 0, 60000));
   return settings;
 }
 

@@ -51,6 +51,35 @@ TEST(PluginLoader, UnresolvedSymbolIsNamed) {
   EXPECT_NE(error.find("undefined symbol: sluice_fixture_function_that_does_not_exist"), std::string::npos) << error;
 }
 
+TEST(PluginLoader, WrongDescriptorSizeNamesBothSizes) {
+  EXPECT_EQ(load_error("wrong_struct_size.so"),
+            at("wrong_struct_size.so") + "plugin descriptor is " + std::to_string(sizeof(sluice_plugin_descriptor) - 8) +
+                " bytes, but this sluice " SLUICE_VERSION_STRING " has ABI version " +
+                std::to_string(SLUICE_ABI_VERSION) + " with " + std::to_string(sizeof(sluice_plugin_descriptor)) +
+                "-byte descriptors; rebuild the plugin against this sluice");
+}
+
+TEST(PluginLoader, UnknownKindIsNamed) {
+  EXPECT_EQ(load_error("unknown_kind.so"), at("unknown_kind.so") + "plugin declares unknown kind 9");
+}
+
+// The file is found by the name the pipeline asks for; a plugin inside that calls itself
+// something else is refused at that stage's line, naming both.
+TEST(PluginRegistry, FileNamedAfterAnotherPluginIsRefused) {
+  auto registry = test::test_registry();
+  try {
+    test::plan_from("source: { plugin: file, config: { path: x } }\nsinks:\n  - plugin: misnamed\n", registry);
+    FAIL() << "expected the plan to be refused";
+  } catch (const ValidationError& e) {
+    std::string error = e.what();
+    EXPECT_NE(error.find("test.yaml:3:13: "), std::string::npos) << error;
+    EXPECT_NE(error.find((test::fixture_plugin_dir() / "misnamed.so").string() +
+                         ": file is named 'misnamed' but the plugin calls itself 'someone_else'"),
+              std::string::npos)
+        << error;
+  }
+}
+
 TEST(PluginLoader, MissingFile) { EXPECT_EQ(load_error("nope.so"), at("nope.so") + "no such file"); }
 
 TEST(PluginLoader, GoodPluginLoadsWithItsDescriptor) {
@@ -83,7 +112,8 @@ TEST(PluginRegistry, ListsGoodPluginsAndReportsBrokenOnes) {
   for (const auto* p : plugins) names.push_back(p->descriptor->name);
   EXPECT_NE(std::find(names.begin(), names.end(), "fake_source"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "stdout"), names.end());
-  EXPECT_EQ(errors.size(), 5u) << join(errors, "\n");  // wrong_abi, wrong_build, no_entry, not_elf, unresolved
+  // wrong_abi, wrong_build, wrong_struct_size, unknown_kind, no_entry, not_elf, unresolved
+  EXPECT_EQ(errors.size(), 7u) << join(errors, "\n");
 }
 
 }  // namespace

@@ -165,11 +165,12 @@ async function main() {
       await shot(desktop, '04-not-found-desktop');
     });
 
-    await step('an invalid id shows the invalid state without asking the server', async () => {
+    await step('an invalid id shows the invalid state with the reason the server gives (the server owns the rule)', async () => {
       await desktop.fill('#order-id', '../etc/passwd');
       await desktop.press('#order-id', 'Enter');
       await desktop.waitForFunction(() => document.querySelector('#state').dataset.state === 'invalid');
       assert.match(await desktop.textContent('#state'), /not a valid order id/);
+      assert.match(await desktop.textContent('#state'), /invalid order_uid/);
       await shot(desktop, '05-invalid-desktop');
     });
 

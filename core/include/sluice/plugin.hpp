@@ -14,6 +14,7 @@
 
 #include "sluice/abi.h"
 #include "sluice/config.hpp"
+#include "sluice/config_map.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/record.hpp"
@@ -167,6 +168,26 @@ void destroy(void* object) noexcept {
   }
 }
 
+// The declared keys: from the class's config map (static config_map() returning a
+// sluice::ConfigMap, see config_map.hpp) or, the older way, a static array plugin_keys.
+template <class Class>
+const sluice_config_key* keys_of() {
+  if constexpr (requires { Class::config_map().keys(); }) {
+    return Class::config_map().keys().data();
+  } else {
+    return Class::plugin_keys;
+  }
+}
+
+template <class Class>
+std::size_t key_count_of() {
+  if constexpr (requires { Class::config_map().keys(); }) {
+    return Class::config_map().keys().size();
+  } else {
+    return sizeof(Class::plugin_keys) / sizeof(Class::plugin_keys[0]);
+  }
+}
+
 template <class Class>
 constexpr std::uint32_t flags_of() {
   if constexpr (requires { Class::plugin_flags; }) {
@@ -181,7 +202,10 @@ constexpr std::uint32_t flags_of() {
 
 // Declares the plugin's entry point. CLASS must provide:
 //   static constexpr const char* plugin_description = "...";
-//   static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
+//   the keys it takes, either
+//     static const sluice::ConfigMap<Settings>& config_map();  (sluice/config_map.hpp: keys bound to a
+//       settings struct, defaults written once as its member initializers), or
+//     static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
 //     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
 //   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
@@ -197,8 +221,8 @@ constexpr std::uint32_t flags_of() {
         sluice_kind_##KIND,                                                                    \
         SLUICE_VERSION_STRING,                                                                 \
         CLASS::plugin_description,                                                             \
-        CLASS::plugin_keys,                                                                    \
-        sizeof(CLASS::plugin_keys) / sizeof(CLASS::plugin_keys[0]),                            \
+        ::sluice::detail::keys_of<CLASS>(),                                                    \
+        ::sluice::detail::key_count_of<CLASS>(),                                               \
         ::sluice::detail::flags_of<CLASS>(),                                                   \
         &::sluice::detail::create<CLASS, sluice_kind_##KIND>,                                  \
         &::sluice::detail::destroy<CLASS, sluice_kind_##KIND>,                                 \

@@ -21,12 +21,8 @@ std::string rfc3339_now(std::time_t now) {
 }  // namespace
 
 bool valid_order_prefix(std::string_view prefix) {
-  if (prefix.empty() || prefix.size() > max_order_prefix) return false;
-  for (char c : prefix) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  // The order_uid alphabet (plugins/common/orders), with room left for "-<counter>".
+  return prefix.size() <= max_order_prefix && orders::is_order_uid(prefix);
 }
 
 std::string random_order_prefix() {

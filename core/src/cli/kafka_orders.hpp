@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "order_uid.hpp"  // plugins/common/orders: THE order_uid rule
+
 namespace sluice::cli {
 
 struct KeyedMessage {
@@ -16,10 +18,11 @@ struct KeyedMessage {
   std::string value;
 };
 
-// The longest --prefix that still leaves room for a counter in a 64-character order_uid.
+// The longest --prefix that still leaves room for a counter in an order_uid.
 inline constexpr std::size_t max_order_prefix = 40;
+static_assert(max_order_prefix + 1 + 20 <= orders::max_order_uid_length, "room for \"-<counter>\"");
 
-// True if `prefix` is 1..max_order_prefix characters of [A-Za-z0-9_-].
+// True if `prefix` is 1..max_order_prefix characters of the order_uid alphabet.
 bool valid_order_prefix(std::string_view prefix);
 
 // A fresh prefix such as "p7k2x9q4m1": two runs never collide in practice.

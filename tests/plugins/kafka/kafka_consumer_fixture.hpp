@@ -145,11 +145,11 @@ struct Consumer {
   void step(std::chrono::milliseconds wait = 100ms) {
     Batch batch;
     ASSERT_TRUE(source.poll(batch, PollLimits{500, wait}).is_ok());
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> last;
+    std::map<sluice::PartitionKey, std::int64_t> last;
     for (auto& r : batch.records) last[{r.stream, r.partition}] = r.offset;
     ASSERT_EQ(batch.positions.size(), last.size());
     for (auto& p : batch.positions) {
-      auto key = std::make_pair(p.stream, p.partition);
+      auto key = p.key();
       EXPECT_EQ(p.offset, last[key] + 1);
     }
     for (auto& r : batch.records) {

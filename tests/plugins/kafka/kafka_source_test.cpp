@@ -45,17 +45,42 @@ TEST(KafkaSource, CommitsOnlyAcceptedRecordsSoUnacceptedOnesComeAgain) {
   for (auto& r : c.records) EXPECT_EQ(r.key.substr(0, 2), "c-");
 }
 
+// While the runtime is full the source reads ahead four batches, then pauses its partitions
+// (sluice_kafka_paused 1) and keeps its session; the next poll resumes them. Nothing read
+// ahead is lost or handed out twice.
 TEST(KafkaSource, IdlePausesAndPollResumesWithoutLosingRecords) {
   Broker broker;
   Consumer c(broker, "g-idle");
+  auto paused = [&] { return c.host.metrics().gauge("sluice_kafka_paused", "").value(); };
   // Joined and assigned while idle (the runtime may start full).
   ASSERT_TRUE(test::wait_until([&] { c.source.idle(100ms); return c.host.health().ready(); }, 30s, 0ms));
+  // Batches of 10: four batches read ahead are 40 records, far fewer than published.
+  const PollLimits small{10, 100ms};
+  Batch first;
+  ASSERT_TRUE(c.source.poll(first, small).is_ok());
+  EXPECT_EQ(paused(), 0);
   publish(broker, 200, "d");
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.source.idle(100ms).is_ok());
-  ASSERT_TRUE(c.consume_until(200));
-  for (int i = 0; i < 5; ++i) c.step(50ms);
-  EXPECT_EQ(c.records.size(), 200u);
-  EXPECT_EQ(c.keys().size(), 200u);
+  ASSERT_TRUE(test::wait_until([&] { return c.source.idle(100ms).is_ok() && paused() == 1; }, 30s, 0ms))
+      << "the source never paused while idle with 200 records to read";
+  std::size_t handed_out = first.records.size();
+  std::set<std::string> keys;
+  for (auto& r : first.records) keys.insert(r.key);
+  // Each poll hands out a read-ahead batch; the first one frees room and resumes.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        Batch batch;
+        EXPECT_TRUE(c.source.poll(batch, small).is_ok());
+        EXPECT_LE(batch.records.size(), 10u);
+        handed_out += batch.records.size();
+        for (auto& r : batch.records) keys.insert(r.key);
+        c.host.in_flight.insert(c.host.in_flight.end(), batch.positions.begin(), batch.positions.end());
+        c.host.accept();
+        return handed_out >= 200;
+      },
+      60s, 0ms));
+  EXPECT_EQ(paused(), 0);
+  EXPECT_EQ(handed_out, 200u);
+  EXPECT_EQ(keys.size(), 200u);
 }
 
 // Memory bounded in bytes (issue 12, item 5): a batch stops at PollLimits::max_bytes (a

@@ -1,4 +1,4 @@
-// Fencing in the postgres sink (design.md §4): a batch whose records lie below the stored
+// Fencing in the postgres sink (core/README.md, Delivery): a batch whose records lie below the stored
 // position of their partition (a paused or evicted instance waking up) changes nothing,
 // a stored position never moves backwards, and the sink says so through Outcome::behind.
 // Also: when the database refuses the newest version of an order in a batch, the older

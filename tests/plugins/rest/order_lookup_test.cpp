@@ -8,12 +8,12 @@ using namespace sluice::rest;
 using sluice::test::FakeStore;
 
 TEST(OrderUid, FollowsTheRule) {
-  EXPECT_TRUE(valid_order_uid("b563feb7b2b84b6test"));
-  EXPECT_TRUE(valid_order_uid("A-z_0"));
-  EXPECT_TRUE(valid_order_uid(std::string(64, 'a')));
-  EXPECT_FALSE(valid_order_uid(""));
-  EXPECT_FALSE(valid_order_uid(std::string(65, 'a')));
-  for (const char* bad : {"a b", "a/b", "a.b", "..", "a%41", "ü", "a\nb", "a;b"}) EXPECT_FALSE(valid_order_uid(bad)) << bad;
+  EXPECT_TRUE(sluice::orders::is_order_uid("b563feb7b2b84b6test"));
+  EXPECT_TRUE(sluice::orders::is_order_uid("A-z_0"));
+  EXPECT_TRUE(sluice::orders::is_order_uid(std::string(64, 'a')));
+  EXPECT_FALSE(sluice::orders::is_order_uid(""));
+  EXPECT_FALSE(sluice::orders::is_order_uid(std::string(65, 'a')));
+  for (const char* bad : {"a b", "a/b", "a.b", "..", "a%41", "ü", "a\nb", "a;b"}) EXPECT_FALSE(sluice::orders::is_order_uid(bad)) << bad;
 }
 
 TEST(OrderLookupChain, LaterHitFillsEarlierStores) {

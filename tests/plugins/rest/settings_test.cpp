@@ -6,6 +6,7 @@
 
 #include "rest_api.hpp"
 #include "rest_settings.hpp"
+#include "support/host_config.hpp"
 #include "support/plugin_test_host.hpp"
 
 using sluice::Config;
@@ -37,12 +38,17 @@ TEST(RestSettings, RejectsMalformedListenWithTheKey) {
   }
 }
 
-TEST(RestSettings, DefaultsWhenKeysAreAbsent) {
-  RestSettings s = parse_settings(Config(nlohmann::json::object()));
-  EXPECT_EQ(s.listen.port, 8081);
-  EXPECT_EQ(s.static_dir, "web");
-  EXPECT_TRUE(s.lookup.empty());
-  EXPECT_EQ(s.threads, default_threads());
+// The defaults users get are checked in rest_config_test.cpp (RestConfig.EmptyConfigGetsTheDocumentedDefaults).
+
+// A config built by hand (tests, tools) without the host's filling gets the same values.
+TEST(RestSettings, AbsentKeysGetTheSameDefaults) {
+  RestSettings filled = parse_settings(sluice::test::host_config(rest_config_map().keys()));
+  RestSettings bare = parse_settings(Config(nlohmann::json::object()));
+  EXPECT_EQ(bare.listen.port, filled.listen.port);
+  EXPECT_EQ(bare.static_dir, filled.static_dir);
+  EXPECT_EQ(bare.threads, filled.threads);
+  EXPECT_EQ(bare.max_request_bytes, filled.max_request_bytes);
+  EXPECT_EQ(bare.min_position_wait, filled.min_position_wait);
 }
 
 TEST(RestSettings, ThreadsZeroLeavesOneCoreToThePipeline) {

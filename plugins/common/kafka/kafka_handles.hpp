@@ -1,12 +1,13 @@
-// Owning handles for librdkafka C objects used by `sluice broker` and `sluice publish` (the
-// kafka plugin keeps its own copy: plugins and the CLI share no private headers).
+// Owning handles for librdkafka C objects, so no early return leaks one. Shared by the kafka
+// plugin and the CLI (`sluice broker`, `sluice publish`); in namespace sluice so both
+// sluice::kafka and sluice::cli name them unqualified.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
 
-namespace sluice::cli {
+namespace sluice {
 
 struct KafkaDeleter {
   void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
@@ -24,4 +25,4 @@ using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDele
 using MessageHandle = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
 using ErrorHandle = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
 
-}  // namespace sluice::cli
+}  // namespace sluice

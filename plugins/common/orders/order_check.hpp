@@ -10,17 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "sluice/record.hpp"  // sluice::Defect
+
 namespace sluice::orders {
 
 // Why a message is not an order. `reason` is machine-readable and stable (documented in
 // the README): too_large, invalid_utf8, invalid_json, too_deep, out_of_range, not_object,
 // duplicate_key, missing_field, wrong_type, unknown_field, nul_character, negative_money,
-// invalid_date, invalid_order_uid, empty_items.
-struct Violation {
-  std::string reason;
-  std::string pointer;  // RFC 6901 JSON pointer of the first bad field; "" = the whole message
-  std::string detail;   // one sentence for humans; never echoes message content
-};
+// invalid_date, invalid_order_uid, empty_items. The core's Defect triple (reason, pointer,
+// detail), so a violation goes to Outcome::reject as it is.
+using Violation = sluice::Defect;
 
 struct CheckOptions {
   std::size_t max_bytes = 1 << 20;

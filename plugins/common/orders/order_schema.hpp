@@ -1,9 +1,11 @@
-// The shape of an order (design.md §5) as data: one table drives both the validator and the
+// The shape of an order as data: one table drives both the validator and the
 // postgres sink's column lists, so the rules and the normalized tables cannot drift apart.
 #pragma once
 
 #include <span>
 #include <string_view>
+
+#include "order_uid.hpp"  // max_order_uid_length
 
 namespace sluice::orders {
 
@@ -63,7 +65,5 @@ inline constexpr FieldSpec order_fields[] = {
     {"date_created", FieldKind::timestamp},
     {"oof_shard", FieldKind::text},
 };
-
-inline constexpr std::size_t max_order_uid_length = 64;
 
 }  // namespace sluice::orders

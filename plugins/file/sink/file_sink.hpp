@@ -1,11 +1,13 @@
 // `file` sink: appends one line per record and fsyncs each batch, so a batch is on disk
 // before the source commits it. Usable as the dead-letter route with `format: json`.
+#pragma once
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "file_settings.hpp"
 #include "record_format.hpp"
 #include "sluice/plugin.hpp"
 
@@ -14,16 +16,12 @@ namespace sluice::file_plugin {
 class FileSink final : public Sink {
  public:
   static constexpr const char* plugin_description = "Appends records to a file, one line each, fsynced per batch";
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"path", sluice_key_string, 1, nullptr, "File to append to (created if missing)"},
-      {"format", sluice_key_string, 0, "\"value\"",
-       "'value' writes the record as is; 'json' writes {key, value, stream, partition, offset, rejection}"},
-      {"fsync", sluice_key_bool, 0, "true", "fsync after every batch (durable before the source commits)"},
-  };
+  static const ConfigMap<FileSinkSettings>& config_map() { return file_sink_config_map(); }
 
-  FileSink(const Config& config, Host&)
-      : path_(config.get_string("path")), format_(parse_format(config.get_string("format"))),
-        fsync_(config.get_bool("fsync")) {
+  FileSink(const Config& config, Host& host) : FileSink(file_sink_config_map().parse(config), host) {}
+
+  FileSink(const FileSinkSettings& settings, Host&)
+      : path_(settings.path), format_(parse_format(settings.format)), fsync_(settings.fsync) {
     if (path_.empty()) throw ConfigError("path", "must not be empty");
   }
 
@@ -65,4 +63,3 @@ class FileSink final : public Sink {
 
 }  // namespace sluice::file_plugin
 
-SLUICE_PLUGIN(file, sink, sluice::file_plugin::FileSink)

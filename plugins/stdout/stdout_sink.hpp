@@ -1,8 +1,10 @@
 // `stdout` sink: prints records, to watch a pipeline or pipe it into other tools.
+#pragma once
 #include <cstdio>
 
 #include "record_format.hpp"
 #include "sluice/plugin.hpp"
+#include "stdout_settings.hpp"
 
 namespace sluice::stdout_plugin {
 
@@ -12,12 +14,10 @@ class StdoutSink final : public Sink {
   // A tap: what it printed before a crash is nobody's record of truth, so it may follow the
   // sink that keeps positions.
   static constexpr std::uint32_t plugin_flags = sluice_flag_volatile;
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"format", sluice_key_string, 0, "\"value\"",
-       "'value' prints the record as is; 'json' prints {key, value, stream, partition, offset, rejection}"},
-  };
+  static const ConfigMap<StdoutSettings>& config_map() { return stdout_config_map(); }
 
-  StdoutSink(const Config& config, Host&) : format_(file_plugin::parse_format(config.get_string("format"))) {}
+  StdoutSink(const Config& config, Host&)
+      : format_(file_plugin::parse_format(stdout_config_map().parse(config).format)) {}
 
   Status open() override { return Status::ok(); }
 
@@ -37,4 +37,3 @@ class StdoutSink final : public Sink {
 
 }  // namespace sluice::stdout_plugin
 
-SLUICE_PLUGIN(stdout, sink, sluice::stdout_plugin::StdoutSink)

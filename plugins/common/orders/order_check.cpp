@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "order_schema.hpp"
+#include "order_uid.hpp"
 #include "rfc3339.hpp"
 
 namespace sluice::orders {
@@ -124,14 +125,6 @@ bool find_duplicate_key(element value, std::vector<std::string>& path) {
   return false;
 }
 
-bool is_order_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > max_order_uid_length) return false;
-  return std::all_of(uid.begin(), uid.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
-  });
-}
-
 std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields,
                                       const Path& path, const CheckOptions& options);
 
@@ -197,7 +190,8 @@ std::optional<Violation> check_value(element value, const FieldSpec& spec, const
   }
   if (spec.kind == FieldKind::order_uid && !is_order_uid(text)) {
     return violation("invalid_order_uid", path.str(),
-                     "order_uid must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
+                     "order_uid must be 1 to " + std::to_string(max_order_uid_length) +
+                         " characters of A-Z, a-z, 0-9, _ and -");
   }
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 // `file` source: NDJSON lines from a file or stdin. The position is the line number; with
 // `position_file` a restarted pipeline resumes after the last line every sink accepted.
+#pragma once
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "file_settings.hpp"
 #include "line_reader.hpp"
 #include "sluice/plugin.hpp"
 
@@ -17,21 +19,17 @@ namespace sluice::file_plugin {
 class FileSource final : public Source {
  public:
   static constexpr const char* plugin_description = "Reads records from an NDJSON file or stdin, one per line";
-  static constexpr sluice_config_key plugin_keys[] = {
-      {"path", sluice_key_string, 1, nullptr, "File to read; '-' reads stdin"},
-      {"position_file", sluice_key_string, 0, nullptr,
-       "Where to keep the number of lines every sink accepted; a restart resumes after them"},
-      {"follow", sluice_key_bool, 0, "false", "At the end of the file, wait for more lines instead of ending the run"},
-      {"stream", sluice_key_string, 0, nullptr, "Stream name given to records (default: the file name)"},
-  };
+  static const ConfigMap<FileSourceSettings>& config_map() { return file_source_config_map(); }
 
-  FileSource(const Config& config, Host& host)
+  FileSource(const Config& config, Host& host) : FileSource(file_source_config_map().parse(config), host) {}
+
+  FileSource(const FileSourceSettings& settings, Host& host)
       : host_(host),
-        path_(config.get_string("path")),
-        position_file_(config.has("position_file") ? config.get_string("position_file") : ""),
-        follow_(config.get_bool("follow")),
-        stream_(config.has("stream") ? config.get_string("stream")
-                                     : (path_ == "-" ? "stdin" : std::filesystem::path(path_).filename().string())) {
+        path_(settings.path),
+        position_file_(settings.position_file.value_or("")),
+        follow_(settings.follow),
+        stream_(settings.stream ? *settings.stream
+                                : (path_ == "-" ? "stdin" : std::filesystem::path(path_).filename().string())) {
     if (path_.empty()) throw ConfigError("path", "must not be empty");
   }
 
@@ -129,4 +127,3 @@ class FileSource final : public Source {
 
 }  // namespace sluice::file_plugin
 
-SLUICE_PLUGIN(file, source, sluice::file_plugin::FileSource)

@@ -1,0 +1,91 @@
+// The postgres and postgres_dead_letter sinks' config: the defaults users get (declared keys,
+// filled in by the host) are the ones the README states, the declared defaults are the
+// settings structs' initializers, and every range is enforced with the key named and the
+// message it always had. Nothing connects.
+#include <gtest/gtest.h>
+
+#include "dead_letter_sink.hpp"
+#include "postgres_sink.hpp"
+#include "support/config_map_checks.hpp"
+#include "support/host_config.hpp"
+
+namespace sluice::pg {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* const dsn_yaml = "dsn: postgresql://u@localhost/db";
+
+TEST(PostgresConfig, EmptyConfigGetsTheDocumentedDefaults) {
+  PostgresSettings s = parse_postgres_settings(test::host_config(postgres_config_map().keys(), dsn_yaml));
+  EXPECT_EQ(s.dsn, "postgresql://u@localhost/db");
+  EXPECT_FALSE(s.migrations.has_value());  // the shipped sql/ folder
+  EXPECT_TRUE(s.migrate_on_open);
+  EXPECT_EQ(s.read_connections, 4u);
+  EXPECT_EQ(s.read_timeout, 1000ms);
+  EXPECT_EQ(s.feed_channel, "sluice_orders");
+  EXPECT_TRUE(s.notify);
+}
+
+TEST(PostgresConfig, DsnIsRequiredAndHasNoDefault) {
+  nlohmann::json values;
+  auto errors = test::host_config_errors(postgres_config_map().keys(), "", values);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("missing required key 'dsn'"), std::string::npos) << errors[0];
+  for (auto keys : {postgres_config_map().keys(), dead_letter_config_map().keys()}) {
+    EXPECT_STREQ(keys[0].name, "dsn");
+    EXPECT_EQ(keys[0].required, 1);
+    EXPECT_EQ(keys[0].default_json, nullptr);
+    EXPECT_STREQ(keys[1].name, "migrations");
+    EXPECT_EQ(keys[1].default_json, nullptr);
+    EXPECT_STREQ(keys[2].default_json, "true");
+  }
+  try {
+    postgres_config_map().parse(Config(nlohmann::json::object()));
+    FAIL() << "parsed without dsn";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "dsn");
+  }
+}
+
+TEST(PostgresConfig, DeadLetterDefaultsAreTheSameConnectionDefaults) {
+  DeadLetterSettings s = dead_letter_config_map().parse(test::host_config(dead_letter_config_map().keys(), dsn_yaml));
+  EXPECT_EQ(s.dsn, "postgresql://u@localhost/db");
+  EXPECT_FALSE(s.migrations.has_value());
+  EXPECT_TRUE(s.migrate_on_open);
+  ASSERT_EQ(dead_letter_config_map().keys().size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_STREQ(dead_letter_config_map().keys()[i].doc, postgres_config_map().keys()[i].doc);
+  }
+}
+
+TEST(PostgresConfig, DeclaredDefaultsAreTheStructDefaults) {
+  test::expect_declared_defaults_are_struct_defaults(postgres_config_map());
+  test::expect_declared_defaults_are_struct_defaults(dead_letter_config_map());
+}
+
+TEST(PostgresConfig, EveryRangeIsRefusedWithTheKey) {
+  test::expect_every_range_refused(
+      postgres_config_map(), [](const nlohmann::json& j) { parse_postgres_settings(Config(j)); },
+      nlohmann::json{{"dsn", "postgresql://u@localhost/db"}});
+}
+
+TEST(PostgresConfig, MessagesAreUnchanged) {
+  auto message = [](nlohmann::json j) -> std::string {
+    j["dsn"] = "postgresql://u@localhost/db";
+    try {
+      parse_postgres_settings(Config(std::move(j)));
+    } catch (const ConfigError& e) {
+      return e.key() + ": " + e.what();
+    }
+    return "(accepted)";
+  };
+  EXPECT_EQ(message({{"read_connections", 65}}), "read_connections: read_connections must be 1..64");
+  EXPECT_EQ(message({{"read_timeout_ms", 9}}), "read_timeout_ms: read_timeout_ms must be 10..600000");
+  EXPECT_EQ(message({{"feed_channel", ""}}), "feed_channel: feed_channel must be 1..63 bytes");
+  EXPECT_EQ(message({{"feed_channel", std::string(64, 'c')}}), "feed_channel: feed_channel must be 1..63 bytes");
+  EXPECT_EQ(message({{"feed_channel", std::string(63, 'c')}}), "(accepted)");
+}
+
+}  // namespace
+}  // namespace sluice::pg
