@@ -29,7 +29,14 @@ Runtime::Runtime(const PipelinePlan& plan) : plan_(plan), log_(make_logger("runt
   const auto& settings = plan_.spec.runtime;
   StageHooks hooks{std::chrono::milliseconds(settings.retry_initial_ms),
                    std::chrono::milliseconds(settings.retry_max_ms),
-                   [this](std::chrono::milliseconds d) { return interruptible_sleep(d); },
+                   [this](std::chrono::milliseconds d, const std::function<bool()>& cancelled) {
+                     return interruptible_sleep(d, cancelled);
+                   },
+                   [this] {
+                     // Taking the lock orders this wake after a sleeper's check of `cancelled`.
+                     { std::lock_guard lock(mutex_); }
+                     changed_.notify_all();
+                   },
                    [this] { return shared_.stopping.load(); },
                    [this](const std::string& message) { fail(message); },
                    shared_.metrics,
@@ -77,11 +84,11 @@ void Runtime::fail(const std::string& message) {
   request_stop("fatal error");
 }
 
-bool Runtime::interruptible_sleep(std::chrono::milliseconds d) {
+bool Runtime::interruptible_sleep(std::chrono::milliseconds d, const std::function<bool()>& cancelled) {
   std::unique_lock lock(mutex_);
   auto deadline = std::chrono::steady_clock::now() + d;
   while (true) {
-    if (failed_) return false;
+    if (failed_ || (cancelled && cancelled())) return false;
     if (shared_.stopping && std::chrono::steady_clock::now() >= stop_time_ + kStopGrace) return false;
     if (std::chrono::steady_clock::now() >= deadline) return true;
     auto until = shared_.stopping ? std::min(deadline, stop_time_ + kStopGrace) : deadline;

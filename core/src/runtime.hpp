@@ -49,8 +49,9 @@ class Runtime {
   bool drain_in_flight(std::chrono::milliseconds limit);
   void finish(bool source_opened);
   void fail(const std::string& message);
-  // Sleeps unless a stop has been pending longer than the grace period. False: give up.
-  bool interruptible_sleep(std::chrono::milliseconds d);
+  // Sleeps unless a stop has been pending longer than the grace period, or `cancelled` (checked
+  // under mutex_, so call wake_pause's notify after making it true). False: give up.
+  bool interruptible_sleep(std::chrono::milliseconds d, const std::function<bool()>& cancelled = {});
   // Every 10 s with activity: one line with totals and rates, so a long run is visibly alive.
   void report_progress();
   Status guarded(const std::string& what, const std::function<Status()>& call) {

@@ -169,9 +169,14 @@ bool StagePipeline::drain(std::chrono::milliseconds limit) {
 }
 
 void StagePipeline::discard_in_flight() {
-  std::lock_guard lock(mutex_);
-  discard_through_ = next_sequence_ - 1;
-  changed_.notify_all();
+  {
+    std::lock_guard lock(mutex_);
+    discard_through_ = next_sequence_ - 1;
+    changed_.notify_all();
+  }
+  // A stage waiting to retry a discarded batch gives up now, not when its pause ends: until
+  // then the batch counts as in flight and holds back the partitions' new batches.
+  hooks_.wake_pause();
 }
 
 bool StagePipeline::discarded(std::uint64_t sequence) {

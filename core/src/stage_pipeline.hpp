@@ -67,8 +67,11 @@ Status guarded(spdlog::logger& log, const std::string& what, const std::function
 struct StageHooks {
   Backoff::Duration retry_initial{100};  // sluice::Backoff settings for transient failures
   Backoff::Duration retry_max{10000};
-  // Waits `d` before a retry; false: give up (stopping past the grace period, or failed).
-  std::function<bool(std::chrono::milliseconds)> pause;
+  // Waits `d` before a retry, or less once `cancelled()` holds; false: give up (stopping past
+  // the grace period, failed, or cancelled).
+  std::function<bool(std::chrono::milliseconds, const std::function<bool()>& cancelled)> pause;
+  // Makes a pause re-check `cancelled` (called after a rebalance discards batches).
+  std::function<void()> wake_pause;
   std::function<bool()> stopping;
   // A fatal error: the pipeline stops.
   std::function<void(const std::string&)> fail;

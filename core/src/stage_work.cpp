@@ -81,7 +81,8 @@ bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence,
     degraded = true;
     log_.warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt,
                         printable(status.message(), 1024), backoff.peek().count());
-    if (!hooks_.pause(backoff.next())) {
+    if (!hooks_.pause(backoff.next(), [&] { return discarded(sequence); })) {
+      if (discarded(sequence)) log_.warn("'{}' gives up on a batch abandoned by a rebalance", stage);
       result = Result::abandoned;
       return false;
     }

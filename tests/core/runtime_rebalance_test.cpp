@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "pipeline_fixture.hpp"
@@ -19,9 +20,10 @@ using namespace std::chrono_literals;
 class RuntimeRebalanceTest : public testing::Test {
  protected:
   std::string addr() { return std::to_string(reinterpret_cast<std::int64_t>(&probe_)); }
-  PipelinePlan& plan(const std::string& source_config, const std::string& sinks) {
+  PipelinePlan& plan(const std::string& source_config, const std::string& sinks, const std::string& runtime = "") {
     plan_ = std::make_unique<PipelinePlan>(test::plan_from(
-        "source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config + " } }\nsinks:\n" + sinks,
+        "source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config + " } }\nsinks:\n" + sinks +
+            (runtime.empty() ? "" : "runtime: { " + runtime + " }\n"),
         registry_));
     return *plan_;
   }
@@ -92,6 +94,31 @@ TEST_F(RuntimeRebalanceTest, ADrainPastItsLimitAbandonsTheBatchesInFlight) {
   EXPECT_TRUE(std::all_of(cache.begin(), cache.end(), [](auto o) { return o >= 30; }));
   ASSERT_FALSE(probe_.commits.empty());
   EXPECT_GE(probe_.commits.front(), 40);
+  EXPECT_EQ(probe_.commits.back(), 100);
+}
+
+// A sink waiting to retry a batch that a rebalance abandons gives up on it at once, not when
+// its pause ends: until then the batch would count as in flight and hold back new batches.
+TEST_F(RuntimeRebalanceTest, ARetryPauseEndsWhenARebalanceAbandonsItsBatch) {
+  // The first write asks to retry, and the pause before the next try is ten minutes.
+  Runtime runtime(plan("count: 100, batch: 10, drain_after: 3, drain_limit_ms: 200",
+                       sink("db", "retry_first: 1") + sink("cache"), "retry_initial_ms: 600000, retry_max_ms: 600000"));
+  std::atomic<bool> finished = false;
+  int code = -1;
+  std::thread run([&] {
+    code = runtime.run();
+    finished = true;
+  });
+  bool in_time = test::wait_until([&] { return finished.load(); }, 60s, 10ms);
+  if (!in_time) runtime.request_stop("test: the pipeline is stuck in the retry pause");
+  run.join();
+  ASSERT_TRUE(in_time) << "the abandoned batch kept its sink in the ten-minute retry pause";
+  EXPECT_EQ(probe_.drains, std::vector<bool>{false});
+  EXPECT_EQ(code, 0);
+  // The three batches handed out before the drain are abandoned; everything after flows.
+  auto cache = written_by("cache");
+  EXPECT_EQ(cache.size(), 70u);
+  ASSERT_FALSE(probe_.commits.empty());
   EXPECT_EQ(probe_.commits.back(), 100);
 }
 

@@ -27,7 +27,7 @@ inline std::vector<std::string> host_config_errors(std::span<const sluice_config
   Environment env;
   SpecReader reader("test.yaml", env);
   StageSpec stage;
-  stage.slot = "sinks";
+  stage.role = Role::sink;
   stage.plugin = "under_test";
   stage.id = "under_test";
   if (!yaml.empty()) stage.config = YAML::Load(yaml);
