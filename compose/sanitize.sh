@@ -22,7 +22,7 @@ build_dir=${SLUICE_SANITIZE_BUILD_DIR:-build/asan}
 jobs=${SLUICE_JOBS:-2}
 started=$(date +%s)
 echo "==> configuring ($build_dir, preset asan)"
-cmake -C compose/ci.cmake --preset asan -B "$build_dir" >/dev/null
+cmake --preset asan -B "$build_dir" >/dev/null
 echo "==> building ($jobs jobs)"
 cmake --build "$build_dir" -j"$jobs"
 built=$(date +%s)

@@ -20,8 +20,9 @@ ensure_node
 
 build_dir=${SLUICE_BUILD_DIR:-build/test}
 echo "==> configuring ($build_dir)"
-# compose/ci.cmake: the CI settings (RelWithDebInfo, warnings as errors), shared with sanitize.sh.
-cmake -C compose/ci.cmake -S . -B "$build_dir" >/dev/null
+# The `ci` preset (CMakePresets.json): RelWithDebInfo, warnings as errors, tests; the asan
+# preset of sanitize.sh inherits it.
+cmake --preset ci -B "$build_dir" >/dev/null
 echo "==> building (2 jobs)"
 cmake --build "$build_dir" -j2
 
