@@ -7,6 +7,11 @@ void Health::set(const std::string& component, bool ready, const std::string& re
   components_[component] = {ready, reason};
 }
 
+void Health::clear(const std::string& component) {
+  std::lock_guard lock(mutex_);
+  components_.erase(component);
+}
+
 bool Health::ready(std::string* why) const {
   std::lock_guard lock(mutex_);
   bool all = true;

@@ -11,6 +11,7 @@ HostImpl::HostImpl(std::string name, SharedState& shared) : logger_(make_logger(
 spdlog::logger& HostImpl::log() { return *logger_; }
 
 Store* HostImpl::store(std::string_view id) {
+  looked_up_.emplace(id);
   auto it = shared_.sinks.find(id);
   return it == shared_.sinks.end() ? nullptr : it->second->store();
 }

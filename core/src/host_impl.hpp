@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "sluice/plugin.hpp"
@@ -34,10 +35,14 @@ class HostImpl final : public Host {
   void abandon_in_flight() override;
   std::filesystem::path data_path(std::string_view relative) override;
   bool stopping() const override { return shared_.stopping.load(); }
+  // The ids this plugin asked store() for: it may hold pointers to them, so a reload that
+  // replaces one of them restarts this plugin too.
+  const std::set<std::string, std::less<>>& looked_up() const { return looked_up_; }
 
  private:
   std::shared_ptr<spdlog::logger> logger_;
   SharedState& shared_;
+  std::set<std::string, std::less<>> looked_up_;
 };
 
 }  // namespace sluice

@@ -101,7 +101,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
 }
 
 PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host)
-    : id_(stage.spec.id), plugin_(stage.spec.plugin), role_(stage.spec.role), host_(std::move(host)) {
+    : id_(stage.spec.id), plugin_(stage.spec.plugin), role_(stage.spec.role), planned_(&stage), host_(std::move(host)) {
   const sluice_plugin_descriptor& d = *stage.plugin->descriptor;
   sluice_error err{};
   std::string config = stage.config.values.dump();

@@ -63,11 +63,14 @@ class PluginInstance {
   const std::string& plugin_name() const { return plugin_; }
   Role role() const { return role_; }
   Host& host() const { return *host_; }
+  // The stage it was made from (its plan outlives it).
+  const PlannedStage& planned() const { return *planned_; }
 
  private:
   std::string id_;
   std::string plugin_;
   Role role_;
+  const PlannedStage* planned_;
   std::unique_ptr<Host> host_;
   void* object_ = nullptr;
   void (*destroy_)(void*) = nullptr;

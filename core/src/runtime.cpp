@@ -14,19 +14,33 @@ constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr Role kCreationOrder[] = {Role::sink, Role::dead_letter, Role::transform, Role::source, Role::api};
 }  // namespace
 
-Runtime::Runtime(const PipelinePlan& plan) : plan_(plan), log_(make_logger("runtime")) {
+Runtime::Runtime(const PipelinePlan& plan) : plan_(&plan), log_(make_logger("runtime")) {
   for (Role role : kCreationOrder) {
     for (const PlannedStage* s : plan.of(role)) {
-      instances_.push_back(std::make_unique<PluginInstance>(*s, std::make_unique<HostImpl>(s->spec.id, shared_)));
-      if (role != Role::sink) continue;
-      shared_.sinks[s->spec.id] = instances_.back()->as<Sink>();
-      if (!shared_.positions) shared_.positions = instances_.back()->as<Sink>()->position_store();
+      instances_.push_back(create(*s));
+      if (role == Role::sink) shared_.sinks[s->spec.id] = instances_.back()->as<Sink>();
     }
   }
+  set_position_store();
   shared_.drain = [this](std::chrono::milliseconds limit) { return drain_in_flight(limit); };
   shared_.abandon_in_flight = [this] { pipeline_->discard_in_flight(); };
+  pipeline_ = make_pipeline();
+}
+
+std::unique_ptr<PluginInstance> Runtime::create(const PlannedStage& stage) {
+  return std::make_unique<PluginInstance>(stage, std::make_unique<HostImpl>(stage.spec.id, shared_));
+}
+
+void Runtime::set_position_store() {
+  shared_.positions = nullptr;
+  for (auto* s : of(Role::sink)) {
+    if ((shared_.positions = s->as<Sink>()->position_store())) return;
+  }
+}
+
+std::unique_ptr<StagePipeline> Runtime::make_pipeline() {
   auto dead_letter = of(Role::dead_letter);
-  const auto& settings = plan_.spec.runtime;
+  const auto& settings = plan_->spec.runtime;
   StageHooks hooks{std::chrono::milliseconds(settings.retry_initial_ms),
                    std::chrono::milliseconds(settings.retry_max_ms),
                    [this](std::chrono::milliseconds d, const std::function<bool()>& cancelled) {
@@ -42,8 +56,17 @@ Runtime::Runtime(const PipelinePlan& plan) : plan_(plan), log_(make_logger("runt
                    shared_.metrics,
                    shared_.health,
                    log_};
-  pipeline_ = std::make_unique<StagePipeline>(of(Role::transform), of(Role::sink),
-                                              dead_letter.empty() ? nullptr : dead_letter.front(), std::move(hooks));
+  return std::make_unique<StagePipeline>(of(Role::transform), of(Role::sink),
+                                         dead_letter.empty() ? nullptr : dead_letter.front(), std::move(hooks));
+}
+
+// Under mutex_: request_stop() wakes the pipeline from another thread.
+void Runtime::replace_pipeline(std::unique_ptr<StagePipeline> next) {
+  std::unique_ptr<StagePipeline> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::exchange(pipeline_, std::move(next));
+  }
 }
 
 // Plugin objects go in reverse order of creation, after the stage threads; the registry (and
@@ -72,6 +95,7 @@ void Runtime::request_stop(const std::string& reason) {
   }
   log_->info("stopping: {}", reason);
   changed_.notify_all();
+  std::lock_guard lock(mutex_);
   if (pipeline_) pipeline_->wake();
 }
 
@@ -80,7 +104,7 @@ void Runtime::fail(const std::string& message) {
     std::lock_guard lock(mutex_);
     failed_ = true;
   }
-  log_->error("pipeline '{}' stops: {}", plan_.spec.name, message);
+  log_->error("pipeline '{}' stops: {}", plan_->spec.name, message);
   request_stop("fatal error");
 }
 
@@ -97,8 +121,8 @@ bool Runtime::interruptible_sleep(std::chrono::milliseconds d, const std::functi
 }
 
 bool Runtime::open_with_retry(const std::string& what, const std::function<Status()>& open) {
-  Backoff backoff(std::chrono::milliseconds(plan_.spec.runtime.retry_initial_ms),
-                  std::chrono::milliseconds(plan_.spec.runtime.retry_max_ms));
+  Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
+                  std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
   while (true) {
     Status s = guarded(what, open);
     if (s.is_ok()) return true;
@@ -137,39 +161,44 @@ bool Runtime::open_sinks() {
 int Runtime::run() {
   shared_.health.set("pipeline", false, "starting");
   auto dead_letter = of(Role::dead_letter);
-  log_->info("pipeline '{}' from {}: {} transform(s), {} sink(s){}", plan_.spec.name, plan_.spec.file,
+  log_->info("pipeline '{}' from {}: {} transform(s), {} sink(s){}", plan_->spec.name, plan_->spec.file,
              of(Role::transform).size(), of(Role::sink).size(),
              dead_letter.empty() ? "" : ", dead letters to '" + dead_letter.front()->id() + "'");
+  publish_config_info();
   PluginInstance& src = source();
-  bool opened = start_apis() && open_sinks() && open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
-  if (opened) {
+  source_opened_ = start_apis() && open_sinks() && open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
+  if (source_opened_) {
     shared_.health.set(stage_health(src.id()), true);
     shared_.health.set("pipeline", true);
-    log_->info("pipeline '{}' is running", plan_.spec.name);
+    log_->info("pipeline '{}' is running", plan_->spec.name);
     pipeline_->start();
     stages_started_ = true;
     source_loop();
   }
-  finish(opened);
+  finish();
   std::lock_guard lock(mutex_);
   return failed_ ? 1 : 0;
 }
 
 void Runtime::source_loop() {
-  PluginInstance& src = source();
-  auto* source = src.as<Source>();
-  const auto& settings = plan_.spec.runtime;
-  PollLimits limits{settings.batch_max, std::chrono::milliseconds(settings.batch_wait_ms),
-                    std::max<std::size_t>(1, settings.max_in_flight_bytes / settings.max_in_flight)};
-  // Room when both bounds allow; one batch is always let through, however large.
-  auto room = [&](std::chrono::milliseconds wait) {
-    return pipeline_->wait_for_room(settings.max_in_flight, settings.max_in_flight_bytes, wait);
-  };
-  Backoff backoff(std::chrono::milliseconds(settings.retry_initial_ms), std::chrono::milliseconds(settings.retry_max_ms));
+  Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
+                  std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
   bool source_degraded = false;
   while (!shared_.stopping) {
     commit_completed();
     report_progress();
+    // A batch boundary: a reload may swap stages, the source and the settings read below.
+    apply_pending_reload();
+    if (shared_.stopping) break;
+    PluginInstance& src = source();
+    auto* source = src.as<Source>();
+    const auto& settings = plan_->spec.runtime;
+    PollLimits limits{settings.batch_max, std::chrono::milliseconds(settings.batch_wait_ms),
+                      std::max<std::size_t>(1, settings.max_in_flight_bytes / settings.max_in_flight)};
+    // Room when both bounds allow; one batch is always let through, however large.
+    auto room = [&](std::chrono::milliseconds wait) {
+      return pipeline_->wait_for_room(settings.max_in_flight, settings.max_in_flight_bytes, wait);
+    };
     if (!room(std::chrono::milliseconds(0))) {
       // Backpressure: the source keeps its session alive but hands out nothing.
       Status s = guarded(src.id(), [&] { return source->idle(std::chrono::milliseconds(10)); });
@@ -242,19 +271,19 @@ bool Runtime::drain_in_flight(std::chrono::milliseconds limit) {
   return drained;
 }
 
-void Runtime::finish(bool source_opened) {
+void Runtime::finish() {
   if (stages_started_) {
     pipeline_->finish();
     commit_completed();
   }
-  if (source_opened) guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
+  if (source_opened_) guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
   for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
     guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
   }
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }
-  log_->info("pipeline '{}' stopped", plan_.spec.name);
+  log_->info("pipeline '{}' stopped", plan_->spec.name);
 }
 
 // Sinks and the dead-letter sink alike, in plan order.

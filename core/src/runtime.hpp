@@ -1,7 +1,8 @@
 // Runs a planned pipeline: creates its plugin instances, opens them (APIs, sinks, source)
 // with retry, polls the source into the stage pipeline (stage_pipeline.hpp: transforms ->
 // sinks in order -> dead letters, in-order acknowledgement), commits what it acknowledged to
-// the source, and stops gracefully (core/README.md, Delivery).
+// the source, switches to a new plan at a batch boundary when asked (runtime_reload.cpp),
+// and stops gracefully (core/README.md, Delivery).
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,12 @@ class Runtime {
   int run();
   // Thread-safe. The first reason given is logged.
   void request_stop(const std::string& reason);
+  // Thread-safe: the source thread switches to `plan` (checked by plan_pipeline) at its next
+  // batch boundary, keeping the stages that did not change. A later request replaces one
+  // not yet taken.
+  void request_reload(std::shared_ptr<const PipelinePlan> plan);
+  // Thread-safe: a reload whose file did not plan; logged, counted, nothing changes.
+  void reject_reload(const std::vector<std::string>& errors);
   // Only opens the sinks' schema step (`sluice migrate`). Returns 0 or 1.
   int migrate();
   SharedState& shared() { return shared_; }
@@ -38,6 +45,16 @@ class Runtime {
   std::vector<PluginInstance*> of(std::initializer_list<Role> roles) const;
   std::vector<PluginInstance*> of(Role role) const { return of({role}); }
   PluginInstance& source() const { return *of(Role::source).front(); }
+  std::unique_ptr<PluginInstance> create(const PlannedStage& stage);
+  // A stage pipeline over the current transforms and sinks, with the current plan's settings.
+  std::unique_ptr<StagePipeline> make_pipeline();
+  void replace_pipeline(std::unique_ptr<StagePipeline> next);
+  void set_position_store();
+  // runtime_reload.cpp: on the source thread, between batches.
+  void apply_pending_reload();
+  bool open_for_reload(PluginInstance& sink);
+  void count_reload(const char* result);
+  void publish_config_info();
   bool open_with_retry(const std::string& what, const std::function<Status()>& open);
   bool start_apis();
   bool open_sinks();
@@ -47,7 +64,7 @@ class Runtime {
   // Source thread, from inside poll()/idle(): waits for every dispatched batch, at most
   // `limit`; past it abandons the rest and returns false. Commits what finished.
   bool drain_in_flight(std::chrono::milliseconds limit);
-  void finish(bool source_opened);
+  void finish();
   void fail(const std::string& message);
   // Sleeps unless a stop has been pending longer than the grace period, or `cancelled` (checked
   // under mutex_, so call wake_pause's notify after making it true). False: give up.
@@ -58,7 +75,10 @@ class Runtime {
     return sluice::guarded(*log_, what, call);
   }
 
-  const PipelinePlan& plan_;
+  const PipelinePlan* plan_;
+  // Plans that reloads switched to (their stages outlive the instances made from them).
+  std::vector<std::shared_ptr<const PipelinePlan>> reloaded_plans_;
+  std::string config_hash_;
   SharedState shared_;
   std::shared_ptr<spdlog::logger> log_;
   // Every plugin object, in creation order (sinks first: sources and APIs may look them up).
@@ -67,8 +87,11 @@ class Runtime {
   std::vector<PluginInstance*> opened_sinks_;
   std::unique_ptr<StagePipeline> pipeline_;
 
-  std::mutex mutex_;  // guards the stop state below
+  std::mutex mutex_;  // guards the stop state below, the pending reload and swapping pipeline_
   std::condition_variable changed_;
+  std::shared_ptr<const PipelinePlan> pending_reload_;
+  int reloads_ = 0;
+  bool source_opened_ = false;
   bool failed_ = false;
   std::string stop_reason_;
   std::chrono::steady_clock::time_point stop_time_;

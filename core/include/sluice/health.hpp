@@ -13,6 +13,8 @@ class BOOST_SYMBOL_VISIBLE Health {
  public:
   // Registers or updates one component. A component that never reported is not tracked.
   void set(const std::string& component, bool ready, const std::string& reason = {});
+  // Forgets a component (a stage a reload removed).
+  void clear(const std::string& component);
   // True when every component is ready; otherwise `why` lists the ones that are not.
   bool ready(std::string* why = nullptr) const;
 

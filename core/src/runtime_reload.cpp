@@ -1,0 +1,245 @@
+// Live reload: the running pipeline switches to a new plan at a batch boundary, on the source
+// thread, between two polls.
+//
+//  1. Nothing stops before the new plan is known to work as far as it can be checked: the
+//     caller planned the file (every plugin loaded, every config checked), and here every new
+//     plugin object is created. A failure is "rejected": the pipeline runs on untouched.
+//  2. Stages whose plugin file and config are unchanged keep their live objects (sockets,
+//     caches, connections, group membership), unless a store they looked up is replaced.
+//  3. The stage pipeline drains: every batch in flight is written and committed, so a swap
+//     neither loses nor repeats a record. The source is not polled meanwhile.
+//  4. New sinks open. One that does not (fatal, or still retrying after kReloadOpenLimit) rolls
+//     the reload back: the new objects go, the old pipeline starts again ("rolled_back").
+//  5. Past that point the switch is made: APIs and a source that changed are stopped and
+//     closed (the source after its last commit), replaced sinks closed, the new stage
+//     pipeline started, then the new source opened (from the stored positions) and new APIs
+//     started on their address. A source or API that cannot start then is a fatal error.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "plan_diff.hpp"
+#include "runtime.hpp"
+
+namespace sluice {
+
+namespace {
+constexpr auto kReloadOpenLimit = std::chrono::seconds(10);
+constexpr Role kCreationOrder[] = {Role::sink, Role::dead_letter, Role::transform, Role::source, Role::api};
+}  // namespace
+
+void Runtime::request_reload(std::shared_ptr<const PipelinePlan> plan) {
+  std::lock_guard lock(mutex_);
+  pending_reload_ = std::move(plan);
+}
+
+void Runtime::reject_reload(const std::vector<std::string>& errors) {
+  int n;
+  {
+    std::lock_guard lock(mutex_);
+    n = ++reloads_;
+  }
+  log_->error("reload #{} rejected; the running pipeline is unchanged:", n);
+  for (const auto& e : errors) log_->error("  {}", e);
+  count_reload("rejected");
+}
+
+void Runtime::count_reload(const char* result) {
+  shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}}).inc();
+}
+
+void Runtime::publish_config_info() {
+  auto& metrics = shared_.metrics;
+  if (!config_hash_.empty()) metrics.remove("sluice_config_info", {{"hash", config_hash_}});
+  config_hash_ = plan_hash(*plan_);
+  metrics.gauge("sluice_config_info", "1, labelled with the hash of the pipeline config running now",
+                {{"hash", config_hash_}})
+      .set(1);
+  for (const char* result : {"applied", "rejected", "rolled_back"}) {
+    shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}});
+  }
+}
+
+bool Runtime::open_for_reload(PluginInstance& sink) {
+  Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
+                  std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
+  auto deadline = std::chrono::steady_clock::now() + kReloadOpenLimit;
+  while (true) {
+    Status s = guarded(sink.id(), [&] { return sink.as<Sink>()->open(); });
+    if (s.is_ok()) return true;
+    log_->error("reload: sink '{}' could not open: {}", sink.id(), s.message());
+    if (s.code() != StatusCode::retry || std::chrono::steady_clock::now() + backoff.peek() > deadline) return false;
+    if (!interruptible_sleep(backoff.next()) || shared_.stopping) return false;
+  }
+}
+
+void Runtime::apply_pending_reload() {
+  std::shared_ptr<const PipelinePlan> next;
+  int n;
+  {
+    std::lock_guard lock(mutex_);
+    if (!pending_reload_) return;
+    next = std::move(pending_reload_);
+    n = ++reloads_;
+  }
+  PlanDiff diff = diff_plans(*plan_, *next);
+  if (diff.changes.empty()) {
+    log_->info("reload #{}: nothing changed", n);
+    count_reload("applied");
+    return;
+  }
+  const std::string what = join(diff.changes, ", ");
+
+  // Rule 2: the kept instances, by their stage in the new plan, minus those that looked up a
+  // store that is not kept (they may hold a pointer to it).
+  std::map<const PlannedStage*, PluginInstance*> keep;
+  for (const auto& [old, now] : diff.kept) {
+    for (const auto& i : instances_) {
+      if (&i->planned() == old) keep[now] = i.get();
+    }
+  }
+  for (bool again = true; again;) {
+    again = false;
+    std::set<std::string, std::less<>> kept_sinks;
+    for (const auto& [stage, instance] : keep) {
+      if (stage->spec.role == Role::sink) kept_sinks.insert(stage->spec.id);
+    }
+    for (auto it = keep.begin(); it != keep.end(); ++it) {
+      const auto& looked_up = static_cast<HostImpl&>(it->second->host()).looked_up();
+      if (std::all_of(looked_up.begin(), looked_up.end(), [&](const auto& id) { return kept_sinks.count(id); })) {
+        continue;
+      }
+      log_->info("reload #{}: '{}' restarts too: a store it uses is replaced", n, it->second->id());
+      keep.erase(it);
+      again = true;
+      break;
+    }
+  }
+
+  // Rule 1: create every new object before anything stops.
+  std::map<const PlannedStage*, std::unique_ptr<PluginInstance>> fresh;
+  try {
+    for (Role role : kCreationOrder) {
+      for (const PlannedStage* s : next->of(role)) {
+        if (!keep.count(s)) fresh[s] = create(*s);
+      }
+    }
+  } catch (const ValidationError& e) {
+    log_->error("reload #{} ({}) rejected; the running pipeline is unchanged:", n, what);
+    for (const auto& line : e.errors()) log_->error("  {}", line);
+    count_reload("rejected");
+    return;
+  }
+  auto instance = [&](const PlannedStage* s) { return keep.count(s) ? keep[s] : fresh[s].get(); };
+
+  // Rule 3.
+  log_->info("reload #{}: {}; draining {} batch(es) in flight", n, what, pipeline_->in_flight());
+  pipeline_->finish();
+  commit_completed();
+
+  // Rule 4. New objects look stores up in the new plan's sinks.
+  auto previous_sinks = shared_.sinks;
+  shared_.sinks.clear();
+  for (const PlannedStage* s : next->of(Role::sink)) shared_.sinks[s->spec.id] = instance(s)->as<Sink>();
+  std::vector<PluginInstance*> opened;
+  for (Role role : {Role::sink, Role::dead_letter}) {
+    for (const PlannedStage* s : next->of(role)) {
+      if (keep.count(s)) continue;
+      PluginInstance& sink = *fresh[s];
+      log_->info("reload #{}: opening sink '{}' ({})", n, sink.id(), sink.plugin_name());
+      if (open_for_reload(sink)) {
+        opened.push_back(&sink);
+        continue;
+      }
+      const std::string failed_id = sink.id();  // `sink` goes with `fresh`
+      for (auto it = opened.rbegin(); it != opened.rend(); ++it) {
+        guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+      }
+      // The running stages were healthy when drained; a new id's entry goes with its object.
+      std::set<std::string> running_ids;
+      for (const auto& i : instances_) running_ids.insert(i->id());
+      for (const auto& [stage, i] : fresh) {
+        if (!i) continue;
+        if (running_ids.count(i->id())) {
+          shared_.health.set(stage_health(i->id()), true);
+        } else {
+          shared_.health.clear(stage_health(i->id()));
+        }
+      }
+      fresh.clear();
+      shared_.sinks = previous_sinks;
+      replace_pipeline(make_pipeline());
+      pipeline_->start();
+      log_->error("reload #{} rolled back: sink '{}' could not open; the previous pipeline runs on", n, failed_id);
+      count_reload("rolled_back");
+      return;
+    }
+  }
+
+  // Rule 5: the switch.
+  std::set<PluginInstance*> kept_set;
+  for (const auto& [stage, i] : keep) kept_set.insert(i);
+  for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
+    if (!kept_set.count(*it)) guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
+  }
+  const bool source_kept = kept_set.count(&source()) > 0;
+  if (!source_kept && source_opened_) {
+    guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
+    source_opened_ = false;
+  }
+  std::vector<std::unique_ptr<PluginInstance>> next_instances;
+  for (Role role : kCreationOrder) {
+    for (const PlannedStage* s : next->of(role)) {
+      if (!keep.count(s)) {
+        next_instances.push_back(std::move(fresh[s]));
+        continue;
+      }
+      auto it = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i.get() == keep[s]; });
+      next_instances.push_back(std::move(*it));
+      instances_.erase(it);
+    }
+  }
+  std::vector<std::unique_ptr<PluginInstance>> retired = std::move(instances_);
+  instances_ = std::move(next_instances);
+  for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
+    if (kept_set.count(*it)) continue;
+    guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+  }
+  opened_sinks_ = of({Role::sink, Role::dead_letter});
+  std::set<std::string> live_ids;
+  for (const auto& i : instances_) live_ids.insert(i->id());
+  for (const auto& i : retired) {
+    if (!live_ids.count(i->id())) shared_.health.clear(stage_health(i->id()));
+  }
+  while (!retired.empty()) retired.pop_back();  // reverse creation order
+  plan_ = next.get();
+  reloaded_plans_.push_back(next);
+  set_position_store();
+  replace_pipeline(make_pipeline());
+  pipeline_->start();
+
+  if (!source_kept) {
+    PluginInstance& src = source();
+    log_->info("reload #{}: opening source '{}' ({})", n, src.id(), src.plugin_name());
+    source_opened_ = open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
+    if (!source_opened_) return;
+    shared_.health.set(stage_health(src.id()), true);
+  }
+  started_apis_.clear();
+  for (auto* a : of(Role::api)) {
+    if (!kept_set.count(a)) {
+      Status s = guarded(a->id(), [&] { return a->as<Api>()->start(); });
+      if (!s.is_ok()) {
+        return fail("reload #" + std::to_string(n) + ": api '" + a->id() + "' could not start: " + s.message());
+      }
+    }
+    started_apis_.push_back(a);
+  }
+  publish_config_info();
+  count_reload("applied");
+  log_->info("reload #{} applied: {}; {} stage(s) kept", n, what, kept_set.size());
+}
+
+}  // namespace sluice

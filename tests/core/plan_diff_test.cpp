@@ -1,0 +1,51 @@
+// What a reload reports and keeps (plan_diff.hpp): stages matched by role and id, kept only
+// when plugin and config are the same, and one phrase per change for the log.
+#include "plan_diff.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pipeline_fixture.hpp"
+
+namespace sluice {
+namespace {
+
+class PlanDiffTest : public testing::Test {
+ protected:
+  PipelinePlan plan(const std::string& sinks, const std::string& extra = "") {
+    return test::plan_from("source: { plugin: fake_source, config: { probe: 1 } }\nsinks:\n" + sinks + extra,
+                           registry_);
+  }
+  PluginRegistry registry_ = test::test_registry();
+};
+
+TEST_F(PlanDiffTest, NamesEachAddedRemovedAndChangedStageAndSetting) {
+  auto running = plan("  - { id: a, plugin: fake_sink, config: { probe: 1 } }\n"
+                      "  - { id: gone, plugin: fake_sink, config: { probe: 1 } }\n");
+  auto next = plan("  - { id: a, plugin: fake_sink, config: { probe: 1, reject_every: 3 } }\n"
+                   "  - { id: watch, plugin: fake_sink, config: { probe: 1 } }\n",
+                   "runtime: { batch_max: 500 }\n");
+  PlanDiff diff = diff_plans(running, next);
+  EXPECT_EQ(diff.kept.size(), 1u);  // the source
+  ASSERT_EQ(diff.changed.size(), 1u);
+  EXPECT_EQ(diff.changed[0].second->spec.id, "a");
+  ASSERT_EQ(diff.added.size(), 1u);
+  ASSERT_EQ(diff.removed.size(), 1u);
+  EXPECT_EQ(diff.changes, (std::vector<std::string>{"a.reject_every 0 -> 3", "sinks +watch(fake_sink)",
+                                                     "sinks -gone(fake_sink)", "runtime.batch_max 1000 -> 500"}));
+}
+
+TEST_F(PlanDiffTest, TheSameFileTwiceChangesNothingAndHashesTheSame) {
+  auto text = "  - { id: a, plugin: fake_sink, config: { probe: 1 } }\n";
+  auto one = plan(text);
+  auto two = plan(text);
+  PlanDiff diff = diff_plans(one, two);
+  EXPECT_TRUE(diff.changes.empty());
+  EXPECT_TRUE(diff.same_stages());
+  EXPECT_EQ(diff.kept.size(), 2u);
+  EXPECT_EQ(plan_hash(one), plan_hash(two));
+  EXPECT_EQ(plan_hash(one).size(), 16u);
+  EXPECT_NE(plan_hash(one), plan_hash(plan(text, "runtime: { batch_max: 500 }\n")));
+}
+
+}  // namespace
+}  // namespace sluice
