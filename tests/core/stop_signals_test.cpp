@@ -44,6 +44,19 @@ TEST(StopSignals, FirstSignalAsksForAStopOnce) {
   EXPECT_EQ(calls, std::vector<std::string>{"SIGTERM received (send it again to exit at once)"});
 }
 
+TEST(StopSignals, EachSighupAsksForAReloadAndNoneStops) {
+  StopSignals signals;
+  std::atomic<int> reloads = 0;
+  std::atomic<int> stops = 0;
+  auto watch = signals.watch([&](const std::string&) { ++stops; }, [&] { ++reloads; });
+  kill(getpid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return reloads == 1; }));
+  kill(getpid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return reloads == 2; }));
+  EXPECT_EQ(stops, 0);
+  EXPECT_EQ(signals.taken(), 0);  // a SIGTERM after reloads is still the first: graceful
+}
+
 TEST(StopSignals, SignalBeforeTheWatchStartsIsNotLost) {
   StopSignals signals;
   ASSERT_EQ(kill(getpid(), SIGINT), 0);  // while the pipeline is still being loaded

@@ -8,19 +8,34 @@ namespace sluice::cli {
 
 namespace fs = std::filesystem;
 
-std::optional<Environment> make_environment(const GlobalOptions& global) {
+namespace {
+
+// Throws on a malformed or (when given by --env-file) missing file.
+Environment read_environment(const GlobalOptions& global) {
   Environment env;
+  if (!global.env_file.empty()) {
+    env.load_file(global.env_file);
+  } else if (std::error_code ec; fs::exists(".env", ec)) {
+    env.load_file(".env");
+  }
+  return env;
+}
+
+PipelinePlan plan_file(const fs::path& file, const Environment& env, PluginRegistry& registry) {
+  return plan_pipeline(load_pipeline_file(file, env), env, registry);
+}
+
+}  // namespace
+
+fs::path env_file(const GlobalOptions& global) { return global.env_file.empty() ? ".env" : global.env_file; }
+
+std::optional<Environment> make_environment(const GlobalOptions& global) {
   try {
-    if (!global.env_file.empty()) {
-      env.load_file(global.env_file);
-    } else if (std::error_code ec; fs::exists(".env", ec)) {
-      env.load_file(".env");
-    }
+    return read_environment(global);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return std::nullopt;
   }
-  return env;
 }
 
 PluginRegistry make_registry(const GlobalOptions& global) {
@@ -38,14 +53,26 @@ fs::path default_pipeline_file() {
 
 std::optional<PipelinePlan> load_plan(const fs::path& file, const Environment& env, PluginRegistry& registry) {
   try {
-    PipelineSpec spec = load_pipeline_file(file, env);
-    return plan_pipeline(spec, env, registry);
+    return plan_file(file, env, registry);
   } catch (const ValidationError& e) {
     for (const auto& line : e.errors()) std::cerr << "error: " << line << "\n";
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
   }
   return std::nullopt;
+}
+
+std::shared_ptr<const PipelinePlan> reload_plan(const fs::path& file, const GlobalOptions& global,
+                                                PluginRegistry& registry, std::vector<std::string>& errors) {
+  try {
+    Environment env = read_environment(global);
+    return std::make_shared<const PipelinePlan>(plan_file(file, env, registry));
+  } catch (const ValidationError& e) {
+    errors = e.errors();
+  } catch (const std::exception& e) {
+    errors = {e.what()};
+  }
+  return nullptr;
 }
 
 }  // namespace sluice::cli

@@ -1,18 +1,30 @@
-// sluice run [FILE]: run a pipeline until its source ends or SIGINT/SIGTERM.
+// sluice run [--watch] [FILE]: run a pipeline until its source ends or SIGINT/SIGTERM;
+// SIGHUP (and, with --watch, saving the file or its env file) reloads it in place.
 #include <iostream>
+#include <mutex>
 
+#include "file_watch.hpp"
 #include "pipeline_loading.hpp"
 #include "runtime.hpp"
 #include "stop_signals.hpp"
 
 namespace sluice::cli {
 
+namespace {
+// Editors write a file in several steps; one reload after they are done.
+constexpr auto kWatchDebounce = std::chrono::milliseconds(300);
+}  // namespace
+
 Command add_run_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("run", "Run a pipeline until its source ends or SIGINT/SIGTERM (graceful: stop "
-                                        "fetching, drain in-flight batches, commit, exit 0)");
+                                        "fetching, drain in-flight batches, commit, exit 0); SIGHUP reloads the "
+                                        "file in place");
   auto file = std::make_shared<std::string>();
+  auto watch_files = std::make_shared<bool>(false);
   cmd->add_option("file", *file, "Pipeline file (default: config/pipeline.yaml)");
-  return {cmd, [file, &global]() -> int {
+  cmd->add_flag("-w,--watch", *watch_files,
+                "Reload when the pipeline file or its env file (--env-file, else ./.env) is saved");
+  return {cmd, [file, watch_files, &global]() -> int {
             // Before any plugin thread exists, so every thread inherits the blocked mask; it
             // outlives the Runtime, so a late signal finds its thread still there.
             StopSignals signals;
@@ -30,9 +42,28 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
               for (const auto& line : e.errors()) std::cerr << "error: " << line << "\n";
               return exit_config;
             }
+            // From the signal thread and the watch thread: one at a time (they share the registry).
+            std::mutex reload_mutex;
+            auto reload = [&] {
+              std::lock_guard lock(reload_mutex);
+              std::vector<std::string> errors;
+              if (auto next = reload_plan(path, global, registry, errors)) {
+                runtime->request_reload(std::move(next));
+              } else {
+                runtime->reject_reload(errors);
+              }
+            };
+            std::unique_ptr<FileWatch> watcher;
+            if (*watch_files) {
+              watcher = std::make_unique<FileWatch>(std::vector<std::filesystem::path>{path, env_file(global)},
+                                                    kWatchDebounce,
+                                                    [&](const std::vector<std::filesystem::path>&) { reload(); });
+            }
             // Destroyed before the Runtime: from then on a signal no longer reaches it.
-            auto watch = signals.watch([&runtime](const std::string& why) { runtime->request_stop(why); });
-            return runtime->run() == 0 ? exit_ok : exit_failure;
+            auto watch = signals.watch([&runtime](const std::string& why) { runtime->request_stop(why); }, reload);
+            int code = runtime->run() == 0 ? exit_ok : exit_failure;
+            watcher.reset();
+            return code;
           }};
 }
 

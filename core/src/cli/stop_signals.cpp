@@ -9,6 +9,7 @@ StopSignals::StopSignals() {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
+  sigaddset(&set_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set_, nullptr);
 }
 
@@ -18,16 +19,18 @@ StopSignals::~StopSignals() {
     std::lock_guard lock(mutex_);
     quit_ = true;
     stop_ = nullptr;
+    reload_ = nullptr;
   }
   // Wakes sigwait; the thread sees quit_ and ends.
   pthread_kill(thread_.native_handle(), SIGTERM);
   thread_.join();
 }
 
-StopSignals::Watch StopSignals::watch(StopFn stop) {
+StopSignals::Watch StopSignals::watch(StopFn stop, ReloadFn reload) {
   {
     std::lock_guard lock(mutex_);
     stop_ = std::move(stop);
+    reload_ = std::move(reload);
   }
   if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
   return Watch(*this);
@@ -36,6 +39,7 @@ StopSignals::Watch StopSignals::watch(StopFn stop) {
 void StopSignals::release() {
   std::lock_guard lock(mutex_);
   stop_ = nullptr;
+  reload_ = nullptr;
 }
 
 int StopSignals::taken() const {
@@ -50,6 +54,10 @@ void StopSignals::loop() {
     // Held while stop_ runs, so release() cannot return in the middle of a call.
     std::lock_guard lock(mutex_);
     if (quit_) return;
+    if (sig == SIGHUP) {
+      if (reload_) reload_();
+      continue;
+    }
     if (++taken_ == 1) {
       // Released: the pipeline has already ended and the process is on its way out; the
       // signal still counts, so a second one ends a slow teardown at once.

@@ -1,6 +1,7 @@
-// SIGINT/SIGTERM for `sluice run`. Signals are taken by one thread with sigwait, so no handler
-// runs in arbitrary threads. The first asks for a graceful stop; a second ends the process at
-// once (exit 130).
+// SIGINT/SIGTERM/SIGHUP for `sluice run`. Signals are taken by one thread with sigwait, so no
+// handler runs in arbitrary threads. The first SIGINT/SIGTERM asks for a graceful stop; a
+// second ends the process at once (exit 130). SIGHUP asks for a reload (as nginx and Vector
+// do), each time it comes.
 #pragma once
 
 #include <signal.h>
@@ -16,6 +17,7 @@ namespace sluice::cli {
 class StopSignals {
  public:
   using StopFn = std::function<void(const std::string& why)>;
+  using ReloadFn = std::function<void()>;
 
   // While watched, the first signal calls the function given to watch(); once the Watch is
   // gone, signals call nothing. Keep it shorter-lived than what the function refers to.
@@ -34,7 +36,7 @@ class StopSignals {
     StopSignals* owner_;
   };
 
-  // Blocks SIGINT and SIGTERM in the calling thread. Construct it before any other thread
+  // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. Construct it before any other thread
   // starts, so every thread inherits the mask and only the watching thread takes them.
   StopSignals();
   // Ends the watching thread. The signals stay blocked: the process is about to end.
@@ -42,8 +44,9 @@ class StopSignals {
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
-  // Starts the watching thread (signals that came earlier are pending and taken now).
-  Watch watch(StopFn stop);
+  // Starts the watching thread (signals that came earlier are pending and taken now). Without
+  // `reload`, SIGHUP is taken and ignored.
+  Watch watch(StopFn stop, ReloadFn reload = {});
   // How many SIGINT/SIGTERM the thread has taken (for tests).
   int taken() const;
 
@@ -57,6 +60,7 @@ class StopSignals {
   sigset_t set_;
   mutable std::mutex mutex_;
   StopFn stop_;
+  ReloadFn reload_;
   int taken_ = 0;
   bool quit_ = false;
   std::thread thread_;
