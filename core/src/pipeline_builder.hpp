@@ -65,6 +65,8 @@ class PluginInstance {
   Host& host() const { return *host_; }
   // The stage it was made from (its plan outlives it).
   const PlannedStage& planned() const { return *planned_; }
+  // Kept by a reload: from now on it stands for the same, unchanged stage of the new plan.
+  void rebind(const PlannedStage& same) { planned_ = &same; }
 
  private:
   std::string id_;

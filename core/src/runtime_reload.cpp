@@ -197,6 +197,7 @@ void Runtime::apply_pending_reload() {
         continue;
       }
       auto it = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i.get() == keep[s]; });
+      (*it)->rebind(*s);
       next_instances.push_back(std::move(*it));
       instances_.erase(it);
     }

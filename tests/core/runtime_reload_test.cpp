@@ -117,6 +117,21 @@ TEST_F(RuntimeReloadTest, AddingASinkKeepsTheOthersAndLosesNothing) {
   EXPECT_TRUE(std::is_sorted(probe_.commits.begin(), probe_.commits.end()));
 }
 
+TEST_F(RuntimeReloadTest, AStageKeptByOneReloadIsKeptByTheNext) {
+  start(plan("sinks:\n" + sink("a")));
+  ASSERT_TRUE(wait_written("a", 100));
+  runtime_->request_reload(plan("sinks:\n" + sink("a") + sink("b")));
+  ASSERT_TRUE(wait_reloads("applied", 1));
+  runtime_->request_reload(plan("sinks:\n" + sink("a")));
+  ASSERT_TRUE(wait_reloads("applied", 2));
+  std::size_t at_reload = written_by("a").size();
+  ASSERT_TRUE(wait_written("a", at_reload + 100));
+  stop();
+  EXPECT_EQ(events("create a"), 1u) << lifecycle();
+  EXPECT_EQ(events("open a"), 1u) << lifecycle();
+  expect_contiguous(written_by("a"), 0, "a");
+}
+
 TEST_F(RuntimeReloadTest, AChangedConfigRemakesOnlyThatStage) {
   start(plan("sinks:\n" + sink("a") + sink("b")));
   ASSERT_TRUE(wait_written("b", 100));
