@@ -26,7 +26,7 @@ namespace sluice::cli {
 // no longer holds what was loaded). Paths are reported as given to the constructor. Not seen:
 // a hard link or symlink made at a watched name with ln (no write, no rename), changes behind
 // a symlinked file (the link's directory is watched, not the target's), and changes once the
-// watched directory itself is removed or renamed (logged as a warning).
+// watched directory itself is removed (logged as a warning) or renamed (not logged).
 class FileWatch {
  public:
   using Changed = std::function<void(const std::vector<std::filesystem::path>& changed)>;
