@@ -35,6 +35,21 @@ void config_changes(const PlannedStage& old, const PlannedStage& next, std::vect
   }
 }
 
+std::string plugin_version(const PlannedStage& s) {
+  return s.plugin && s.plugin->descriptor->version ? s.plugin->descriptor->version : "?";
+}
+
+// "file_sink.so -> stdout_sink.so", or for a library replaced on disk
+// "versioned_sink.so rebuilt (version 1 -> 2)".
+std::string plugin_change(const PlannedStage& old, const PlannedStage& next) {
+  if (!old.plugin || !next.plugin) return old.spec.plugin + " -> " + next.spec.plugin;
+  if (old.plugin->path == next.plugin->path) {
+    return next.plugin->path.filename().string() + " rebuilt (version " + plugin_version(old) + " -> " +
+           plugin_version(next) + ")";
+  }
+  return old.plugin->path.filename().string() + " -> " + next.plugin->path.filename().string();
+}
+
 void runtime_changes(const RuntimeSettings& a, const RuntimeSettings& b, std::vector<std::string>& out) {
   auto note = [&](const char* key, auto before, auto after) {
     if (before != after) out.push_back(std::string("runtime.") + key + " " + std::to_string(before) + " -> " +
@@ -66,11 +81,8 @@ PlanDiff diff_plans(const PipelinePlan& running, const PipelinePlan& next) {
       continue;
     }
     diff.changed.emplace_back(old, &s);
-    if (!same_plugin) {
-      diff.changes.push_back(std::string(role_key(s.spec.role)) + " " + s.spec.id + ": " +
-                             (old->plugin ? old->plugin->path.filename().string() : old->spec.plugin) + " -> " +
-                             (s.plugin ? s.plugin->path.filename().string() : s.spec.plugin));
-    }
+    if (!same_plugin) diff.changes.push_back(std::string(role_key(s.spec.role)) + " " + s.spec.id + ": " +
+                                             plugin_change(*old, s));
     config_changes(*old, s, diff.changes);
   }
   for (const auto& s : running.stages) {

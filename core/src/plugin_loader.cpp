@@ -43,16 +43,17 @@ std::string dlopen_reason(const fs::path& path) {
 
 }  // namespace
 
-LoadedPlugin load_plugin_library(const fs::path& path, boost::dll::shared_library& library) {
+LoadedPlugin load_plugin_library(const fs::path& path, boost::dll::shared_library& library, const fs::path& file) {
+  const fs::path& opened = file.empty() ? path : file;
   const std::string where = path.string() + ": ";
   std::error_code exists_ec;
-  if (!fs::exists(path, exists_ec)) throw PluginLoadError(where + "no such file");
-  if (!is_elf(path)) throw PluginLoadError(where + "not a plugin: the file is not an ELF shared library");
+  if (!fs::exists(opened, exists_ec)) throw PluginLoadError(where + "no such file");
+  if (!is_elf(opened)) throw PluginLoadError(where + "not a plugin: the file is not an ELF shared library");
 
   boost::dll::fs::error_code ec;
-  library.load(boost::dll::fs::path(path.string()),
+  library.load(boost::dll::fs::path(opened.string()),
                boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-  if (ec) throw PluginLoadError(where + "cannot load: " + dlopen_reason(path));
+  if (ec) throw PluginLoadError(where + "cannot load: " + dlopen_reason(opened));
   if (!library.has(SLUICE_ENTRY_SYMBOL)) {
     throw PluginLoadError(where + "not a sluice plugin: entry symbol '" SLUICE_ENTRY_SYMBOL
                           "' not found (declare the plugin with SLUICE_PLUGIN)");
@@ -83,7 +84,7 @@ LoadedPlugin load_plugin_library(const fs::path& path, boost::dll::shared_librar
   if (d->kind < sluice_kind_source || d->kind > sluice_kind_api) {
     throw PluginLoadError(where + "plugin declares unknown kind " + std::to_string(d->kind));
   }
-  return {path, d};
+  return {path, 1, d};
 }
 
 }  // namespace sluice

@@ -1,5 +1,8 @@
 #include "plugin_registry.hpp"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 
@@ -10,15 +13,58 @@ namespace fs = std::filesystem;
 PluginRegistry::PluginRegistry(std::vector<fs::path> search_path) : search_path_(std::move(search_path)) {}
 
 // Libraries stay mapped until the registry dies; by then every plugin object is gone.
-PluginRegistry::~PluginRegistry() = default;
+PluginRegistry::~PluginRegistry() {
+  std::error_code ec;
+  if (!copies_dir_.empty()) fs::remove_all(copies_dir_, ec);
+}
+
+PluginRegistry::FileStamp PluginRegistry::stamp_of(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<std::uintmax_t>(st.st_dev), static_cast<std::uintmax_t>(st.st_ino),
+          static_cast<std::uintmax_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
 
 const LoadedPlugin& PluginRegistry::load(const fs::path& path) {
   fs::path key = fs::weakly_canonical(path);
-  if (auto it = loaded_.find(key); it != loaded_.end()) return it->second;
+  FileStamp stamp = stamp_of(key);
+  auto it = current_.find(key);
+  if (it != current_.end() && it->second.stamp == stamp) return *it->second.plugin;
+  const LoadedPlugin* plugin;
+  if (it == current_.end()) {
+    auto library = std::make_unique<boost::dll::shared_library>();
+    plugin = &plugins_.emplace_back(load_plugin_library(key, *library));
+    libraries_.push_back(std::move(library));
+  } else {
+    plugin = &load_replacement(key, it->second.plugin->generation + 1);
+  }
+  current_[key] = {plugin, stamp};
+  return *plugin;
+}
+
+const LoadedPlugin& PluginRegistry::load_replacement(const fs::path& path, int generation) {
+  if (copies_dir_.empty()) {
+    std::string pattern = (fs::temp_directory_path() / "sluice-plugins-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw PluginLoadError(path.string() + ": cannot make a folder to load it again");
+    copies_dir_ = pattern;
+  }
+  fs::path copy = copies_dir_ / (path.stem().string() + "." + std::to_string(generation) + ".so");
+  std::error_code ec;
+  fs::copy_file(path, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw PluginLoadError(path.string() + ": cannot copy it to load it again: " + ec.message());
   auto library = std::make_unique<boost::dll::shared_library>();
-  LoadedPlugin plugin = load_plugin_library(key, *library);
+  LoadedPlugin loaded;
+  try {
+    loaded = load_plugin_library(path, *library, copy);
+  } catch (...) {
+    fs::remove(copy, ec);
+    throw;
+  }
+  fs::remove(copy, ec);  // mapped now; nothing else needs the name
+  loaded.generation = generation;
   libraries_.push_back(std::move(library));
-  return loaded_.emplace(key, plugin).first->second;
+  return plugins_.emplace_back(loaded);
 }
 
 const LoadedPlugin& PluginRegistry::find(const std::string& name, int kind) {

@@ -1,9 +1,12 @@
 // Finding plugin libraries by name and kind in the search path (plugin_loader.hpp loads and
 // checks each); libraries stay loaded for the life of the registry, which outlives every
-// plugin object.
+// plugin object. A library replaced on disk (a rebuilt .so installed over the old one) is
+// loaded again on the next find(), so a reload picks it up while objects of the old one live.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
+#include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -30,10 +33,26 @@ class PluginRegistry {
   const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
 
  private:
+  // What tells a replaced file from the one loaded: inode, size and modification time.
+  struct FileStamp {
+    std::uintmax_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  struct Current {
+    const LoadedPlugin* plugin;
+    FileStamp stamp;
+  };
+  static FileStamp stamp_of(const std::filesystem::path& path);
   const LoadedPlugin& load(const std::filesystem::path& path);
+  // dlopen() hands back the library already loaded from a path, so a replaced file is
+  // opened through a copy under a fresh name (removed once mapped).
+  const LoadedPlugin& load_replacement(const std::filesystem::path& path, int generation);
   std::vector<std::filesystem::path> search_path_;
   std::vector<std::unique_ptr<boost::dll::shared_library>> libraries_;
-  std::map<std::filesystem::path, LoadedPlugin> loaded_;
+  std::deque<LoadedPlugin> plugins_;  // every load; stages point into it, so it never moves
+  std::map<std::filesystem::path, Current> current_;  // the newest load of each path
+  std::filesystem::path copies_dir_;
 };
 
 }  // namespace sluice

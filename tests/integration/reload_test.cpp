@@ -167,5 +167,41 @@ TEST_F(ReloadPipeline, WatchReloadsOncePerSaveInPlaceOrByRename) {
   expect_everything_once("out.ndjson", watched);
 }
 
+TEST_F(ReloadPipeline, ALibraryReplacedOnDiskIsPickedUpByTheNextReload) {
+  auto plugins = dir_ / "plugins";
+  std::filesystem::create_directories(plugins);
+  auto build = [](int version) { return fixture_plugin_dir().parent_path() / ("versioned-" + std::to_string(version)) /
+                                        "versioned_sink.so"; };
+  std::filesystem::copy_file(build(1), plugins / "versioned_sink.so");
+  write_file(dir_ / "p.yaml", pipeline("  - { id: ver, plugin: versioned, config: { path: ver.txt } }\n"));
+  Process p = start({"--plugin-dir", plugins.string()});
+  ASSERT_TRUE(p.wait_stderr("is running", 30s)) << p.err();
+  start_writer();
+  ASSERT_TRUE(has_lines("ver.txt", 500)) << p.err();
+  // Installed as `install` and package managers do: a new file renamed over the old name.
+  std::filesystem::copy_file(build(2), plugins / "versioned_sink.so.new");
+  std::filesystem::rename(plugins / "versioned_sink.so.new", plugins / "versioned_sink.so");
+  p.signal(SIGHUP);  // the pipeline file itself is unchanged
+  ASSERT_TRUE(p.wait_stderr("reload #1 applied: sinks ver: versioned_sink.so rebuilt (version 1 -> 2); 2 stage(s) kept",
+                            30s))
+      << p.err();
+  ASSERT_TRUE(wait_until([&] { return read_file(dir_ / "ver.txt").find("\n2:") != std::string::npos; }, 30s));
+  stop_writer();
+  ASSERT_TRUE(has_lines("ver.txt", static_cast<std::size_t>(written_.load()))) << p.err();
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(20s), 0) << p.err();
+  expect_everything_once("out.ndjson", p);
+  // Every record once: version 1 wrote a prefix of the stream, version 2 the rest.
+  auto ver = lines_of(dir_ / "ver.txt");
+  ASSERT_EQ(ver.size(), static_cast<std::size_t>(written_.load()));
+  std::size_t switched = 0;
+  while (switched < ver.size() && ver[switched].rfind("1:", 0) == 0) ++switched;
+  ASSERT_GT(switched, 0u);
+  ASSERT_LT(switched, ver.size());
+  for (std::size_t i = 0; i < ver.size(); ++i) {
+    ASSERT_EQ(ver[i], (i < switched ? "1:" : "2:") + numbered(static_cast<int>(i))) << "line " << i;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::test

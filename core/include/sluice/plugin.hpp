@@ -188,6 +188,16 @@ std::size_t key_count_of() {
   }
 }
 
+// The plugin's own version if it declares one, else the version of the tree it was built in.
+template <class Class>
+constexpr const char* version_of() {
+  if constexpr (requires { Class::plugin_version; }) {
+    return Class::plugin_version;
+  } else {
+    return SLUICE_VERSION_STRING;
+  }
+}
+
 template <class Class>
 constexpr std::uint32_t flags_of() {
   if constexpr (requires { Class::plugin_flags; }) {
@@ -206,6 +216,7 @@ constexpr std::uint32_t flags_of() {
 //     static const sluice::ConfigMap<Settings>& config_map();  (sluice/config_map.hpp: keys bound to a
 //       settings struct, defaults written once as its member initializers), or
 //     static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
+//   optionally static constexpr const char* plugin_version = "1.2.0"; (default: this tree's version)
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
 //     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
 //   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
@@ -219,7 +230,7 @@ constexpr std::uint32_t flags_of() {
         SLUICE_BUILD_ID,                                                                       \
         #NAME,                                                                                 \
         sluice_kind_##KIND,                                                                    \
-        SLUICE_VERSION_STRING,                                                                 \
+        ::sluice::detail::version_of<CLASS>(),                                                 \
         CLASS::plugin_description,                                                             \
         ::sluice::detail::keys_of<CLASS>(),                                                    \
         ::sluice::detail::key_count_of<CLASS>(),                                               \
