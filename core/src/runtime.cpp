@@ -10,8 +10,6 @@ namespace {
 // How long a stop waits for a failing sink before leaving its batches unacknowledged (they
 // are delivered again after restart, so nothing is lost).
 constexpr auto kStopGrace = std::chrono::seconds(5);
-// Sinks first: sources and APIs may look them up while being created or opened.
-constexpr Role kCreationOrder[] = {Role::sink, Role::dead_letter, Role::transform, Role::source, Role::api};
 }  // namespace
 
 Runtime::Runtime(const PipelinePlan& plan) : plan_(&plan), log_(make_logger("runtime")) {

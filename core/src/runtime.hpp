@@ -41,6 +41,8 @@ class Runtime {
   SharedState& shared() { return shared_; }
 
  private:
+  // Sinks first: sources and APIs may look them up while being created or opened.
+  static constexpr Role kCreationOrder[] = {Role::sink, Role::dead_letter, Role::transform, Role::source, Role::api};
   // The instances with these roles, role by role, each in plan order.
   std::vector<PluginInstance*> of(std::initializer_list<Role> roles) const;
   std::vector<PluginInstance*> of(Role role) const { return of({role}); }

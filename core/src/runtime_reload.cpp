@@ -27,7 +27,6 @@ namespace sluice {
 
 namespace {
 constexpr auto kReloadOpenLimit = std::chrono::seconds(10);
-constexpr Role kCreationOrder[] = {Role::sink, Role::dead_letter, Role::transform, Role::source, Role::api};
 }  // namespace
 
 void Runtime::request_reload(std::shared_ptr<const PipelinePlan> plan) {
@@ -138,6 +137,11 @@ void Runtime::apply_pending_reload() {
   log_->info("reload #{}: {}; draining {} batch(es) in flight", n, what, pipeline_->in_flight());
   pipeline_->finish();
   commit_completed();
+  if (shared_.stopping) {
+    // The drain ended because of the stop (a stage kept failing past the grace period).
+    log_->info("reload #{} abandoned: the pipeline is stopping", n);
+    return;
+  }
 
   // Rule 4. New objects look stores up in the new plan's sinks.
   auto previous_sinks = shared_.sinks;
