@@ -118,6 +118,14 @@ PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> 
   destroy_ = d.destroy;
 }
 
+std::string PluginInstance::origin() const {
+  const LoadedPlugin& p = *planned_->plugin;
+  std::string out = plugin_ + " from " + p.path.string() + ", version " +
+                    (p.descriptor->version ? p.descriptor->version : "?");
+  if (p.generation > 1) out += ", reloaded file #" + std::to_string(p.generation);
+  return out;
+}
+
 PluginInstance::~PluginInstance() {
   if (object_) destroy_(object_);
 }

@@ -61,6 +61,9 @@ class PluginInstance {
   Interface* as() const { return static_cast<Interface*>(object_); }
   const std::string& id() const { return id_; }
   const std::string& plugin_name() const { return plugin_; }
+  // "postgres from /usr/lib/sluice/plugins/postgres_sink.so, version 0.1.0" (and the load's
+  // generation when a reload picked up a replaced file): which build a stage runs.
+  std::string origin() const;
   Role role() const { return role_; }
   Host& host() const { return *host_; }
   // The stage it was made from (its plan outlives it).

@@ -148,7 +148,7 @@ bool Runtime::start_apis() {
 
 bool Runtime::open_sinks() {
   for (auto* s : of({Role::sink, Role::dead_letter})) {
-    log_->info("opening sink '{}' ({})", s->id(), s->plugin_name());
+    log_->info("opening sink '{}' ({})", s->id(), s->origin());
     if (!open_with_retry(s->id(), [s] { return s->as<Sink>()->open(); })) return false;
     shared_.health.set(stage_health(s->id()), true);
     opened_sinks_.push_back(s);

@@ -152,7 +152,7 @@ void Runtime::apply_pending_reload() {
     for (const PlannedStage* s : next->of(role)) {
       if (keep.count(s)) continue;
       PluginInstance& sink = *fresh[s];
-      log_->info("reload #{}: opening sink '{}' ({})", n, sink.id(), sink.plugin_name());
+      log_->info("reload #{}: opening sink '{}' ({})", n, sink.id(), sink.origin());
       if (open_for_reload(sink)) {
         opened.push_back(&sink);
         continue;
@@ -227,7 +227,7 @@ void Runtime::apply_pending_reload() {
 
   if (!source_kept) {
     PluginInstance& src = source();
-    log_->info("reload #{}: opening source '{}' ({})", n, src.id(), src.plugin_name());
+    log_->info("reload #{}: opening source '{}' ({})", n, src.id(), src.origin());
     source_opened_ = open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
     if (!source_opened_) return;
     shared_.health.set(stage_health(src.id()), true);

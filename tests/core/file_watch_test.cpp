@@ -36,7 +36,7 @@ constexpr std::chrono::milliseconds kDebounce = 500ms;
 constexpr std::chrono::milliseconds kQuiet = 3 * kDebounce;
 constexpr std::chrono::seconds kTimeout = 10s;
 
-std::string read(const fs::path& file) {
+std::string read_text(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return "<missing>";
   std::ostringstream text;
@@ -57,7 +57,7 @@ class Calls {
  public:
   FileWatch::Changed recorder() {
     return [this](const Paths& changed) {
-      std::string content = changed.empty() ? "" : read(changed.front());
+      std::string content = changed.empty() ? "" : read_text(changed.front());
       std::lock_guard lock(mutex_);
       calls_.push_back(changed);
       contents_.push_back(std::move(content));

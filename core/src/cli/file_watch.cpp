@@ -64,8 +64,8 @@ FileWatch::FileWatch(std::vector<fs::path> files, std::chrono::milliseconds debo
     thread_ = std::thread([this] { loop(); });
   } catch (...) {
     // No destructor runs for a constructor that throws.
-    if (wake_fd_ >= 0) close(wake_fd_);
-    if (inotify_fd_ >= 0) close(inotify_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    if (inotify_fd_ >= 0) ::close(inotify_fd_);
     throw;
   }
 }
@@ -74,8 +74,8 @@ FileWatch::~FileWatch() {
   const std::uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof one);
   thread_.join();
-  close(wake_fd_);
-  close(inotify_fd_);
+  ::close(wake_fd_);
+  ::close(inotify_fd_);
 }
 
 void FileWatch::loop() {
@@ -129,7 +129,7 @@ int FileWatch::read_events(std::vector<bool>& pending) {
   alignas(inotify_event) char buffer[16 * 1024];  // room for many events of NAME_MAX names
   int marked = 0;
   while (true) {
-    ssize_t size = read(inotify_fd_, buffer, sizeof buffer);
+    ssize_t size = ::read(inotify_fd_, buffer, sizeof buffer);
     if (size < 0 && errno == EINTR) continue;
     if (size < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return marked;
     if (size <= 0) {
