@@ -12,6 +12,16 @@ void Health::clear(const std::string& component) {
   components_.erase(component);
 }
 
+Health::Snapshot Health::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return components_;
+}
+
+void Health::restore(const Snapshot& before) {
+  std::lock_guard lock(mutex_);
+  components_ = before;
+}
+
 bool Health::ready(std::string* why) const {
   std::lock_guard lock(mutex_);
   bool all = true;

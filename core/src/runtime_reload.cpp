@@ -145,6 +145,9 @@ void Runtime::apply_pending_reload() {
 
   // Rule 4. New objects look stores up in the new plan's sinks.
   auto previous_sinks = shared_.sinks;
+  // Plugins report readiness under names they share with their replacements ("kafka",
+  // "postgres_dead_letter"); a new object that fails to open leaves its name not ready.
+  Health::Snapshot health_before = shared_.health.snapshot();
   shared_.sinks.clear();
   for (const PlannedStage* s : next->of(Role::sink)) shared_.sinks[s->spec.id] = instance(s)->as<Sink>();
   std::vector<PluginInstance*> opened;
@@ -161,18 +164,10 @@ void Runtime::apply_pending_reload() {
       for (auto it = opened.rbegin(); it != opened.rend(); ++it) {
         guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
       }
-      // The running stages were healthy when drained; a new id's entry goes with its object.
-      std::set<std::string> running_ids;
-      for (const auto& i : instances_) running_ids.insert(i->id());
-      for (const auto& [stage, i] : fresh) {
-        if (!i) continue;
-        if (running_ids.count(i->id())) {
-          shared_.health.set(stage_health(i->id()), true);
-        } else {
-          shared_.health.clear(stage_health(i->id()));
-        }
-      }
       fresh.clear();
+      // What the failed objects reported goes with them. A running plugin that reported
+      // meanwhile (a feed, the source) does so again at its next change.
+      shared_.health.restore(health_before);
       shared_.sinks = previous_sinks;
       replace_pipeline(make_pipeline());
       pipeline_->start();
