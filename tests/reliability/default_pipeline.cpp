@@ -158,6 +158,11 @@ DefaultPipeline::DefaultPipeline(Options options) : options_(std::move(options))
   db_ = std::make_unique<PostgresCluster>(options_.name + "-db", "orders_db");
   broker_ = std::make_unique<Broker>(Broker::Options{{topic_ + ":" + std::to_string(options_.partitions)}, 1});
   pipeline_file_ = source_dir() / "config/pipeline.yaml";
+  if (options_.own_pipeline_file && options_.source_config.empty()) {
+    const std::filesystem::path copy = dir_ / "pipeline.yaml";
+    write_file(copy, read_file(pipeline_file_));
+    pipeline_file_ = copy;
+  }
   if (!options_.source_config.empty()) {
     // The source's config keys are indented by four spaces and heartbeat_interval_ms is one
     // of them: the extra keys go right after it.

@@ -7,6 +7,8 @@
 // Options::session_timeout_ms = nullopt leaves it, and the heartbeat, at the shipped defaults.
 // (A test may add kafka source keys the file does not expose as variables:
 // Options::source_config; the runs then use a copy with those lines.)
+// (A live-reload test rewrites the file: Options::own_pipeline_file gives the runs a copy in
+// the scratch folder, pipeline_file().)
 //
 // Besides starting and ending things (always by pid), it answers the questions the tests
 // assert on: what PostgreSQL holds, the broker's end offsets (high watermarks) and the
@@ -70,6 +72,9 @@ class DefaultPipeline {
     // pipeline does not expose as a variable. Non-empty: the runs use a copy of
     // config/pipeline.yaml with these lines added to the source's config, nothing else changed.
     std::map<std::string, std::string> source_config = {};
+    // The runs use a copy of config/pipeline.yaml in the scratch folder (pipeline_file()),
+    // which the test may rewrite while they run (live reload: SIGHUP).
+    bool own_pipeline_file = false;
   };
 
   explicit DefaultPipeline(Options options);
@@ -82,6 +87,8 @@ class DefaultPipeline {
   const std::string& topic() const { return topic_; }
   const std::string& group() const { return group_; }
   int http_port() const { return http_port_; }  // of the runs start() makes
+  // The pipeline file the runs use: config/pipeline.yaml, or the scratch copy.
+  const std::filesystem::path& pipeline_file() const { return pipeline_file_; }
 
   // Starts a new `sluice run` (a previous one must have ended). Returns once the REST api
   // answers (any status), or false if the process exited or did not get there in 60 s.
