@@ -183,6 +183,8 @@ void Runtime::apply_pending_reload() {
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     if (!kept_set.count(*it)) guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }
+  // Only kept APIs are still started (and alive after the swap): finish() stops these.
+  std::erase_if(started_apis_, [&](PluginInstance* a) { return !kept_set.count(a); });
   const bool source_kept = kept_set.count(&source()) > 0;
   if (!source_kept && source_opened_) {
     guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
@@ -227,13 +229,11 @@ void Runtime::apply_pending_reload() {
     if (!source_opened_) return;
     shared_.health.set(stage_health(src.id()), true);
   }
-  started_apis_.clear();
   for (auto* a : of(Role::api)) {
-    if (!kept_set.count(a)) {
-      Status s = guarded(a->id(), [&] { return a->as<Api>()->start(); });
-      if (!s.is_ok()) {
-        return fail("reload #" + std::to_string(n) + ": api '" + a->id() + "' could not start: " + s.message());
-      }
+    if (kept_set.count(a)) continue;
+    Status s = guarded(a->id(), [&] { return a->as<Api>()->start(); });
+    if (!s.is_ok()) {
+      return fail("reload #" + std::to_string(n) + ": api '" + a->id() + "' could not start: " + s.message());
     }
     started_apis_.push_back(a);
   }
