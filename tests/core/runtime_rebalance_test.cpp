@@ -31,15 +31,7 @@ class RuntimeRebalanceTest : public testing::Test {
     return "  - { id: " + id + ", plugin: fake_sink, config: { probe: " + addr() + ", name: " + id +
            (config.empty() ? "" : ", " + config) + " } }\n";
   }
-  // Offsets of the records `sink` accepted ("a:r12" -> 12).
-  std::vector<std::int64_t> written_by(const std::string& sink) {
-    std::lock_guard lock(probe_.mutex);
-    std::vector<std::int64_t> out;
-    for (const auto& w : probe_.written) {
-      if (w.rfind(sink + ":r", 0) == 0) out.push_back(std::stoll(w.substr(sink.size() + 2)));
-    }
-    return out;
-  }
+  std::vector<std::int64_t> written_by(const std::string& sink) { return probe_.written_by(sink); }
 
   test::Probe probe_;
   PluginRegistry registry_ = test::test_registry();

@@ -48,14 +48,7 @@ class RuntimeReloadTest : public testing::Test {
   bool wait_written(const std::string& sink, std::size_t n) {
     return test::wait_until([&] { return written_by(sink).size() >= n; }, 20s, 2ms);
   }
-  std::vector<std::int64_t> written_by(const std::string& sink) {
-    std::lock_guard lock(probe_.mutex);
-    std::vector<std::int64_t> out;
-    for (const auto& w : probe_.written) {
-      if (w.rfind(sink + ":r", 0) == 0) out.push_back(std::stoll(w.substr(sink.size() + 2)));
-    }
-    return out;
-  }
+  std::vector<std::int64_t> written_by(const std::string& sink) { return probe_.written_by(sink); }
   std::size_t events(const std::string& event) {
     std::lock_guard lock(probe_.mutex);
     return static_cast<std::size_t>(std::count(probe_.events.begin(), probe_.events.end(), event));
