@@ -50,17 +50,24 @@ std::string plugin_change(const PlannedStage& old, const PlannedStage& next) {
   return old.plugin->path.filename().string() + " -> " + next.plugin->path.filename().string();
 }
 
+// Every runtime setting by its key, once: the diff and the hash both walk this list.
+std::vector<std::pair<const char*, std::int64_t>> runtime_fields(const RuntimeSettings& r) {
+  return {{"batch_max", static_cast<std::int64_t>(r.batch_max)},
+          {"batch_wait_ms", r.batch_wait_ms},
+          {"max_in_flight", static_cast<std::int64_t>(r.max_in_flight)},
+          {"max_in_flight_bytes", static_cast<std::int64_t>(r.max_in_flight_bytes)},
+          {"retry_initial_ms", r.retry_initial_ms},
+          {"retry_max_ms", r.retry_max_ms}};
+}
+
 void runtime_changes(const RuntimeSettings& a, const RuntimeSettings& b, std::vector<std::string>& out) {
-  auto note = [&](const char* key, auto before, auto after) {
-    if (before != after) out.push_back(std::string("runtime.") + key + " " + std::to_string(before) + " -> " +
-                                       std::to_string(after));
-  };
-  note("batch_max", a.batch_max, b.batch_max);
-  note("batch_wait_ms", a.batch_wait_ms, b.batch_wait_ms);
-  note("max_in_flight", a.max_in_flight, b.max_in_flight);
-  note("max_in_flight_bytes", a.max_in_flight_bytes, b.max_in_flight_bytes);
-  note("retry_initial_ms", a.retry_initial_ms, b.retry_initial_ms);
-  note("retry_max_ms", a.retry_max_ms, b.retry_max_ms);
+  auto before = runtime_fields(a);
+  auto after = runtime_fields(b);
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    if (before[i].second == after[i].second) continue;
+    out.push_back(std::string("runtime.") + before[i].first + " " + std::to_string(before[i].second) + " -> " +
+                  std::to_string(after[i].second));
+  }
 }
 
 }  // namespace
@@ -101,11 +108,7 @@ std::string plan_hash(const PipelinePlan& plan) {
     text += std::string(role_key(s.spec.role)) + "\n" + s.spec.id + "\n" + s.spec.plugin + "\n" +
             (s.plugin ? s.plugin->path.string() : "") + "\n" + s.config.values.dump() + "\n";
   }
-  const auto& r = plan.spec.runtime;
-  for (auto v : {r.batch_max, static_cast<std::size_t>(r.batch_wait_ms), r.max_in_flight, r.max_in_flight_bytes,
-                 static_cast<std::size_t>(r.retry_initial_ms), static_cast<std::size_t>(r.retry_max_ms)}) {
-    text += std::to_string(v) + "\n";
-  }
+  for (const auto& [key, value] : runtime_fields(plan.spec.runtime)) text += key + ("=" + std::to_string(value)) + "\n";
   // FNV-1a, 64 bits: stable across runs and builds, unlike std::hash.
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {
