@@ -5,6 +5,10 @@
 namespace sluice {
 
 Host::~Host() = default;
+Admin* Host::admin() { return nullptr; }
+Admin::~Admin() = default;
+Tap::~Tap() = default;
+DeadLetterStore::~DeadLetterStore() = default;
 Plugin::~Plugin() = default;
 void Source::close() {}
 void Source::fenced(const std::vector<Position>&) {}
@@ -12,6 +16,7 @@ void Sink::close() {}
 Status Sink::migrate() { return Status::ok(); }
 Store* Sink::store() { return nullptr; }
 PositionStore* Sink::position_store() { return nullptr; }
+DeadLetterStore* Sink::dead_letter_store() { return nullptr; }
 
 Store::~Store() = default;
 Lookup Store::get(std::string_view key, std::string& value) {

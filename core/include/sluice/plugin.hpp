@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "sluice/abi.h"
+#include "sluice/admin.hpp"
 #include "sluice/config.hpp"
 #include "sluice/config_map.hpp"
+#include "sluice/dead_letters.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/record.hpp"
@@ -56,6 +58,9 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual std::filesystem::path data_path(std::string_view relative) = 0;
   // True once a stop was requested (SIGINT/SIGTERM or a fatal error elsewhere).
   virtual bool stopping() const = 0;
+  // The operators' side of the running pipeline (APIs only, from start() on); nullptr when
+  // there is none (`sluice migrate`, tests).
+  virtual Admin* admin();
 };
 
 class BOOST_SYMBOL_VISIBLE Plugin {
@@ -112,6 +117,9 @@ class BOOST_SYMBOL_VISIBLE Sink : public Plugin {
   virtual Status migrate();
   virtual Store* store();
   virtual PositionStore* position_store();
+  // A dead-letter sink that can list and manage what it keeps (admin API, `sluice
+  // dead-letters`), or nullptr. Thread-safe from open() on.
+  virtual DeadLetterStore* dead_letter_store();
 };
 
 // A front end (REST). Runs its own threads between start() and stop().
