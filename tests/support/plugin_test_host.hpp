@@ -35,6 +35,9 @@ class PluginTestHost final : public Host {
   void abandon_in_flight() override {}
   std::filesystem::path data_path(std::string_view relative) override { return source_dir() / relative; }
   bool stopping() const override { return stopping_; }
+  Admin* admin() override { return admin_; }
+  // What admin() returns (an API plugin's operator endpoints); null: none.
+  void set_admin(Admin* admin) { admin_ = admin; }
 
   void add_store(const std::string& id, Store* store) { stores_[id] = store; }
   void set_position_store(PositionStore* positions) { positions_ = positions; }
@@ -48,6 +51,7 @@ class PluginTestHost final : public Host {
   std::map<std::string, Store*> stores_;
   PositionStore* positions_ = nullptr;
   std::atomic<bool> stopping_{false};
+  Admin* admin_ = nullptr;
 };
 
 }  // namespace sluice::test
