@@ -21,6 +21,7 @@ struct SharedState {
   std::function<bool(std::chrono::milliseconds)> drain;
   std::function<void()> abandon_in_flight;
   std::atomic<bool> stopping{false};
+  Admin* admin = nullptr;  // the runtime's, for API plugins
 };
 
 class HostImpl final : public Host {
@@ -35,6 +36,7 @@ class HostImpl final : public Host {
   void abandon_in_flight() override;
   std::filesystem::path data_path(std::string_view relative) override;
   bool stopping() const override { return shared_.stopping.load(); }
+  Admin* admin() override { return shared_.admin; }
   // The ids this plugin asked store() for: it may hold pointers to them, so a reload that
   // replaces one of them restarts this plugin too.
   const std::set<std::string, std::less<>>& looked_up() const { return looked_up_; }

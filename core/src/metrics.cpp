@@ -131,6 +131,15 @@ bool Metrics::remove(const std::string& name, const Labels& labels) {
   return f.counters.erase(key) + f.gauges.erase(key) + f.histograms.erase(key) > 0;
 }
 
+std::optional<double> Metrics::gauge_value(const std::string& name, const Labels& labels) const {
+  std::lock_guard lock(mutex_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return std::nullopt;
+  auto g = it->second->gauges.find(render_labels(labels));
+  if (g == it->second->gauges.end()) return std::nullopt;
+  return g->second->value();
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::string out;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "log_setup.hpp"
+#include "runtime_admin.hpp"
 
 namespace sluice {
 
@@ -22,6 +23,8 @@ Runtime::Runtime(const PipelinePlan& plan) : plan_(&plan), log_(make_logger("run
   set_position_store();
   shared_.drain = [this](std::chrono::milliseconds limit) { return drain_in_flight(limit); };
   shared_.abandon_in_flight = [this] { pipeline_->discard_in_flight(); };
+  admin_ = std::make_unique<RuntimeAdmin>(*this);
+  shared_.admin = admin_.get();
   pipeline_ = make_pipeline();
 }
 
@@ -53,7 +56,8 @@ std::unique_ptr<StagePipeline> Runtime::make_pipeline() {
                    [this](const std::string& message) { fail(message); },
                    shared_.metrics,
                    shared_.health,
-                   log_};
+                   log_,
+                   &taps_};
   return std::make_unique<StagePipeline>(of(Role::transform), of(Role::sink),
                                          dead_letter.empty() ? nullptr : dead_letter.front(), std::move(hooks));
 }
@@ -72,6 +76,7 @@ void Runtime::replace_pipeline(std::unique_ptr<StagePipeline> next) {
 Runtime::~Runtime() {
   pipeline_.reset();
   while (!instances_.empty()) instances_.pop_back();
+  shared_.admin = nullptr;
 }
 
 std::vector<PluginInstance*> Runtime::of(std::initializer_list<Role> roles) const {
@@ -179,6 +184,10 @@ int Runtime::run() {
 }
 
 void Runtime::source_loop() {
+  {
+    std::lock_guard lock(mutex_);
+    taking_replays_ = true;
+  }
   Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
                   std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
   bool source_degraded = false;
@@ -188,6 +197,7 @@ void Runtime::source_loop() {
     // A batch boundary: a reload may swap stages, the source and the settings read below.
     apply_pending_reload();
     if (shared_.stopping) break;
+    dispatch_replays();
     PluginInstance& src = source();
     auto* source = src.as<Source>();
     const auto& settings = plan_->spec.runtime;
@@ -255,6 +265,10 @@ void Runtime::commit_completed() {
   }
   if (positions.empty()) return;
   Status s = guarded(src.id(), [&] { return src.as<Source>()->commit(positions); });
+  if (s.is_ok()) {
+    std::lock_guard lock(status_mutex_);
+    for (const Position& p : positions) committed_[p.key()] = p.offset;
+  }
   if (!s.is_ok()) {
     // A failed commit loses nothing: the records are delivered again and sinks upsert.
     log_->warn("source '{}' could not commit positions: {}", src.id(), s.message());
@@ -270,6 +284,13 @@ bool Runtime::drain_in_flight(std::chrono::milliseconds limit) {
 }
 
 void Runtime::finish() {
+  std::vector<std::pair<Batch, BatchDone>> replays;
+  {
+    std::lock_guard lock(mutex_);
+    taking_replays_ = false;
+    replays.swap(replays_);
+  }
+  for (auto& [batch, done] : replays) done(batch, false);
   if (stages_started_) {
     pipeline_->finish();
     commit_completed();

@@ -10,14 +10,19 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "host_impl.hpp"
 #include "pipeline_builder.hpp"
 #include "stage_pipeline.hpp"
+#include "tap_hub.hpp"
 
 namespace sluice {
+
+class RuntimeAdmin;
+class CurrentDeadLetters;
 
 class Runtime {
  public:
@@ -36,6 +41,13 @@ class Runtime {
   void request_reload(std::shared_ptr<const PipelinePlan> plan);
   // Thread-safe: a reload whose file did not plan; logged, counted, nothing changes.
   void reject_reload(const std::vector<std::string>& errors);
+  // What a reload through the admin API (POST /admin/reload) runs: the CLI's re-read of the
+  // file, ending in request_reload() or reject_reload(). Without one, that reload is refused.
+  void set_reload_trigger(std::function<void()> trigger);
+  // Thread-safe: the source thread hands `batch` (a replay: records with dead_letter_id, no
+  // positions) to the stage pipeline at its next batch boundary; `done` hears how it ended.
+  // False (and `done` is not called) when the pipeline is not moving records.
+  bool submit_replay(Batch batch, BatchDone done);
   // Only opens the sinks' schema step (`sluice migrate`). Returns 0 or 1.
   int migrate();
   SharedState& shared() { return shared_; }
@@ -56,6 +68,13 @@ class Runtime {
   void apply_pending_reload();
   bool open_for_reload(PluginInstance& sink);
   void count_reload(const char* result);
+  // The outcome of reload #n, for the admin API (status, POST /admin/reload); the result
+  // "applied" is recorded once the switch is certain, before APIs stop.
+  void record_reload(int n, const char* result, std::vector<std::string> messages);
+  // Source thread: after start and every reload, the view of the running plan the admin
+  // API reads (the plan and instances change only on that thread).
+  void publish_status();
+  void dispatch_replays();
   void publish_config_info();
   bool open_with_retry(const std::string& what, const std::function<Status()>& open);
   bool start_apis();
@@ -100,6 +119,28 @@ class Runtime {
   std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
   std::uint64_t reported_consumed_ = 0;
   bool stages_started_ = false;
+
+  // The operators' side (runtime_admin.cpp).
+  friend class RuntimeAdmin;
+  friend class CurrentDeadLetters;
+  TapHub taps_;
+  std::unique_ptr<RuntimeAdmin> admin_;
+  std::function<void()> reload_trigger_;
+  // Under mutex_: replays waiting for the source thread, and whether it takes them.
+  std::vector<std::pair<Batch, BatchDone>> replays_;
+  bool taking_replays_ = false;
+  // Under status_mutex_: what the admin API reports.
+  std::mutex status_mutex_;
+  nlohmann::json status_;  // pipeline, file, config hash, stages
+  std::vector<std::string> tap_points_;
+  DeadLetterStore* dead_letters_ = nullptr;
+  // Held shared by an admin call using dead_letters_, and exclusively by a reload destroying
+  // the sinks it replaced: the store never goes away under a call.
+  std::shared_mutex dead_letters_use_;
+  std::map<PartitionKey, std::int64_t> committed_;
+  ReloadReport last_reload_;
+  std::int64_t last_reload_ms_ = 0;
+  std::condition_variable reload_recorded_;
 };
 
 }  // namespace sluice

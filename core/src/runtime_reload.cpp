@@ -43,10 +43,22 @@ void Runtime::reject_reload(const std::vector<std::string>& errors) {
   log_->error("reload #{} rejected; the running pipeline is unchanged:", n);
   for (const auto& e : errors) log_->error("  {}", e);
   count_reload("rejected");
+  record_reload(n, "rejected", errors);
 }
 
 void Runtime::count_reload(const char* result) {
   shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}}).inc();
+}
+
+void Runtime::record_reload(int n, const char* result, std::vector<std::string> messages) {
+  {
+    std::lock_guard lock(status_mutex_);
+    last_reload_ = {result, n, std::move(messages)};
+    last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  }
+  reload_recorded_.notify_all();
 }
 
 void Runtime::publish_config_info() {
@@ -59,6 +71,7 @@ void Runtime::publish_config_info() {
   for (const char* result : {"applied", "rejected", "rolled_back"}) {
     shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}});
   }
+  publish_status();
 }
 
 bool Runtime::open_for_reload(PluginInstance& sink) {
@@ -87,6 +100,7 @@ void Runtime::apply_pending_reload() {
   if (diff.changes.empty()) {
     log_->info("reload #{}: nothing changed", n);
     count_reload("applied");
+    record_reload(n, "applied", {"nothing changed"});
     return;
   }
   const std::string what = join(diff.changes, ", ");
@@ -129,6 +143,7 @@ void Runtime::apply_pending_reload() {
     log_->error("reload #{} ({}) rejected; the running pipeline is unchanged:", n, what);
     for (const auto& line : e.errors()) log_->error("  {}", line);
     count_reload("rejected");
+    record_reload(n, "rejected", e.errors());
     return;
   }
   auto instance = [&](const PlannedStage* s) { return keep.count(s) ? keep[s] : fresh[s].get(); };
@@ -140,6 +155,7 @@ void Runtime::apply_pending_reload() {
   if (shared_.stopping) {
     // The drain ended because of the stop (a stage kept failing past the grace period).
     log_->info("reload #{} abandoned: the pipeline is stopping", n);
+    record_reload(n, "abandoned", {"the pipeline is stopping"});
     return;
   }
 
@@ -173,6 +189,7 @@ void Runtime::apply_pending_reload() {
       pipeline_->start();
       log_->error("reload #{} rolled back: sink '{}' could not open; the previous pipeline runs on", n, failed_id);
       count_reload("rolled_back");
+      record_reload(n, "rolled_back", {"sink '" + failed_id + "' could not open; the previous pipeline runs on"});
       return;
     }
   }
@@ -180,6 +197,8 @@ void Runtime::apply_pending_reload() {
   // Rule 5: the switch.
   std::set<PluginInstance*> kept_set;
   for (const auto& [stage, i] : keep) kept_set.insert(i);
+  // Decided now; told before the APIs stop (one of them may be waiting for this answer).
+  record_reload(n, "applied", {what, std::to_string(kept_set.size()) + " stage(s) kept"});
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     if (!kept_set.count(*it)) guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }
@@ -215,7 +234,15 @@ void Runtime::apply_pending_reload() {
   for (const auto& i : retired) {
     if (!live_ids.count(i->id())) shared_.health.clear(stage_health(i->id()));
   }
-  while (!retired.empty()) retired.pop_back();  // reverse creation order
+  {
+    // An admin call may be using the old dead-letter sink's store.
+    std::unique_lock use(dead_letters_use_);
+    {
+      std::lock_guard lock(status_mutex_);
+      dead_letters_ = nullptr;
+    }
+    while (!retired.empty()) retired.pop_back();  // reverse creation order
+  }
   plan_ = next.get();
   reloaded_plans_.push_back(next);
   set_position_store();

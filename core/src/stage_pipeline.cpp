@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "pipeline_builder.hpp"
+#include "tap_hub.hpp"
 
 namespace sluice {
 
@@ -58,19 +59,30 @@ StagePipeline::~StagePipeline() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  for (auto& lane : lanes_) {
+    for (auto& flight : lane) {
+      if (flight.done) flight.done(flight.batch, false);
+    }
+  }
+}
+
+void StagePipeline::offer(std::string_view point, const std::vector<Record>& records) {
+  if (hooks_.taps) hooks_.taps->offer(point, records);
 }
 
 void StagePipeline::start() {
   for (std::size_t k = 0; k < stages_.size(); ++k) threads_.emplace_back([this, k] { stage_loop(k); });
 }
 
-void StagePipeline::dispatch(Batch&& batch) {
-  consumed_.inc(batch.records.size());
+void StagePipeline::dispatch(Batch&& batch, BatchDone done) {
+  offer("source", batch.records);
+  // Replayed records were counted when the source first handed them out.
+  if (!done) consumed_.inc(batch.records.size());
   std::size_t bytes = 0;
   for (const Record& r : batch.records) bytes += r.key.size() + r.value.size();
   std::lock_guard lock(mutex_);
   batch.sequence = next_sequence_++;
-  lanes_.front().push_back({std::move(batch), bytes, std::chrono::steady_clock::now()});
+  lanes_.front().push_back({std::move(batch), bytes, std::chrono::steady_clock::now(), std::move(done)});
   ++in_flight_;
   in_flight_bytes_ += bytes;
   changed_.notify_all();
@@ -109,33 +121,38 @@ void StagePipeline::stage_loop(std::size_t stage) {
     }
     auto result = skip || dropped ? Result::abandoned : run_stage(stage, flight.batch);
     bool done = result == Result::done;
-    std::lock_guard lock(mutex_);
-    // Discarded by a rebalance while this stage ran it: it goes no further, and unlike a
-    // stop's abandonment it does not hold back the batches after it (rule 4).
-    dropped = flight.batch.sequence <= discard_through_;
-    if (dropped) done = false;
-    if (done && last) {
-      stored_.inc(flight.batch.records.size());
-      batch_seconds_.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - flight.dispatched).count());
-    }
-    // Rule 1 and 4: every batch still before this stage is newer than this one and will be
-    // skipped; the older ones ahead of it may still finish and be acknowledged.
-    if (!done && !dropped && (abandoned_from_ == 0 || flight.batch.sequence < abandoned_from_)) {
-      abandoned_from_ = flight.batch.sequence;
-    }
-    if (done && !last) {
-      lanes_[stage + 1].push_back(std::move(flight));
-    } else {
-      if (done) {
-        for (const auto& p : flight.batch.positions) {
-          auto& offset = completed_[p.key()];
-          offset = std::max(offset, p.offset);
-        }
+    BatchDone tell;  // told after the lock is released: it may take its time
+    {
+      std::lock_guard lock(mutex_);
+      // Discarded by a rebalance while this stage ran it: it goes no further, and unlike a
+      // stop's abandonment it does not hold back the batches after it (rule 4).
+      dropped = flight.batch.sequence <= discard_through_;
+      if (dropped) done = false;
+      if (done && last) {
+        stored_.inc(flight.batch.records.size());
+        batch_seconds_.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - flight.dispatched).count());
       }
-      --in_flight_;
-      in_flight_bytes_ -= flight.bytes;
+      // Rule 1 and 4: every batch still before this stage is newer than this one and will be
+      // skipped; the older ones ahead of it may still finish and be acknowledged.
+      if (!done && !dropped && (abandoned_from_ == 0 || flight.batch.sequence < abandoned_from_)) {
+        abandoned_from_ = flight.batch.sequence;
+      }
+      if (done && !last) {
+        lanes_[stage + 1].push_back(std::move(flight));
+      } else {
+        if (done) {
+          for (const auto& p : flight.batch.positions) {
+            auto& offset = completed_[p.key()];
+            offset = std::max(offset, p.offset);
+          }
+        }
+        --in_flight_;
+        in_flight_bytes_ -= flight.bytes;
+        tell = std::move(flight.done);
+      }
     }
+    if (tell) tell(flight.batch, done);
     changed_.notify_all();
   }
 }

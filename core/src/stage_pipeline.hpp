@@ -53,6 +53,11 @@ class logger;
 namespace sluice {
 
 class PluginInstance;
+class TapHub;
+
+// Told once when a batch leaves the pipeline: acknowledged (true; the batch holds the records
+// every sink kept) or abandoned (false). Runs on a stage thread, outside the pipeline's lock.
+using BatchDone = std::function<void(Batch& batch, bool acknowledged)>;
 
 // The readiness entry kept for a stage that is opening or retrying. Plugins keep entries of
 // their own (the kafka source's "kafka": joining the group); a stage's id can equal such a
@@ -78,6 +83,9 @@ struct StageHooks {
   Metrics& metrics;
   Health& health;
   std::shared_ptr<spdlog::logger> log;
+  // Live taps offered the records at each point ("source", each transform and sink id,
+  // "dead_letter"); may be null.
+  TapHub* taps = nullptr;
 };
 
 class StagePipeline {
@@ -85,7 +93,8 @@ class StagePipeline {
   // `sinks` in order; `dead_letter` may be null. The instances outlive the pipeline.
   StagePipeline(std::vector<PluginInstance*> transforms, std::vector<PluginInstance*> sinks,
                 PluginInstance* dead_letter, StageHooks hooks);
-  // Joins the stage threads (after finish(), they have nothing left).
+  // Joins the stage threads (after finish(), they have nothing left); a batch still waiting
+  // is told it was abandoned.
   ~StagePipeline();
   StagePipeline(const StagePipeline&) = delete;
   StagePipeline& operator=(const StagePipeline&) = delete;
@@ -93,7 +102,8 @@ class StagePipeline {
   // Starts one thread per stage.
   void start();
   // Source thread: hands a batch to the first stage; it gets the next sequence number.
-  void dispatch(Batch&& batch);
+  // `done` (a replay's) hears how it ended.
+  void dispatch(Batch&& batch, BatchDone done = {});
   // Waits up to `d` until fewer than `max_batches` batches and `max_bytes` bytes are in flight
   // (one batch is always let through, however large) or stopping; true when there is room.
   bool wait_for_room(std::size_t max_batches, std::size_t max_bytes, std::chrono::milliseconds d);
@@ -122,12 +132,14 @@ class StagePipeline {
     Batch batch;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point dispatched;
+    BatchDone done;
   };
 
   // stage_pipeline.cpp: moving batches.
   void stage_loop(std::size_t stage);
   bool discarded(std::uint64_t sequence);
   void note_fenced(const std::vector<Position>& stored);
+  void offer(std::string_view point, const std::vector<Record>& records);
 
   // stage_work.cpp: what each stage does. done: the stage holds every remaining record or
   // sent it to the dead-letter sink; the batch may go on. abandoned: stopping while the

@@ -28,6 +28,7 @@ StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
     }, result);
     if (!ok) return result;
     take_rejected(batch, outcome, t->id(), dead);
+    offer(t->id(), batch.records);
   }
   // Dead letters are made durable before any sink sees the batch (rule 3).
   if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
@@ -46,6 +47,7 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   if (!ok) return result;
   take_rejected(batch, outcome, s.id(), dead);
   take_behind(batch, outcome);
+  offer(s.id(), batch.records);
   // Right after the sink that refused them, before later sinks (rule 3). A sink that commits
   // positions with its data leaves a window here (refused by the database, then a crash):
   // such records are rare (the validator runs first) and documented in the README.
@@ -142,6 +144,7 @@ bool StagePipeline::write_dead_letters(std::vector<Record>& dead, std::uint64_t 
                         rec.rejection.pointer.empty() ? "/" : printable(rec.rejection.pointer, 256),
                         printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
   }
+  offer("dead_letter", dead);
   Batch dl;
   dl.records = std::move(dead);
   dead.clear();

@@ -48,6 +48,17 @@ class AdminRoutes {
   void handle(const AdminRequest& request, AdminReply& reply) const;
 
  private:
+  void status(AdminReply& reply) const;
+  void reload(AdminReply& reply) const;
+  // The store, or nullptr with a 404 in `reply`.
+  DeadLetterStore* letters(AdminReply& reply) const;
+  void list_letters(const AdminRequest& request, AdminReply& reply) const;
+  void reasons(AdminReply& reply) const;
+  void one_letter(const AdminRequest& request, AdminReply& reply) const;  // GET, DELETE
+  void replay(const AdminRequest& request, AdminReply& reply) const;
+  void discard(const AdminRequest& request, AdminReply& reply) const;
+  void tap(const AdminRequest& request, AdminReply& reply) const;
+
   Admin* admin_;
   spdlog::logger& log_;
 };

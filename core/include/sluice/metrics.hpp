@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ class BOOST_SYMBOL_VISIBLE Metrics {
   // of a partition this process no longer owns. References obtained for it before dangle
   // afterwards: the caller must forget them first. False if there was no such series.
   bool remove(const std::string& name, const Labels& labels);
+
+  // The value of one gauge series, if it exists (the admin status reads a source's lag).
+  std::optional<double> gauge_value(const std::string& name, const Labels& labels) const;
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;

@@ -53,6 +53,7 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
                 runtime->reject_reload(errors);
               }
             };
+            runtime->set_reload_trigger(reload);  // POST /admin/reload
             std::unique_ptr<FileWatch> watcher;
             if (*watch_files) {
               watcher = std::make_unique<FileWatch>(std::vector<std::filesystem::path>{path, env_file(global)},

@@ -1,0 +1,50 @@
+// The runtime's Admin (sluice/admin.hpp): what the admin API of an API plugin serves. Status
+// and tap points come from the view the source thread publishes (Runtime::publish_status);
+// a reload runs the CLI's trigger and waits for its recorded outcome; a replay goes through
+// the running stage pipeline as batches of its own (runtime_replay.cpp).
+#pragma once
+
+#include "sluice/admin.hpp"
+
+namespace sluice {
+
+class Runtime;
+
+// The dead-letter store as the admin API sees it: every call goes to the store of the sink
+// running now, holding it against a reload that would destroy it meanwhile.
+class CurrentDeadLetters final : public DeadLetterStore {
+ public:
+  explicit CurrentDeadLetters(Runtime& runtime) : runtime_(runtime) {}
+  Status list(const DeadLetterQuery& query, bool with_payload, std::vector<DeadLetter>& out) override;
+  Status get(std::int64_t id, DeadLetter& out, bool& found) override;
+  Status reasons(std::vector<ReasonCount>& out) override;
+  Status discard(const DeadLetterQuery& query, std::int64_t& discarded) override;
+  Status retire(const std::vector<std::int64_t>& ids) override;
+  std::string location() const override;
+
+ private:
+  template <typename Call>
+  Status with_store(Call&& call) const;
+  Runtime& runtime_;
+};
+
+class RuntimeAdmin final : public Admin {
+ public:
+  explicit RuntimeAdmin(Runtime& runtime) : runtime_(runtime), dead_letters_(runtime) {}
+
+  nlohmann::json status() override;
+  ReloadReport reload(std::chrono::milliseconds wait) override;
+  DeadLetterStore* dead_letters() override;
+  Status replay(const ReplayOptions& options, ReplayReport& report) override;
+  std::vector<std::string> tap_points() override;
+  std::unique_ptr<Tap> tap(const std::string& stage, const TapLimits& limits, std::string& error) override;
+
+ private:
+  // One replay batch through the pipeline: false (with `error`) when it was not acknowledged.
+  bool run_replay_batch(Batch& batch, std::string& error);
+
+  Runtime& runtime_;
+  CurrentDeadLetters dead_letters_;
+};
+
+}  // namespace sluice

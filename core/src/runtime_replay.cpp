@@ -1,0 +1,138 @@
+// Replay of dead letters (POST /admin/dead-letters/replay, `sluice dead-letters replay`): the
+// selected letters' raw records go through the pipeline's current transforms and sinks as
+// batches of their own, handed to the stage pipeline by the source thread like any batch, so
+// every stage keeps its one-thread, in-order contract.
+//
+//  - A replayed record keeps its original stream, partition and offset (the dead-letter sink
+//    updates the same letter when it is refused again: attempts + 1, the new reason) and
+//    carries dead_letter_id; the batch has no positions, so nothing is committed to the
+//    source and no sink fences it.
+//  - The batch names where the letters live (retire_dead_letters_in): a sink writing to the
+//    same database deletes the letters of the records it stores in its own transaction. The
+//    records every sink kept are then retired here as well (a no-op for those already gone).
+//  - Nothing is lost if the process dies mid-replay: a letter is only deleted once its
+//    record is stored; replaying again stores it again (sinks upsert), never twice.
+#include <condition_variable>
+#include <mutex>
+
+#include "runtime.hpp"
+#include "runtime_admin.hpp"
+
+namespace sluice {
+
+namespace {
+
+void note(std::vector<std::int64_t>& ids, std::int64_t id) {
+  if (ids.size() < ReplayReport::max_listed_ids) ids.push_back(id);
+}
+
+// Waits for a batch's end; shared with the callback, which may come after the waiter gave up.
+struct BatchWait {
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool done = false;
+  bool acknowledged = false;
+  Batch batch;
+};
+
+}  // namespace
+
+bool RuntimeAdmin::run_replay_batch(Batch& batch, std::string& error) {
+  auto wait = std::make_shared<BatchWait>();
+  const bool taken = runtime_.submit_replay(std::move(batch), [wait](Batch& done, bool acknowledged) {
+    {
+      std::lock_guard lock(wait->mutex);
+      wait->batch = std::move(done);
+      wait->acknowledged = acknowledged;
+      wait->done = true;
+    }
+    wait->ended.notify_all();
+  });
+  if (!taken) {
+    error = "the pipeline is not running (stopping, or its source ended)";
+    return false;
+  }
+  std::unique_lock lock(wait->mutex);
+  // The pipeline always ends a batch it took (acknowledged, abandoned, or told so when it is
+  // torn down), so this wait ends; it may take as long as a sink keeps retrying.
+  wait->ended.wait(lock, [&] { return wait->done; });
+  batch = std::move(wait->batch);
+  if (!wait->acknowledged) {
+    error = "the pipeline abandoned a replay batch (stopping, or a rebalance); its letters stay";
+    return false;
+  }
+  return true;
+}
+
+Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) {
+  DeadLetterStore* store = dead_letters();
+  if (!store) return Status::fatal("the pipeline has no dead-letter store that can list its letters");
+  const std::string location = store->location();
+  DeadLetterQuery page = options.query;
+  const std::size_t wanted = options.query.limit;  // 0: every match
+  const std::size_t per_batch = std::max<std::size_t>(1, options.batch_records);
+  while (wanted == 0 || report.matched < wanted) {
+    page.limit = wanted == 0 ? per_batch : std::min(per_batch, wanted - report.matched);
+    std::vector<DeadLetter> letters;
+    // With the payload even for a dry run: only it tells a truncated letter apart.
+    Status s = store->list(page, /*with_payload=*/true, letters);
+    if (!s.is_ok()) return s;
+    if (letters.empty()) break;
+    page.after_id = letters.back().id;
+    report.matched += letters.size();
+
+    Batch batch;
+    batch.retire_dead_letters_in = location;
+    for (DeadLetter& letter : letters) {
+      if (letter.truncated()) {
+        ++report.skipped;
+        note(report.skipped_ids, letter.id);
+        continue;
+      }
+      if (options.dry_run) {
+        ++report.replayed;  // would be replayed
+        note(report.replayed_ids, letter.id);
+        continue;
+      }
+      Record record;
+      record.key = std::move(letter.key);
+      record.value = std::move(letter.raw);
+      record.stream = std::move(letter.stream);
+      record.partition = letter.partition;
+      record.offset = letter.offset;
+      record.dead_letter_id = letter.id;
+      batch.records.push_back(std::move(record));
+    }
+    if (batch.records.empty()) continue;
+
+    std::vector<std::int64_t> sent;
+    for (const Record& r : batch.records) sent.push_back(r.dead_letter_id);
+    if (!run_replay_batch(batch, report.error)) return Status::ok();
+    // What is left in the batch was kept by every sink; the rest was refused again.
+    std::vector<std::int64_t> stored;
+    for (const Record& r : batch.records) stored.push_back(r.dead_letter_id);
+    std::sort(stored.begin(), stored.end());
+    if (!stored.empty()) {
+      Status retired = store->retire(stored);
+      if (!retired.is_ok()) {
+        // Stored but still listed: a second replay stores them again (an upsert), harmless.
+        report.error = "stored, but could not retire " + std::to_string(stored.size()) +
+                       " letter(s): " + retired.message();
+        report.replayed += stored.size();
+        return Status::ok();
+      }
+    }
+    for (std::int64_t id : sent) {
+      if (std::binary_search(stored.begin(), stored.end(), id)) {
+        ++report.replayed;
+        note(report.replayed_ids, id);
+      } else {
+        ++report.failed;
+        note(report.failed_ids, id);
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice

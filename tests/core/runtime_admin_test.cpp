@@ -1,0 +1,218 @@
+// The runtime's Admin (runtime_admin.cpp, runtime_replay.cpp, tap_hub.cpp) with fake plugins
+// under an endless stream: dead letters replayed through the running pipeline once its rule
+// is relaxed (each stored exactly once, then retired), refused again (kept, attempts + 1),
+// dry runs, taps at a stage, the status view and a reload through the admin interface.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "pipeline_fixture.hpp"
+#include "probe.hpp"
+#include "runtime.hpp"
+#include "support/process.hpp"
+
+namespace sluice {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RuntimeAdminTest : public testing::Test {
+ protected:
+  std::string addr() { return std::to_string(reinterpret_cast<std::int64_t>(&probe_)); }
+  // An endless source (batches of 10), sink `a` refusing every `reject_every`th offset, and
+  // dead letters kept in memory.
+  std::shared_ptr<const PipelinePlan> plan(int reject_every) {
+    return std::make_shared<const PipelinePlan>(test::plan_from(
+        "name: admin-test\n"
+        "source: { plugin: fake_source, config: { probe: " + addr() + ", count: -1, batch: 10 } }\n"
+        "sinks:\n  - { id: a, plugin: fake_sink, config: { probe: " + addr() + ", name: a, reject_every: " +
+            std::to_string(reject_every) + " } }\n"
+        "dead_letter: { plugin: fake_dead_letters }\n",
+        registry_));
+  }
+  void start(std::shared_ptr<const PipelinePlan> first) {
+    plans_.push_back(first);
+    runtime_ = std::make_unique<Runtime>(*first);
+    thread_ = std::thread([this] { code_ = runtime_->run(); });
+    ASSERT_TRUE(test::wait_until([&] { return admin() && admin()->dead_letters(); }, 20s, 2ms));
+  }
+  void TearDown() override {
+    if (thread_.joinable()) {
+      runtime_->request_stop("test over");
+      thread_.join();
+    }
+  }
+  Admin* admin() { return runtime_->shared().admin; }
+  std::vector<DeadLetter> letters() {
+    std::vector<DeadLetter> out;
+    DeadLetterQuery all;
+    all.limit = 0;
+    EXPECT_TRUE(admin()->dead_letters()->list(all, true, out).is_ok());
+    return out;
+  }
+  bool wait_letters(std::size_t n) {
+    return test::wait_until([&] { return letters().size() >= n; }, 20s, 2ms);
+  }
+  std::uint64_t reloads(const std::string& result) {
+    return runtime_->shared().metrics.counter("sluice_reloads_total", "", {{"result", result}}).value();
+  }
+  // Relaxes the rule: from the next batch on, `a` refuses nothing.
+  void relax() {
+    runtime_->request_reload(plan(0));
+    plans_.push_back(nullptr);  // kept alive by the runtime
+    ASSERT_TRUE(test::wait_until([&] { return reloads("applied") >= 1; }, 20s, 2ms));
+  }
+
+  test::Probe probe_;
+  PluginRegistry registry_ = test::test_registry();
+  std::vector<std::shared_ptr<const PipelinePlan>> plans_;
+  std::unique_ptr<Runtime> runtime_;
+  std::thread thread_;
+  std::atomic<int> code_ = -1;
+};
+
+TEST_F(RuntimeAdminTest, ReplayAfterTheRuleIsRelaxedStoresEachLetterOnceAndRetiresIt) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(50));
+  relax();
+  const auto before = letters();
+  ASSERT_GE(before.size(), 50u);
+  for (const auto& l : before) ASSERT_EQ(l.offset % 5, 0) << "letter " << l.id;
+
+  ReplayOptions options;
+  options.query.limit = 0;  // every letter
+  options.batch_records = 7;  // several replay batches between the source's
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_EQ(report.error, "");
+  EXPECT_EQ(report.matched, before.size());
+  EXPECT_EQ(report.replayed, before.size());
+  EXPECT_EQ(report.failed, 0u);
+  EXPECT_TRUE(letters().empty()) << "replayed letters must be retired";
+
+  // Every offset `a` ever wrote, exactly once: the refused ones arrived through the replay.
+  auto written = probe_.written_by("a");
+  std::multiset<std::int64_t> seen(written.begin(), written.end());
+  for (const auto& l : before) EXPECT_EQ(seen.count(l.offset), 1u) << "offset " << l.offset;
+  for (auto offset : seen) ASSERT_EQ(seen.count(offset), 1u) << "offset " << offset << " written twice";
+}
+
+TEST_F(RuntimeAdminTest, ALetterRefusedAgainStaysWithOneMoreAttempt) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(10));
+  DeadLetterQuery first;
+  first.limit = 3;
+  std::vector<DeadLetter> chosen;
+  ASSERT_TRUE(admin()->dead_letters()->list(first, false, chosen).is_ok());
+  ASSERT_EQ(chosen.size(), 3u);
+
+  ReplayOptions options;
+  for (const auto& l : chosen) options.query.ids.push_back(l.id);
+  options.query.limit = 0;
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_EQ(report.matched, 3u);
+  EXPECT_EQ(report.replayed, 0u);
+  EXPECT_EQ(report.failed, 3u);
+  EXPECT_EQ(report.failed_ids, options.query.ids);
+  for (const auto& l : chosen) {
+    DeadLetter now;
+    bool found = false;
+    ASSERT_TRUE(admin()->dead_letters()->get(l.id, now, found).is_ok());
+    ASSERT_TRUE(found) << "a letter refused again must stay";
+    EXPECT_EQ(now.attempts, 2);
+    EXPECT_EQ(now.reason, "fake_reason");
+  }
+}
+
+TEST_F(RuntimeAdminTest, ADryRunChangesNothing) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(10));
+  relax();
+  const auto before = letters();
+  ReplayOptions options;
+  options.query.limit = 0;
+  options.dry_run = true;
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_EQ(report.matched, before.size());
+  EXPECT_EQ(report.replayed, before.size());  // would be
+  EXPECT_EQ(letters().size(), before.size());
+  for (const auto& l : before) {
+    auto written = probe_.written_by("a");
+    EXPECT_EQ(std::count(written.begin(), written.end(), l.offset), 0) << "a dry run wrote offset " << l.offset;
+  }
+}
+
+TEST_F(RuntimeAdminTest, ATapSeesRecordsAtItsStageAndEndsAtItsLimit) {
+  start(plan(5));
+  std::string error;
+  TapLimits limits;
+  limits.limit = 5;
+  auto tap = admin()->tap("a", limits, error);
+  ASSERT_TRUE(tap) << error;
+  std::vector<TapRecord> got;
+  TapRecord record;
+  while (tap->next(record, std::chrono::steady_clock::now() + 10s)) got.push_back(record);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_TRUE(tap->ended());
+  for (const auto& r : got) {
+    EXPECT_EQ(r.stage, "a");
+    EXPECT_NE(r.record.offset % 5, 0) << "records `a` refused do not pass it";
+  }
+
+  auto dead = admin()->tap("dead_letter", limits, error);
+  ASSERT_TRUE(dead) << error;
+  ASSERT_TRUE(dead->next(record, std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(record.record.rejection.reason, "fake_reason");
+  EXPECT_EQ(record.record.offset % 5, 0);
+
+  EXPECT_FALSE(admin()->tap("nowhere", limits, error));
+  EXPECT_NE(error.find("nowhere"), std::string::npos) << error;
+}
+
+TEST_F(RuntimeAdminTest, StatusNamesThePipelineItsStagesAndCommittedPositions) {
+  start(plan(0));
+  ASSERT_TRUE(test::wait_until([&] { return !admin()->status()["positions"].empty(); }, 20s, 2ms));
+  auto status = admin()->status();
+  EXPECT_EQ(status["pipeline"], "admin-test");
+  EXPECT_FALSE(status["config_hash"].get<std::string>().empty());
+  std::set<std::string> ids;
+  for (const auto& s : status["stages"]) {
+    ids.insert(s["id"].get<std::string>());
+    EXPECT_NE(s["file"].get<std::string>().find(".so"), std::string::npos) << s.dump();
+  }
+  EXPECT_TRUE(ids.count("a") && ids.count("fake_source") && ids.count("fake_dead_letters")) << status.dump();
+  const auto first = status["positions"][0]["committed"].get<std::int64_t>();
+  ASSERT_TRUE(test::wait_until(
+      [&] { return admin()->status()["positions"][0]["committed"].get<std::int64_t>() > first; }, 20s, 2ms));
+  EXPECT_TRUE(status["last_reload"].is_null());
+}
+
+TEST_F(RuntimeAdminTest, AReloadThroughTheAdminReportsItsOutcome) {
+  start(plan(5));
+  EXPECT_EQ(admin()->reload(1s).result, "unavailable") << "no trigger: not started from a file";
+  bool reject = true;
+  runtime_->set_reload_trigger([&] {
+    if (reject) {
+      runtime_->reject_reload({"p.yaml:3:7: unknown key 'sinkz'"});
+    } else {
+      runtime_->request_reload(plan(0));
+    }
+  });
+  auto refused = admin()->reload(20s);
+  EXPECT_EQ(refused.result, "rejected");
+  ASSERT_EQ(refused.messages.size(), 1u);
+  EXPECT_NE(refused.messages[0].find("p.yaml:3:7"), std::string::npos);
+  reject = false;
+  auto applied = admin()->reload(20s);
+  EXPECT_EQ(applied.result, "applied");
+  EXPECT_EQ(applied.number, refused.number + 1);
+  EXPECT_EQ(admin()->status()["last_reload"]["result"], "applied");
+}
+
+}  // namespace
+}  // namespace sluice
