@@ -41,7 +41,8 @@ class AdminJob final : public LookupJob {
         std::string buffered;
         bool cut = false;
         reply.stream([&](std::string_view chunk) {
-          if (!response_.getPeer()) return false;  // the client is gone
+          // The client is gone, or the server stopping (stop() waits for this thread).
+          if (!response_.getPeer() || shared_->stopping->load()) return false;
           if (buffered.size() + chunk.size() > max_buffered_stream) {
             cut = true;
             return false;
@@ -97,21 +98,31 @@ void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, i
 
 }  // namespace
 
+bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
+                  std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
+  for (const auto& [raw_name, raw_value] : raw) {
+    std::string name;
+    std::string value;
+    if (!percent_decode(raw_name, name) || !percent_decode(raw_value, value)) return false;
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  std::sort(out.begin(), out.end());
+  return true;
+}
+
+namespace {
+
 bool admin_request_of(const Http::Request& request, AdminRequest& out) {
   out.method = Http::methodString(request.method());
   out.path = request.resource();
-  out.query.clear();
   const auto& query = request.query();
-  for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
-    std::string name;
-    std::string value;
-    if (!percent_decode(it->first, name) || !percent_decode(it->second, value)) return false;
-    out.query.emplace_back(std::move(name), std::move(value));
-  }
-  std::sort(out.query.begin(), out.query.end());
+  if (!decode_query({query.parameters_begin(), query.parameters_end()}, out.query)) return false;
   out.body = request.body();
   return true;
 }
+
+}  // namespace
 
 void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto started = Clock::now();

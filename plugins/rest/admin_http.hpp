@@ -14,7 +14,11 @@
 
 #include <pistache/http.h>
 
+#include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "admin_routes.hpp"
 #include "auth_gate.hpp"
@@ -38,6 +42,8 @@ struct AdminShared {
   Metrics* metrics = nullptr;
   bool serves_metrics = false;      // metrics_on: admin
   bool metrics_need_token = false;  // read_auth: token
+  // Set by stop(): a streamed answer still running ends at its next chunk.
+  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };
 
 // A streamed answer larger than this is cut off (the writer returns false): it is buffered.
@@ -55,9 +61,11 @@ class AdminHttpHandler : public Pistache::Http::Handler {
   std::shared_ptr<const AdminShared> shared_;
 };
 
-// Builds the AdminRequest: method, path, query (names and values percent-decoded), body.
-// False (400) on a malformed escape. Pistache 0.0.5 keeps the query in an unordered map, so
-// the URL order is lost and a repeated name keeps one value: parameters come sorted by name.
-bool admin_request_of(const Pistache::Http::Request& request, AdminRequest& out);
+// The query as AdminRequest wants it: names and values percent-decoded, sorted by name.
+// Pistache 0.0.5 keeps the query in an unordered map, so the URL order is already lost (and a
+// repeated name kept one value); sorting at least makes the order stable. False on a
+// malformed escape (400).
+bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
+                  std::vector<std::pair<std::string, std::string>>& out);
 
 }  // namespace sluice::rest

@@ -114,7 +114,8 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   if (gate_ && routes_->reads_data(request.resource())) {
     if (auto denial = gate_->check(Role::read, authorization_of(request), client_of(request))) {
       deny(*denial, reply);
-      reply.route = request.resource() == "/metrics" ? Route::metrics : Route::order;
+      const auto& path = request.resource();
+      reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;
       keep_alive_by_default(request, response);
       send_reply(reply, response, *sources_, *metrics_, started);
       return;

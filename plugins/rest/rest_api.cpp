@@ -144,6 +144,7 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   shared->metrics = &host_.metrics();
   shared->serves_metrics = settings_.metrics_on_admin();
   shared->metrics_need_token = settings_.read_needs_token();
+  admin_stopping_ = shared->stopping;
   try {
     auto endpoint = make_endpoint(settings_, settings_.admin_listen, 1, "sluice-admin");
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
@@ -160,6 +161,7 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
 
 void RestApi::stop() {
   if (admin_endpoint_) {
+    admin_stopping_->store(true);
     admin_executor_->stop();  // running admin requests finish and send first
     try {
       admin_endpoint_->shutdown();

@@ -2,6 +2,7 @@
 // web page over HTTP (Pistache), on its own threads between start() and stop().
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "rest_settings.hpp"
@@ -49,6 +50,7 @@ class RestApi : public Api {
   // The admin listener and its threads: only with an admin token.
   std::shared_ptr<LookupExecutor> admin_executor_;
   std::unique_ptr<Pistache::Http::Endpoint> admin_endpoint_;
+  std::shared_ptr<std::atomic<bool>> admin_stopping_;
 
   Status start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files);
 };

@@ -121,7 +121,8 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "environment variable holding more tokens as role:token,role:token; empty: none"),
       key("read_auth", &S::read_auth,
           "open: orders (GET /order/..., /api/orders) and /metrics need no token (the demo); "
-          "token: they need a read or admin token (Authorization: Bearer ...); /healthz, /readyz stay open"),
+          "token: they need a read or admin token (Authorization: Bearer ...), and start fails without one; "
+          "/healthz, /readyz stay open"),
       key("metrics_on", &S::metrics_on,
           "main: /metrics on the main listener; admin: on the admin listener only. It needs a token "
           "exactly when orders do (read_auth: token)"),

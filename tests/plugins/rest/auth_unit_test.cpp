@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
 #include <stdexcept>
 
 #include "auth_gate.hpp"
@@ -131,6 +134,27 @@ TEST(AuthTokens, LoadFromFileAndEnvironmentAtStart) {
   EXPECT_FALSE(load_tokens(settings, host.log(), bad, error));
   EXPECT_NE(error.find("missing"), std::string::npos) << error;
   ::unsetenv("SLUICE_TEST_LOAD_TOKENS");
+}
+
+TEST(AuthTokens, WarnsWhenTheTokensFileIsReadableByOthers) {
+  auto dir = test::scratch_dir("auth-mode");
+  const auto path = dir / "tokens";
+  test::write_file(path, std::string("admin ") + admin_token + "\n");
+  std::ostringstream logged;
+  spdlog::logger log("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(logged));
+  RestSettings settings;
+  settings.tokens_file = path.string();
+  settings.tokens_env = "";
+  TokenSet tokens;
+  std::string error;
+
+  ::chmod(path.c_str(), 0600);
+  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
+  EXPECT_EQ(logged.str(), "");
+  ::chmod(path.c_str(), 0644);
+  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
+  EXPECT_NE(logged.str().find("chmod 600"), std::string::npos) << logged.str();
+  EXPECT_EQ(logged.str().find(admin_token), std::string::npos);
 }
 
 // A clock the test moves by hand.
