@@ -19,16 +19,17 @@ class Metrics;
 namespace sluice::rest {
 
 struct AuthDenial {
-  int status = 401;         // 401 no/unknown token, 403 role too low, 429 too many failures
-  std::string body;         // {"error": ...}
-  int retry_after = 0;      // seconds, for 429
-  bool challenge = false;   // add WWW-Authenticate: Bearer realm="sluice" (401)
+  int status = 401;        // 401 no/unknown token, 403 role too low, 429 too many failures
+  std::string body;        // {"error": ...}
+  int retry_after = 0;     // seconds, for 429
+  bool challenge = false;  // add WWW-Authenticate: Bearer realm="sluice" (401)
 };
 
 class AuthGate {
  public:
-  AuthGate(TokenSet tokens, AuthLimiter::Options limits, Metrics& metrics,
-           AuthLimiter::Now now = [] { return AuthLimiter::Clock::now(); });
+  AuthGate(
+      TokenSet tokens, AuthLimiter::Options limits, Metrics& metrics,
+      AuthLimiter::Now now = [] { return AuthLimiter::Clock::now(); });
 
   // nullopt: allowed. `authorization` is the Authorization header if present, `client` the
   // peer's IP address (the rate-limit key).

@@ -9,8 +9,8 @@ AuthLimiter::AuthLimiter(Options options, Now now) : options_(options), now_(std
 
 void AuthLimiter::refill(Bucket& bucket, Clock::time_point now) const {
   if (now <= bucket.updated) return;
-  const double intervals = std::chrono::duration<double>(now - bucket.updated) /
-                           std::chrono::duration<double>(options_.refill);
+  const double intervals =
+      std::chrono::duration<double>(now - bucket.updated) / std::chrono::duration<double>(options_.refill);
   bucket.credits = std::min<double>(options_.burst, bucket.credits + intervals);
   bucket.updated = now;
 }

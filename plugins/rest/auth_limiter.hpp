@@ -9,11 +9,11 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <cstddef>
 #include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +31,8 @@ class AuthLimiter {
     std::size_t max_clients = 10000;
   };
 
-  explicit AuthLimiter(Options options, Now now = [] { return Clock::now(); });
+  explicit AuthLimiter(
+      Options options, Now now = [] { return Clock::now(); });
 
   // nullopt: the client may try; else how long until it may (for Retry-After).
   std::optional<std::chrono::seconds> blocked(const std::string& client);

@@ -22,8 +22,8 @@ std::string_view trim(std::string_view text) {
 // Checked before a token is stored, with a message that locates it and never quotes it.
 void check_token(std::string_view token, const std::string& where) {
   if (token.size() < min_token_length) {
-    throw ConfigError("tokens_file", where + ": token shorter than " + std::to_string(min_token_length) +
-                                         " characters");
+    throw ConfigError("tokens_file",
+                      where + ": token shorter than " + std::to_string(min_token_length) + " characters");
   }
   if (token.find_first_of(" \t,") != std::string_view::npos) {
     throw ConfigError("tokens_file", where + ": token contains a blank or a comma");

@@ -1,8 +1,7 @@
 // Tokens, the constant-time match and the failure limiter, without sockets.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include <spdlog/sinks/ostream_sink.h>
+#include <sys/stat.h>
 
 #include <sstream>
 #include <stdexcept>
@@ -34,9 +33,9 @@ std::string file_error(const std::string& text) {
 
 TEST(AuthTokens, ParsesAGoodFileWithCommentsAndBlankLines) {
   TokenSet tokens;
-  tokens.add_file_text(std::string("# operators\n\n  read ") + read_token + "  \r\nadmin\t" + admin_token +
-                           "\n   # indented comment\n",
-                       "tokens");
+  tokens.add_file_text(
+      std::string("# operators\n\n  read ") + read_token + "  \r\nadmin\t" + admin_token + "\n   # indented comment\n",
+      "tokens");
   EXPECT_EQ(tokens.size(), 2u);
   EXPECT_TRUE(tokens.has_admin());
   EXPECT_EQ(tokens.match(read_token), Role::read);

@@ -1,8 +1,8 @@
 // Authentication over real sockets: every endpoint x {no, read, admin, wrong token} x
 // read_auth open/token, with the exact status each time; the admin listener's presence.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth_server.hpp"
@@ -30,8 +30,8 @@ class AuthTable : public AuthServerTest {
     const std::array<const char*, 4> names{"no token", "read", "admin", "wrong"};
     for (const auto& row : rows) {
       const int port = row.endpoint.listener == Listener::main ? this->port() : api->admin_port();
-      const std::string where = std::string(row.endpoint.listener == Listener::main ? "main " : "admin ") +
-                                row.endpoint.path;
+      const std::string where =
+          std::string(row.endpoint.listener == Listener::main ? "main " : "admin ") + row.endpoint.path;
       for (std::size_t i = 0; i < tokens.size(); ++i) {
         auto res = request(port, row.endpoint.path, tokens[i]);
         ASSERT_TRUE(res) << where << " with " << names[i];
@@ -120,9 +120,7 @@ TEST_F(OpenReads, AdminMethodsAndStaticPage) {
 class ReadTokenOnly : public AuthServerTest {
  protected:
   std::string tokens() const override { return std::string("read:") + read_token; }
-  nlohmann::json auth_config() const override {
-    return {{"admin_listen", "127.0.0.1:" + std::to_string(admin_port_)}};
-  }
+  nlohmann::json auth_config() const override { return {{"admin_listen", "127.0.0.1:" + std::to_string(admin_port_)}}; }
   int admin_port_ = free_port();
 };
 
