@@ -2,7 +2,10 @@
 
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
 #include <sys/resource.h>
+
+#include <csignal>
 
 #include <algorithm>
 
@@ -60,6 +63,28 @@ std::unique_ptr<Http::Endpoint> make_endpoint(const RestSettings& settings, cons
   return endpoint;
 }
 
+// Blocks SIGPIPE in the calling thread while it lives, so the threads Pistache starts meanwhile
+// (accept thread, event loops) inherit the blocked mask. Why: with TLS, Pistache writes with
+// SSL_accept/SSL_write, which use write() without MSG_NOSIGNAL, and a client that hangs up
+// mid-handshake or mid-response raised SIGPIPE and killed the whole process (seen in
+// TlsServer.IdleAndImpatientClientsNeitherStopNorKillTheServer). A blocked SIGPIPE leaves write()
+// failing with EPIPE, which Pistache handles; the process-wide disposition stays untouched.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe, &before_);
+  }
+  ~SigpipeBlocked() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t before_{};
+};
+
 }  // namespace
 
 RestApi::RestApi(const Config& config, Host& host) : settings_(parse_settings(config)), host_(host) {}
@@ -107,6 +132,7 @@ Status RestApi::start() {
       LookupExecutor::Options{settings_.lookup_threads, settings_.lookup_queue, settings_.lookup_timeout},
       &metrics_->lookup_queue_depth());
   try {
+    SigpipeBlocked quiet;  // for the threads Pistache starts here
     auto endpoint = make_endpoint(settings_, settings_.listen, settings_.threads, "sluice-rest");
     endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_,
                                                          settings_.read_needs_token() ? gate : nullptr));
@@ -146,6 +172,7 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   shared->metrics_need_token = settings_.read_needs_token();
   admin_stopping_ = shared->stopping;
   try {
+    SigpipeBlocked quiet;
     auto endpoint = make_endpoint(settings_, settings_.admin_listen, 1, "sluice-admin");
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
     endpoint->serveThreaded();

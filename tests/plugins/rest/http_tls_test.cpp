@@ -36,9 +36,9 @@ struct Certificate {
 Certificate make_certificate() {
   const auto dir = scratch_dir("rest-tls-cert");
   Certificate made{dir / "cert.pem", dir / "key.pem"};
-  auto result = run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", made.key.string(), "-out",
-                     made.cert.string()});
+  auto result = run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                     "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
+                     made.key.string(), "-out", made.cert.string()});
   EXPECT_EQ(result.code, 0) << result.err;
   return made;
 }
@@ -60,16 +60,21 @@ class TlsServer : public AuthServerTest {
   }
 
   // curl's status code for https://127.0.0.1:<port><path>, trusting only our certificate.
-  static std::string curl_status(int port, const std::string& path, const std::string& token = "") {
-    std::vector<std::string> argv{tool("curl"), "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
-                                  "--cacert", certificate().cert.string()};
+  static std::string curl_status(int port, const std::string& path, const std::string& token = "",
+                                 int max_seconds = 10) {
+    std::vector<std::string> argv{tool("curl"), "-sS",
+                                  "-o",         "/dev/null",
+                                  "-w",         "%{http_code}",
+                                  "--max-time", std::to_string(max_seconds),
+                                  "--cacert",   certificate().cert.string()};
     if (!token.empty()) {
       argv.push_back("-H");
       argv.push_back("Authorization: Bearer " + token);
     }
     argv.push_back("https://127.0.0.1:" + std::to_string(port) + path);
-    auto result = run(argv, std::chrono::seconds(20));
-    return result.out + (result.code == 0 ? "" : " (curl exit " + std::to_string(result.code) + ": " + result.err + ")");
+    auto result = run(argv, std::chrono::seconds(max_seconds + 10));
+    return result.out +
+           (result.code == 0 ? "" : " (curl exit " + std::to_string(result.code) + ": " + result.err + ")");
   }
 };
 
@@ -92,14 +97,31 @@ TEST_F(TlsServer, BothListenersSpeakHttpsAndPlainHttpIsRefusedCleanly) {
   EXPECT_NE(untrusted.code, 0);
 }
 
+// Pistache runs a blocking SSL_accept() on its one accept thread; Debian's build bounds each
+// accepted socket's reads and writes at 10 s (seen with strace: SO_RCVTIMEO/SO_SNDTIMEO set
+// right after accept4). So an idle client holds up later TLS clients for 10 s, not for good.
+// A client that gives up meanwhile gets its handshake written to a closed socket: without
+// SIGPIPE blocked in Pistache's threads that signal killed this whole test process.
+TEST_F(TlsServer, IdleAndImpatientClientsNeitherStopNorKillTheServer) {
+  RawConnection idle(port());
+  ASSERT_TRUE(idle.connected());
+  auto impatient = run({tool("curl"), "-sS", "-o", "/dev/null", "--max-time", "0.5", "--cacert",
+                        certificate().cert.string(), "https://127.0.0.1:" + std::to_string(port()) + "/healthz"});
+  EXPECT_NE(impatient.code, 0) << "curl should have given up while the idle client held the accept thread";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(curl_status(port(), "/healthz", "", 30), "200");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(1))) << "the idle client's handshake should have timed out";
+}
+
 TEST(RestStart, BadTokenSourcesFailStartWithoutEchoingTokens) {
   PluginTestHost host;
   const auto dir = scratch_dir("rest-bad-tokens");
   const auto file = dir / "tokens";
   write_file(file, "read read-token-0123456789abcdef\nadmin tiny-secret\n");
   ::chmod(file.c_str(), 0600);
-  rest::RestApi api(Config(nlohmann::json{{"listen", "127.0.0.1:0"}, {"tokens_file", file.string()}, {"tokens_env", ""}}),
-                    host);
+  rest::RestApi api(
+      Config(nlohmann::json{{"listen", "127.0.0.1:0"}, {"tokens_file", file.string()}, {"tokens_env", ""}}), host);
   Status status = api.start();
   EXPECT_EQ(status.code(), StatusCode::fatal) << status.message();
   EXPECT_NE(status.message().find(file.string() + ":2"), std::string::npos) << status.message();
