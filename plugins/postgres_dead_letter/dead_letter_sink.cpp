@@ -83,7 +83,7 @@ const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
       migrations_key<S>(),
       migrate_on_open_key<S>(),
       key("max_payload_bytes", &S::max_payload_bytes,
-          "payload bytes kept per letter; a longer one keeps its first max_payload_bytes (its size and "
+          "payload bytes kept per letter (1024..67108864); a longer one keeps its first max_payload_bytes (its size and "
           "SHA-256 are kept whole) and cannot be replayed")
           .range(1024, std::int64_t{64} << 20),
       key("max_age_hours", &S::max_age_hours,
