@@ -238,38 +238,48 @@ TEST_F(DeadLetterStoreTest, LongPayloadKeepsItsHeadWithWholeSizeAndHash) {
 
 TEST_F(DeadLetterStoreTest, ReplayRefusedAgainUpdatesItsLetter) {
   auto sink = open_sink();
-  write(*sink, {letter("{\"a\":1}", 4, "missing_field", "validate", "/a")});
+  // One letter with a source position, one without (offset -1: never matched by position,
+  // so only the letter's id can find it again).
+  write(*sink, {letter("{\"a\":1}", 4, "missing_field", "validate", "/a"),
+                letter("{\"b\":2}", -1, "missing_field", "validate", "/b")});
   ids = all_ids();
-  ASSERT_EQ(ids.size(), 1u);
+  ASSERT_EQ(ids.size(), 2u);
   query("UPDATE dead_letters SET first_seen = now() - interval '1 day', last_seen = now() - interval '1 day'");
 
-  // The operator fixed nothing: the replay is refused again, for another reason.
-  Record again = letter("{\"a\":1}", 4, "db_refused", "db", "/customer_id");
-  again.dead_letter_id = ids[0];
-  write(*sink, {again});
-  DeadLetter updated;
-  bool found = false;
-  ASSERT_TRUE(sink->dead_letter_store()->get(ids[0], updated, found).is_ok());
-  ASSERT_TRUE(found);
-  EXPECT_EQ(all_ids(), ids);  // the same letter, no new one
-  EXPECT_EQ(updated.attempts, 2);
-  EXPECT_EQ(updated.reason, "db_refused");
-  EXPECT_EQ(updated.pointer, "/customer_id");
-  EXPECT_EQ(updated.stage, "db");
-  EXPECT_EQ(updated.raw, "{\"a\":1}");
-  EXPECT_GT(updated.last_seen_ms, updated.first_seen_ms + 23 * 3600 * 1000);
+  // The operator fixed nothing: the replays are refused again, for another reason.
+  std::vector<Record> again;
+  for (std::size_t i = 0; i < 2; ++i) {
+    again.push_back(letter(i == 0 ? "{\"a\":1}" : "{\"b\":2}", i == 0 ? 4 : -1, "db_refused", "db", "/customer_id"));
+    again.back().dead_letter_id = ids[i];
+  }
+  write(*sink, again);
+  EXPECT_EQ(all_ids(), ids);  // the same letters, no new ones
+  for (std::size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    DeadLetter updated;
+    bool found = false;
+    ASSERT_TRUE(sink->dead_letter_store()->get(ids[i], updated, found).is_ok());
+    ASSERT_TRUE(found);
+    EXPECT_EQ(updated.attempts, 2);
+    EXPECT_EQ(updated.reason, "db_refused");
+    EXPECT_EQ(updated.pointer, "/customer_id");
+    EXPECT_EQ(updated.stage, "db");
+    EXPECT_EQ(updated.raw, i == 0 ? "{\"a\":1}" : "{\"b\":2}");
+    EXPECT_GT(updated.last_seen_ms, updated.first_seen_ms + 23 * 3600 * 1000);
+  }
 
   // Discarded meanwhile: the refused replay is a letter again.
   std::int64_t discarded = 0;
   DeadLetterQuery all;
   all.limit = 0;
   ASSERT_TRUE(sink->dead_letter_store()->discard(all, discarded).is_ok());
-  ASSERT_EQ(discarded, 1);
-  write(*sink, {again});
+  ASSERT_EQ(discarded, 2);
+  write(*sink, {again[1]});
   auto now_ids = all_ids();
   ASSERT_EQ(now_ids.size(), 1u);
-  EXPECT_NE(now_ids[0], ids[0]);
-  EXPECT_EQ(scalar("SELECT reason || ',' || attempts FROM dead_letters"), "db_refused,1");
+  EXPECT_GT(now_ids[0], ids[1]);
+  EXPECT_EQ(scalar("SELECT reason || ',' || attempts || ',' || convert_from(raw, 'UTF8') FROM dead_letters"),
+            "db_refused,1,{\"b\":2}");
 }
 
 TEST_F(DeadLetterStoreTest, RetentionPrunesTheOldestBeyondCountAndAge) {
