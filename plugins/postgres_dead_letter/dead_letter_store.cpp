@@ -123,8 +123,10 @@ Status PgDeadLetterStore::run(const char* doing, Work&& work) {
     return Status::ok();
   } catch (const PgError& e) {
     if (e.failure() == Failure::connection) connection_.close();  // the next call reconnects
+    // Down is expected and answered (retry) to every API call meanwhile; the sink's write
+    // path already warns once. Only a fault no retry can fix is an error line.
     if (retryable(e.failure())) {
-      host_.log().warn("dead-letter store: {}: {}", doing, printable(e.what(), 1024));
+      host_.log().debug("dead-letter store: {}: {}", doing, printable(e.what(), 1024));
     } else {
       host_.log().error("dead-letter store: {}: {}", doing, printable(e.what(), 1024));
     }
