@@ -128,9 +128,25 @@ void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcom
     for (const Pending& pending : pending_) stored_.push_back({pending.index, &pending.uid, value});
     copy_rows(connection, nullptr);
   }
+  std::size_t retired = retire_dead_letters(connection, batch);
   announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
   stats.written = pending_.size();
+  stats.retired = retired;
+}
+
+std::size_t OrderWriter::retire_dead_letters(PgConnection& connection, const Batch& batch) {
+  if (location_.empty() || batch.retire_dead_letters_in != location_) return 0;
+  std::vector<std::int64_t> ids;
+  for (const Stored& s : stored_) {
+    if (std::int64_t id = batch.records[s.index].dead_letter_id) ids.push_back(id);
+  }
+  if (ids.empty()) return 0;
+  // Ids already gone (discarded meanwhile) are fine: the order is stored either way.
+  Result result = connection.query("DELETE FROM dead_letters WHERE id = ANY($1::bigint[])",
+                                   {{bigint_array_literal(ids)}});
+  const char* count = PQcmdTuples(result.get());
+  return count && *count ? static_cast<std::size_t>(std::stoull(count)) : 0;
 }
 
 void OrderWriter::announce(PgConnection& connection, const std::vector<Position>& advanced) {
@@ -219,8 +235,10 @@ void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch,
       store_older_version(connection, batch, pending, outcome, stats);
     }
   }
+  std::size_t retired = retire_dead_letters(connection, batch);
   announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
+  stats.retired = retired;
 }
 
 WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& outcome) {

@@ -14,6 +14,10 @@
 // committed one of that order, whichever instance wrote it. The fast path takes one value
 // for the whole batch; the one-by-one path a fresh one after each order's own DELETE.
 // Before COMMIT, the transaction NOTIFYs what it stored (change_notice.hpp).
+//
+// Replays (Batch::retire_dead_letters_in): when the batch's dead letters live in this very
+// database, the transaction also deletes the letters of the records it stored (not of those
+// refused), so the order and its letter's retirement commit or roll back together.
 #pragma once
 
 #include <string>
@@ -33,6 +37,7 @@ struct WriteStats {
   std::size_t refused = 0;     // rejected by the database
   std::size_t invalid = 0;     // rejected by the sink's own order check
   std::size_t fenced = 0;      // below the stored position: skipped
+  std::size_t retired = 0;     // dead letters deleted with the orders replayed from them
 };
 
 class OrderWriter {
@@ -41,6 +46,9 @@ class OrderWriter {
 
   // The channel to NOTIFY in every batch transaction; empty: no change feed.
   void set_feed_channel(std::string channel) { feed_channel_ = std::move(channel); }
+  // pg::location() of this writer's database: a replay batch whose retire_dead_letters_in is
+  // the same has its letters deleted in the batch's transaction. Empty: never.
+  void set_location(std::string location) { location_ = std::move(location); }
 
   // Throws PgError for connection, transient and fatal failures (the transaction is rolled
   // back: nothing was kept). Data failures become rejections in `outcome`, fenced partitions
@@ -71,6 +79,9 @@ class OrderWriter {
   bool write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
                       const RowSpan& rows, Outcome& outcome, WriteStats& stats);
   void copy_rows(PgConnection& connection, const RowSpan* only);
+  // Before COMMIT: deletes the dead letters of the replayed records stored (stored_), when
+  // they live in this database; returns how many went.
+  std::size_t retire_dead_letters(PgConnection& connection, const Batch& batch);
   // Before COMMIT: NOTIFY the feed channel with what this transaction stored and advanced.
   void announce(PgConnection& connection, const std::vector<Position>& advanced);
 
@@ -88,6 +99,7 @@ class OrderWriter {
   StoredPositions fence_;
   std::vector<Stored> stored_;  // of the current attempt's transaction
   std::string feed_channel_;
+  std::string location_;
   std::string notify_sql_;  // reused buffer
 };
 

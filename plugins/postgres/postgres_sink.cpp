@@ -23,6 +23,14 @@ std::string connect_string_from(const std::string& dsn, const std::string& appli
   }
 }
 
+std::string location_of(const std::string& dsn) {
+  try {
+    return location(dsn);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("dsn", e.what());
+  }
+}
+
 constexpr const char* health_component = "postgres";
 
 }  // namespace
@@ -71,6 +79,9 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
       orders_refused_(host.metrics().counter("sluice_postgres_orders_refused_total",
                                              "Orders the database refused (sent to dead letters)")),
+      dead_letters_retired_(host.metrics().counter(
+          "sluice_postgres_dead_letters_retired_total",
+          "Dead letters deleted in the transaction that stored the orders replayed from them")),
       batches_(host.metrics().counter("sluice_postgres_batches_total",
                                       "Batch transactions committed")),
       retries_(host.metrics().counter("sluice_postgres_retries_total",
@@ -79,6 +90,7 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
                                               "Time to write and commit one batch",
                                               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
   if (settings.notify) writer_.set_feed_channel(settings.feed_channel);
+  writer_.set_location(location_of(settings.dsn));
 }
 
 PostgresSink::~PostgresSink() { close(); }
@@ -172,6 +184,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     if (!available_) set_available(true, {});
     orders_written_.inc(stats.written);
     orders_refused_.inc(stats.refused);
+    dead_letters_retired_.inc(stats.retired);
     batches_.inc();
     if (stats.refused) {
       host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route",

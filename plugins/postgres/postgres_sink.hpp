@@ -95,6 +95,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   bool reported_down_ = false;
   Counter& orders_written_;
   Counter& orders_refused_;
+  Counter& dead_letters_retired_;
   Counter& batches_;
   Counter& retries_;
   Histogram& batch_seconds_;

@@ -71,6 +71,7 @@ void StoredPositions::find_fences(const Batch& batch) {
   };
   std::vector<char> fenced(stored_.size() + 1, 0);  // the last slot: partitions not stored
   for (const Record& r : batch.records) {
+    if (r.dead_letter_id != 0) continue;  // see behind()
     std::size_t i = index_of(r.stream, r.partition);
     if (i < stored_.size() && r.offset >= 0 && r.offset < stored_[i].offset) fenced[i] = 1;
   }

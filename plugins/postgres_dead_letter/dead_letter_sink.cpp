@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <string_view>
 
+#include "payload_digest.hpp"
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
 #include "pg_status.hpp"
@@ -16,12 +19,18 @@ constexpr const char* health_component = "postgres_dead_letter";
 
 constexpr const char* insert_statement =
     "INSERT INTO dead_letters (source_stream, source_partition, source_offset, record_key, raw,"
-    " reason, json_pointer, detail, stage)"
-    " VALUES ($1, $2::integer, $3::bigint, $4::bytea, $5::bytea, $6, $7, $8, $9)"
+    " reason, json_pointer, detail, stage, raw_bytes, raw_sha256)"
+    " VALUES ($1, $2::integer, $3::bigint, $4::bytea, $5::bytea, $6, $7, $8, $9, $10::bigint, $11)"
     " ON CONFLICT (source_stream, source_partition, source_offset) WHERE source_offset >= 0"
     " DO UPDATE SET attempts = dead_letters.attempts + 1, last_seen = now(),"
     " raw = EXCLUDED.raw, record_key = EXCLUDED.record_key, reason = EXCLUDED.reason,"
-    " json_pointer = EXCLUDED.json_pointer, detail = EXCLUDED.detail, stage = EXCLUDED.stage";
+    " json_pointer = EXCLUDED.json_pointer, detail = EXCLUDED.detail, stage = EXCLUDED.stage,"
+    " raw_bytes = EXCLUDED.raw_bytes, raw_sha256 = EXCLUDED.raw_sha256";
+
+// The letter keeps its raw bytes (they are what a replay sent) and its first_seen.
+constexpr const char* update_replayed_statement =
+    "UPDATE dead_letters SET attempts = attempts + 1, last_seen = now(),"
+    " reason = $2, json_pointer = $3, detail = $4, stage = $5 WHERE id = $1::bigint";
 
 // Text columns must be valid UTF-8 without NUL; reasons and details are ours, but a stream
 // name or a detail quoting a server message could still carry anything.
@@ -47,19 +56,43 @@ std::string clean_text(std::string_view text) {
   return out;
 }
 
-std::string dead_letter_connect_string(const std::string& dsn) {
+std::string dead_letter_connect_string(const std::string& dsn, const char* application_name) {
   try {
-    return soci_connect_string(dsn, "sluice-dead-letters");
+    return soci_connect_string(dsn, application_name);
   } catch (const std::invalid_argument& e) {
     throw ConfigError("dsn", e.what());
   }
 }
 
+std::string location_of(const std::string& dsn) {
+  try {
+    return location(dsn);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("dsn", e.what());
+  }
+}
+
+std::string reason_of(const Rejection& why) { return clean_text(why.reason.empty() ? "unknown" : why.reason); }
+
 }  // namespace
 
 const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
   using S = DeadLetterSettings;
-  static const ConfigMap<S> map{dsn_key<S>(), migrations_key<S>(), migrate_on_open_key<S>()};
+  static const ConfigMap<S> map{
+      dsn_key<S>(),
+      migrations_key<S>(),
+      migrate_on_open_key<S>(),
+      key("max_payload_bytes", &S::max_payload_bytes,
+          "payload bytes kept per letter (1024..67108864); a longer one keeps its first max_payload_bytes (its size and "
+          "SHA-256 are kept whole) and cannot be replayed")
+          .range(1024, std::int64_t{64} << 20),
+      key("max_age_hours", &S::max_age_hours,
+          "prune letters not seen for this many hours, at start and at most once a minute (0: keep forever)")
+          .range(0, 24 * 365 * 100),
+      key("max_count", &S::max_count,
+          "keep at most this many letters, pruning the oldest, at start and at most once a minute (0: unlimited)")
+          .range(0, std::int64_t{1} << 40),
+  };
   return map;
 }
 
@@ -71,9 +104,14 @@ DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
       redacted_dsn_(redacted(settings.dsn)),
       migrations_(settings.migrations.value_or(std::string())),
       migrate_on_open_(settings.migrate_on_open),
-      connection_(dead_letter_connect_string(settings.dsn)),
+      max_payload_bytes_(static_cast<std::size_t>(settings.max_payload_bytes)),
+      connection_(dead_letter_connect_string(settings.dsn, "sluice-dead-letters")),
+      store_(dead_letter_connect_string(settings.dsn, "sluice-dead-letters-admin"), location_of(settings.dsn), host),
+      retention_({settings.max_age_hours, settings.max_count}),
       stored_(host.metrics().counter("sluice_dead_letters_stored_total",
-                                     "Dead letters written to PostgreSQL (replays included)")) {}
+                                     "Dead letters written to PostgreSQL (replays included)")),
+      pruned_(host.metrics().counter("sluice_dead_letters_pruned_total",
+                                     "Dead letters deleted by retention (max_age_hours, max_count)")) {}
 
 DeadLetterSink::~DeadLetterSink() { close(); }
 
@@ -122,23 +160,57 @@ Status DeadLetterSink::open() {
     if (!status.is_ok()) return status;
   }
   host_.health().set(health_component, true);
+  prune_if_due();
   return Status::ok();
+}
+
+void DeadLetterSink::prune_if_due() {
+  auto now = std::chrono::steady_clock::now();
+  if (!retention_.due(now)) return;
+  try {
+    std::int64_t pruned = retention_.prune(connection_, now);
+    if (pruned > 0) {
+      host_.log().info("pruned {} dead letter(s) beyond the retention limits", pruned);
+      pruned_.inc(static_cast<std::uint64_t>(pruned));
+    }
+  } catch (const PgError& e) {
+    // The letters are stored; retention waits for the next run (a minute later).
+    if (e.failure() == Failure::connection) connection_.close();
+    host_.log().warn("pruning dead letters failed, will try again: {}", printable(e.what(), 1024));
+  } catch (const std::exception& e) {
+    host_.log().warn("pruning dead letters failed, will try again: {}", printable(e.what(), 1024));
+  }
 }
 
 void DeadLetterSink::insert(const Record& record) {
   const Rejection& why = record.rejection;
+  const std::string_view kept = std::string_view(record.value).substr(0, max_payload_bytes_);
   std::vector<Param> params = {
       {clean_text(record.stream)},
       {std::to_string(record.partition)},
       {std::to_string(record.offset)},
       {record.key, record.key.empty(), true},
-      {record.value, false, true},
-      {clean_text(why.reason.empty() ? "unknown" : why.reason)},
+      {std::string(kept), false, true},
+      {reason_of(why)},
       {clean_text(why.pointer)},
       {clean_text(why.detail)},
       {clean_text(why.stage)},
+      {std::to_string(record.value.size())},
+      {sha256_hex(record.value)},
   };
   connection_.query(insert_statement, params);
+}
+
+bool DeadLetterSink::update_replayed(const Record& record) {
+  const Rejection& why = record.rejection;
+  Result result = connection_.query(update_replayed_statement,
+                                    {{std::to_string(record.dead_letter_id)},
+                                     {reason_of(why)},
+                                     {clean_text(why.pointer)},
+                                     {clean_text(why.detail)},
+                                     {clean_text(why.stage)}});
+  const char* count = PQcmdTuples(result.get());
+  return count && std::string_view(count) == "1";
 }
 
 Status DeadLetterSink::write(Batch& batch, Outcome&) {
@@ -149,7 +221,12 @@ Status DeadLetterSink::write(Batch& batch, Outcome&) {
       // One transaction per batch; dead letters are rare, so one statement per record is
       // plenty and keeps bytea parameters binary.
       connection_.exec("BEGIN");
-      for (const Record& record : batch.records) insert(record);
+      for (const Record& record : batch.records) {
+        // A replay refused again updates its letter; gone meanwhile (discarded), it is a
+        // new letter like any other.
+        if (record.dead_letter_id != 0 && update_replayed(record)) continue;
+        insert(record);
+      }
       connection_.exec("COMMIT");
     } catch (...) {
       connection_.rollback_quietly();
@@ -157,6 +234,9 @@ Status DeadLetterSink::write(Batch& batch, Outcome&) {
     }
   } catch (const PgError& e) {
     return failed(e, "storing dead letters");
+  } catch (const std::exception& e) {
+    host_.log().error("storing dead letters: {}", printable(e.what(), 1024));
+    return Status::fatal(std::string("postgres_dead_letter: storing dead letters: ") + e.what());
   }
   if (reported_down_) {
     host_.log().info("database {} is reachable again", redacted_dsn_);
@@ -164,9 +244,13 @@ Status DeadLetterSink::write(Batch& batch, Outcome&) {
     host_.health().set(health_component, true);
   }
   stored_.inc(batch.records.size());
+  prune_if_due();
   return Status::ok();
 }
 
-void DeadLetterSink::close() { connection_.close(); }
+void DeadLetterSink::close() {
+  connection_.close();
+  store_.close();
+}
 
 }  // namespace sluice::pg

@@ -160,4 +160,13 @@ std::string text_array_literal(const std::vector<std::string_view>& values) {
   return out;
 }
 
+std::string bigint_array_literal(const std::vector<std::int64_t>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(values[i]);
+  }
+  return out + "}";
+}
+
 }  // namespace sluice::pg

@@ -53,7 +53,14 @@ TEST(PostgresConfig, DeadLetterDefaultsAreTheSameConnectionDefaults) {
   EXPECT_EQ(s.dsn, "postgresql://u@localhost/db");
   EXPECT_FALSE(s.migrations.has_value());
   EXPECT_TRUE(s.migrate_on_open);
-  ASSERT_EQ(dead_letter_config_map().keys().size(), 3u);
+  // Retention (issue 16): 64 KiB of payload per letter, kept forever, unlimited.
+  EXPECT_EQ(s.max_payload_bytes, 65536);
+  EXPECT_EQ(s.max_age_hours, 0);
+  EXPECT_EQ(s.max_count, 0);
+  ASSERT_EQ(dead_letter_config_map().keys().size(), 6u);
+  EXPECT_STREQ(dead_letter_config_map().keys()[3].name, "max_payload_bytes");
+  EXPECT_STREQ(dead_letter_config_map().keys()[4].name, "max_age_hours");
+  EXPECT_STREQ(dead_letter_config_map().keys()[5].name, "max_count");
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_STREQ(dead_letter_config_map().keys()[i].doc, postgres_config_map().keys()[i].doc);
   }
@@ -68,6 +75,29 @@ TEST(PostgresConfig, EveryRangeIsRefusedWithTheKey) {
   test::expect_every_range_refused(
       postgres_config_map(), [](const nlohmann::json& j) { parse_postgres_settings(Config(j)); },
       nlohmann::json{{"dsn", "postgresql://u@localhost/db"}});
+  test::expect_every_range_refused(
+      dead_letter_config_map(), [](const nlohmann::json& j) { dead_letter_config_map().parse(Config(j)); },
+      nlohmann::json{{"dsn", "postgresql://u@localhost/db"}});
+}
+
+TEST(PostgresConfig, DeadLetterPayloadLimitIsBetween1KiBAnd64MiB) {
+  auto message = [](nlohmann::json j) -> std::string {
+    j["dsn"] = "postgresql://u@localhost/db";
+    try {
+      dead_letter_config_map().parse(Config(std::move(j)));
+    } catch (const ConfigError& e) {
+      return e.key() + ": " + e.what();
+    }
+    return "(accepted)";
+  };
+  EXPECT_EQ(message({{"max_payload_bytes", 1023}}),
+            "max_payload_bytes: max_payload_bytes must be between 1024 and 67108864, got 1023");
+  EXPECT_EQ(message({{"max_payload_bytes", 1024}}), "(accepted)");
+  EXPECT_EQ(message({{"max_payload_bytes", 67108864}}), "(accepted)");
+  EXPECT_EQ(message({{"max_payload_bytes", 67108865}}),
+            "max_payload_bytes: max_payload_bytes must be between 1024 and 67108864, got 67108865");
+  EXPECT_EQ(message({{"max_count", -1}}), "max_count: max_count must be between 0 and 1099511627776, got -1");
+  EXPECT_EQ(message({{"max_age_hours", -1}}), "max_age_hours: max_age_hours must be between 0 and 876000, got -1");
 }
 
 TEST(PostgresConfig, MessagesAreUnchanged) {
