@@ -11,7 +11,8 @@
 //   - an order with 10,000 items is valid and stored in full (10,000 item rows, document and
 //     GET /order equal to the message) when it fits max_bytes; the default max_bytes (1 MiB)
 //     would refuse it as too_large, so this pipeline sets max_bytes 1,900,000 (under 2 MiB);
-//   - a 2 MiB message is too_large (nothing of it is parsed), its raw bytes dead-lettered;
+//   - a 2 MiB message is too_large (nothing of it is parsed), dead-lettered with its size and
+//     SHA-256 and its first 64 KiB (the dead-letter sink's payload limit);
 //   - SQL in order_uid is invalid_order_uid; SQL, COPY escapes (\N, \., tab, backslash) and
 //     newlines in ordinary text fields are data, stored byte for byte;
 //   - order_uid with a raw NUL byte is invalid_json (an unescaped control character), with
@@ -67,23 +68,32 @@ class HostileMessages : public ::testing::Test {
     return client.Get(path.c_str());
   }
 
+  // postgres_dead_letter's default max_payload_bytes.
+  static constexpr std::size_t kKeptPayload = 65536;
   // Every refused message: one dead letter at its line, with its reason, pointer and raw bytes.
   void expect_dead_letters(const HostileInput& input, std::size_t refused) {
     EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM dead_letters"), std::to_string(refused));
     for (const auto& [line, c] : input.refused_at) {
       SCOPED_TRACE(c->name);
       auto rows = cluster_->query(
-          "SELECT reason, json_pointer, stage, length(raw), encode(substring(raw from 1 for 4096), 'hex'),"
-          " encode(substring(raw from greatest(length(raw) - 4095, 1)), 'hex'), detail <> ''"
+          "SELECT reason, json_pointer, stage, raw_bytes, encode(substring(raw from 1 for 4096), 'hex'),"
+          " encode(substring(raw from greatest(length(raw) - 4095, 1)), 'hex'), detail <> '', length(raw),"
+          " raw_sha256 = encode(sha256(raw), 'hex')"
           " FROM dead_letters WHERE source_offset = " + std::to_string(line));
       ASSERT_EQ(rows.size(), 1u);
       EXPECT_EQ(rows[0][0], c->reason);
       EXPECT_EQ(rows[0][1], c->pointer);
       EXPECT_EQ(rows[0][2], "validate");
+      // The whole size is recorded; at most the payload limit (64 KiB) of the bytes is kept.
       EXPECT_EQ(rows[0][3], std::to_string(c->line.size()));
+      const std::size_t kept = std::min<std::size_t>(c->line.size(), kKeptPayload);
+      EXPECT_EQ(rows[0][7], std::to_string(kept));
       EXPECT_EQ(rows[0][4], hex(std::string_view(c->line).substr(0, 4096)));
-      EXPECT_EQ(rows[0][5], hex(std::string_view(c->line).substr(c->line.size() > 4096 ? c->line.size() - 4096 : 0)));
+      const std::string_view kept_bytes = std::string_view(c->line).substr(0, kept);
+      EXPECT_EQ(rows[0][5], hex(kept_bytes.substr(kept > 4096 ? kept - 4096 : 0)));
       EXPECT_EQ(rows[0][6], "t");
+      // The hash is of the whole message: it equals the kept bytes' only when all were kept.
+      EXPECT_EQ(rows[0][8], kept == c->line.size() ? "t" : "f");
     }
   }
 
