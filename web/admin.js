@@ -680,7 +680,7 @@
     if (els.letter.dataset.state !== 'retired') setActionsEnabled(true);
     await showReplayReport(result, l.id);
     if (view.letter && view.letter.truncated) els.replay.disabled = true;
-    await refreshLists();
+    await refreshLists({ withStatus: true });
   }
 
   async function replayReason() {
@@ -706,7 +706,7 @@
     } else if (Array.isArray(r.failed_ids) && r.failed_ids.includes(l.id)) {
       await openLetter(l.id, { keepActionState: true, focus: false });
     }
-    await refreshLists();
+    await refreshLists({ withStatus: true });
   }
 
   async function discardOne() {
@@ -744,8 +744,9 @@
 
   // ---- refreshing ------------------------------------------------------------------------
 
-  async function refreshLists() {
-    await Promise.all([loadReasons(), loadList()]);
+  // After a replay or discard: the counts, the list and the pipeline's record counters.
+  async function refreshLists({ withStatus = false } = {}) {
+    await Promise.all([loadReasons(), loadList(), withStatus ? loadStatus() : null]);
     // The page emptied (its letters replayed or discarded): step back to one that has some.
     if (els.tbody.rows.length === 0 && view.previous.length) previousPage();
   }
