@@ -354,6 +354,29 @@ async function main() {
       await phone.close();
     });
 
+    await step('many wrong tokens: 429 with the wait the server asks for', async () => {
+      // Another tab, so the signed-in one keeps its token. The limiter counts failures per
+      // client address (default: a burst of 10, one more a second); it lifts after Retry-After.
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      tab.on('pageerror', (error) => pageErrors.push(String(error)));
+      await tab.goto(adminPage);
+      let state = '';
+      for (let attempt = 0; attempt < 40 && state !== 'limited'; ++attempt) {
+        await signIn(tab, WRONG_TOKEN);
+        await tab.waitForFunction(() => document.querySelector('#auth').dataset.state !== 'checking', null, WAIT);
+        state = await stateOf(tab, '#auth');
+        assert.ok(state === 'unauthorised' || state === 'limited', `state ${state}`);
+      }
+      assert.equal(state, 'limited');
+      const text = await tab.textContent('#auth');
+      assert.match(text, /Too many failed attempts \(HTTP 429\)/);
+      assert.match(text, /Try again in \d+ s/);
+      await shot(tab, '13-too-many-429');
+      await tab.close();
+      await waitUntil('the admin token was not accepted again after the lockout', async () => (await fetch(
+        `${server.adminUrl}admin/status`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status === 200, 15000);
+    });
+
     await step('no script errors on the page', async () => {
       assert.deepEqual(pageErrors, []);
     });
@@ -363,7 +386,7 @@ async function main() {
       await page.click('#refresh');
       await waitState(page, '#banner', 'unreachable', 20000);
       assert.match(await page.textContent('#banner'), /Cannot reach the server/);
-      await shot(page, '13-unreachable');
+      await shot(page, '14-unreachable');
     });
 
     await step('forget token: back to the token form, nothing kept', async () => {
