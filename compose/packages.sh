@@ -4,12 +4,12 @@
 SLUICE_BUILD_PACKAGES=(
   cmake g++ make pkg-config
   libboost-dev libboost-filesystem-dev librdkafka-dev libsoci-dev libpq-dev libyaml-cpp-dev
-  libpistache-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsimdjson-dev
+  libpistache-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev
 )
 SLUICE_RUN_PACKAGES=(postgresql curl)
 # dpkg-dev (dpkg-shlibdeps) and file: cpack -G DEB computes the .deb dependencies (tests/packaging).
 # slowhttptest and wrk: hostile and loaded HTTP clients (tests/security).
-SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev libcpp-httplib-dev kcat chromium dpkg-dev file
+SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev kcat chromium dpkg-dev file
   slowhttptest wrk)
 # Node.js for the browser test: Debian's nodejs + npm, unless a node with npm is installed
 # already (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).

@@ -97,6 +97,8 @@ void Runtime::request_stop(const std::string& reason) {
     stop_time_ = std::chrono::steady_clock::now();
   }
   log_->info("stopping: {}", reason);
+  // An API streaming a tap must not hold up its own stop.
+  taps_.end_all();
   changed_.notify_all();
   std::lock_guard lock(mutex_);
   if (pipeline_) pipeline_->wake();

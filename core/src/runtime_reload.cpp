@@ -199,6 +199,7 @@ void Runtime::apply_pending_reload() {
   for (const auto& [stage, i] : keep) kept_set.insert(i);
   // Decided now; told before the APIs stop (one of them may be waiting for this answer).
   record_reload(n, "applied", {what, std::to_string(kept_set.size()) + " stage(s) kept"});
+  taps_.end_all();  // an API about to stop may be streaming one
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     if (!kept_set.count(*it)) guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }

@@ -81,7 +81,7 @@ class OpenTap final : public Tap {
     std::unique_lock lock(tap_->mutex);
     // The tap's own end wakes a waiter too: max_duration is a deadline of its own.
     const auto until = std::min(deadline, tap_->ends_at);
-    tap_->arrived.wait_until(lock, until, [&] { return !tap_->queue.empty() || tap_->taken >= tap_->limits.limit; });
+    tap_->arrived.wait_until(lock, until, [&] { return !tap_->queue.empty() || tap_->done(Clock::now()); });
     if (tap_->queue.empty()) return false;
     out = std::move(tap_->queue.front());
     tap_->queue.pop_front();
@@ -123,6 +123,22 @@ std::unique_ptr<Tap> TapHub::open(const std::string& stage, const TapLimits& lim
   state_->taps.push_back(tap);
   state_->open.fetch_add(1);
   return std::make_unique<OpenTap>(state_, std::move(tap));
+}
+
+void TapHub::end_all() {
+  std::vector<std::shared_ptr<TapState>> taps;
+  {
+    std::lock_guard lock(state_->mutex);
+    taps = state_->taps;
+  }
+  const auto now = Clock::now();
+  for (const auto& t : taps) {
+    {
+      std::lock_guard lock(t->mutex);
+      t->ends_at = std::min(t->ends_at, now);
+    }
+    t->arrived.notify_all();
+  }
 }
 
 void TapHub::offer_slow(std::string_view stage, const std::vector<Record>& records) {

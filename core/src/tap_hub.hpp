@@ -25,6 +25,9 @@ class TapHub {
   TapHub();
   // A tap on `stage` (the caller checked the name); nullptr with `error` when kMaxTaps are open.
   std::unique_ptr<Tap> open(const std::string& stage, const TapLimits& limits, std::string& error);
+  // Ends every open tap now (the process stops, or an API that may be streaming one does):
+  // their readers return what is queued, then see the end.
+  void end_all();
   // Stage threads: copies what open taps on `stage` still want.
   void offer(std::string_view stage, const std::vector<Record>& records) {
     if (state_->open.load(std::memory_order_relaxed) > 0) offer_slow(stage, records);

@@ -216,3 +216,24 @@ TEST_F(RuntimeAdminTest, AReloadThroughTheAdminReportsItsOutcome) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(RuntimeAdminTest, AReplayOnceThePipelineStoppedSaysSoAndKeepsTheLetters) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(5));
+  runtime_->request_stop("test");
+  thread_.join();
+  const auto before = letters().size();
+  ReplayOptions options;
+  options.query.limit = 0;
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_NE(report.error.find("not running"), std::string::npos) << report.error;
+  EXPECT_EQ(report.replayed, 0u);
+  EXPECT_EQ(letters().size(), before);
+}
+
+}  // namespace
+}  // namespace sluice

@@ -2,6 +2,8 @@
 // cut), when it ends, and that closing it detaches it.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tap_hub.hpp"
 
 namespace sluice {
@@ -77,6 +79,24 @@ TEST(TapHubTest, ATapEndsAfterItsDuration) {
   EXPECT_FALSE(tap->next(r, Clock::now() + 30s));
   EXPECT_LT(Clock::now() - before, 10s) << "the tap's own end must wake the waiter";
   EXPECT_TRUE(tap->ended());
+}
+
+TEST(TapHubTest, EndAllWakesAWaitingReader) {
+  TapHub hub;
+  std::string error;
+  TapLimits limits;
+  limits.max_duration = 600s;
+  auto tap = hub.open("a", limits, error);
+  std::thread ender([&] {
+    std::this_thread::sleep_for(50ms);  // let the reader wait first (either order passes)
+    hub.end_all();
+  });
+  TapRecord r;
+  const auto before = Clock::now();
+  EXPECT_FALSE(tap->next(r, Clock::now() + 300s));
+  EXPECT_LT(Clock::now() - before, 60s);
+  EXPECT_TRUE(tap->ended());
+  ender.join();
 }
 
 TEST(TapHubTest, OpenTapsAreBoundedAndClosingOneFreesItsPlace) {

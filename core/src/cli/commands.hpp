@@ -36,5 +36,10 @@ Command add_schema_command(CLI::App& app, const GlobalOptions& global);
 Command add_migrate_command(CLI::App& app, const GlobalOptions& global);
 Command add_broker_command(CLI::App& app, const GlobalOptions& global);   // broker.cpp
 Command add_publish_command(CLI::App& app, const GlobalOptions& global);  // publish.cpp
+// The operator commands talk to a running pipeline's admin API (admin_client.hpp).
+Command add_status_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp
+Command add_reload_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp
+Command add_tap_command(CLI::App& app, const GlobalOptions& global);           // tap_cmd.cpp
+Command add_dead_letters_command(CLI::App& app, const GlobalOptions& global);  // dead_letters_cmd.cpp
 
 }  // namespace sluice::cli

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {
       add_run_command(app, global),     add_validate_command(app, global), add_plugins_command(app, global),
       add_schema_command(app, global),  add_migrate_command(app, global),  add_broker_command(app, global),
-      add_publish_command(app, global),
+      add_publish_command(app, global), add_status_command(app, global),  add_reload_command(app, global),
+      add_tap_command(app, global),     add_dead_letters_command(app, global),
   };
   try {
     app.parse(argc, argv);
@@ -40,7 +41,14 @@ int main(int argc, char** argv) {
   }
   sluice::set_log_level(global.log_level);
   for (const auto& c : commands) {
-    if (c.app->parsed()) return c.run();
+    if (!c.app->parsed()) continue;
+    try {
+      return c.run();
+    } catch (const std::runtime_error& e) {
+      // The operator commands' setup errors (no admin token, a bad URL): one line, no trace.
+      std::cerr << "error: " << e.what() << "\n";
+      return exit_usage;
+    }
   }
   return exit_usage;
 }

@@ -1,0 +1,41 @@
+// sluice tap STAGE: the records passing a stage of a running pipeline, one JSON object a line
+// (NDJSON) as they pass, until --limit records or --timeout seconds (admin API, /admin/tap).
+#include <iostream>
+
+#include "admin_client.hpp"
+#include "commands.hpp"
+
+namespace sluice::cli {
+
+Command add_tap_command(CLI::App& app, const GlobalOptions&) {
+  auto* cmd = app.add_subcommand("tap", "Print the records passing a stage of a running pipeline as NDJSON "
+                                        "(stages: source, a transform or sink id, dead_letter; see `sluice status`)");
+  auto target = std::make_shared<AdminTarget>();
+  auto stage = std::make_shared<std::string>();
+  auto limit = std::make_shared<int>(100);
+  auto seconds = std::make_shared<int>(30);
+  auto rate = std::make_shared<int>(200);
+  cmd->add_option("stage", *stage, "Stage to watch")->required();
+  cmd->add_option("-n,--limit", *limit, "Records to show (at most 10000)")->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--for", *seconds, "Seconds to watch at most (at most 600)")->capture_default_str()->check(CLI::Range(1, 600));
+  cmd->add_option("--rate", *rate, "Records per second shown at most; more are counted as dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  add_admin_options(cmd, *target);
+  return {cmd, [=]() -> int {
+            AdminTarget with_time = *target;
+            with_time.timeout_s = std::max(with_time.timeout_s, *seconds + 10);
+            AdminClient client(with_time);
+            const std::string path = "/admin/tap?stage=" + url_escape(*stage) + "&limit=" + std::to_string(*limit) +
+                                     "&timeout_ms=" + std::to_string(*seconds * 1000) + "&rate=" + std::to_string(*rate);
+            auto answer = client.stream(path, [](std::string_view chunk) {
+              std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+              std::cout.flush();
+              return static_cast<bool>(std::cout);
+            });
+            if (answer.status != 200) return report_failure(client, answer);
+            return exit_ok;
+          }};
+}
+
+}  // namespace sluice::cli
