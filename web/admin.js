@@ -384,7 +384,10 @@
 
   async function loadList() {
     const ticket = ++listTicket;
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    // One letter more than a page shows, so "Next" is offered only when there is a next page
+    // (the API's next_after is set whenever a page is full, even if nothing follows).
+    const peek = PAGE_SIZE < 1000;
+    const params = new URLSearchParams({ limit: String(peek ? PAGE_SIZE + 1 : PAGE_SIZE) });
     if (view.reason) params.set('reason', view.reason);
     if (view.after) params.set('after', String(view.after));
     setState(els.listState, 'loading', 'Loading…');
@@ -410,8 +413,13 @@
       return;
     }
     clearBanner();
-    view.nextAfter = result.body.next_after ?? null;
-    renderList(letters);
+    if (peek) {
+      view.nextAfter = letters.length > PAGE_SIZE ? letters[PAGE_SIZE - 1].id : null;
+      renderList(letters.slice(0, PAGE_SIZE));
+    } else {
+      view.nextAfter = result.body.next_after ?? null;
+      renderList(letters);
+    }
   }
 
   function renderList(letters) {
