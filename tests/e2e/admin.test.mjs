@@ -53,14 +53,14 @@ async function waitUntil(what, check, ms, child) {
 }
 
 // Runs `sluice run` on a copy of admin-pipeline.yaml (the test edits it before a reload) over
-// an NDJSON file of the given orders; resolves once the valid order is served and the invalid
+// a file of the given lines (Buffers); resolves once the valid order is served and the invalid
 // ones are listed as dead letters. stop() sends SIGTERM and waits for the exit.
-async function startSluice(args, orders, validUid, invalidCount) {
+async function startSluice(args, lines, validUid, invalidCount) {
   const work = join(args.out, 'run');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const ordersFile = join(work, 'orders.ndjson');
-  writeFileSync(ordersFile, orders.map((o) => JSON.stringify(o)).join('\n') + '\n');
+  writeFileSync(ordersFile, Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')])));
   const pipeline = join(work, 'admin-pipeline.yaml');
   copyFileSync(resolve('admin-pipeline.yaml'), pipeline);
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -133,7 +133,8 @@ async function main() {
   const sample = JSON.parse(readFileSync(args.order || '../fixtures/model.json', 'utf8'));
 
   // order_validate refuses these: two without "locale" (missing_field), one with a field no
-  // order has (unknown_field, while the pipeline says allow_unknown_fields: false).
+  // order has (unknown_field, while the pipeline says allow_unknown_fields: false), and one
+  // that is not UTF-8 (invalid_utf8: the page shows its bytes in hex).
   const withoutLocale = (uid) => {
     const order = { ...sample, order_uid: uid };
     delete order.locale;
@@ -142,9 +143,19 @@ async function main() {
   const missingA = withoutLocale('e2emissinglocale01');
   const missingB = withoutLocale('e2emissinglocale02');
   const unknown = { ...sample, order_uid: 'e2eunknownfield03', gift_note: 'wrap it <b>nicely</b>' };
-  const orders = [missingA, missingB, unknown, sample];
+  const binary = Buffer.concat([Buffer.from('{"order_uid":"e2ebinary04","note":"'), Buffer.from([0xff, 0xfe]),
+    Buffer.from('"}')]);
+  // In file order, so in letter id order.
+  const refused = [
+    { uid: missingA.order_uid, reason: 'missing_field', pointer: '/locale' },
+    { uid: missingB.order_uid, reason: 'missing_field', pointer: '/locale' },
+    { uid: unknown.order_uid, reason: 'unknown_field', pointer: '/gift_note' },
+    { uid: 'e2ebinary04', reason: 'invalid_utf8', pointer: '' },
+  ];
+  const lines = [...[missingA, missingB, unknown].map((o) => Buffer.from(JSON.stringify(o))), binary,
+    Buffer.from(JSON.stringify(sample))];
 
-  const server = await startSluice(args, orders, sample.order_uid, 3);
+  const server = await startSluice(args, lines, sample.order_uid, refused.length);
   const adminPage = `${server.adminUrl}admin.html`;
   console.log(`operator page at ${adminPage}, orders at ${server.url}, screenshots in ${out}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
@@ -202,23 +213,25 @@ async function main() {
       await signIn(page, ADMIN_TOKEN);
       await page.locator('#dashboard:not([hidden])').waitFor(WAIT);
       await page.locator('#reasons button[data-reason="missing_field"]').waitFor(WAIT);
-      await page.locator('#letters tbody tr').nth(2).waitFor(WAIT);
+      await page.locator('#letters tbody tr').nth(3).waitFor(WAIT);
       assert.equal(await page.textContent('#pipeline-name'), 'e2e-admin');
       await waitState(page, '#readiness', 'ready');
       assert.match(await page.textContent('#pipeline-fields'), /Config hash/);
-      assert.equal(await page.textContent('#reasons-total'), '3');
+      assert.equal(await page.textContent('#reasons-total'), '4');
       assert.equal(await page.textContent('#reasons button[data-reason="missing_field"] .count'), '2');
       assert.equal(await page.textContent('#reasons button[data-reason="unknown_field"] .count'), '1');
+      assert.equal(await page.textContent('#reasons button[data-reason="invalid_utf8"] .count'), '1');
       const rows = page.locator('#letters tbody tr');
-      assert.equal(await rows.count(), 3);
-      for (let i = 0; i < 3; ++i) {
-        const text = await rows.nth(i).textContent();
-        const order = orders[i];
-        idOf[order.order_uid] = Number(await rows.nth(i).getAttribute('data-id'));
-        assert.match(text, i < 2 ? /missing_field/ : /unknown_field/);
-        assert.match(text, i < 2 ? /\/locale/ : /\/gift_note/);
-        assert.match(text, /order_validate/);
-        assert.match(text, new RegExp(`@${i}`), `source position of line ${i}`);
+      assert.equal(await rows.count(), refused.length);
+      for (const [i, want] of refused.entries()) {
+        const cells = await rows.nth(i).locator('td').allTextContents();
+        idOf[want.uid] = Number(await rows.nth(i).getAttribute('data-id'));
+        assert.equal(cells[2], want.reason);
+        assert.equal(cells[3], want.pointer || '—');
+        assert.equal(cells[4], 'order_validate');
+        assert.match(cells[5], new RegExp(`/0@${i}$`), `source position of line ${i}`);
+        assert.equal(cells[6], '1');
+        assert.equal(cells[7], `${lines[i].length} B`);
       }
       // The token stays in this tab's session storage, never in the address.
       assert.equal(await page.evaluate(() => sessionStorage.getItem('sluice.admin.token')), ADMIN_TOKEN);
@@ -226,20 +239,21 @@ async function main() {
       await shot(page, '04-letters');
     });
 
-    await step('paging: one letter a page, next and previous', async () => {
+    await step('paging: two letters a page, next and previous', async () => {
       await page.goto(`${adminPage}?limit=2`);  // same tab: signed in from session storage
       await page.locator('#letters tbody tr').nth(1).waitFor(WAIT);
       assert.equal(await page.locator('#letters tbody tr').count(), 2);
       assert.match(await page.textContent('#page-label'), /Page 1/);
       await page.click('#page-next');
       await page.waitForFunction(() => /Page 2/.test(document.querySelector('#page-label').textContent), null, WAIT);
-      assert.equal(await page.locator('#letters tbody tr').count(), 1);
+      assert.equal(await page.locator('#letters tbody tr').count(), 2);
       assert.equal(await rowOf(page, idOf[unknown.order_uid]).count(), 1);
+      assert.equal(await page.locator('#page-next').isDisabled(), true, 'no page after the last');
       await shot(page, '05-page-2');
       await page.click('#page-prev');
       await page.waitForFunction(() => /Page 1/.test(document.querySelector('#page-label').textContent), null, WAIT);
       await page.goto(adminPage);
-      await page.locator('#letters tbody tr').nth(2).waitFor(WAIT);
+      await page.locator('#letters tbody tr').nth(3).waitFor(WAIT);
     });
 
     const unknownId = () => idOf[unknown.order_uid];
@@ -303,7 +317,7 @@ async function main() {
       await waitState(page, '#list-state', 'empty');
       assert.equal(await rowOf(page, unknownId()).count(), 0);
       await page.waitForFunction(() => !document.querySelector('#reasons button[data-reason="unknown_field"]'), null, WAIT);
-      assert.equal(await page.textContent('#reasons-total'), '2');
+      assert.equal(await page.textContent('#reasons-total'), '3');
       const response = await fetch(`${server.url}order/${unknown.order_uid}`);
       assert.equal(response.status, 200);
       assert.equal((await response.json()).gift_note, unknown.gift_note);
@@ -330,13 +344,27 @@ async function main() {
       await waitState(page, '#action-state', 'discarded');
       assert.match(await page.textContent('#action-state'), new RegExp(`Discarded letter ${id}`));
       await page.waitForFunction((gone) => !document.querySelector(`#letters tbody tr[data-id="${gone}"]`)
-        && document.querySelectorAll('#letters tbody tr').length === 1, id, WAIT);
-      await page.waitForFunction(() => document.querySelector('#reasons-total').textContent === '1', null, WAIT);
+        && document.querySelectorAll('#letters tbody tr').length === 2, id, WAIT);
+      await page.waitForFunction(() => document.querySelector('#reasons-total').textContent === '2', null, WAIT);
       assert.equal(await page.textContent('#reasons button[data-reason="missing_field"] .count'), '1');
       const response = await fetch(`${server.adminUrl}admin/dead-letters/${id}`,
         { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
       assert.equal(response.status, 404);
       await shot(page, '11-discarded');
+    });
+
+    await step('a payload that is not UTF-8 is shown as hex', async () => {
+      const id = idOf.e2ebinary04;
+      await rowOf(page, id).locator('button.open').click();
+      await page.waitForFunction((want) => document.querySelector('#letter').dataset.state === 'shown'
+        && document.querySelector('#letter-id').textContent === `#${want}`, id, WAIT);
+      assert.equal((await field(page, 'Reason').textContent()).trim(), 'invalid_utf8');
+      assert.match(await page.textContent('#payload-kind'), /not UTF-8: hex/);
+      assert.equal(await page.locator('#payload-format').isVisible(), false);
+      const dump = await page.textContent('#payload');
+      assert.match(dump, /^00000000  7b 22 6f 72 64 65 72 5f 75 69 64 22 3a 22 65 32  \|\{"order_uid":"e2\|/);
+      assert.match(dump, /ff fe 22 7d/);
+      await shot(page, '12-hex');
     });
 
     await step('phone width: the list and a letter fit without sideways scrolling', async () => {
@@ -350,7 +378,7 @@ async function main() {
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
       await phone.evaluate(() => window.scrollTo(0, 0));  // the sticky bar at the top of the shot
-      await shot(phone, '12-phone');
+      await shot(phone, '13-phone');
       await phone.close();
     });
 
@@ -371,7 +399,7 @@ async function main() {
       const text = await tab.textContent('#auth');
       assert.match(text, /Too many failed attempts \(HTTP 429\)/);
       assert.match(text, /Try again in \d+ s/);
-      await shot(tab, '13-too-many-429');
+      await shot(tab, '14-too-many-429');
       await tab.close();
       await waitUntil('the admin token was not accepted again after the lockout', async () => (await fetch(
         `${server.adminUrl}admin/status`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status === 200, 15000);
@@ -386,7 +414,7 @@ async function main() {
       await page.click('#refresh');
       await waitState(page, '#banner', 'unreachable', 20000);
       assert.match(await page.textContent('#banner'), /Cannot reach the server/);
-      await shot(page, '14-unreachable');
+      await shot(page, '15-unreachable');
     });
 
     await step('forget token: back to the token form, nothing kept', async () => {
