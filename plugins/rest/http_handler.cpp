@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "keep_alive.hpp"
+#include "request_auth.hpp"
 
 namespace sluice::rest {
 
@@ -28,6 +29,13 @@ RequestView view_of(const Http::Request& request, const std::optional<std::strin
   }
   if (token_header) view.min_position_header = *token_header;
   return view;
+}
+
+void deny(const AuthDenial& denial, Reply& reply) {
+  reply.status = denial.status;
+  reply.body = denial.body;
+  reply.auth_challenge = denial.challenge;
+  reply.retry_after = denial.retry_after;
 }
 
 // A template, not std::function: the hot path must not allocate for the closure.
@@ -103,6 +111,16 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   std::optional<std::string> token_header;
   if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
+  if (gate_ && routes_->reads_data(request.resource())) {
+    if (auto denial = gate_->check(Role::read, authorization_of(request), client_of(request))) {
+      deny(*denial, reply);
+      const auto& path = request.resource();
+      reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;
+      keep_alive_by_default(request, response);
+      send_reply(reply, response, *sources_, *metrics_, started);
+      return;
+    }
+  }
   run_guarded([&] { handled = routes_->handle(view_of(request, token_header), reply, deferred); }, reply);
   // Before the writer may leave this thread: it needs the request, which does not outlive this call.
   keep_alive_by_default(request, response);

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "auth_gate.hpp"
 #include "http_metrics.hpp"
 #include "http_reply.hpp"
 #include "lookup_executor.hpp"
@@ -20,11 +21,13 @@ class HttpHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
+  // `gate` null: nothing on this listener needs a token (read_auth: open).
   HttpHandler(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
-              std::shared_ptr<LookupExecutor> executor)
+              std::shared_ptr<LookupExecutor> executor, std::shared_ptr<AuthGate> gate)
       : routes_(std::move(routes)),
         metrics_(std::move(metrics)),
         executor_(std::move(executor)),
+        gate_(std::move(gate)),
         sources_(std::make_shared<const SourceHeaders>(routes_->lookup())) {}
 
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
@@ -33,6 +36,7 @@ class HttpHandler : public Pistache::Http::Handler {
   std::shared_ptr<const RestRoutes> routes_;
   std::shared_ptr<HttpMetrics> metrics_;
   std::shared_ptr<LookupExecutor> executor_;
+  std::shared_ptr<AuthGate> gate_;
   std::shared_ptr<const SourceHeaders> sources_;
 };
 

@@ -20,6 +20,7 @@ const char* route_label(Route route) {
     case Route::readyz: return "/readyz";
     case Route::metrics: return "/metrics";
     case Route::static_file: return "static";
+    case Route::admin: return "/admin/*";
     case Route::other: return "other";
     case Route::count_: break;
   }

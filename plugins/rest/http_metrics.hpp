@@ -15,7 +15,7 @@ namespace sluice::rest {
 
 // Route labels are templates, not raw paths, so the label set stays bounded whatever
 // clients send.
-enum class Route : std::size_t { order, recent_orders, healthz, readyz, metrics, static_file, other, count_ };
+enum class Route : std::size_t { order, recent_orders, healthz, readyz, metrics, static_file, admin, other, count_ };
 
 const char* route_label(Route route);
 
@@ -35,7 +35,8 @@ class HttpMetrics {
   Counter& token_timeouts() { return token_timeouts_; }
 
   // The codes this front end answers with; anything else is counted as code="other".
-  static constexpr std::array<int, 12> tracked_codes{200, 304, 400, 404, 405, 408, 409, 413, 414, 431, 500, 503};
+  static constexpr std::array<int, 15> tracked_codes{200, 304, 400, 401, 403, 404, 405, 408,
+                                                     409, 413, 414, 429, 431, 500, 503};
 
  private:
   static constexpr std::size_t route_count = static_cast<std::size_t>(Route::count_);

@@ -2,7 +2,9 @@
 
 #include <charconv>
 
+#include "auth_gate.hpp"
 #include "fixed_header.hpp"
+#include "owned_header.hpp"
 
 namespace sluice::rest {
 
@@ -62,6 +64,8 @@ void send_reply(const Reply& reply, Http::ResponseWriter& response, const Source
   if (const auto* source = sources.get(reply.source)) headers.add(*source);
   if (reply.version > 0) headers.add(version_header(reply.version));
   if (reply.stale) headers.add(fixed_header("X-Sluice-Stale", "true"));
+  if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
+  if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
   response.send(static_cast<Http::Code>(reply.status), reply.body);
   metrics.record(reply.route, reply.status, std::chrono::steady_clock::now() - started);
 }

@@ -2,16 +2,22 @@
 
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
 #include <sys/resource.h>
+
+#include <csignal>
 
 #include <algorithm>
 
+#include "admin_http.hpp"
+#include "auth_gate.hpp"
 #include "http_handler.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
 #include "order_lookup.hpp"
 #include "rest_routes.hpp"
 #include "static_files.hpp"
+#include "token_sources.hpp"
 
 namespace sluice::rest {
 
@@ -35,6 +41,49 @@ void raise_open_files_limit(Host& host) {
     host.log().info("open files limit raised from {} to {} (one per HTTP client)", before, wanted);
   }
 }
+
+const char* scheme(const RestSettings& settings) { return settings.tls() ? "https" : "http"; }
+
+// One Pistache endpoint with the shared limits, TLS when configured. Throws on failure.
+std::unique_ptr<Http::Endpoint> make_endpoint(const RestSettings& settings, const ListenAddress& address,
+                                              int threads, const char* thread_name) {
+  auto endpoint = std::make_unique<Http::Endpoint>(Address(address.host, Port(address.port)));
+  auto options = Http::Endpoint::options()
+                     .threads(threads)
+                     .threadsName(thread_name)
+                     .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
+                     .maxRequestSize(settings.max_request_bytes)
+                     .headerTimeout(settings.header_timeout)
+                     .bodyTimeout(settings.header_timeout)
+                     .keepaliveTimeout(settings.keepalive_timeout);
+  endpoint->init(options);
+  // Debian's libpistache is built with PISTACHE_USE_SSL (it links libssl); a build without
+  // it throws here, which start() reports.
+  if (settings.tls()) endpoint->useSSL(settings.tls_cert, settings.tls_key);
+  return endpoint;
+}
+
+// Blocks SIGPIPE in the calling thread while it lives, so the threads Pistache starts meanwhile
+// (accept thread, event loops) inherit the blocked mask. Why: with TLS, Pistache writes with
+// SSL_accept/SSL_write, which use write() without MSG_NOSIGNAL, and a client that hangs up
+// mid-handshake or mid-response raised SIGPIPE and killed the whole process (seen in
+// TlsServer.IdleAndImpatientClientsNeitherStopNorKillTheServer). A blocked SIGPIPE leaves write()
+// failing with EPIPE, which Pistache handles; the process-wide disposition stays untouched.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe, &before_);
+  }
+  ~SigpipeBlocked() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t before_{};
+};
 
 }  // namespace
 
@@ -63,23 +112,30 @@ Status RestApi::start() {
 
   const std::filesystem::path files_root = files.root();
   if (!metrics_) metrics_ = std::make_shared<HttpMetrics>(host_.metrics());
+
+  TokenSet tokens;
+  std::string token_error;
+  if (!load_tokens(settings_, host_.log(), tokens, token_error)) return Status::fatal(token_error);
+  if (settings_.read_needs_token() && tokens.empty()) {
+    return Status::fatal("rest: read_auth is token but no token is configured (tokens_file, " +
+                         (settings_.tokens_env.empty() ? std::string("tokens_env") : settings_.tokens_env) + ")");
+  }
+  const bool admin_api = tokens.has_admin();
+  // One gate for both listeners: a client's failures count wherever it makes them.
+  auto gate = std::make_shared<AuthGate>(
+      std::move(tokens), AuthLimiter::Options{settings_.auth_failures_burst, settings_.auth_failures_refill},
+      host_.metrics());
+  StaticFiles admin_files = files;
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
                                                    host_.metrics(), host_.health(), metrics_);
   executor_ = std::make_shared<LookupExecutor>(
       LookupExecutor::Options{settings_.lookup_threads, settings_.lookup_queue, settings_.lookup_timeout},
       &metrics_->lookup_queue_depth());
   try {
-    auto endpoint = std::make_unique<Http::Endpoint>(Address(settings_.listen.host, Port(settings_.listen.port)));
-    auto options = Http::Endpoint::options()
-                       .threads(settings_.threads)
-                       .threadsName("sluice-rest")
-                       .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
-                       .maxRequestSize(settings_.max_request_bytes)
-                       .headerTimeout(settings_.header_timeout)
-                       .bodyTimeout(settings_.header_timeout)
-                       .keepaliveTimeout(settings_.keepalive_timeout);
-    endpoint->init(options);
-    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_));
+    SigpipeBlocked quiet;  // for the threads Pistache starts here
+    auto endpoint = make_endpoint(settings_, settings_.listen, settings_.threads, "sluice-rest");
+    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_,
+                                                         settings_.read_needs_token() ? gate : nullptr));
     endpoint->serveThreaded();
     endpoint_ = std::move(endpoint);
   } catch (const std::exception& e) {
@@ -88,12 +144,61 @@ Status RestApi::start() {
     return Status::fatal("rest: cannot listen on " + settings_.listen.host + ":" +
                          std::to_string(settings_.listen.port) + ": " + e.what());
   }
-  host_.log().info("REST listening on http://{}:{} with {} thread(s), {} lookup thread(s){}",
-                   settings_.listen.host, port(), settings_.threads, settings_.lookup_threads, why.empty() ? " (page from " + files_root.string() + ")" : " (no page)");
+  host_.log().info("REST listening on {}://{}:{} with {} thread(s), {} lookup thread(s){}, read_auth {}",
+                   scheme(settings_), settings_.listen.host, port(), settings_.threads, settings_.lookup_threads,
+                   why.empty() ? " (page from " + files_root.string() + ")" : " (no page)", settings_.read_auth);
+  if (!admin_api) {
+    host_.log().info("no admin token configured: the admin API is off");
+    return Status::ok();
+  }
+  Status admin = start_admin(gate, std::move(admin_files));
+  if (!admin.is_ok()) stop();
+  return admin;
+}
+
+Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files) {
+  auto shared = std::make_shared<AdminShared>();
+  shared->routes = std::make_shared<const AdminRoutes>(host_.admin(), host_.log());
+  shared->gate = gate;
+  // Admin requests wait for the database, a replay or a reload: a longer queue wait than
+  // lookups, and a short queue (operators, not traffic).
+  admin_executor_ = std::make_shared<LookupExecutor>(
+      LookupExecutor::Options{settings_.admin_threads, 64, std::chrono::seconds(30)}, nullptr);
+  shared->executor = admin_executor_;
+  shared->files = std::make_shared<const StaticFiles>(std::move(files));
+  shared->http_metrics = metrics_;
+  shared->metrics = &host_.metrics();
+  shared->serves_metrics = settings_.metrics_on_admin();
+  shared->metrics_need_token = settings_.read_needs_token();
+  admin_stopping_ = shared->stopping;
+  try {
+    SigpipeBlocked quiet;
+    auto endpoint = make_endpoint(settings_, settings_.admin_listen, 1, "sluice-admin");
+    endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
+    endpoint->serveThreaded();
+    admin_endpoint_ = std::move(endpoint);
+  } catch (const std::exception& e) {
+    return Status::fatal("rest: cannot listen on admin_listen " + format_listen_address(settings_.admin_listen) +
+                         ": " + e.what());
+  }
+  host_.log().info("admin API listening on {}://{}:{} with {} admin thread(s)", scheme(settings_),
+                   settings_.admin_listen.host, admin_port(), settings_.admin_threads);
   return Status::ok();
 }
 
 void RestApi::stop() {
+  if (admin_endpoint_) {
+    admin_stopping_->store(true);
+    admin_executor_->stop();  // running admin requests finish and send first
+    try {
+      admin_endpoint_->shutdown();
+    } catch (const std::exception& e) {
+      host_.log().warn("rest: admin shutdown: {}", e.what());
+    }
+    admin_endpoint_.reset();
+  }
+  if (admin_executor_) admin_executor_->stop();
+  admin_executor_.reset();
   if (!endpoint_) return;
   // First the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
@@ -110,6 +215,10 @@ void RestApi::stop() {
 
 std::uint16_t RestApi::port() const {
   return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0;
+}
+
+std::uint16_t RestApi::admin_port() const {
+  return admin_endpoint_ ? static_cast<std::uint16_t>(admin_endpoint_->getPort()) : 0;
 }
 
 }  // namespace sluice::rest

@@ -2,6 +2,7 @@
 // web page over HTTP (Pistache), on its own threads between start() and stop().
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "rest_settings.hpp"
@@ -13,6 +14,8 @@ class Endpoint;
 
 namespace sluice::rest {
 
+class StaticFiles;
+class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
 
@@ -33,6 +36,8 @@ class RestApi : public Api {
 
   // The port actually bound (differs from the configured one when that was 0); 0 if not serving.
   std::uint16_t port() const;
+  // The admin listener's port; 0 when it is not serving (no admin token configured).
+  std::uint16_t admin_port() const;
 
  private:
   RestSettings settings_;
@@ -42,6 +47,12 @@ class RestApi : public Api {
   // which must not outlive the endpoint.
   std::shared_ptr<LookupExecutor> executor_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  // The admin listener and its threads: only with an admin token.
+  std::shared_ptr<LookupExecutor> admin_executor_;
+  std::unique_ptr<Pistache::Http::Endpoint> admin_endpoint_;
+  std::shared_ptr<std::atomic<bool>> admin_stopping_;
+
+  Status start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files);
 };
 
 }  // namespace sluice::rest

@@ -36,6 +36,7 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       lookup_(std::move(lookup)),
       files_(std::move(files)),
       min_position_wait_(settings.min_position_wait),
+      metrics_on_main_(!settings.metrics_on_admin()),
       metrics_(metrics),
       health_(health),
       http_metrics_(std::move(http_metrics)) {}
@@ -50,8 +51,15 @@ RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply,
     reply.route = Route::healthz;
   } else if (path == "/readyz") {
     reply.route = Route::readyz;
-  } else if (path == "/metrics") {
+  } else if (path == "/metrics" && metrics_on_main_) {
     reply.route = Route::metrics;
+  } else if (path.starts_with("/admin/") || path == "/metrics") {
+    // The admin API (and /metrics when metrics_on: admin) lives on the admin listener only;
+    // here it does not exist, whatever the page folder holds.
+    reply.route = Route::other;
+    reply.status = 404;
+    reply.body = error_json("not found");
+    return Handled::answered;
   } else {
     reply.route = Route::static_file;
   }
@@ -240,13 +248,23 @@ void RestRoutes::answer_recent(OrderLookup::RecentResult result, std::size_t lim
 }
 
 void RestRoutes::readyz(Reply& reply) const {
-  std::string why;
-  if (health_.ready(&why)) {
+  // Component names only: the reasons can hold host names, users and database errors, which
+  // an open endpoint must not hand out. They are in the log, where each component reported them.
+  const auto not_ready = not_ready_components(health_);
+  if (not_ready.empty()) {
     reply.body = R"({"status":"ready"})";
     return;
   }
   reply.status = 503;
-  reply.body = dump(nlohmann::json{{"status", "not ready"}, {"reason", why}});
+  reply.body = dump(nlohmann::json{{"status", "not ready"}, {"not_ready", not_ready}});
+}
+
+std::vector<std::string> not_ready_components(const Health& health) {
+  std::vector<std::string> names;
+  for (const auto& [name, state] : health.snapshot()) {
+    if (!state.first) names.push_back(name);
+  }
+  return names;
 }
 
 void RestRoutes::static_file(std::string_view path, Reply& reply) const {

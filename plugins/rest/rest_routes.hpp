@@ -70,6 +70,9 @@ struct Reply {
   std::size_t source = OrderLookup::no_source;
   std::int64_t version = 0;
   bool stale = false;
+  // Authentication refusals: WWW-Authenticate (401) and Retry-After seconds (429).
+  bool auth_challenge = false;
+  int retry_after = 0;
 
   void clear() {
     status = 200;
@@ -81,6 +84,8 @@ struct Reply {
     source = OrderLookup::no_source;
     version = 0;
     stale = false;
+    auth_challenge = false;
+    retry_after = 0;
   }
 };
 
@@ -99,6 +104,11 @@ class RestRoutes {
   void finish(const OrderQuery& query, Reply& reply) const;
 
   const OrderLookup& lookup() const { return lookup_; }
+  // Orders or metrics: what needs a read token when read_auth is token. (/metrics only when
+  // this listener serves it, else it is a 404 for everyone.)
+  bool reads_data(std::string_view path) const {
+    return path.starts_with("/order/") || path == "/api/orders" || (metrics_on_main_ && path == "/metrics");
+  }
 
  private:
   Handled order(const RequestView& request, Reply& reply, OrderQuery& deferred) const;
@@ -117,10 +127,14 @@ class RestRoutes {
   OrderLookup lookup_;
   StaticFiles files_;
   std::chrono::milliseconds min_position_wait_;
+  bool metrics_on_main_;
   Metrics& metrics_;
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;
 };
+
+// The names of the components Health reports not ready, sorted; without their reasons.
+std::vector<std::string> not_ready_components(const Health& health);
 
 // {"error": message, extra_key: extra_value} with both strings escaped (and invalid UTF-8
 // replaced) so any client input can be echoed back safely.

@@ -10,9 +10,9 @@
 
 namespace sluice::rest {
 
-ListenAddress parse_listen_address(const std::string& text) {
+ListenAddress parse_listen_address(const std::string& text, const std::string& key) {
   auto fail = [&](const std::string& why) -> ConfigError {
-    return ConfigError("listen", "listen address \"" + text + "\" " + why +
+    return ConfigError(key, key + " address \"" + text + "\" " + why +
                                      " (expected host:port, [ipv6]:port or :port)");
   };
   ListenAddress address;
@@ -57,18 +57,32 @@ std::string format_listen_address(const ListenAddress& address) {
   return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
 }
 
+namespace {
+
+Conversion<ListenAddress> listen_conversion(const char* key) {
+  return Conversion<ListenAddress>{
+      sluice_key_string,
+      [key](const nlohmann::json& value) {
+        if (!value.is_string()) throw ConfigError(key, std::string(key) + " must be a string");
+        return parse_listen_address(value.get<std::string>(), key);
+      },
+      [](const ListenAddress& address) { return nlohmann::json(format_listen_address(address)); }};
+}
+
+void check_choice(const std::string& key, const std::string& value, const char* a, const char* b) {
+  if (value != a && value != b) {
+    throw ConfigError(key, key + " must be \"" + a + "\" or \"" + b + "\", not \"" + value + "\"");
+  }
+}
+
+}  // namespace
+
 const ConfigMap<RestSettings>& rest_config_map() {
   using S = RestSettings;
   static const ConfigMap<S> map{
       key("listen", &S::listen,
           "address to listen on: host:port, [ipv6]:port or :port (port 0 picks a free port)",
-          Conversion<ListenAddress>{
-              sluice_key_string,
-              [](const nlohmann::json& value) {
-                if (!value.is_string()) throw ConfigError("listen", "listen must be a string");
-                return parse_listen_address(value.get<std::string>());
-              },
-              [](const ListenAddress& address) { return nlohmann::json(format_listen_address(address)); }}),
+          listen_conversion("listen")),
       key("static_dir", &S::static_dir,
           "folder of the web page; relative paths are looked up in the working directory, then the share dir"),
       key("lookup", &S::lookup,
@@ -100,6 +114,34 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("min_position_wait_ms", &S::min_position_wait,
           "how long (at most 60000) GET /order waits for a Sluice-Min-Position to be reached before 409")
           .range(0, 60000),
+      key("tokens_file", &S::tokens_file,
+          "file of API tokens, one `<role> <token>` a line (role read or admin; admin implies read; "
+          "tokens at least 16 characters; # comments); read at start, keep it mode 600; empty: none"),
+      key("tokens_env", &S::tokens_env,
+          "environment variable holding more tokens as role:token,role:token; empty: none"),
+      key("read_auth", &S::read_auth,
+          "open: orders (GET /order/..., /api/orders) and /metrics need no token (the demo); "
+          "token: they need a read or admin token (Authorization: Bearer ...), and start fails without one; "
+          "/healthz, /readyz stay open"),
+      key("metrics_on", &S::metrics_on,
+          "main: /metrics on the main listener; admin: on the admin listener only. It needs a token "
+          "exactly when orders do (read_auth: token)"),
+      key("admin_listen", &S::admin_listen,
+          "address of the admin listener (/admin/..., admin token required), same syntax as listen; "
+          "only opened when an admin token is configured",
+          listen_conversion("admin_listen")),
+      key("admin_threads", &S::admin_threads,
+          "threads (1..16) running admin requests, which block (database, replay, reload)")
+          .range(1, 16),
+      key("auth_failures_burst", &S::auth_failures_burst,
+          "failed authentications a client IP may make in a burst; then every request needing a "
+          "token gets 429 until the bucket refills")
+          .range(1, 100000),
+      key("auth_failures_refill_ms", &S::auth_failures_refill,
+          "one more failed authentication is allowed per client IP every this many milliseconds")
+          .range(1, 3600 * 1000),
+      key("tls_cert", &S::tls_cert, "PEM certificate (chain) for HTTPS on both listeners; needs tls_key"),
+      key("tls_key", &S::tls_key, "PEM private key for tls_cert; needs tls_cert"),
   };
   return map;
 }
@@ -112,6 +154,12 @@ RestSettings parse_settings(const Config& config) {
     // Pistache answers 413 for a request over max_request_bytes before we see it; keep the
     // URL limit below it so long URLs get the clearer 414.
     throw ConfigError("max_url_bytes", "max_url_bytes must be smaller than max_request_bytes");
+  }
+  check_choice("read_auth", settings.read_auth, "open", "token");
+  check_choice("metrics_on", settings.metrics_on, "main", "admin");
+  if (settings.tls_cert.empty() != settings.tls_key.empty()) {
+    throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
+                      "tls_cert and tls_key go together: set both or neither");
   }
   return settings;
 }

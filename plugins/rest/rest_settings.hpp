@@ -36,6 +36,21 @@ struct RestSettings {
   std::size_t lookup_queue = 1024;
   std::chrono::milliseconds lookup_timeout{2000};
   std::chrono::milliseconds min_position_wait{2000};
+  // Authentication (auth_tokens.hpp): the tokens never live in the pipeline file.
+  std::string tokens_file;                    // "" : none
+  std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
+  std::string read_auth = "open";             // "open" | "token"
+  std::string metrics_on = "main";            // "main" | "admin"
+  ListenAddress admin_listen{"127.0.0.1", 8082};
+  int admin_threads = 2;
+  int auth_failures_burst = 10;
+  std::chrono::milliseconds auth_failures_refill{1000};
+  std::string tls_cert;
+  std::string tls_key;
+
+  bool read_needs_token() const { return read_auth == "token"; }
+  bool metrics_on_admin() const { return metrics_on == "admin"; }
+  bool tls() const { return !tls_cert.empty(); }
 };
 
 // The keys the plugin declares, bound to RestSettings' members.
@@ -46,8 +61,8 @@ RestSettings parse_settings(const Config& config);
 // What `threads: 0` (the default) means on this machine.
 int default_threads();
 
-// "host:port", "[v6]:port" or ":port"; throws ConfigError("listen", ...) when malformed.
-ListenAddress parse_listen_address(const std::string& text);
+// "host:port", "[v6]:port" or ":port"; throws ConfigError(key, ...) when malformed.
+ListenAddress parse_listen_address(const std::string& text, const std::string& key = "listen");
 // The other way: "host:port", or "[v6]:port" for a host with a colon.
 std::string format_listen_address(const ListenAddress& address);
 

@@ -1,0 +1,71 @@
+// The admin listener's Pistache handler: /admin/... (admin token), /healthz, /metrics when
+// metrics_on is admin, and the page folder (the operator page, same origin as the API).
+//
+// Admin requests block (database, replay, reload), so they never run on Pistache's event
+// loop: the handler checks the token there, then hands an AdminRequest to the admin threads
+// (a LookupExecutor of its own), which call AdminRoutes and send the answer.
+//
+// Streamed answers (AdminReply::stream) are buffered and sent as one response: in Pistache
+// 0.0.5 ResponseStream::flush() calls Transport::flush() -> handleWriteQueue(true) on the
+// calling thread, which reads the transport's peer map and writes to the socket (SSL_write
+// with TLS) without a lock while the event loop may be doing the same. ResponseWriter::send()
+// only pushes onto the transport's thread-safe write queue, so it is safe from any thread.
+#pragma once
+
+#include <pistache/http.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin_routes.hpp"
+#include "auth_gate.hpp"
+#include "http_metrics.hpp"
+#include "lookup_executor.hpp"
+#include "static_files.hpp"
+
+namespace sluice {
+class Metrics;
+}
+
+namespace sluice::rest {
+
+// What every clone of the handler shares.
+struct AdminShared {
+  std::shared_ptr<const AdminRoutes> routes;
+  std::shared_ptr<AuthGate> gate;
+  std::shared_ptr<LookupExecutor> executor;
+  std::shared_ptr<const StaticFiles> files;
+  std::shared_ptr<HttpMetrics> http_metrics;
+  Metrics* metrics = nullptr;
+  bool serves_metrics = false;      // metrics_on: admin
+  bool metrics_need_token = false;  // read_auth: token
+  // Set by stop(): a streamed answer still running ends at its next chunk.
+  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+};
+
+// A streamed answer larger than this is cut off (the writer returns false): it is buffered.
+inline constexpr std::size_t max_buffered_stream = 8 * 1024 * 1024;
+
+class AdminHttpHandler : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(AdminHttpHandler)
+
+  explicit AdminHttpHandler(std::shared_ptr<const AdminShared> shared) : shared_(std::move(shared)) {}
+
+  void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
+
+ private:
+  std::shared_ptr<const AdminShared> shared_;
+};
+
+// The query as AdminRequest wants it: names and values percent-decoded, sorted by name.
+// Pistache 0.0.5 keeps the query in an unordered map, so the URL order is already lost (and a
+// repeated name kept one value); sorting at least makes the order stable. False on a
+// malformed escape (400).
+bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
+                  std::vector<std::pair<std::string, std::string>>& out);
+
+}  // namespace sluice::rest
