@@ -232,6 +232,8 @@
       setState(els.banner, 'unreachable', 'Cannot reach the server.', {
         detail: `${what}: ${unreachableDetail(result)}`, action: { label: 'Try again', run: () => refreshAll() },
       });
+      // The banner sits at the top: bring it into view if the operator had scrolled down.
+      els.banner.scrollIntoView({ block: 'nearest' });
       // What is on the page may be out of date now: the badge must not still say "ready".
       els.readiness.dataset.state = 'unknown';
       els.readiness.textContent = 'state unknown';
@@ -329,6 +331,9 @@
     } else {
       setState(els.reloadState, 'error', `Reload: HTTP ${result.status}.`, { detail: errorOf(result) });
     }
+    // An earlier "refused again" was said of the old pipeline: drop it, so it is not read as
+    // the new pipeline's verdict.
+    if (body.result === 'applied' && els.actionState.dataset.state === 'refused') setState(els.actionState, 'none', '');
     // A reload may change the stages and the dead-letter sink: show what runs now.
     await refreshAll({ keepReloadState: true });
   }
