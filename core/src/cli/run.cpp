@@ -1,5 +1,6 @@
 // sluice run [--watch] [FILE]: run a pipeline until its source ends or SIGINT/SIGTERM;
 // SIGHUP (and, with --watch, saving the file or its env file) reloads it in place.
+#include <csignal>
 #include <iostream>
 #include <mutex>
 
@@ -28,6 +29,9 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
             // Before any plugin thread exists, so every thread inherits the blocked mask; it
             // outlives the Runtime, so a late signal finds its thread still there.
             StopSignals signals;
+            // A server: a peer that hangs up (an HTTP or TLS client, a broker, the database)
+            // ends that connection with EPIPE, never the process.
+            std::signal(SIGPIPE, SIG_IGN);
 
             auto env = make_environment(global);
             if (!env) return exit_config;

@@ -1,5 +1,6 @@
 // sluice tap STAGE: the records passing a stage of a running pipeline, one JSON object a line
-// (NDJSON) as they pass, until --limit records or --timeout seconds (admin API, /admin/tap).
+// (NDJSON), once --limit records passed or --for seconds (admin API, /admin/tap; the server
+// answers when the tap ends, see the README's Operating Sluice).
 #include <iostream>
 
 #include "admin_client.hpp"
@@ -8,8 +9,9 @@
 namespace sluice::cli {
 
 Command add_tap_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand("tap", "Print the records passing a stage of a running pipeline as NDJSON "
-                                        "(stages: source, a transform or sink id, dead_letter; see `sluice status`)");
+  auto* cmd = app.add_subcommand("tap", "Print the records passing a stage of a running pipeline as NDJSON once "
+                                        "--limit passed or --for ended (stages: source, a transform or sink id, "
+                                        "dead_letter; see `sluice status`)");
   auto target = std::make_shared<AdminTarget>();
   auto stage = std::make_shared<std::string>();
   auto limit = std::make_shared<int>(100);
