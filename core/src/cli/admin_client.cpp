@@ -97,11 +97,29 @@ AdminClient::~AdminClient() = default;
 
 namespace {
 
+// Why there is no answer, in the operator's words: httplib's own names ("SSLServerVerification")
+// say neither what went wrong nor what to do.
+std::string no_answer(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "connection refused or host unreachable (is `sluice run` up with an admin token configured? see "
+             "--admin-url)";
+    case httplib::Error::SSLServerVerification:
+      return "the server's TLS certificate was not accepted (self-signed, signed by an unknown CA, or not for this "
+             "host name): pass its CA or its self-signed certificate with --cacert";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA certificate given with --cacert";
+    case httplib::Error::SSLConnection:
+      return "the TLS handshake failed (does the admin listener serve http://, not https://?)";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
 AdminAnswer answer_of(const httplib::Result& result) {
   AdminAnswer out;
   if (!result) {
-    out.error = result.error() == httplib::Error::Connection ? "connection refused or host unreachable"
-                                                              : httplib::to_string(result.error());
+    out.error = no_answer(result.error());
     return out;
   }
   out.status = result->status;
@@ -135,14 +153,13 @@ AdminAnswer AdminClient::stream(const std::string& path, const std::function<boo
         }
         return chunk(std::string_view(data, length));
       });
-  if (!result && result.error() != httplib::Error::Canceled) out.error = httplib::to_string(result.error());
+  if (!result && result.error() != httplib::Error::Canceled) out.error = no_answer(result.error());
   return out;
 }
 
 int report_failure(const AdminClient& client, const AdminAnswer& answer) {
   if (answer.status == 0) {
-    std::cerr << "error: cannot reach the admin API at " << client.url() << ": " << answer.error
-              << " (is `sluice run` up with an admin token configured? see --admin-url)\n";
+    std::cerr << "error: cannot reach the admin API at " << client.url() << ": " << answer.error << "\n";
     return exit_failure;
   }
   auto body = answer.json();
