@@ -354,6 +354,7 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   EXPECT_NE(show.out.find("reason      missing_field\n"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("attempts    1\n"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("payload:\n" + first_bad + "\n"), std::string::npos) << show.out;
+  EXPECT_EQ(show.out.find("\nkey"), std::string::npos) << "a file source's letter has no key\n" << show.out;
 
   auto dry = cli({"dead-letters", "replay", "--id", id, "--dry-run"});
   ASSERT_EQ(dry.code, 0) << dry.err;
