@@ -173,7 +173,16 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   admin_stopping_ = shared->stopping;
   try {
     SigpipeBlocked quiet;
-    auto endpoint = make_endpoint(settings_, settings_.admin_listen, 1, "sluice-admin");
+    // Pistache times a request from the moment it is handed over (its parser is reset then) and,
+    // when no answer came within the header timeout, answers 408 itself and drops the
+    // connection. Admin answers are late by design: a tap answers when it ends (up to 10
+    // minutes), a reload waits up to 60 s, a replay waits while a sink retries. So the admin
+    // listener allows the longest tap; the cost is that a client stalling mid-headers holds its
+    // connection (a file descriptor, no thread) that long on this loopback, operators-only port.
+    RestSettings admin_settings = settings_;
+    admin_settings.header_timeout =
+        std::max<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::minutes(11));
+    auto endpoint = make_endpoint(admin_settings, settings_.admin_listen, 1, "sluice-admin");
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
     endpoint->serveThreaded();
     admin_endpoint_ = std::move(endpoint);
