@@ -5,6 +5,7 @@
 // against it; the assertions are on exit codes and what is printed. No PostgreSQL, no Kafka.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -13,8 +14,6 @@
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "support/process.hpp"
 
@@ -64,7 +63,7 @@ std::string order_without_locale(const std::string& uid) {
 
 struct PipelineOptions {
   std::string max_bytes = "1048576";
-  std::string tls;  // extra rest config lines (tls_cert, tls_key)
+  std::string rest_extra;  // more rest config lines (tls_cert, tls_key, ...)
 };
 
 class OperatorCli : public testing::Test {
@@ -85,6 +84,7 @@ class OperatorCli : public testing::Test {
     }
   }
 
+  // clang-format off
   std::string pipeline(const PipelineOptions& o = {}) const {
     return "name: opcli\n"
            "source:\n"
@@ -93,7 +93,7 @@ class OperatorCli : public testing::Test {
            "transforms:\n"
            "  - id: validate\n"
            "    plugin: order_validate\n"
-           "    config: { max_bytes: " + o.max_bytes + " }\n"           // line 8
+           "    config: { max_bytes: " + o.max_bytes + " }\n"  // line 8
            "sinks:\n"
            "  - { id: cache, plugin: memory_cache }\n"
            "dead_letter:\n"
@@ -104,8 +104,9 @@ class OperatorCli : public testing::Test {
            "      listen: \"127.0.0.1:" + std::to_string(listen_port_) + "\"\n"
            "      admin_listen: \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n"
            "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
-           "      lookup: [cache]\n" + o.tls;
+           "      lookup: [cache]\n" + o.rest_extra;
   }
+  // clang-format on
 
   // `sluice run` of pipeline(o), by pid; returns once the admin API answers `sluice status`.
   void start(const PipelineOptions& o = {}, const std::vector<std::string>& status_args = {}) {
@@ -129,9 +130,8 @@ class OperatorCli : public testing::Test {
     args.insert(args.begin(), sluice_binary().string());
     if (with_url) args.insert(args.end(), {"--admin-url", admin_url_});
     // Nothing from the environment of whoever runs the tests.
-    std::map<std::string, std::string> full{{"SLUICE_ADMIN_TOKEN", kAdminToken},
-                                            {"SLUICE_ADMIN_TOKEN_FILE", ""},
-                                            {"SLUICE_ADMIN_URL", ""}};
+    std::map<std::string, std::string> full{
+        {"SLUICE_ADMIN_TOKEN", kAdminToken}, {"SLUICE_ADMIN_TOKEN_FILE", ""}, {"SLUICE_ADMIN_URL", ""}};
     for (auto& [k, v] : env) full[k] = v;
     return run(std::move(args), 60s, {.env = std::move(full), .cwd = dir_, .stdin_text = ""});
   }
@@ -208,7 +208,8 @@ TEST_F(OperatorCli, StatusNamesStagesAndCommittedPositionsOnlyGrow) {
     EXPECT_NE(text.out.find(st["role"].get<std::string>() + " " + st["id"].get<std::string>() + ": " +
                             st["plugin"].get<std::string>() + " "),
               std::string::npos)
-        << st.dump() << "\n" << text.out;
+        << st.dump() << "\n"
+        << text.out;
   }
   EXPECT_EQ(stages["validate"], "order_validate");
   EXPECT_EQ(stages["cache"], "memory_cache");
@@ -290,6 +291,23 @@ TEST_F(OperatorCli, TapEndsAtItsLimitAndNamesAMissingStage) {
   EXPECT_EQ(nowhere.out, "");
 }
 
+// Pistache times every request from the moment it was handed over, and answers 408 itself
+// when no answer came within the header timeout; a tap answers only when it ends. With a
+// header timeout of 1 s, a 3 s tap on a quiet pipeline must still end at its time, with its
+// end line (it used to be cut with an empty 408 after header_timeout_ms, 10 s by default,
+// so the default `sluice tap` of 30 s on a quiet pipeline always failed).
+TEST_F(OperatorCli, ATapLongerThanTheHeaderTimeoutEndsAtItsTime) {
+  ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576", .rest_extra = "      header_timeout_ms: 1000\n"}));
+  auto tap = cli({"tap", "validate", "-n", "5", "--for", "3"});
+  ASSERT_EQ(tap.code, 0) << tap.err;
+  auto lines = lines_of(tap.out);
+  ASSERT_EQ(lines.size(), 1u) << tap.out;
+  auto end = nlohmann::json::parse(lines[0], nullptr, false);
+  EXPECT_EQ(end["end"], true) << lines[0];
+  EXPECT_EQ(end["records"], 0) << lines[0];
+  EXPECT_EQ(end["reason"], "timeout") << lines[0];
+}
+
 TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto none = cli({"status"}, {{"SLUICE_ADMIN_TOKEN", ""}});
@@ -305,8 +323,7 @@ TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
   auto read = cli({"status"}, {{"SLUICE_ADMIN_TOKEN", kReadToken}});
   EXPECT_EQ(read.code, 1) << read.err;
   EXPECT_NE(read.err.find("403"), std::string::npos) << read.err;
-  EXPECT_NE(read.err.find("hint: this token has the read role; admin endpoints need an admin token"),
-            std::string::npos)
+  EXPECT_NE(read.err.find("hint: this token has the read role; admin endpoints need an admin token"), std::string::npos)
       << read.err;
 
   // The token from a file (the plugin's tokens-file format works as is).
@@ -318,8 +335,7 @@ TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
   const std::string nobody = "http://127.0.0.1:" + std::to_string(free_port());
   auto unreachable = cli({"status", "--admin-url", nobody}, {}, /*with_url=*/false);
   EXPECT_EQ(unreachable.code, 1) << unreachable.err;
-  EXPECT_NE(unreachable.err.find("cannot reach the admin API at " + nobody + ": connection refused"),
-            std::string::npos)
+  EXPECT_NE(unreachable.err.find("cannot reach the admin API at " + nobody + ": connection refused"), std::string::npos)
       << unreachable.err;
   EXPECT_NE(unreachable.err.find("see --admin-url"), std::string::npos) << unreachable.err;
 }
@@ -342,9 +358,10 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   EXPECT_NE(list.out.find("4 dead letter(s), by reason:"), std::string::npos) << list.out;
   EXPECT_TRUE(std::regex_search(list.out, std::regex("\\n +3  missing_field\\n"))) << list.out;
   for (const auto& l : all["letters"]) {
-    EXPECT_TRUE(std::regex_search(list.out, std::regex("\\n" + l["id"].dump() + " +\\S+ +" +
-                                                       l["reason"].get<std::string>() + " ")))
-        << l.dump() << "\n" << list.out;
+    EXPECT_TRUE(std::regex_search(
+        list.out, std::regex("\\n" + l["id"].dump() + " +\\S+ +" + l["reason"].get<std::string>() + " ")))
+        << l.dump() << "\n"
+        << list.out;
   }
 
   // The first letter is dl-0 (letters come oldest first).
@@ -365,8 +382,9 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   // Nothing was fixed: refused again, kept, one more attempt.
   auto again = cli({"dead-letters", "replay", "--id", id});
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_EQ(again.out, "1 matched, 0 replayed and retired, 1 refused again (kept, attempts + 1), 0 skipped "
-                       "(payload truncated)\n");
+  EXPECT_EQ(again.out,
+            "1 matched, 0 replayed and retired, 1 refused again (kept, attempts + 1), 0 skipped "
+            "(payload truncated)\n");
   auto shown = cli({"dead-letters", "show", id});
   EXPECT_NE(shown.out.find("attempts    2\n"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("reason      missing_field\n"), std::string::npos) << shown.out;
@@ -387,20 +405,20 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
 
 TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
   ASSERT_NO_FATAL_FAILURE(start());
-  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .tls = ""}));
+  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
   auto applied = cli({"reload"});
   EXPECT_EQ(applied.code, 0) << applied.err;
   EXPECT_NE(applied.out.find("reload #1: applied"), std::string::npos) << applied.out;
 
   // An unknown key on line 8 (order_validate's config).
-  std::string broken = pipeline({.max_bytes = "65536, max_byts: 5", .tls = ""});
+  std::string broken = pipeline({.max_bytes = "65536, max_byts: 5", .rest_extra = ""});
   write_file(dir_ / "p.yaml", broken);
   auto rejected = cli({"reload"});
   EXPECT_EQ(rejected.code, 1) << rejected.err;
   EXPECT_NE(rejected.out.find("reload #2: rejected"), std::string::npos) << rejected.out;
-  EXPECT_TRUE(std::regex_search(rejected.out, std::regex(std::regex_replace(
-                                                              (dir_ / "p.yaml").string(), std::regex("[.]"), "[.]") +
-                                                          ":8:[0-9]+: unknown key 'max_byts'")))
+  EXPECT_TRUE(std::regex_search(rejected.out,
+                                std::regex(std::regex_replace((dir_ / "p.yaml").string(), std::regex("[.]"), "[.]") +
+                                           ":8:[0-9]+: unknown key 'max_byts'")))
       << rejected.out;
 
   // Still running, on the applied file.
@@ -420,15 +438,15 @@ TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
 TEST_F(OperatorCli, TlsAdminListenerIsCheckedAgainstTheGivenCertificate) {
   const auto cert = dir_ / "cert.pem";
   const auto key = dir_ / "key.pem";
-  auto made = run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                   "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.string(), "-out",
-                   cert.string()});
+  auto made =
+      run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+           "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.string(), "-out", cert.string()});
   ASSERT_EQ(made.code, 0) << made.err;
   admin_url_ = "https://127.0.0.1:" + std::to_string(admin_port_);
-  ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576",
-                                 .tls = "      tls_cert: \"" + cert.string() + "\"\n      tls_key: \"" + key.string() +
-                                        "\"\n"},
-                                {"--cacert", cert.string()}));
+  ASSERT_NO_FATAL_FAILURE(
+      start({.max_bytes = "1048576",
+             .rest_extra = "      tls_cert: \"" + cert.string() + "\"\n      tls_key: \"" + key.string() + "\"\n"},
+            {"--cacert", cert.string()}));
   auto ok = cli({"status", "--cacert", cert.string()});
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_NE(ok.out.find("pipeline opcli"), std::string::npos) << ok.out;

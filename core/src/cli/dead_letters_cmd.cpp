@@ -74,7 +74,9 @@ void print_letter(const nlohmann::json& l, bool hex) {
   std::cout << std::setw(12) << "position" << text(l["stream"]) << "/" << text(l["partition"]) << "@"
             << text(l["offset"]) << "\n";
   // A record without a key (a file source's) has none to show; the page hides it too.
-  if (l.contains("key_text") && !text(l["key_text"]).empty()) std::cout << std::setw(12) << "key" << text(l["key_text"]) << "\n";
+  if (l.contains("key_text") && !text(l["key_text"]).empty()) {
+    std::cout << std::setw(12) << "key" << text(l["key_text"]) << "\n";
+  }
   if (l.contains("key_hex")) std::cout << std::setw(12) << "key (hex)" << text(l["key_hex"]) << "\n";
   std::cout << std::right;
   if (l.value("truncated", false)) {
