@@ -143,6 +143,7 @@ AdminAnswer AdminClient::stream(const std::string& path, const std::function<boo
       path,
       [&](const httplib::Response& response) {
         out.status = response.status;
+        out.truncated = response.has_header("X-Sluice-Truncated");
         return true;
       },
       [&](const char* data, std::size_t length) {

@@ -1,6 +1,7 @@
 // sluice tap STAGE: the records passing a stage of a running pipeline, one JSON object a line
 // (NDJSON), once --limit records passed or --for seconds (admin API, /admin/tap; the server
 // answers when the tap ends, see the README's Operating Sluice).
+#include <algorithm>
 #include <iostream>
 
 #include "admin_client.hpp"
@@ -30,12 +31,20 @@ Command add_tap_command(CLI::App& app, const GlobalOptions&) {
             AdminClient client(with_time);
             const std::string path = "/admin/tap?stage=" + url_escape(*stage) + "&limit=" + std::to_string(*limit) +
                                      "&timeout_ms=" + std::to_string(*seconds * 1000) + "&rate=" + std::to_string(*rate);
-            auto answer = client.stream(path, [](std::string_view chunk) {
+            std::size_t lines = 0;
+            auto answer = client.stream(path, [&lines](std::string_view chunk) {
+              lines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
               std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
               std::cout.flush();
               return static_cast<bool>(std::cout);
             });
             if (answer.status != 200) return report_failure(client, answer);
+            // Cut answers have no end line: say so, or a short output looks like the whole tap.
+            if (answer.truncated) {
+              std::cerr << "warning: the server cut the tap at its 8 MiB answer limit after " << lines
+                        << " record(s), before --limit or --for ended it; ask for fewer records (-n) or a lower "
+                           "--rate\n";
+            }
             return exit_ok;
           }};
 }
