@@ -308,6 +308,33 @@ TEST_F(OperatorCli, ATapLongerThanTheHeaderTimeoutEndsAtItsTime) {
   EXPECT_EQ(end["reason"], "timeout") << lines[0];
 }
 
+// The server collects a tap's answer up to 8 MiB and cuts it there, without an end line:
+// the command says so instead of passing a short output off as the whole tap.
+TEST_F(OperatorCli, ATapCutAtTheAnswerLimitSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  // About 4 KiB a tap line (values are cut to 4 KiB): 8 MiB is about 2,000 records.
+  start_writer([](int i) {
+    auto o = nlohmann::json::parse(order("big-" + std::to_string(i)));
+    o["note"] = std::string(5000, 'x');  // an unknown field, accepted by default
+    return o.dump();
+  });
+  auto tap = cli({"tap", "validate", "-n", "10000", "--rate", "1000", "--for", "60"});
+  stop_writer();
+  ASSERT_EQ(tap.code, 0) << tap.err;
+  auto lines = lines_of(tap.out);
+  ASSERT_GT(lines.size(), 1000u);
+  EXPECT_LT(lines.size(), 10000u);
+  EXPECT_LE(tap.out.size(), 8u * 1024 * 1024);
+  for (const auto& line : lines) {
+    auto record = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(record.is_object() && record["stage"] == "validate") << line.substr(0, 200);
+  }
+  EXPECT_NE(tap.err.find("warning: the server cut the tap at its 8 MiB answer limit after " +
+                         std::to_string(lines.size()) + " record(s)"),
+            std::string::npos)
+      << tap.err;
+}
+
 TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto none = cli({"status"}, {{"SLUICE_ADMIN_TOKEN", ""}});
