@@ -373,7 +373,19 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   append({order("ok-0"), first_bad, order_without_locale("dl-1"), order("ok-1"), order_without_locale("dl-2"),
           "this is not json"});
   nlohmann::json all;
-  ASSERT_TRUE(wait_until([&] { return (all = letters())["letters"].size() >= 4; }, 30s)) << run_->err();
+  // `list` asks for the reasons, then the letters: two requests, so wait until both saw all four.
+  auto reasons_total = [](const nlohmann::json& l) {
+    std::int64_t n = 0;
+    for (const auto& r : l["reasons"]) n += r["count"].get<std::int64_t>();
+    return n;
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        all = letters();
+        return all["letters"].size() >= 4 && reasons_total(all) >= 4;
+      },
+      30s))
+      << run_->err();
   ASSERT_EQ(all["letters"].size(), 4u) << all.dump(2);
   std::map<std::string, std::int64_t> counts;
   for (const auto& r : all["reasons"]) counts[r["reason"].get<std::string>()] = r["count"].get<std::int64_t>();
