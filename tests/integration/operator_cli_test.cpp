@@ -353,6 +353,12 @@ TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
   EXPECT_NE(read.err.find("hint: this token has the read role; admin endpoints need an admin token"), std::string::npos)
       << read.err;
 
+  // The tap is the admin's too: a read token sees no records.
+  auto read_tap = cli({"tap", "validate", "-n", "1", "--for", "2"}, {{"SLUICE_ADMIN_TOKEN", kReadToken}});
+  EXPECT_EQ(read_tap.code, 1) << read_tap.err;
+  EXPECT_NE(read_tap.err.find("403"), std::string::npos) << read_tap.err;
+  EXPECT_EQ(read_tap.out, "");
+
   // The token from a file (the plugin's tokens-file format works as is).
   write_file(dir_ / "tokens", "# operator\nread " + kReadToken + "\nadmin " + kAdminToken + "\n");
   auto from_file = cli({"status", "--token-file", (dir_ / "tokens").string()}, {{"SLUICE_ADMIN_TOKEN", ""}});
