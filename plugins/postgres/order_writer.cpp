@@ -145,8 +145,7 @@ std::size_t OrderWriter::retire_dead_letters(PgConnection& connection, const Bat
   // Ids already gone (discarded meanwhile) are fine: the order is stored either way.
   Result result = connection.query("DELETE FROM dead_letters WHERE id = ANY($1::bigint[])",
                                    {{bigint_array_literal(ids)}});
-  const char* count = PQcmdTuples(result.get());
-  return count && *count ? static_cast<std::size_t>(std::stoull(count)) : 0;
+  return static_cast<std::size_t>(affected_rows(result));
 }
 
 void OrderWriter::announce(PgConnection& connection, const std::vector<Position>& advanced) {

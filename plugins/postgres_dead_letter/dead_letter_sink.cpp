@@ -209,8 +209,7 @@ bool DeadLetterSink::update_replayed(const Record& record) {
                                      {clean_text(why.pointer)},
                                      {clean_text(why.detail)},
                                      {clean_text(why.stage)}});
-  const char* count = PQcmdTuples(result.get());
-  return count && std::string_view(count) == "1";
+  return affected_rows(result) == 1;
 }
 
 Status DeadLetterSink::write(Batch& batch, Outcome&) {

@@ -104,10 +104,6 @@ std::string select_letters(bool with_payload) {
          summary_columns + " FROM dead_letters";
 }
 
-std::int64_t affected(const Result& result) {
-  const char* count = PQcmdTuples(result.get());
-  return count && *count ? std::stoll(count) : 0;
-}
 
 }  // namespace
 
@@ -175,7 +171,7 @@ Status PgDeadLetterStore::discard(const DeadLetterQuery& query, std::int64_t& di
     // The limit picks the lowest ids, as list() with the same query shows them.
     std::string sql = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters" + filter.sql;
     sql += order_and_limit(query, filter) + ")";
-    discarded = affected(connection.query(sql, filter.params));
+    discarded = affected_rows(connection.query(sql, filter.params));
   });
 }
 

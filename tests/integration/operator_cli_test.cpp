@@ -23,20 +23,6 @@ namespace {
 const std::string kAdminToken = "adm1n-0123456789abcdef0123456789a";  // 32 characters
 const std::string kReadToken = "read0-0123456789abcdef0123456789a";   // 32 characters
 
-// run() execs a path: find the tool on PATH.
-std::string tool(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return name;
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -484,7 +470,7 @@ TEST_F(OperatorCli, TlsAdminListenerIsCheckedAgainstTheGivenCertificate) {
   const auto cert = dir_ / "cert.pem";
   const auto key = dir_ / "key.pem";
   auto made =
-      run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+      run({find_on_path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.string(), "-out", cert.string()});
   ASSERT_EQ(made.code, 0) << made.err;
   admin_url_ = "https://127.0.0.1:" + std::to_string(admin_port_);

@@ -146,6 +146,19 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const auto candidate = fs::path(dirs.substr(start, end - start)) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    start = end + 1;
+  }
+  return name;
+}
+
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

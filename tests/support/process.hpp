@@ -67,6 +67,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 
 // A TCP port on 127.0.0.1 free at the time of the call.
 int free_port();
+// `name` found on PATH (run() execs a path, not a name); `name` itself when not found.
+std::string find_on_path(const std::string& name);
 
 // A fresh empty folder under the build tree's test scratch area; kept after the test for
 // inspection, removed at the next run.

@@ -169,4 +169,9 @@ std::string bigint_array_literal(const std::vector<std::int64_t>& values) {
   return out + "}";
 }
 
+std::int64_t affected_rows(const Result& result) {
+  const char* count = PQcmdTuples(result.get());
+  return count && *count ? std::stoll(count) : 0;
+}
+
 }  // namespace sluice::pg

@@ -25,6 +25,9 @@ struct Param {
 
 using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// Rows an INSERT, UPDATE or DELETE touched (PQcmdTuples); 0 for other statements.
+std::int64_t affected_rows(const Result& result);
+
 class PgConnection {
  public:
   explicit PgConnection(std::string connect_string);

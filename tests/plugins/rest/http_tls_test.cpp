@@ -13,20 +13,6 @@
 namespace sluice::test {
 namespace {
 
-// The test support's run() execs a path: find the tool on PATH.
-std::string tool(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return name;
-}
-
 struct Certificate {
   std::filesystem::path cert;
   std::filesystem::path key;
@@ -36,7 +22,7 @@ struct Certificate {
 Certificate make_certificate() {
   const auto dir = scratch_dir("rest-tls-cert");
   Certificate made{dir / "cert.pem", dir / "key.pem"};
-  auto result = run({tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+  auto result = run({find_on_path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                      "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
                      made.key.string(), "-out", made.cert.string()});
   EXPECT_EQ(result.code, 0) << result.err;
@@ -62,7 +48,7 @@ class TlsServer : public AuthServerTest {
   // curl's status code for https://127.0.0.1:<port><path>, trusting only our certificate.
   static std::string curl_status(int port, const std::string& path, const std::string& token = "",
                                  int max_seconds = 10) {
-    std::vector<std::string> argv{tool("curl"), "-sS",
+    std::vector<std::string> argv{find_on_path("curl"), "-sS",
                                   "-o",         "/dev/null",
                                   "-w",         "%{http_code}",
                                   "--max-time", std::to_string(max_seconds),
@@ -92,7 +78,7 @@ TEST_F(TlsServer, BothListenersSpeakHttpsAndPlainHttpIsRefusedCleanly) {
   EXPECT_EQ(curl_status(port(), "/healthz"), "200") << "the server keeps serving TLS clients";
 
   // And curl without our CA refuses the self-signed certificate: it really is TLS with this cert.
-  auto untrusted = run({tool("curl"), "-sS", "-o", "/dev/null", "--max-time", "10",
+  auto untrusted = run({find_on_path("curl"), "-sS", "-o", "/dev/null", "--max-time", "10",
                         "https://127.0.0.1:" + std::to_string(port()) + "/healthz"});
   EXPECT_NE(untrusted.code, 0);
 }
@@ -105,7 +91,7 @@ TEST_F(TlsServer, BothListenersSpeakHttpsAndPlainHttpIsRefusedCleanly) {
 TEST_F(TlsServer, IdleAndImpatientClientsNeitherStopNorKillTheServer) {
   RawConnection idle(port());
   ASSERT_TRUE(idle.connected());
-  auto impatient = run({tool("curl"), "-sS", "-o", "/dev/null", "--max-time", "0.5", "--cacert",
+  auto impatient = run({find_on_path("curl"), "-sS", "-o", "/dev/null", "--max-time", "0.5", "--cacert",
                         certificate().cert.string(), "https://127.0.0.1:" + std::to_string(port()) + "/healthz"});
   EXPECT_NE(impatient.code, 0) << "curl should have given up while the idle client held the accept thread";
   const auto started = std::chrono::steady_clock::now();
