@@ -6,14 +6,10 @@
 //   node admin.test.mjs --sluice BIN --plugin-dir DIR --web DIR --order FILE --out DIR   (ctest)
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { CHROMIUM, CHROMIUM_FLAGS, SKIP, freePort } from './browser_harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--no-first-run', '--disable-component-update', '--disable-sync'];
-const SKIP = 77;  // ctest SKIP_RETURN_CODE
 const WAIT = { timeout: 15000 };
 
 // One admin and one read token (at least 16 characters each), and one nobody has.
@@ -25,18 +21,6 @@ function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, '')] = argv[i + 1];
   return args;
-}
-
-// A TCP port free on 127.0.0.1 right now.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // Polls until check() resolves truthy, or fails after `ms` (or when sluice has exited).

@@ -6,14 +6,10 @@
 //   node page.test.mjs --url http://127.0.0.1:8081/ --order FILE --out DIR  (a running sluice)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { CHROMIUM, CHROMIUM_FLAGS, SKIP, freePort } from './browser_harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--no-first-run', '--disable-component-update', '--disable-sync'];
-const SKIP = 77;  // ctest SKIP_RETURN_CODE
 
 function parseArgs(argv) {
   const args = { order: [] };
@@ -23,18 +19,6 @@ function parseArgs(argv) {
     else args[key] = argv[i + 1];
   }
   return args;
-}
-
-// A TCP port free on 127.0.0.1 right now.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // Polls `url` until it answers `status`, or fails after `ms`.
