@@ -3,19 +3,18 @@
 #include <charconv>
 #include <ctime>
 
+#include "sluice/log_text.hpp"
+
 namespace sluice::rest {
 
 namespace {
 
+// Well-formed UTF-8 (no overlong forms, surrogates or NUL): shown as text, else as hex.
 bool valid_text(std::string_view bytes) {
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    auto c = static_cast<unsigned char>(bytes[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || c == 0 || i + n > bytes.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(bytes[i + k]) & 0xc0) != 0x80) return false;
-    }
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const std::size_t n = c < 0x80 ? 1 : detail::utf8_sequence(bytes, i);
+    if (n == 0 || c == 0) return false;
     i += n;
   }
   return true;

@@ -271,6 +271,18 @@ TEST_F(AdminRoutesTest, WrongMethodsAndPaths) {
   EXPECT_EQ(none.status, 503);
 }
 
+TEST(AdminJsonTest, OnlyWellFormedUtf8IsShownAsText) {
+  nlohmann::json out;
+  put_bytes(out, "ok", "caf\xc3\xa9");
+  put_bytes(out, "overlong", "\xc0\xaf");        // '/' in two bytes: not UTF-8
+  put_bytes(out, "surrogate", "\xed\xa0\x80");  // U+D800
+  put_bytes(out, "nul", std::string_view("a\0b", 3));
+  EXPECT_EQ(out["ok_text"], "caf\xc3\xa9");
+  EXPECT_EQ(out["overlong_hex"], "c0af");
+  EXPECT_EQ(out["surrogate_hex"], "eda080");
+  EXPECT_EQ(out["nul_hex"], "610062");
+}
+
 TEST(AdminJsonTest, TimesParseInEveryAcceptedForm) {
   std::int64_t ms = 0;
   ASSERT_TRUE(parse_time("2026-12-01T06:23:43Z", 0, ms));
