@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "pipeline_builder.hpp"
+#include "sluice/log_fields.hpp"
 #include "sluice/log_text.hpp"
 #include "stage_pipeline.hpp"
 
@@ -139,10 +140,13 @@ bool StagePipeline::write_dead_letters(std::vector<Record>& dead, std::uint64_t 
     metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
                     {{"reason", rec.rejection.reason}}).inc();
     // Reason, pointer and detail are the record's own words (a JSON key becomes the pointer).
-    log_.warn("dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage,
-                        printable(rec.rejection.reason, 64),
-                        rec.rejection.pointer.empty() ? "/" : printable(rec.rejection.pointer, 256),
-                        printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
+    const std::string reason = printable(rec.rejection.reason, 64);
+    log_event(log_, spdlog::level::warn,
+              {{"stage", rec.rejection.stage}, {"reason", reason}, {"stream", rec.stream},
+               {"partition", rec.partition}, {"offset", rec.offset}, {"key", rec.key}},
+              "dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage, reason,
+              rec.rejection.pointer.empty() ? "/" : printable(rec.rejection.pointer, 256),
+              printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
   }
   offer("dead_letter", dead);
   Batch dl;
@@ -161,9 +165,12 @@ bool StagePipeline::write_dead_letters(std::vector<Record>& dead, std::uint64_t 
   for (const auto& r : outcome.rejected()) {
     if (r.index >= dl.records.size()) continue;
     const Record& rec = dl.records[r.index];
-    log_.error("dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream,
-                         rec.partition, rec.offset, printable(r.detail.empty() ? r.reason : r.detail, 1024),
-                         printable(rec.rejection.reason, 64));
+    const std::string reason = printable(rec.rejection.reason, 64);
+    log_event(log_, spdlog::level::err,
+              {{"stream", rec.stream}, {"partition", rec.partition}, {"offset", rec.offset},
+               {"reason", reason}, {"key", rec.key}},
+              "dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream,
+              rec.partition, rec.offset, printable(r.detail.empty() ? r.reason : r.detail, 1024), reason);
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "kafka_stats.hpp"
+#include "sluice/log_fields.hpp"
 
 namespace sluice::kafka {
 namespace {
@@ -154,8 +155,9 @@ void KafkaSource::fenced(const std::vector<Position>& stored) {
     // A train of stale batches brings the same news once per batch: handled (and logged) once.
     if (logged == p.offset) continue;
     logged = p.offset;
-    host_.log().warn("partition {}[{}]: batch behind stored position {}, skipped (another instance owns it)",
-                     p.stream, p.partition, p.offset);
+    log_event(host_.log(), spdlog::level::warn, {{"stream", p.stream}, {"partition", p.partition}, {"offset", p.offset}},
+              "partition {}[{}]: batch behind stored position {}, skipped (another instance owns it)", p.stream,
+              p.partition, p.offset);
     pending_.erase_if([&](const Record& r) {
       return r.partition == p.partition && r.offset < p.offset && r.stream == p.stream;
     });
@@ -185,9 +187,11 @@ bool KafkaSource::seek(rd_kafka_topic_partition_list_t* partitions) {
     const auto& p = partitions->elems[i];
     if (p.err) {
       ok = false;
-      host_.log().warn("kafka: seek of {}[{}] to {} failed: {}", p.topic, p.partition, p.offset, rd_kafka_err2str(p.err));
+      log_event(host_.log(), spdlog::level::warn, {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
+                "kafka: seek of {}[{}] to {} failed: {}", p.topic, p.partition, p.offset, rd_kafka_err2str(p.err));
     } else {
-      host_.log().info("kafka: {}[{}] now reads from offset {}", p.topic, p.partition, p.offset);
+      log_event(host_.log(), spdlog::level::info, {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
+                "kafka: {}[{}] now reads from offset {}", p.topic, p.partition, p.offset);
     }
   }
   return ok;

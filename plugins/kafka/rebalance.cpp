@@ -14,6 +14,7 @@
 #include <string>
 
 #include "kafka_source.hpp"
+#include "sluice/log_fields.hpp"
 
 namespace sluice::kafka {
 namespace {
@@ -82,7 +83,8 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
       } else if (found) {
         p.offset = next;
         stored.push_back({p.topic, p.partition, next});
-        host_.log().info("kafka: {}[{}] starts at stored position {}", p.topic, p.partition, next);
+        log_event(host_.log(), spdlog::level::info, {{"stream", p.topic}, {"partition", p.partition}, {"offset", next}},
+                  "kafka: {}[{}] starts at stored position {}", p.topic, p.partition, next);
       }
     }
   }

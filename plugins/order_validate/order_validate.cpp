@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sluice/log_text.hpp"
+#include "sluice/log_fields.hpp"
 
 namespace sluice::orders {
 namespace {
@@ -52,8 +53,11 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
     if (auto bad = checker_.check(record.value)) {
       rejected_counter(bad->reason).inc();
       // The pointer holds the record's own keys.
-      host_.log().debug("{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset,
-                        bad->reason, printable(bad->pointer), printable(bad->detail, 512));
+      log_event(host_.log(), spdlog::level::debug,
+                {{"stream", record.stream}, {"partition", record.partition}, {"offset", record.offset},
+                 {"reason", bad->reason}},
+                "{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset, bad->reason,
+                printable(bad->pointer), printable(bad->detail, 512));
       outcome.reject(index, std::move(*bad));
       continue;
     }

@@ -12,6 +12,7 @@ namespace sluice::cli {
 // Options every subcommand understands.
 struct GlobalOptions {
   std::string log_level = "info";
+  std::string log_format = "text";        // --log-format / SLUICE_LOG_FORMAT: text or json
   std::vector<std::string> plugin_dirs;  // --plugin-dir, searched before SLUICE_PLUGIN_PATH
   std::string env_file;                  // --env-file, else ./.env if present
 };
