@@ -1,0 +1,136 @@
+// Global options where a user puts them, the JSON log, and the man page built from --help.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "support/process.hpp"
+
+namespace sluice::test {
+namespace {
+
+RunResult sluice(std::vector<std::string> args, Process::Options options = {}) {
+  args.insert(args.begin(), sluice_binary().string());
+  return run(std::move(args), 60s, std::move(options));
+}
+
+// A pipeline that only validates with the fixture plugins' folder on the search path.
+std::filesystem::path fixture_pipeline(const std::string& name) {
+  auto dir = scratch_dir(name);
+  write_file(dir / "p.yaml", "source: { plugin: file, config: { path: in } }\nsinks: [ { plugin: stdout } ]\napi: [ { plugin: fake_api } ]\n");
+  return dir / "p.yaml";
+}
+
+// `--plugin-dir DIR FILE` used to swallow FILE into the repeatable option ("files is required").
+TEST(CliOptions, GlobalOptionsWorkBeforeAndAfterTheCommandWithOneValueEach) {
+  const std::string file = fixture_pipeline("cli_global_options").string();
+  const std::string dir = fixture_plugin_dir().string();
+  const std::vector<std::vector<std::string>> spellings = {
+      {"--plugin-dir", dir, "validate", file},
+      {"validate", "--plugin-dir", dir, file},
+      {"validate", file, "--plugin-dir", dir},
+      {"--plugin-dir", "/nonexistent", "validate", "--plugin-dir", dir, file, "--log-level", "warn"},
+  };
+  for (const auto& args : spellings) {
+    auto r = sluice(args);
+    EXPECT_EQ(r.code, 0) << ::testing::PrintToString(args) << "\n" << r.err;
+    EXPECT_NE(r.out.find(file + ": ok ("), std::string::npos) << ::testing::PrintToString(args) << "\n" << r.out;
+  }
+  // Without the folder the plugin is unknown: the option above really took effect.
+  auto without = sluice({"validate", file});
+  EXPECT_EQ(without.code, 3) << without.err;
+  EXPECT_NE(without.err.find("fake_api"), std::string::npos) << without.err;
+}
+
+TEST(CliOptions, UnknownLogFormatIsABadCommandLine) {
+  auto r = sluice({"--log-format", "xml", "plugins"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--log-format"), std::string::npos) << r.err;
+}
+
+// file -> order_validate -> file, one good and two bad lines, no dead-letter sink: the dead
+// letters are logged (never silent), and in JSON each carries its facts as fields.
+class JsonLogRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir("cli_json_log");
+    write_file(dir_ / "in.ndjson", nlohmann::json::parse(read_file(source_dir() / "tests/fixtures/model.json")).dump() +
+                                       "\nnot json\n{\"x\":1}\n");
+    write_file(dir_ / "p.yaml", "name: json-log\nsource: { plugin: file, config: { path: " + (dir_ / "in.ndjson").string() +
+                                    " } }\ntransforms: [ { id: validate, plugin: order_validate } ]\n"
+                                    "sinks: [ { id: out, plugin: file, config: { path: " +
+                                    (dir_ / "out.ndjson").string() + " } } ]\n");
+  }
+
+  std::vector<nlohmann::json> json_lines(const std::string& err) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(err);
+    for (std::string line; std::getline(in, line);) {
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << "not a JSON line: " << line;
+      if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
+    }
+    return lines;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(JsonLogRun, EveryLineIsAnObjectAndDeadLettersCarryTheirFields) {
+  auto r = sluice({"run", (dir_ / "p.yaml").string(), "--log-format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = json_lines(r.err);
+  ASSERT_FALSE(lines.empty());
+  std::vector<nlohmann::json> dead;
+  std::set<std::string> components;
+  for (const auto& line : lines) {
+    for (const char* member : {"time", "level", "component", "message"}) {
+      EXPECT_TRUE(line.contains(member) && line[member].is_string()) << member << " missing: " << line;
+    }
+    components.insert(line.value("component", ""));
+    if (line.value("message", "").rfind("dead letter from", 0) == 0) dead.push_back(line);
+  }
+  EXPECT_TRUE(components.count("runtime")) << r.err;
+  ASSERT_EQ(dead.size(), 2u) << r.err;
+  for (const auto& line : dead) {
+    EXPECT_EQ(line["level"], "warning");
+    EXPECT_EQ(line["stage"], "validate");
+    EXPECT_EQ(line["stream"], "in.ndjson");
+    EXPECT_FALSE(line.contains("key")) << "an empty field is left out: " << line;
+    EXPECT_TRUE(line["partition"].is_number_integer()) << line;
+    EXPECT_TRUE(line["offset"].is_number_integer()) << line;
+    EXPECT_TRUE(line["reason"].is_string() && !line["reason"].get<std::string>().empty()) << line;
+  }
+  EXPECT_NE(dead[0]["offset"], dead[1]["offset"]);
+}
+
+TEST_F(JsonLogRun, TheEnvironmentChoosesTheFormatAndTextStaysTheDefault) {
+  Process::Options json_env;
+  json_env.env["SLUICE_LOG_FORMAT"] = "json";
+  auto json = sluice({"run", (dir_ / "p.yaml").string()}, json_env);
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_FALSE(json_lines(json.err).empty());
+
+  std::filesystem::remove(dir_ / "out.ndjson");
+  auto text = sluice({"run", (dir_ / "p.yaml").string()});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.err.rfind('{', 0), 0u) << text.err;
+  EXPECT_EQ(text.err.find("\n{"), std::string::npos) << "a JSON line in the text log:\n" << text.err;
+  EXPECT_NE(text.err.find("[runtime] pipeline 'json-log'"), std::string::npos) << text.err;
+}
+
+// sluice(1) is generated from --help at build time: every command has its section.
+TEST(CliOptions, ManPageHasASectionForEveryCommand) {
+  const auto page = read_file(sluice_binary().parent_path().parent_path() / "share/man/man1/sluice.1");
+  EXPECT_EQ(page.rfind(".TH SLUICE 1 ", 0), 0u) << page.substr(0, 200);
+  for (const char* command : {"run", "validate", "plugins", "schema", "migrate", "broker", "publish", "status",
+                              "reload", "tap", "dead-letters"}) {
+    EXPECT_NE(page.find(std::string("\n.SS ") + command + "\n"), std::string::npos) << command;
+  }
+  EXPECT_NE(page.find("\n.SS \"dead-letters replay\"\n"), std::string::npos);
+  EXPECT_NE(page.find("--log-format"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::test
