@@ -85,7 +85,7 @@ latency_run() {
 
 bench_latency() {
   build_latency_probe
-  # The default pipeline sets fetch.wait.max.ms to 10 ms: sluice broker (librdkafka's mock
+  # start_pipeline sets fetch.wait.max.ms to 10 ms (KAFKA_FETCH_WAIT_MAX_MS): sluice broker (librdkafka's mock
   # cluster) answers a fetch that finds no new data only after the whole wait, even if data
   # arrives meanwhile (rd_kafka_mock_handle_Fetch); with the 500 ms default, p50 was 469 ms.
   latency_run latency config/pipeline.yaml latency "latency ($BENCH_LATENCY_RATE/s)" 50

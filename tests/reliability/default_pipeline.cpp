@@ -192,6 +192,8 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
   Process::Options options;
   options.env = {
       {"KAFKA_BROKERS", broker_->address()},
+      // `sluice broker` holds every idle fetch for the whole wait (the demo sets the same).
+      {"KAFKA_FETCH_WAIT_MAX_MS", "10"},
       {"KAFKA_TOPIC", topic_},
       {"KAFKA_GROUP", group_},
       {"DATABASE_URL", db_->dsn()},
