@@ -20,16 +20,22 @@ sluice="$root/$build_dir/bin/sluice"
 
 state="$root/build/demo"
 pids=()
+# say TEXT: prints to stdout, or to stderr once stdout is gone (`demo.sh | tee log`, Ctrl-C:
+# tee dies first). Never fails, so the cleanup always gets to stop PostgreSQL.
+say() { { printf '%s\n' "$*" 2>/dev/null || printf '%s\n' "$*" >&2; } 2>/dev/null || true; }
 cleanup() {
   trap - INT TERM EXIT
-  echo
-  echo "==> stopping what the demo started"
+  # Writing to a closed pipe must neither kill (SIGPIPE) nor end (set -e) the cleanup.
+  trap '' PIPE
+  set +e
+  say ""
+  say "==> stopping what the demo started"
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[i]}" 2>/dev/null || true
-    wait "${pids[i]}" 2>/dev/null || true
+    kill -TERM "${pids[i]}" 2>/dev/null
+    wait "${pids[i]}" 2>/dev/null
   done
   pg_stop "$state/pg"
-  echo "==> stopped; logs are in $state"
+  say "==> stopped; logs are in $state"
 }
 trap cleanup INT TERM EXIT
 
@@ -47,6 +53,9 @@ echo "==> starting sluice broker (in-memory Kafka protocol, topic orders:4)"
 pids+=($!)
 wait_for "the broker" 30 test -s "$state/broker.addr"
 export KAFKA_BROKERS=$(cat "$state/broker.addr")
+# sluice broker (librdkafka's mock) answers an idle fetch only after the whole wait, even when
+# data arrives meanwhile; real Kafka answers at once, so the shipped default stays 500 ms.
+export KAFKA_FETCH_WAIT_MAX_MS=10
 
 http_port=$(free_port 8081)
 export HTTP_LISTEN="0.0.0.0:$http_port"
