@@ -7,9 +7,23 @@
 namespace sluice {
 namespace {
 
-const PlannedStage* find_stage(const PipelinePlan& plan, Role role, const std::string& id) {
+// How many stages before `stage` in its plan share its role and id. Transform and sink ids are
+// unique, but APIs have no `id:` and are named after their plugin: two `rest` entries are told
+// apart by their order, so the second is compared with the second, never with the first.
+std::size_t occurrence(const PipelinePlan& plan, const PlannedStage& stage) {
+  std::size_t n = 0;
   for (const auto& s : plan.stages) {
-    if (s.spec.role == role && s.spec.id == id) return &s;
+    if (&s == &stage) break;
+    if (s.spec.role == stage.spec.role && s.spec.id == stage.spec.id) ++n;
+  }
+  return n;
+}
+
+// The stage of `plan` that corresponds to `stage` of another plan: same role, id and occurrence.
+const PlannedStage* find_stage(const PipelinePlan& plan, const PipelinePlan& other, const PlannedStage& stage) {
+  std::size_t skip = occurrence(other, stage);
+  for (const auto& s : plan.stages) {
+    if (s.spec.role == stage.spec.role && s.spec.id == stage.spec.id && skip-- == 0) return &s;
   }
   return nullptr;
 }
@@ -75,7 +89,7 @@ void runtime_changes(const RuntimeSettings& a, const RuntimeSettings& b, std::ve
 PlanDiff diff_plans(const PipelinePlan& running, const PipelinePlan& next) {
   PlanDiff diff;
   for (const auto& s : next.stages) {
-    const PlannedStage* old = find_stage(running, s.spec.role, s.spec.id);
+    const PlannedStage* old = find_stage(running, next, s);
     if (!old) {
       diff.added.push_back(&s);
       diff.changes.push_back(std::string(role_key(s.spec.role)) + " +" + stage_label(s));
@@ -93,7 +107,7 @@ PlanDiff diff_plans(const PipelinePlan& running, const PipelinePlan& next) {
     config_changes(*old, s, diff.changes);
   }
   for (const auto& s : running.stages) {
-    if (!find_stage(next, s.spec.role, s.spec.id)) {
+    if (!find_stage(next, running, s)) {
       diff.removed.push_back(&s);
       diff.changes.push_back(std::string(role_key(s.spec.role)) + " -" + stage_label(s));
     }

@@ -47,5 +47,25 @@ TEST_F(PlanDiffTest, TheSameFileTwiceChangesNothingAndHashesTheSame) {
   EXPECT_NE(plan_hash(one), plan_hash(plan(text, "runtime: { batch_max: 500 }\n")));
 }
 
+// APIs have no `id:`: two entries of one plugin are matched by their order, so an unchanged
+// file changes nothing and an edit of the second restarts the second only.
+TEST_F(PlanDiffTest, TwoApisOfOnePluginAreMatchedByTheirOrder) {
+  auto sinks = "  - { id: cache, plugin: fake_sink, config: { probe: 1 } }\n";
+  auto apis = [](const std::string& second_lookup) {
+    return "api:\n  - { plugin: fake_api, config: { probe: 1 } }\n"
+           "  - { plugin: fake_api, config: { probe: 1, lookup: [" + second_lookup + "] } }\n";
+  };
+  auto running = plan(sinks, apis("cache"));
+  PlanDiff same = diff_plans(running, plan(sinks, apis("cache")));
+  EXPECT_TRUE(same.changes.empty()) << ::testing::PrintToString(same.changes);
+  EXPECT_EQ(same.kept.size(), 4u);
+
+  PlanDiff edited = diff_plans(running, plan(sinks, apis("")));
+  ASSERT_EQ(edited.changed.size(), 1u) << ::testing::PrintToString(edited.changes);
+  EXPECT_EQ(edited.changed[0].first, &running.stages.back());
+  EXPECT_TRUE(edited.added.empty());
+  EXPECT_TRUE(edited.removed.empty());
+}
+
 }  // namespace
 }  // namespace sluice
