@@ -32,7 +32,7 @@ TEST_F(OpenApiServed, OnBothListenersWithoutTokenOrPageFolder) {
   // The page folder is absent, and orders do need a token on this server.
   EXPECT_EQ(request(port(), "/index.html", "")->status, 404);
   EXPECT_EQ(request(port(), std::string("/order/") + sample_uid, "")->status, 401);
-  for (const int listener : {port(), api->admin_port()}) {
+  for (const int listener : {port(), static_cast<int>(api->admin_port())}) {
     const std::string where = "port " + std::to_string(listener);
     auto res = request(listener, "/openapi.json", "");
     ASSERT_TRUE(res) << where;
@@ -45,7 +45,7 @@ TEST_F(OpenApiServed, OnBothListenersWithoutTokenOrPageFolder) {
 }
 
 TEST_F(OpenApiServed, OnlyGetIsAnswered) {
-  for (const int listener : {port(), api->admin_port()}) {
+  for (const int listener : {port(), static_cast<int>(api->admin_port())}) {
     auto res = request(listener, "/openapi.json", "", "POST");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 405) << "port " << listener;
