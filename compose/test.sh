@@ -30,6 +30,10 @@ if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
   echo "==> installing browser test tools (npm ci)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [ -f tests/openapi/package-lock.json ] && [ ! -d tests/openapi/node_modules ]; then
+  echo "==> installing the OpenAPI test's validators (npm ci)"
+  (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # Before ctest, so that ctest's summary is the last thing printed.
 fuzz_seconds=${SLUICE_FUZZ_SECONDS:-10}

@@ -6,6 +6,7 @@
 #include "fixed_header.hpp"
 #include "keep_alive.hpp"
 #include "min_position.hpp"
+#include "openapi_document.hpp"
 #include "owned_header.hpp"
 #include "request_auth.hpp"
 #include "rest_routes.hpp"
@@ -159,6 +160,10 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
   if (path == "/healthz") {
     answer(response, metrics, Route::healthz, 200, R"({"status":"ok"})", started);
+    return;
+  }
+  if (path == "/openapi.json") {
+    answer(response, metrics, Route::openapi, 200, std::string(openapi_document()), started);
     return;
   }
   if (path == "/metrics" && shared.serves_metrics) {

@@ -19,6 +19,7 @@ const char* route_label(Route route) {
     case Route::healthz: return "/healthz";
     case Route::readyz: return "/readyz";
     case Route::metrics: return "/metrics";
+    case Route::openapi: return "/openapi.json";
     case Route::static_file: return "static";
     case Route::admin: return "/admin/*";
     case Route::other: return "other";

@@ -15,7 +15,18 @@ namespace sluice::rest {
 
 // Route labels are templates, not raw paths, so the label set stays bounded whatever
 // clients send.
-enum class Route : std::size_t { order, recent_orders, healthz, readyz, metrics, static_file, admin, other, count_ };
+enum class Route : std::size_t {
+  order,
+  recent_orders,
+  healthz,
+  readyz,
+  metrics,
+  openapi,
+  static_file,
+  admin,
+  other,
+  count_
+};
 
 const char* route_label(Route route);
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "openapi_document.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
 
@@ -53,6 +54,9 @@ RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply,
     reply.route = Route::readyz;
   } else if (path == "/metrics" && metrics_on_main_) {
     reply.route = Route::metrics;
+  } else if (path == "/openapi.json") {
+    // Built in, ahead of the page folder: the document describes this binary's routes.
+    reply.route = Route::openapi;
   } else if (path.starts_with("/admin/") || path == "/metrics") {
     // The admin API (and /metrics when metrics_on: admin) lives on the admin listener only;
     // here it does not exist, whatever the page folder holds.
@@ -85,6 +89,7 @@ RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply,
       reply.content_type = content_type::prometheus;
       reply.body = metrics_.render();
       break;
+    case Route::openapi: reply.body = openapi_document(); break;
     default: static_file(path, reply); break;
   }
   return Handled::answered;
