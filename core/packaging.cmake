@@ -2,7 +2,8 @@
 #
 #   cmake --install build --prefix /opt/x    # bin/sluice, lib/libsluice_core.so*, lib/sluice/plugins,
 #                                            # share/sluice/{web,sql,config}, etc/sluice/pipeline.yaml,
-#                                            # lib/systemd/system/sluice.service
+#                                            # lib/systemd/system/sluice.service, and the plugin
+#                                            # SDK: include/sluice, lib/cmake/Sluice (core/sdk)
 #   (cd build && cpack -G DEB)               # sluice_<version>_amd64.deb: /usr/..., /etc/sluice/pipeline.yaml
 #                                            # (conffile), /lib/systemd/system/sluice.service
 #
@@ -89,6 +90,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sluice_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql (>= 15), kcat")
+# The plugin SDK (headers, libsluice_core.so, find_package(Sluice)) is in this package too: one
+# package keeps headers and binary of the same build together, which the build id demands
+# anyway. Building a plugin needs what the headers include and a compiler; the same compiler
+# version as this package's (g++ 12 on Debian 12), or the build ids differ.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS
+    "${CPACK_DEBIAN_PACKAGE_SUGGESTS}, g++, cmake, nlohmann-json3-dev, libspdlog-dev, libboost-dev")
 
 # Runtime dependencies: computed by dpkg-shlibdeps (dpkg-dev) from what the binary and the
 # plugins of this build link; without it, the list for a full build on Debian 12.

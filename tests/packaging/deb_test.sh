@@ -7,6 +7,9 @@
 #    Depends, conffiles and maintainer scripts, inspected with dpkg-deb.
 # 3. The package extracted into a scratch folder runs `sluice plugins` from there.
 # 4. The Docker runtime stage installs every library package the .deb depends on.
+# Both the installation and the package carry the plugin SDK (core/sdk): headers, the
+# libsluice_core.so namelink and find_package(Sluice), which must work from the extracted
+# package (tests/sdk builds and runs a plugin with it).
 # Plugins this build does not have (SLUICE_ONLY_PLUGINS) are not required. Exit 77: skipped
 # (dpkg-deb missing).
 set -uo pipefail
@@ -73,6 +76,10 @@ check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
     fail "$label: libsluice_core resolved to $core, not ../lib next to the binary"
 }
 
+sdk_files=(include/sluice/plugin.hpp include/sluice/abi.h include/sluice/version.hpp lib/libsluice_core.so
+           lib/cmake/Sluice/SluiceConfig.cmake lib/cmake/Sluice/SluiceConfigVersion.cmake
+           lib/cmake/Sluice/SluiceTargets.cmake lib/cmake/Sluice/SluicePlugin.cmake)
+
 # ---- 1. cmake --install into a scratch prefix ------------------------------------------------
 prefix=$scratch/prefix
 if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; then
@@ -83,6 +90,7 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
   grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
   grep -q '^share/sluice/sql/.*\.sql$' <<<"$installed" || fail "share/sluice/sql/*.sql missing"
   for p in "${built_plugins[@]}"; do need_file "$installed" "lib/sluice/plugins/$p"; done
+  need_file "$installed" "${sdk_files[@]}"
   grep -qxF "ExecStart=$prefix/bin/sluice run $prefix/etc/sluice/pipeline.yaml" "$prefix/lib/systemd/system/sluice.service" ||
     fail "unit not rewritten for prefix $prefix: $(grep ExecStart "$prefix/lib/systemd/system/sluice.service")"
   default_pipeline=$(sed -n 's/^SLUICE_DEFAULT_PIPELINE:FILEPATH=//p' "$build/CMakeCache.txt")
@@ -126,6 +134,7 @@ need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
 grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
 for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins/$p"; done
+need_file "$contents" "${sdk_files[@]/#/usr/}"
 if grep -q '^usr/etc/' <<<"$contents"; then fail "files under usr/etc: $(grep '^usr/etc/' <<<"$contents")"; fi
 if grep -q '^usr/local/' <<<"$contents"; then fail "files under usr/local"; fi
 
@@ -158,6 +167,18 @@ if command -v systemd-analyze >/dev/null; then
   systemd-analyze verify "$unit" 2>&1 | grep -v "/usr/bin/sluice" | grep -i "unknown\|invalid\|failed to parse" && fail "systemd-analyze verify"
 fi
 check_runs_from "extracted .deb" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins"
+# The package's CMake files point into the package, never into the tree it was built from.
+if grep -rlF -e "$build" -e "$src" "$root/usr/lib/cmake/Sluice" >/dev/null; then
+  fail "lib/cmake/Sluice names the build or source tree: $(grep -rlF -e "$build" -e "$src" "$root/usr/lib/cmake/Sluice")"
+fi
+# find_package(Sluice) from the extracted package (configure only; tests/sdk builds and runs).
+if cmake -S "$src/tests/sdk/example" -B "$scratch/sdk-example" -DCMAKE_PREFIX_PATH="$root/usr" \
+     >"$scratch/sdk-example.log" 2>&1 &&
+   grep -qxF "Sluice_DIR:PATH=$root/usr/lib/cmake/Sluice" "$scratch/sdk-example/CMakeCache.txt"; then
+  ok "extracted .deb: find_package(Sluice) configures tests/sdk/example"
+else
+  fail "extracted .deb: tests/sdk/example does not configure against it: $(tail -5 "$scratch/sdk-example.log")"
+fi
 
 # ---- 4. the Docker runtime stage has the libraries the package depends on --------------------
 runtime_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' "$src/compose/Dockerfile")
