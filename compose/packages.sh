@@ -5,6 +5,7 @@ SLUICE_BUILD_PACKAGES=(
   cmake g++ make pkg-config
   libboost-dev libboost-filesystem-dev librdkafka-dev libsoci-dev libpq-dev libyaml-cpp-dev
   libpistache-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev
+  prometheus-cpp-dev
 )
 SLUICE_RUN_PACKAGES=(postgresql curl)
 # dpkg-dev (dpkg-shlibdeps) and file: cpack -G DEB computes the .deb dependencies (tests/packaging).

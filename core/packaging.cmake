@@ -109,7 +109,8 @@ else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
       "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, librdkafka1 (>= 2.0), librdkafka++1 (>= 2.0), "
       "libpq5, libsoci-core4.0, libsoci-postgresql4.0, libyaml-cpp0.7, libpistache0, "
-      "libspdlog1.10, libfmt9, libsimdjson14, libboost-filesystem1.74.0, libcpp-httplib0.11, libssl3")
+      "libspdlog1.10, libfmt9, libsimdjson14, libboost-filesystem1.74.0, libcpp-httplib0.11, libssl3, "
+      "libprometheus-cpp-core1.0")
 endif()
 
 # /etc/sluice/pipeline.yaml is a conffile (local edits survive upgrades); the maintainer

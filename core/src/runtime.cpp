@@ -24,6 +24,7 @@ Runtime::Runtime(const PipelinePlan& plan) : plan_(&plan), log_(make_logger("run
   shared_.drain = [this](std::chrono::milliseconds limit) { return drain_in_flight(limit); };
   shared_.abandon_in_flight = [this] { pipeline_->discard_in_flight(); };
   admin_ = std::make_unique<RuntimeAdmin>(*this);
+  taps_.count_open_in(shared_.metrics.gauge("sluice_taps_open", "Live taps open (GET /admin/tap, sluice tap)"));
   shared_.admin = admin_.get();
   pipeline_ = make_pipeline();
 }

@@ -70,6 +70,27 @@ void Runtime::dispatch_replays() {
   for (auto& [batch, done] : replays) pipeline_->dispatch(std::move(batch), std::move(done));
 }
 
+namespace {
+
+Counter& replay_outcome(Metrics& m, const char* outcome) {
+  return m.counter("sluice_replay_records_total",
+                   "Dead letters replayed through the pipeline, by outcome (replayed: stored by every "
+                   "sink and retired; failed: refused again; skipped: payload kept only in part)",
+                   {{"outcome", outcome}});
+}
+
+}  // namespace
+
+RuntimeAdmin::RuntimeAdmin(Runtime& runtime)
+    : runtime_(runtime),
+      dead_letters_(runtime),
+      replayed_(replay_outcome(runtime.shared_.metrics, "replayed")),
+      replay_failed_(replay_outcome(runtime.shared_.metrics, "failed")),
+      replay_skipped_(replay_outcome(runtime.shared_.metrics, "skipped")),
+      retired_(runtime.shared_.metrics.counter("sluice_dead_letters_retired_total",
+                                               "Dead letters retired by replays (stored by every sink, "
+                                               "then deleted from the dead letters)")) {}
+
 nlohmann::json RuntimeAdmin::status() {
   Runtime& r = runtime_;
   nlohmann::json out;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sluice/admin.hpp"
+#include "sluice/metrics.hpp"
 
 namespace sluice {
 
@@ -30,7 +31,7 @@ class CurrentDeadLetters final : public DeadLetterStore {
 
 class RuntimeAdmin final : public Admin {
  public:
-  explicit RuntimeAdmin(Runtime& runtime) : runtime_(runtime), dead_letters_(runtime) {}
+  explicit RuntimeAdmin(Runtime& runtime);
 
   nlohmann::json status() override;
   ReloadReport reload(std::chrono::milliseconds wait) override;
@@ -42,9 +43,17 @@ class RuntimeAdmin final : public Admin {
  private:
   // One replay batch through the pipeline: false (with `error`) when it was not acknowledged.
   bool run_replay_batch(Batch& batch, std::string& error);
+  // replay() without the counting: pages of letters through the pipeline.
+  Status replay_pages(const ReplayOptions& options, ReplayReport& report);
 
   Runtime& runtime_;
   CurrentDeadLetters dead_letters_;
+  // sluice_replay_records_total{outcome} (not for dry runs) and
+  // sluice_dead_letters_retired_total: what replays did, for dashboards and alerts.
+  Counter& replayed_;
+  Counter& replay_failed_;
+  Counter& replay_skipped_;
+  Counter& retired_;
 };
 
 }  // namespace sluice

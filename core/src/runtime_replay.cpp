@@ -65,6 +65,17 @@ bool RuntimeAdmin::run_replay_batch(Batch& batch, std::string& error) {
 }
 
 Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) {
+  const ReplayReport before = report;
+  Status s = replay_pages(options, report);
+  if (!options.dry_run) {  // a dry run changes nothing, so it counts nothing
+    replayed_.inc(report.replayed - before.replayed);
+    replay_failed_.inc(report.failed - before.failed);
+    replay_skipped_.inc(report.skipped - before.skipped);
+  }
+  return s;
+}
+
+Status RuntimeAdmin::replay_pages(const ReplayOptions& options, ReplayReport& report) {
   DeadLetterStore* store = dead_letters();
   if (!store) return Status::fatal("the pipeline has no dead-letter store that can list its letters");
   const std::string location = store->location();
@@ -121,6 +132,7 @@ Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) 
         report.replayed += stored.size();
         return Status::ok();
       }
+      retired_.inc(stored.size());
     }
     for (std::int64_t id : sent) {
       if (std::binary_search(stored.begin(), stored.end(), id)) {

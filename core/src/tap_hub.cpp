@@ -74,6 +74,7 @@ class OpenTap final : public Tap {
     if (it != taps.end()) {
       taps.erase(it);
       hub_->open.fetch_sub(1);
+      hub_->publish_open();
     }
   }
 
@@ -107,6 +108,18 @@ class OpenTap final : public Tap {
 
 TapHub::TapHub() : state_(std::make_shared<State>()) {}
 
+// A tap may outlive the hub (an API thread still holding it), and the registry with it.
+TapHub::~TapHub() {
+  std::lock_guard lock(state_->mutex);
+  state_->open_gauge = nullptr;
+}
+
+void TapHub::count_open_in(Gauge& gauge) {
+  std::lock_guard lock(state_->mutex);
+  state_->open_gauge = &gauge;
+  state_->publish_open();
+}
+
 std::unique_ptr<Tap> TapHub::open(const std::string& stage, const TapLimits& limits, std::string& error) {
   auto tap = std::make_shared<TapState>();
   tap->stage = stage;
@@ -122,6 +135,7 @@ std::unique_ptr<Tap> TapHub::open(const std::string& stage, const TapLimits& lim
   }
   state_->taps.push_back(tap);
   state_->open.fetch_add(1);
+  state_->publish_open();
   return std::make_unique<OpenTap>(state_, std::move(tap));
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sluice/admin.hpp"
+#include "sluice/metrics.hpp"
 #include "sluice/record.hpp"
 
 namespace sluice {
@@ -23,6 +24,11 @@ class TapHub {
   static constexpr std::size_t kMaxTaps = 8;
 
   TapHub();
+  ~TapHub();
+  TapHub(const TapHub&) = delete;
+  TapHub& operator=(const TapHub&) = delete;
+  // Keeps `gauge` (sluice_taps_open) equal to the number of open taps, until the hub goes.
+  void count_open_in(Gauge& gauge);
   // A tap on `stage` (the caller checked the name); nullptr with `error` when kMaxTaps are open.
   std::unique_ptr<Tap> open(const std::string& stage, const TapLimits& limits, std::string& error);
   // Ends every open tap now (the process stops, or an API that may be streaming one does):
@@ -38,6 +44,12 @@ class TapHub {
     std::mutex mutex;
     std::vector<std::shared_ptr<TapState>> taps;
     std::atomic<int> open{0};
+    Gauge* open_gauge = nullptr;  // under mutex; null once the hub is gone
+
+    // Under mutex, after `open` changed.
+    void publish_open() {
+      if (open_gauge) open_gauge->set(open.load());
+    }
   };
 
  private:

@@ -6,6 +6,7 @@
 // (core/README.md, Delivery, coherence).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>

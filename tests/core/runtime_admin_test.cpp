@@ -59,6 +59,12 @@ class RuntimeAdminTest : public testing::Test {
   std::uint64_t reloads(const std::string& result) {
     return runtime_->shared().metrics.counter("sluice_reloads_total", "", {{"result", result}}).value();
   }
+  std::uint64_t replays(const std::string& outcome) {
+    return runtime_->shared().metrics.counter("sluice_replay_records_total", "", {{"outcome", outcome}}).value();
+  }
+  std::uint64_t retired() {
+    return runtime_->shared().metrics.counter("sluice_dead_letters_retired_total", "").value();
+  }
   // Relaxes the rule: from the next batch on, `a` refuses nothing.
   void relax() {
     runtime_->request_reload(plan(0));
@@ -92,6 +98,9 @@ TEST_F(RuntimeAdminTest, ReplayAfterTheRuleIsRelaxedStoresEachLetterOnceAndRetir
   EXPECT_EQ(report.replayed, before.size());
   EXPECT_EQ(report.failed, 0u);
   EXPECT_TRUE(letters().empty()) << "replayed letters must be retired";
+  EXPECT_EQ(replays("replayed"), before.size());
+  EXPECT_EQ(replays("failed"), 0u);
+  EXPECT_EQ(retired(), before.size());
 
   // Every offset `a` ever wrote, exactly once: the refused ones arrived through the replay.
   auto written = probe_.written_by("a");
@@ -118,6 +127,9 @@ TEST_F(RuntimeAdminTest, ALetterRefusedAgainStaysWithOneMoreAttempt) {
   EXPECT_EQ(report.replayed, 0u);
   EXPECT_EQ(report.failed, 3u);
   EXPECT_EQ(report.failed_ids, options.query.ids);
+  EXPECT_EQ(replays("failed"), 3u);
+  EXPECT_EQ(replays("replayed"), 0u);
+  EXPECT_EQ(retired(), 0u);
   for (const auto& l : chosen) {
     DeadLetter now;
     bool found = false;
@@ -141,6 +153,8 @@ TEST_F(RuntimeAdminTest, ADryRunChangesNothing) {
   EXPECT_EQ(report.matched, before.size());
   EXPECT_EQ(report.replayed, before.size());  // would be
   EXPECT_EQ(letters().size(), before.size());
+  EXPECT_EQ(replays("replayed"), 0u) << "a dry run counts nothing";
+  EXPECT_EQ(retired(), 0u);
   for (const auto& l : before) {
     auto written = probe_.written_by("a");
     EXPECT_EQ(std::count(written.begin(), written.end(), l.offset), 0) << "a dry run wrote offset " << l.offset;

@@ -113,5 +113,24 @@ TEST(TapHubTest, OpenTapsAreBoundedAndClosingOneFreesItsPlace) {
   EXPECT_TRUE(hub.open("a", {}, error));
 }
 
+TEST(TapHubTest, TheOpenTapsGaugeFollowsOpenAndClose) {
+  Metrics metrics;
+  auto& gauge = metrics.gauge("sluice_taps_open", "");
+  std::string error;
+  std::unique_ptr<Tap> outlives;
+  {
+    TapHub hub;
+    hub.count_open_in(gauge);
+    auto a = hub.open("a", {}, error);
+    outlives = hub.open("b", {}, error);
+    EXPECT_EQ(gauge.value(), 2);
+    a.reset();
+    EXPECT_EQ(gauge.value(), 1);
+  }
+  // The hub is gone: closing its last tap must not touch the gauge (it may be gone too).
+  outlives.reset();
+  EXPECT_EQ(gauge.value(), 1);
+}
+
 }  // namespace
 }  // namespace sluice

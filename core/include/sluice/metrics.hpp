@@ -1,56 +1,77 @@
-// A small Prometheus-style metrics registry shared by the runtime and every plugin.
-// Metric objects live as long as the registry; hot paths keep a reference and only touch
-// atomics.
+// The metrics registry shared by the runtime and every plugin, kept by prometheus-cpp (Debian's
+// prometheus-cpp-dev): its Registry holds the series and its TextSerializer writes /metrics.
+// This header is what plugins see, so it names prometheus-cpp's types only by declaration:
+// plugins need no prometheus-cpp headers and the library stays a private dependency of
+// libsluice_core. Metric objects live as long as the registry (or until remove()); hot paths
+// keep a reference and call inc/set/add/observe, which are lock-free (observe takes the
+// histogram's own short lock).
 #pragma once
 
-#include <atomic>
 #include <boost/config.hpp>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+}  // namespace prometheus
 
 namespace sluice {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// A monotonically increasing count (prometheus::Counter).
 class BOOST_SYMBOL_VISIBLE Counter {
  public:
-  void inc(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+  explicit Counter(prometheus::Counter& series) : series_(&series) {}
+  Counter(const Counter&) = delete;
+  Counter& operator=(const Counter&) = delete;
+
+  void inc(std::uint64_t n = 1);
+  std::uint64_t value() const;
 
  private:
-  std::atomic<std::uint64_t> value_{0};
+  prometheus::Counter* series_;
 };
 
+// A value that goes up and down (prometheus::Gauge).
 class BOOST_SYMBOL_VISIBLE Gauge {
  public:
-  void set(double v) { value_.store(v, std::memory_order_relaxed); }
+  explicit Gauge(prometheus::Gauge& series) : series_(&series) {}
+  Gauge(const Gauge&) = delete;
+  Gauge& operator=(const Gauge&) = delete;
+
+  void set(double v);
   void add(double d);
-  double value() const { return value_.load(std::memory_order_relaxed); }
+  double value() const;
 
  private:
-  std::atomic<double> value_{0};
+  prometheus::Gauge* series_;
 };
 
+// Observations counted into buckets with upper bounds `bounds()` plus +Inf (prometheus::Histogram).
 class BOOST_SYMBOL_VISIBLE Histogram {
  public:
-  explicit Histogram(std::vector<double> bounds);
+  Histogram(prometheus::Histogram& series, std::vector<double> bounds)
+      : series_(&series), bounds_(std::move(bounds)) {}
+  Histogram(const Histogram&) = delete;
+  Histogram& operator=(const Histogram&) = delete;
+
   void observe(double v);
   const std::vector<double>& bounds() const { return bounds_; }
   // Cumulative-free bucket counts (one per bound plus +Inf), sum and count.
   std::vector<std::uint64_t> buckets() const;
-  double sum() const { return sum_.load(std::memory_order_relaxed); }
-  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  double sum() const;
+  std::uint64_t count() const;
 
  private:
-  std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
-  std::atomic<double> sum_{0};
-  std::atomic<std::uint64_t> count_{0};
+  prometheus::Histogram* series_;
+  std::vector<double> bounds_;  // sorted
 };
 
 class BOOST_SYMBOL_VISIBLE Metrics {
@@ -60,7 +81,9 @@ class BOOST_SYMBOL_VISIBLE Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // Same name + labels returns the same object. Names follow Prometheus conventions.
+  // Same name + labels (in any order) returns the same object. Names and label names follow
+  // Prometheus conventions (std::invalid_argument otherwise, or when a name is already taken by
+  // another metric type). A family's HELP is the one it was first registered with.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help,
@@ -74,14 +97,12 @@ class BOOST_SYMBOL_VISIBLE Metrics {
   // The value of one gauge series, if it exists (the admin status reads a source's lag).
   std::optional<double> gauge_value(const std::string& name, const Labels& labels) const;
 
-  // Prometheus text exposition format 0.0.4.
+  // Prometheus text exposition format 0.0.4, families sorted by name and series by labels.
   std::string render() const;
 
  private:
-  struct Family;
-  Family& family(const std::string& name, const std::string& help, const char* type);
-  mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Family>> families_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace sluice

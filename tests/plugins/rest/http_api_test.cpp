@@ -123,9 +123,9 @@ TEST_F(RestApiHttp, MetricsArePrometheusTextAndCountRequests) {
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = res->body;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{route="/order/{order_uid}",code="200"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{route="/order/{order_uid}",code="404"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{route="/order/{order_uid}",code="400"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="404",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="400",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
   EXPECT_NE(text.find("sluice_http_request_duration_seconds_bucket{"), std::string::npos) << text;
   // Every line is a comment or `name{labels} value` (the exposition format, loosely).
   const std::regex sample(
