@@ -331,7 +331,7 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
   YAML::Node rest;
   YAML::Node pipeline = load_pipeline();
   for (const auto& api : pipeline["api"]) {
-    if (api["plugin"].as<std::string>("") == "rest") rest = api["config"];
+    if (api["plugin"].as<std::string>("") == "rest") rest.reset(api["config"]);
   }
   ASSERT_TRUE(rest) << "the default pipeline has no rest api";
   const auto env = environment("sluice");
@@ -343,7 +343,7 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
   EXPECT_NE(listen.rfind("127.0.0.1", 0), 0u) << "/metrics listens on the container's loopback: " << listen;
   YAML::Node job;
   for (const auto& scrape : config["scrape_configs"]) {
-    if (scrape["job_name"].as<std::string>("") == "sluice") job = scrape;
+    if (scrape["job_name"].as<std::string>("") == "sluice") job.reset(scrape);
   }
   ASSERT_TRUE(job) << "no scrape job named sluice (alerts.yml's SluiceDown asks up{job=\"sluice\"})";
   EXPECT_EQ(job["metrics_path"].as<std::string>("/metrics"), "/metrics");

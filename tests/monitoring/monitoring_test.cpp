@@ -102,6 +102,16 @@ bool satisfied(const Needs& n, const json& answer) {
   return value_ok;
 }
 
+// Every sluice_* series an expression reads exists in Prometheus: a misspelt metric name
+// would otherwise only make a panel empty or an alert forever quiet.
+void expect_inputs_exist(const PrometheusServer& prometheus, const std::string& what, const std::string& expr) {
+  static const std::regex name(R"(\bsluice_[a-z0-9_]+)");
+  for (std::sregex_iterator it(expr.begin(), expr.end(), name), end; it != end; ++it) {
+    EXPECT_FALSE(samples(prometheus.query("count(" + it->str() + ")")).empty())
+        << what << " reads " << it->str() << ", which /metrics does not have";
+  }
+}
+
 class MonitoringLive : public ::testing::Test {
  protected:
   static constexpr int valid_orders = 200;
@@ -237,6 +247,7 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
       const bool filled = wait_until([&] { return satisfied(n, answer = prometheus.query(q.expr)); }, 45s, 250ms);
       EXPECT_TRUE(filled) << "needs " << describe(n) << "\n  " << q.expr << "\n  last answer: " << answer.dump();
     }
+    expect_inputs_exist(prometheus, q.panel + "/" + q.ref_id, q.expr);  // after the wait for data
   }
 
   // ---- every alert: evaluates, and stays quiet on this healthy pipeline ----
@@ -245,6 +256,7 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
   for (const auto& rule : rules) {
     json answer = prometheus.query(rule.expr);
     EXPECT_EQ(answer.value("status", ""), "success") << rule.name << ": " << rule.expr << "\n" << answer.dump();
+    expect_inputs_exist(prometheus, rule.name, rule.expr);
     const bool quiet = wait_until([&] { return samples(answer = prometheus.query(rule.expr)).empty(); }, 20s, 250ms);
     EXPECT_TRUE(quiet) << rule.name << " holds on a healthy pipeline: " << answer.dump();
   }
