@@ -1,9 +1,9 @@
 # Installation extras and the Debian package. Included last from the top-level CMakeLists.txt.
 #
 #   cmake --install build --prefix /opt/x    # bin/sluice, lib/libsluice_core.so*, lib/sluice/plugins,
-#                                            # share/sluice/{web,sql,config}, etc/sluice/pipeline.yaml,
-#                                            # lib/systemd/system/sluice.service, and the plugin
-#                                            # SDK: include/sluice, lib/cmake/Sluice (core/sdk)
+#                                            # share/sluice/{web,sql,config,monitoring}, etc/sluice/pipeline.yaml,
+#                                            # lib/systemd/system/sluice.service, share/man/man1/sluice.1,
+#                                            # and the plugin SDK: include/sluice, lib/cmake/Sluice (core/sdk)
 #   (cd build && cpack -G DEB)               # sluice_<version>_amd64.deb: /usr/..., /etc/sluice/pipeline.yaml
 #                                            # (conffile), /lib/systemd/system/sluice.service
 #
@@ -18,6 +18,9 @@ option(SLUICE_INSTALL_SYSTEMD_UNIT "Install lib/systemd/system/sluice.service" O
 # Example pipelines and the .env sample, next to the page and migrations (the build tree has the
 # same share/sluice/config link).
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/config/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sluice/config)
+# The Grafana dashboard, Prometheus alert rules (and their promtool tests) and the provisioning
+# files compose uses (README "Monitoring"), for operators who run their own Prometheus/Grafana.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/compose/monitoring/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sluice/monitoring)
 
 # The default pipeline is part of the product: a missing file fails the install.
 set(SLUICE_DEFAULT_PIPELINE ${CMAKE_SOURCE_DIR}/config/pipeline.yaml CACHE FILEPATH

@@ -13,7 +13,14 @@ namespace {
 constexpr auto kStopGrace = std::chrono::seconds(5);
 }  // namespace
 
-Runtime::Runtime(const PipelinePlan& plan) : plan_(&plan), log_(make_logger("runtime")) {
+Runtime::Runtime(const PipelinePlan& plan)
+    : plan_(&plan),
+      log_(make_logger("runtime")),
+      commits_(shared_.metrics.counter("sluice_commits_total",
+                                       "Position commits the source accepted, each after every sink had every "
+                                       "record up to it (dead-lettered ones included)")) {
+  shared_.health.publish_to(shared_.metrics.gauge(
+      "sluice_ready", "1 while every component is ready (what GET /readyz answers 200 for), else 0"));
   for (Role role : kCreationOrder) {
     for (const PlannedStage* s : plan.of(role)) {
       instances_.push_back(create(*s));
@@ -269,6 +276,7 @@ void Runtime::commit_completed() {
   if (positions.empty()) return;
   Status s = guarded(src.id(), [&] { return src.as<Source>()->commit(positions); });
   if (s.is_ok()) {
+    commits_.inc();
     std::lock_guard lock(status_mutex_);
     for (const Position& p : positions) committed_[p.key()] = p.offset;
   }

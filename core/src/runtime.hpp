@@ -102,6 +102,7 @@ class Runtime {
   std::string config_hash_;
   SharedState shared_;
   std::shared_ptr<spdlog::logger> log_;
+  Counter& commits_;  // sluice_commits_total: "no commits while lag grows" is an alert
   // Every plugin object, in creation order (sinks first: sources and APIs may look them up).
   std::vector<std::unique_ptr<PluginInstance>> instances_;
   std::vector<PluginInstance*> started_apis_;

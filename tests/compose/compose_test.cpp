@@ -279,6 +279,120 @@ TEST_F(Compose, SluiceIsBuiltByTheDockerfileFromTheRepository) {
   EXPECT_TRUE(fs::exists(context / build["dockerfile"].as<std::string>("Dockerfile")));
 }
 
+// ---- Monitoring: prometheus and grafana services, compose/monitoring -------------------
+
+// Bind mounts of a service: container path -> host path (resolved against compose/).
+std::map<std::string, fs::path> bind_mounts(const YAML::Node& service) {
+  std::map<std::string, fs::path> out;
+  for (const auto& v : service["volumes"]) {
+    std::string source, target;
+    if (v.IsMap()) {
+      source = v["source"].as<std::string>("");
+      target = v["target"].as<std::string>("");
+    } else {
+      auto text = v.as<std::string>();
+      auto colon = text.find(':');
+      if (colon == std::string::npos) continue;
+      source = text.substr(0, colon);
+      target = text.substr(colon + 1, text.find(':', colon + 1) - colon - 1);
+    }
+    if (source.rfind("./", 0) == 0 || source.rfind("../", 0) == 0) {
+      out[target] = (compose_file.parent_path() / source).lexically_normal();
+    }
+  }
+  return out;
+}
+
+TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
+  ASSERT_TRUE(service("prometheus").IsMap()) << "no prometheus service";
+  EXPECT_EQ(service("prometheus")["image"].as<std::string>("").rfind("prom/prometheus", 0), 0u);
+  EXPECT_FALSE(healthcheck("prometheus").empty());
+  auto mounts = bind_mounts(service("prometheus"));
+  for (const auto& [target, source] : mounts) EXPECT_TRUE(fs::exists(source)) << source << " (mounted at " << target << ")";
+  std::string config_path = "/etc/prometheus/prometheus.yml";
+  std::string command = words("prometheus", "command");
+  static const std::regex config_flag(R"(--config\.file=(\S+))");
+  std::smatch flag;
+  if (std::regex_search(command, flag, config_flag)) config_path = flag[1];
+  ASSERT_TRUE(mounts.count(config_path)) << "nothing mounted at " << config_path;
+  YAML::Node config = YAML::LoadFile(mounts[config_path].string());
+
+  // Every rule file it loads is mounted, and one of them is compose/monitoring/alerts.yml.
+  bool alerts = false;
+  for (const auto& rule_file : config["rule_files"]) {
+    auto path = rule_file.as<std::string>();
+    ASSERT_TRUE(mounts.count(path)) << "rule file " << path << " is not mounted";
+    alerts |= mounts[path] == (repo / "compose/monitoring/alerts.yml").lexically_normal();
+  }
+  EXPECT_TRUE(alerts) << "compose/monitoring/alerts.yml is not among the rule files";
+
+  // The job the rules name scrapes sluice where the default pipeline serves /metrics:
+  // metrics_on main (the default) is the HTTP_LISTEN port; read_auth token needs a token.
+  YAML::Node rest;
+  YAML::Node pipeline = load_pipeline();
+  for (const auto& api : pipeline["api"]) {
+    if (api["plugin"].as<std::string>("") == "rest") rest.reset(api["config"]);
+  }
+  ASSERT_TRUE(rest) << "the default pipeline has no rest api";
+  const auto env = environment("sluice");
+  std::string listen = substitute(rest["metrics_on"].as<std::string>("main") == "admin"
+                                      ? rest["admin_listen"].as<std::string>("127.0.0.1:8082")
+                                      : rest["listen"].as<std::string>(""),
+                                  env);
+  const std::string port = listen.substr(listen.rfind(':') + 1);
+  EXPECT_NE(listen.rfind("127.0.0.1", 0), 0u) << "/metrics listens on the container's loopback: " << listen;
+  YAML::Node job;
+  for (const auto& scrape : config["scrape_configs"]) {
+    if (scrape["job_name"].as<std::string>("") == "sluice") job.reset(scrape);
+  }
+  ASSERT_TRUE(job) << "no scrape job named sluice (alerts.yml's SluiceDown asks up{job=\"sluice\"})";
+  EXPECT_EQ(job["metrics_path"].as<std::string>("/metrics"), "/metrics");
+  std::set<std::string> targets;
+  for (const auto& sc : job["static_configs"]) {
+    for (const auto& t : sc["targets"]) targets.insert(t.as<std::string>());
+  }
+  EXPECT_TRUE(targets.count("sluice:" + port)) << "targets: " << join(targets) << "; /metrics is on port " << port;
+  if (rest["read_auth"].as<std::string>("open") == "token") {
+    EXPECT_TRUE(job["authorization"] || job["bearer_token_file"]) << "read_auth: token, but the scrape sends no token";
+  }
+  EXPECT_EQ(depends_on("prometheus").count("sluice"), 1u);
+}
+
+TEST_F(Compose, GrafanaIsProvisionedWithPrometheusAndTheDashboard) {
+  ASSERT_TRUE(service("grafana").IsMap()) << "no grafana service";
+  EXPECT_EQ(service("grafana")["image"].as<std::string>("").rfind("grafana/grafana", 0), 0u);
+  EXPECT_FALSE(healthcheck("grafana").empty());
+  EXPECT_EQ(depends_on("grafana").count("prometheus"), 1u);
+  auto mounts = bind_mounts(service("grafana"));
+  ASSERT_TRUE(mounts.count("/etc/grafana/provisioning")) << "provisioning folder not mounted";
+  const fs::path provisioning = mounts["/etc/grafana/provisioning"];
+
+  // The datasource is the prometheus service, with the uid the dashboard defaults to.
+  YAML::Node datasources = YAML::LoadFile((provisioning / "datasources/prometheus.yml").string());
+  ASSERT_TRUE(datasources["datasources"][0]) << "no datasource provisioned";
+  EXPECT_EQ(datasources["datasources"][0]["type"].as<std::string>(""), "prometheus");
+  EXPECT_EQ(datasources["datasources"][0]["url"].as<std::string>(""), "http://prometheus:9090");
+  const auto uid = datasources["datasources"][0]["uid"].as<std::string>("");
+
+  // The dashboard provider reads a folder that is mounted and holds sluice.json.
+  YAML::Node providers = YAML::LoadFile((provisioning / "dashboards/sluice.yml").string());
+  const auto folder = providers["providers"][0]["options"]["path"].as<std::string>("");
+  ASSERT_TRUE(mounts.count(folder)) << "dashboards folder " << folder << " is not mounted";
+  const fs::path dashboard = mounts[folder] / "sluice.json";
+  ASSERT_TRUE(fs::exists(dashboard)) << dashboard;
+  YAML::Node json = YAML::LoadFile(dashboard.string());  // JSON is YAML
+  bool ds_variable = false, instance_variable = false;
+  for (const auto& v : json["templating"]["list"]) {
+    if (v["type"].as<std::string>("") == "datasource") {
+      ds_variable = v["name"].as<std::string>("") == "DS_PROMETHEUS";
+      EXPECT_EQ(v["current"]["value"].as<std::string>(""), uid) << "the dashboard's default datasource";
+    }
+    instance_variable |= v["name"].as<std::string>("") == "instance";
+  }
+  EXPECT_TRUE(ds_variable) << "no DS_PROMETHEUS datasource variable";
+  EXPECT_TRUE(instance_variable) << "no instance variable";
+}
+
 // ---- compose/Dockerfile ------------------------------------------------------------------
 
 struct Instruction {

@@ -57,5 +57,25 @@ TEST(Health, ReadyOnlyWhenEveryComponentIs) {
   EXPECT_TRUE(h.ready());
 }
 
+TEST(Health, PublishesReadinessToAGauge) {
+  Metrics m;
+  Health h;
+  Gauge& ready = m.gauge("sluice_ready", "h");
+  h.set("db", false, "connecting");
+  h.publish_to(ready);
+  EXPECT_EQ(ready.value(), 0) << "publish_to takes the state at once";
+  h.set("db", true);
+  EXPECT_EQ(ready.value(), 1);
+  const auto before = h.snapshot();
+  h.set("source", false, "broker down");
+  EXPECT_EQ(ready.value(), 0);
+  h.clear("source");
+  EXPECT_EQ(ready.value(), 1);
+  h.set("source", false);
+  h.restore(before);
+  EXPECT_EQ(ready.value(), 1) << "a rolled-back reload puts the old state back, gauge included";
+  EXPECT_NE(m.render().find("sluice_ready 1\n"), std::string::npos) << m.render();
+}
+
 }  // namespace
 }  // namespace sluice

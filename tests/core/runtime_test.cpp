@@ -158,6 +158,11 @@ TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
   EXPECT_NE(metrics.find("sluice_records_dead_lettered_total{reason=\"fake_reason\"} 10"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("sluice_records_consumed_total 30"), std::string::npos);
   EXPECT_NE(metrics.find("sluice_records_stored_total 20"), std::string::npos);
+  // Commits happened (how many batches one commit covers is the runtime's business), and
+  // with every stage done the process says it is ready.
+  EXPECT_EQ(metrics.find("sluice_commits_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_commits_total "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_ready 1\n"), std::string::npos) << metrics;
 }
 
 TEST_F(RuntimeTest, DeadLettersAreDurableBeforeLaterSinksRun) {

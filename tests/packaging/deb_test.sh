@@ -87,6 +87,8 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
   installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
   need_file "$installed" bin/sluice etc/sluice/pipeline.yaml lib/systemd/system/sluice.service \
     share/sluice/web/index.html
+  need_file "$installed" share/sluice/monitoring/alerts.yml share/sluice/monitoring/alerts_test.yml \
+    share/sluice/monitoring/prometheus.yml share/sluice/monitoring/grafana/dashboards/sluice.json
   grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
   grep -q '^share/sluice/sql/.*\.sql$' <<<"$installed" || fail "share/sluice/sql/*.sql missing"
   for p in "${built_plugins[@]}"; do need_file "$installed" "lib/sluice/plugins/$p"; done
@@ -131,6 +133,7 @@ ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||' | sort)
 need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
   lib/systemd/system/sluice.service
+need_file "$contents" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
 grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
 for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins/$p"; done

@@ -9,8 +9,14 @@
 
 namespace sluice {
 
+class Gauge;
+
 class BOOST_SYMBOL_VISIBLE Health {
  public:
+  // Keeps `ready` at 1 while ready() holds and 0 otherwise, from now on (the runtime passes
+  // sluice_ready, so a scraper sees what /readyz says without asking it). The gauge must
+  // outlive this object.
+  void publish_to(Gauge& ready);
   // Registers or updates one component. A component that never reported is not tracked.
   void set(const std::string& component, bool ready, const std::string& reason = {});
   // Forgets a component (a stage a reload removed).
@@ -24,8 +30,12 @@ class BOOST_SYMBOL_VISIBLE Health {
   bool ready(std::string* why = nullptr) const;
 
  private:
+  bool all_ready_locked() const;
+  void publish_locked();
+
   mutable std::mutex mutex_;
   std::map<std::string, std::pair<bool, std::string>> components_;
+  Gauge* ready_gauge_ = nullptr;
 };
 
 }  // namespace sluice
