@@ -86,7 +86,7 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
   ok "cmake --install --prefix $prefix"
   installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
   need_file "$installed" bin/sluice etc/sluice/pipeline.yaml lib/systemd/system/sluice.service \
-    share/sluice/web/index.html
+    share/sluice/web/index.html share/man/man1/sluice.1
   need_file "$installed" share/sluice/monitoring/alerts.yml share/sluice/monitoring/alerts_test.yml \
     share/sluice/monitoring/prometheus.yml share/sluice/monitoring/grafana/dashboards/sluice.json
   grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
@@ -132,7 +132,7 @@ ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||' | sort)
 need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
-  lib/systemd/system/sluice.service
+  lib/systemd/system/sluice.service usr/share/man/man1/sluice.1
 need_file "$contents" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
 grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
