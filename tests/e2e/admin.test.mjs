@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, wr
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { CHROMIUM, CHROMIUM_FLAGS, SKIP, freePort } from './browser_harness.mjs';
+import { waitUntil } from '../support/node_process.mjs';
 
 const WAIT = { timeout: 15000 };
 
@@ -21,19 +22,6 @@ function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, '')] = argv[i + 1];
   return args;
-}
-
-// Polls until check() resolves truthy, or fails after `ms` (or when sluice has exited).
-async function waitUntil(what, check, ms, child) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`sluice exited with ${child.exitCode}`);
-    try {
-      if (await check()) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 // Runs `sluice run` on a copy of admin-pipeline.yaml (the test edits it before a reload) over

@@ -3,33 +3,10 @@
 // check holds.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort, waitUntil } from '../support/node_process.mjs';
 import { join, resolve } from 'node:path';
 
-// A TCP port free on 127.0.0.1 right now.
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
-
-// Polls until check() resolves truthy, or fails after `ms` (or when sluice has exited).
-export async function waitUntil(what, check, ms, child) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`sluice exited with ${child.exitCode}`);
-    try {
-      if (await check()) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitUntil };
 
 // `sluice run <pipelineName>` (a copy of this folder's file, which the test may edit and
 // reload) in `work`, over the given lines (Buffers, one order each), with SLUICE_API_TOKENS =
