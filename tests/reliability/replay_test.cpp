@@ -79,6 +79,9 @@ class ReplayTest : public testing::Test {
   }
   // Publishes `n` orders and waits until every one is a dead letter and its offset stored.
   void dead_letter(int n, const std::string& prefix) {
+    // start() returns once HTTP answers; the dead_letters table exists once the sinks opened
+    // (migrations), which /readyz says.
+    ASSERT_TRUE(wait_until([&] { return http_get(pipeline_->http_port(), "/readyz", 1s).status == 200; }, 60s, 20ms));
     auto publish = pipeline_->publish(n, prefix);
     ASSERT_EQ(publish->wait(300s), 0) << publish->err();
     ASSERT_TRUE(wait_until([&] { return letters("too_large") >= n; }, 300s, 20ms))
