@@ -48,7 +48,9 @@ std::vector<std::uint64_t> Histogram::buckets() const {
 double Histogram::sum() const { return series_->Collect().histogram.sample_sum; }
 std::uint64_t Histogram::count() const { return series_->Collect().histogram.sample_count; }
 
-namespace {
+// Named, not anonymous: Metrics::Impl holds these, and a unity build (compose/sanitize.sh)
+// includes this file into another, where GCC refuses anonymous types in a named class's fields.
+namespace metrics_impl {
 
 // One metric family: the prometheus-cpp family of its type and the sluice objects handed out
 // for its series, keyed by prometheus::Labels (a sorted map, so label order does not matter).
@@ -74,6 +76,13 @@ struct FamilyEntry {
   Series<Gauge, prometheus::Gauge> gauges;
   Series<Histogram, prometheus::Histogram> histograms;
 };
+
+}  // namespace metrics_impl
+
+namespace {
+
+using metrics_impl::FamilyEntry;
+using metrics_impl::Series;
 
 Series<Counter, prometheus::Counter>& series_of(FamilyEntry& f, Counter*) { return f.counters; }
 Series<Gauge, prometheus::Gauge>& series_of(FamilyEntry& f, Gauge*) { return f.gauges; }
@@ -101,7 +110,7 @@ void sort_for_reading(std::vector<prometheus::MetricFamily>& families) {
 struct Metrics::Impl {
   prometheus::Registry registry;
   mutable std::mutex mutex;  // guards families (prometheus-cpp guards its own state)
-  std::map<std::string, FamilyEntry> families;
+  std::map<std::string, metrics_impl::FamilyEntry> families;
 
   // The sluice object for name + labels, created with `make(theirs)` the first time.
   template <typename Ours, typename Make, typename... Args>

@@ -10,7 +10,7 @@
 namespace sluice::test {
 namespace {
 
-RunResult sluice(std::vector<std::string> args, Process::Options options = {}) {
+RunResult run_sluice(std::vector<std::string> args, Process::Options options = {}) {
   args.insert(args.begin(), sluice_binary().string());
   return run(std::move(args), 60s, std::move(options));
 }
@@ -33,18 +33,18 @@ TEST(CliOptions, GlobalOptionsWorkBeforeAndAfterTheCommandWithOneValueEach) {
       {"--plugin-dir", "/nonexistent", "validate", "--plugin-dir", dir, file, "--log-level", "warn"},
   };
   for (const auto& args : spellings) {
-    auto r = sluice(args);
+    auto r = run_sluice(args);
     EXPECT_EQ(r.code, 0) << ::testing::PrintToString(args) << "\n" << r.err;
     EXPECT_NE(r.out.find(file + ": ok ("), std::string::npos) << ::testing::PrintToString(args) << "\n" << r.out;
   }
   // Without the folder the plugin is unknown: the option above really took effect.
-  auto without = sluice({"validate", file});
+  auto without = run_sluice({"validate", file});
   EXPECT_EQ(without.code, 3) << without.err;
   EXPECT_NE(without.err.find("fake_api"), std::string::npos) << without.err;
 }
 
 TEST(CliOptions, UnknownLogFormatIsABadCommandLine) {
-  auto r = sluice({"--log-format", "xml", "plugins"});
+  auto r = run_sluice({"--log-format", "xml", "plugins"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--log-format"), std::string::npos) << r.err;
 }
@@ -78,7 +78,7 @@ class JsonLogRun : public ::testing::Test {
 };
 
 TEST_F(JsonLogRun, EveryLineIsAnObjectAndDeadLettersCarryTheirFields) {
-  auto r = sluice({"run", (dir_ / "p.yaml").string(), "--log-format", "json"});
+  auto r = run_sluice({"run", (dir_ / "p.yaml").string(), "--log-format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto lines = json_lines(r.err);
   ASSERT_FALSE(lines.empty());
@@ -108,12 +108,12 @@ TEST_F(JsonLogRun, EveryLineIsAnObjectAndDeadLettersCarryTheirFields) {
 TEST_F(JsonLogRun, TheEnvironmentChoosesTheFormatAndTextStaysTheDefault) {
   Process::Options json_env;
   json_env.env["SLUICE_LOG_FORMAT"] = "json";
-  auto json = sluice({"run", (dir_ / "p.yaml").string()}, json_env);
+  auto json = run_sluice({"run", (dir_ / "p.yaml").string()}, json_env);
   ASSERT_EQ(json.code, 0) << json.err;
   EXPECT_FALSE(json_lines(json.err).empty());
 
   std::filesystem::remove(dir_ / "out.ndjson");
-  auto text = sluice({"run", (dir_ / "p.yaml").string()});
+  auto text = run_sluice({"run", (dir_ / "p.yaml").string()});
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.err.rfind('{', 0), 0u) << text.err;
   EXPECT_EQ(text.err.find("\n{"), std::string::npos) << "a JSON line in the text log:\n" << text.err;
