@@ -11,7 +11,8 @@ SLUICE_RUN_PACKAGES=(postgresql curl)
 # dpkg-dev (dpkg-shlibdeps) and file: cpack -G DEB computes the .deb dependencies (tests/packaging).
 # slowhttptest and wrk: hostile and loaded HTTP clients (tests/security).
 # prometheus (with promtool): the alert rules and dashboard queries (tests/monitoring).
-SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev kcat chromium dpkg-dev file
+# ccache: rebuilds of unchanged sources are cache lookups (CMakeLists.txt, SLUICE_CCACHE).
+SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev kcat chromium dpkg-dev file ccache
   slowhttptest wrk prometheus)
 # Node.js for the browser test: Debian's nodejs + npm, unless a node with npm is installed
 # already (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).

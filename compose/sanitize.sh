@@ -5,9 +5,10 @@
 # test starts (sluice run, sluice broker, ...) is the sanitized build too; their reports go to
 # build/asan/sanitizer-logs/, and any file there fails the run even if the test itself passed.
 # compose/test.sh runs it after the main ctest (CI), so the preset is tuned for build time: a
-# unity build (each target's sources compiled as one file, so the json/fmt templates most files
-# use are instrumented once per target, not once per file) and -g1 (line tables, all a report
-# needs); together about 35% less than a plain Debug build on two cores.
+# unity build (as the ci preset: each target's sources compiled in batches, so the json/fmt
+# templates most files use are instrumented once per batch, not once per file) and -g1 (line
+# tables, all a report needs); together about 35% less than a plain Debug build on two cores.
+# Tests run as many at a time as the machine has cores (at least 2), as in compose/test.sh.
 #
 #   bash compose/sanitize.sh                    # labels core|unit|integration|rest|postgres|kafka|security
 #   bash compose/sanitize.sh -L core            # extra arguments go to ctest
@@ -16,11 +17,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source compose/packages.sh
+source compose/stages.sh
 ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_RUN_PACKAGES[@]}" "${SLUICE_TEST_PACKAGES[@]}"
 
 build_dir=${SLUICE_SANITIZE_BUILD_DIR:-build/asan}
 jobs=${SLUICE_JOBS:-2}
 started=$(date +%s)
+stage "sanitizer build"
 echo "==> configuring ($build_dir, preset asan)"
 cmake --preset asan -B "$build_dir" >/dev/null
 echo "==> building ($jobs jobs)"
@@ -41,9 +44,13 @@ args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
   args=(-L 'core|unit|integration|rest|postgres|kafka|security')
 fi
-echo "==> running tests under ASan + UBSan (${args[*]})"
+ctest_jobs=$(nproc)
+[ "$ctest_jobs" -ge 2 ] || ctest_jobs=2
+stage "sanitizer tests"
+echo "==> running tests under ASan + UBSan, $ctest_jobs at a time (${args[*]})"
 status=0
-(cd "$build_dir" && ctest --output-on-failure --timeout 900 "${args[@]}") || status=$?
+(cd "$build_dir" && ctest --output-on-failure --timeout 900 -j"$ctest_jobs" "${args[@]}") || status=$?
+stage_end
 
 reports=$(find "$logs" -type f | sort)
 if [ -n "$reports" ]; then

@@ -16,21 +16,13 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
 
 const std::string kAdminToken = "adm1n-0123456789abcdef0123456789a";  // 32 characters
 const std::string kReadToken = "read0-0123456789abcdef0123456789a";   // 32 characters
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
 
 // The sample order (tests/fixtures/model.json) with its own order_uid, on one line.
 std::string order(const std::string& uid) {
@@ -236,7 +228,7 @@ TEST_F(OperatorCli, TapEndsAtItsLimitAndNamesAMissingStage) {
   // Orders keep coming, so the tap ends at its 5th record, not at its 30 s: this is about
   // which of the two ends it, not about speed (20 s leaves a slow machine plenty of room).
   EXPECT_LT(took, 20s) << tap.out;
-  auto lines = lines_of(tap.out);
+  auto lines = non_empty_lines_of(tap.out);
   ASSERT_EQ(lines.size(), 6u) << tap.out;
   for (std::size_t i = 0; i < 5; ++i) {
     auto line = nlohmann::json::parse(lines[i], nullptr, false);
@@ -259,7 +251,7 @@ TEST_F(OperatorCli, TapEndsAtItsLimitAndNamesAMissingStage) {
   auto dead = cli({"tap", "dead_letter", "-n", "2", "--for", "30"});
   stop_writer();
   ASSERT_EQ(dead.code, 0) << dead.err;
-  lines = lines_of(dead.out);
+  lines = non_empty_lines_of(dead.out);
   ASSERT_EQ(lines.size(), 3u) << dead.out;
   for (std::size_t i = 0; i < 2; ++i) {
     auto line = nlohmann::json::parse(lines[i], nullptr, false);
@@ -286,7 +278,7 @@ TEST_F(OperatorCli, ATapLongerThanTheHeaderTimeoutEndsAtItsTime) {
   ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576", .rest_extra = "      header_timeout_ms: 1000\n"}));
   auto tap = cli({"tap", "validate", "-n", "5", "--for", "3"});
   ASSERT_EQ(tap.code, 0) << tap.err;
-  auto lines = lines_of(tap.out);
+  auto lines = non_empty_lines_of(tap.out);
   ASSERT_EQ(lines.size(), 1u) << tap.out;
   auto end = nlohmann::json::parse(lines[0], nullptr, false);
   EXPECT_EQ(end["end"], true) << lines[0];
@@ -307,7 +299,7 @@ TEST_F(OperatorCli, ATapCutAtTheAnswerLimitSaysSo) {
   auto tap = cli({"tap", "validate", "-n", "10000", "--rate", "1000", "--for", "60"});
   stop_writer();
   ASSERT_EQ(tap.code, 0) << tap.err;
-  auto lines = lines_of(tap.out);
+  auto lines = non_empty_lines_of(tap.out);
   ASSERT_GT(lines.size(), 1000u);
   EXPECT_LT(lines.size(), 10000u);
   EXPECT_LE(tap.out.size(), 8u * 1024 * 1024);

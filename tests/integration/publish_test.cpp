@@ -10,16 +10,10 @@
 
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 TEST(Publish, PrintsOnePositionPerDeliveredMessage) {
   Broker broker;  // "orders" with 4 partitions

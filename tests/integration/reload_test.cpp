@@ -11,24 +11,12 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::filesystem::path& p) {
-  std::vector<std::string> out;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 std::string numbered(int i) { return "{\"n\":" + std::to_string(i) + "}"; }
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
 
 class ReloadPipeline : public testing::Test {
  protected:
@@ -64,11 +52,11 @@ class ReloadPipeline : public testing::Test {
     if (writer_.joinable()) writer_.join();
   }
   bool has_lines(const std::string& file, std::size_t n) {
-    return wait_until([&] { return lines_of(dir_ / file).size() >= n; }, 30s);
+    return wait_until([&] { return lines_of(read_file(dir_ / file)).size() >= n; }, 30s);
   }
   // `out` holds every line written, once, in order.
   void expect_everything_once(const std::string& file, const Process& p) {
-    auto got = lines_of(dir_ / file);
+    auto got = lines_of(read_file(dir_ / file));
     ASSERT_EQ(got.size(), static_cast<std::size_t>(written_.load())) << file << "\n" << p.err();
     for (int i = 0; i < written_; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i)], numbered(i)) << file;
   }
@@ -95,12 +83,12 @@ TEST_F(ReloadPipeline, SighupAddsASinkAtABatchBoundaryWhileLinesKeepComing) {
   ASSERT_EQ(p.wait(20s), 0) << p.err();
   expect_everything_once("out.ndjson", p);
   // The added sink has the tail of the stream from the swap on: a suffix of `out`.
-  auto out = lines_of(dir_ / "out.ndjson");
-  auto copy = lines_of(dir_ / "copy.ndjson");
+  auto out = lines_of(read_file(dir_ / "out.ndjson"));
+  auto copy = lines_of(read_file(dir_ / "copy.ndjson"));
   ASSERT_GE(copy.size(), 2000u);
   ASSERT_LT(copy.size(), out.size());
   EXPECT_TRUE(std::equal(copy.begin(), copy.end(), out.end() - static_cast<std::ptrdiff_t>(copy.size())));
-  EXPECT_EQ(count_of(p.err(), "is running"), 1u) << "the pipeline restarted instead of reloading";
+  EXPECT_EQ(occurrences(p.err(), "is running"), 1u) << "the pipeline restarted instead of reloading";
 }
 
 TEST_F(ReloadPipeline, ABrokenEditIsRejectedWithItsPlaceAndThePipelineRunsOn) {
@@ -124,7 +112,7 @@ TEST_F(ReloadPipeline, ABrokenEditIsRejectedWithItsPlaceAndThePipelineRunsOn) {
   };
   int n = 0;
   for (const auto& edit : edits) {
-    std::size_t before = lines_of(dir_ / "out.ndjson").size();
+    std::size_t before = lines_of(read_file(dir_ / "out.ndjson")).size();
     write_file(dir_ / "p.yaml", edit.text);
     p.signal(SIGHUP);
     ++n;
@@ -192,7 +180,7 @@ TEST_F(ReloadPipeline, ALibraryReplacedOnDiskIsPickedUpByTheNextReload) {
   ASSERT_EQ(p.wait(20s), 0) << p.err();
   expect_everything_once("out.ndjson", p);
   // Every record once: version 1 wrote a prefix of the stream, version 2 the rest.
-  auto ver = lines_of(dir_ / "ver.txt");
+  auto ver = lines_of(read_file(dir_ / "ver.txt"));
   ASSERT_EQ(ver.size(), static_cast<std::size_t>(written_.load()));
   std::size_t switched = 0;
   while (switched < ver.size() && ver[switched].rfind("1:", 0) == 0) ++switched;
@@ -218,7 +206,7 @@ TEST_F(ReloadPipeline, AChangedSourceResumesAfterTheLastCommittedLine) {
   p.signal(SIGHUP);
   ASSERT_TRUE(p.wait_stderr("reload #1 applied", 30s)) << p.err();
   EXPECT_NE(p.err().find("reload #1: opening source 'file'"), std::string::npos) << p.err();
-  std::size_t at_reload = lines_of(dir_ / "out.ndjson").size();
+  std::size_t at_reload = lines_of(read_file(dir_ / "out.ndjson")).size();
   ASSERT_TRUE(has_lines("out.ndjson", at_reload + 2000)) << p.err();
   stop_writer();
   ASSERT_TRUE(has_lines("out.ndjson", static_cast<std::size_t>(written_.load()))) << p.err();

@@ -54,7 +54,7 @@ TEST(CrashRecovery, KillDashNineAtFiveRandomMomentsStoresEveryOrderExactlyOnce) 
 
   // First, one kill that surely lands inside a batch transaction: its orders are written but
   // neither its positions nor the commit. Nothing of it may survive.
-  ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) > 0 || !p.running(); }, 120s, 50ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) > 0; }, 120s, 50ms)) << p.logs();
   {
     // A lock on `offsets` stops the next batch transaction after its orders and before its
     // positions and commit: the kill lands inside an open transaction for sure.
@@ -79,14 +79,13 @@ TEST(CrashRecovery, KillDashNineAtFiveRandomMomentsStoresEveryOrderExactlyOnce) 
   std::uniform_int_distribution<int> moment_ms(0, 1500);
   for (int kill = 1; kill <= 5; ++kill) {
     // This run is ingesting: it stored something new since it started...
-    ASSERT_TRUE(wait_until(
+    ASSERT_TRUE(p.wait_for(
         [&] {
           auto n = p.stored();
-          return (n && *n > stored_at_restart) || !p.running();
+          return n && *n > stored_at_restart;
         },
         120s, 50ms))
         << "no progress before kill " << kill << p.logs();
-    ASSERT_TRUE(p.running()) << "sluice run exited by itself" << p.logs();
     // ...and is killed at a random moment from there (the sleep picks the moment).
     std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(rng)));
     auto before = p.stored();
@@ -120,15 +119,14 @@ TEST(CrashRecovery, SigtermUnderLoadExitsWithinTenSecondsWithNoPartialTransactio
   auto publisher = p.publish(N, "term");
   ASSERT_EQ(publisher->wait(120s), 0) << publisher->err();
   ASSERT_TRUE(p.start()) << p.logs();
-  ASSERT_TRUE(wait_until(
+  ASSERT_TRUE(p.wait_for(
       [&] {
         auto n = p.stored();
-        return (n && *n > 0) || !p.running();
+        return n && *n > 0;
       },
       120s, 20ms))
       << p.logs();
   auto at_signal = p.stored();
-  ASSERT_TRUE(p.running()) << p.logs();
 
   auto signalled = std::chrono::steady_clock::now();
   auto code = p.terminate(10s);

@@ -155,7 +155,8 @@ DefaultPipeline::DefaultPipeline(Options options) : options_(std::move(options))
   dir_ = scratch_dir(options_.name);
   group_ = "sluice-" + options_.name;
   http_port_ = free_port();
-  db_ = std::make_unique<PostgresCluster>(options_.name + "-db", "orders_db");
+  // A server of its own: the tests stop it, and count every `sluice` session in it.
+  db_ = std::make_unique<PostgresCluster>(options_.name + "-db", "orders_db", PostgresCluster::Server::own);
   broker_ = std::make_unique<Broker>(Broker::Options{{topic_ + ":" + std::to_string(options_.partitions)}, 1});
   pipeline_file_ = source_dir() / "config/pipeline.yaml";
   if (options_.own_pipeline_file && options_.source_config.empty()) {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +96,13 @@ class DefaultPipeline {
   bool start();
   Process& process() { return *runs_.back(); }
   bool running() { return !runs_.empty() && runs_.back()->running(); }
+  // Polls `condition` while the latest run lives; fails at once, with its exit status and
+  // stderr, when it exits (wait_while_running).
+  ::testing::AssertionResult wait_for(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                                      std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
+    if (runs_.empty()) return ::testing::AssertionFailure() << "no sluice run was started";
+    return wait_while_running(*runs_.back(), condition, timeout, step);
+  }
   pid_t pid() const { return runs_.empty() ? -1 : runs_.back()->pid(); }
   // SIGKILL by pid and reap.
   void kill9();

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "default_pipeline.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -25,12 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int N = 10000;
-
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
-}
 
 bool reached(DefaultPipeline& p, long long n) {
   auto stored = p.stored();
@@ -49,7 +44,7 @@ TEST(Outage, PostgresStoppedForThirtySecondsMidIngest) {
   ASSERT_TRUE(p.start()) << p.logs();
   // 25 s of orders: the outage starts after ~1000 and the publisher keeps going through it.
   auto publisher = p.publish(N, "pgdown", 400);
-  ASSERT_TRUE(wait_until([&] { return reached(p, 1000) || !p.running(); }, 120s, 100ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return reached(p, 1000); }, 120s, 100ms)) << p.logs();
   const std::string cached = "/order/pgdown-1";
   ASSERT_TRUE(wait_until([&] { return http_get(p.http_port(), cached).status == 200; }, 30s, 100ms)) << p.logs();
   auto before = p.stored();
@@ -113,7 +108,7 @@ TEST(Outage, BackendsTerminatedMidTransactionReconnectAndRetry) {
   auto rng = seeded_rng();
   ASSERT_TRUE(p.start()) << p.logs();
   auto publisher = p.publish(N, "pgterm", 800);  // ~12 s of ingest
-  ASSERT_TRUE(wait_until([&] { return reached(p, 1) || !p.running(); }, 120s, 50ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return reached(p, 1); }, 120s, 50ms)) << p.logs();
 
   // Terminate the pipeline's sessions (application_name 'sluice') that are inside a
   // transaction, again and again while the orders flow; after each hit, wait until the
@@ -134,7 +129,7 @@ TEST(Outage, BackendsTerminatedMidTransactionReconnectAndRetry) {
     terminated += n;
     auto at_hit = p.stored().value_or(0);
     if (at_hit >= N) break;
-    ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) > at_hit || !p.running(); }, 60s, 50ms))
+    ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) > at_hit; }, 60s, 50ms))
         << "no progress after terminating a backend" << p.logs();
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));  // a random moment for the next hit
   }
@@ -155,7 +150,7 @@ TEST(Outage, BrokerDownForTwentySecondsThenUpResumesAndLosesNothing) {
   DefaultPipeline p({.name = "outage-broker"});
   ASSERT_TRUE(p.start()) << p.logs();
   auto publisher = p.publish(N, "kdown", 500);  // ~20 s; its producer waits the outage out
-  ASSERT_TRUE(wait_until([&] { return reached(p, 1500) || !p.running(); }, 120s, 100ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return reached(p, 1500); }, 120s, 100ms)) << p.logs();
   auto before = p.stored();
 
   ASSERT_TRUE(p.broker().set_down()) << p.broker().log();
@@ -184,7 +179,7 @@ TEST(Outage, OffsetCommitErrorsAreRetriedWithoutDuplicates) {
   DefaultPipeline p({.name = "outage-commit"});
   ASSERT_TRUE(p.start()) << p.logs();
   auto publisher = p.publish(N, "commitfail", 800);  // ~12 s
-  ASSERT_TRUE(wait_until([&] { return reached(p, 500) || !p.running(); }, 120s, 50ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return reached(p, 500); }, 120s, 50ms)) << p.logs();
 
   // Three rounds of failing OffsetCommit requests (10 each: timeouts, coordinator errors,
   // rebalance in progress, unknown member), each once the previous round reached the pipeline.

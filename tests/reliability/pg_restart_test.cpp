@@ -65,7 +65,7 @@ TEST(PostgresRestart, WhileARestartedRunWaitsForItsPartitions) {
   ASSERT_TRUE(p.start()) << p.logs();
   MonotonicChecker checker({.dsn = p.db().dsn()});
   auto publisher = p.publish(N, "pgrb", 1000);
-  ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) >= 1500 || !p.running(); }, 60s, 50ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) >= 1500; }, 60s, 50ms)) << p.logs();
 
   // A crash and a restart: the new run joins the group, which waits for the killed member's
   // session before it hands out partitions. Its sinks open first, so the database must still
@@ -113,7 +113,7 @@ TEST(PostgresRestart, MidWriteUnderAThousandOrdersPerSecond) {
   ASSERT_TRUE(p.start()) << p.logs();
   MonotonicChecker checker({.dsn = p.db().dsn()});
   auto publisher = p.publish(N, "pgmid", 1000);
-  ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) >= 3000 || !p.running(); }, 60s, 50ms)) << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) >= 3000; }, 60s, 50ms)) << p.logs();
 
   // Mid-write for sure: the next batch transaction blocks on the lock, inside itself, and the
   // server dies under it (the locker's session with it). `deliveries`, not `offsets`: a batch

@@ -19,6 +19,7 @@
 
 #include "default_pipeline.hpp"
 #include "monotonic_checker.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -35,12 +36,6 @@ constexpr long long kDrainTimeoutMs = 2000;
 // (~2.5 s measured here), plus the log line, on a busy 2-core machine.
 constexpr long long kMarginMs = 4000;
 
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
-}
-
 // Partitions in a member's latest assignment, nullopt if it was revoked since (or never got one).
 std::optional<int> current_partitions(const std::string& log) {
   auto assigned = log.rfind("kafka: assigned ");
@@ -50,7 +45,7 @@ std::optional<int> current_partitions(const std::string& log) {
   if (revoked != std::string::npos && revoked > assigned) return std::nullopt;
   if (lost != std::string::npos && lost > assigned) return std::nullopt;
   std::string line = log.substr(assigned, log.find('\n', assigned) - assigned);
-  return static_cast<int>(count_of(line, "["));
+  return static_cast<int>(occurrences(line, "["));
 }
 
 TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown) {
@@ -105,7 +100,7 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
   const std::size_t leaving = members.back();
   const std::vector<std::size_t> staying(members.begin(), members.end() - 1);
   std::vector<std::size_t> revokes_before;
-  for (auto m : staying) revokes_before.push_back(count_of(p.member(m).err(), "kafka: revoking"));
+  for (auto m : staying) revokes_before.push_back(occurrences(p.member(m).err(), "kafka: revoking"));
   p.member(leaving).signal(SIGTERM);
   const auto term_at = Clock::now();
   std::optional<Clock::time_point> left_at, first_revoke_at, rebalanced_at;
@@ -118,7 +113,7 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
         }
         bool all_revoked = true;
         for (std::size_t i = 0; i < staying.size(); ++i) {
-          bool revoked = count_of(p.member(staying[i]).err(), "kafka: revoking") > revokes_before[i];
+          bool revoked = occurrences(p.member(staying[i]).err(), "kafka: revoking") > revokes_before[i];
           if (revoked && !first_revoke_at) first_revoke_at = Clock::now();
           all_revoked = all_revoked && revoked;
         }

@@ -24,6 +24,7 @@
 
 #include "coherent_reads.hpp"
 #include "default_pipeline.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -37,12 +38,6 @@ constexpr auto kStreamDuration = 30s;
 constexpr int kOrdersPerSecond = 1000;
 constexpr int kReloads = 10;
 constexpr auto kPollEvery = 10ms;
-
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
 
 // What the test varies in the pipeline file; everything else stays as shipped.
 struct Edit {
@@ -177,9 +172,7 @@ TEST(LiveReload, TenReloadsUnderASteadyStreamLoseNothingAndRestartNothing) {
   auto publisher = p.publish(static_cast<int>(N), prefix, kOrdersPerSecond);
   // The first order of the stream is the one the client asks for.
   const std::string known = "/order/" + prefix + "-1";
-  ASSERT_TRUE(wait_until([&] { return http_get(p.http_port(), known).status == 200 || !p.running(); }, 60s, 20ms) &&
-              p.running())
-      << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return http_get(p.http_port(), known).status == 200; }, 60s, 20ms)) << p.logs();
   Poller poller(p.http_port(), known);
 
   // The reloads, spread over the stream: add/remove the stdout sink, max_bytes, batch_max.
@@ -268,8 +261,7 @@ void expect_rolled_back(const std::string& name, const Edit& broken, const std::
   const long long N = 4000;
   const std::string prefix = "rollback";
   auto publisher = p.publish(static_cast<int>(N), prefix, 100);
-  ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) >= 200 || !p.running(); }, 60s, 50ms) && p.running())
-      << p.logs();
+  ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) >= 200; }, 60s, 50ms)) << p.logs();
 
   write_file(p.pipeline_file(), pipeline_text(shipped, broken));
   const auto sent = Clock::now();

@@ -40,13 +40,16 @@ std::optional<std::chrono::milliseconds> time_to_progress(DefaultPipeline& p, lo
     ADD_FAILURE() << "sluice run did not come up" << p.logs();
     return std::nullopt;
   }
-  bool progressed = wait_until(
+  auto progressed = p.wait_for(
       [&] {
         auto n = p.stored();
-        return (n && *n > stored_before) || !p.running();
+        return n && *n > stored_before;
       },
       limit, 50ms);
-  if (!progressed || !p.running()) return std::nullopt;
+  if (!progressed) {
+    ADD_FAILURE() << progressed.message();
+    return std::nullopt;
+  }
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - spawned);
 }
 

@@ -22,6 +22,7 @@
 #include "default_pipeline.hpp"
 #include "monotonic_checker.hpp"
 #include "table_lock.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -51,12 +52,6 @@ bool settled_at(DefaultPipeline& p, int version, std::chrono::milliseconds timeo
         return mine && ends && *mine == *ends;
       },
       timeout, 100ms);
-}
-
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
 }
 
 // The value of one Prometheus sample line ("name value"), 0 if absent.

@@ -1,4 +1,5 @@
 #include "support/broker.hpp"
+#include "support/text.hpp"
 
 #include <signal.h>
 
@@ -6,12 +7,6 @@
 
 namespace sluice::test {
 namespace {
-
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();

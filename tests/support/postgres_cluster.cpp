@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -30,13 +33,15 @@ void give_to_postgres(const fs::path& path) {
 
 // The cluster's folder. The postgres user must reach it, and the build tree may sit below a
 // folder only root can enter (a clone in `mktemp -d`, a home directory), so clusters live
-// under /tmp, one folder per build tree and cluster name, emptied before each use.
+// under /tmp, one folder per build tree, test and cluster name (tests running at the same
+// time never share one), emptied before each use.
 fs::path cluster_dir(const std::string& name) {
   fs::path base = fs::temp_directory_path() / "sluice-test-pg";
   fs::create_directories(base);
   fs::permissions(base, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::replace);
-  fs::path dir = base / (std::to_string(std::hash<std::string>{}(SLUICE_TEST_SCRATCH)) + "-" + name);
+  const std::string owner = test_scratch_root().string();
+  fs::path dir = base / (std::to_string(std::hash<std::string>{}(owner)) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -44,10 +49,50 @@ fs::path cluster_dir(const std::string& name) {
 
 bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
+int postmaster_pid_in(const fs::path& data) {
+  std::ifstream in(data / "postmaster.pid");
+  int pid = -1;
+  in >> pid;
+  return in ? pid : -1;
+}
+
+// A database name of this process's own in a shared server: PostgreSQL folds and limits
+// names (63 bytes), and two test processes may ask for the same one at the same time.
+std::string unique_database(const std::string& wanted) {
+  static std::atomic<int> counter{0};
+  std::string base;
+  for (char c : wanted.substr(0, 36)) base += std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_';
+  return base + "_p" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+}
+
 }  // namespace
 
-PostgresCluster::PostgresCluster(const std::string& name, const std::string& database)
-    : dir_(cluster_dir(name)), data_(dir_ / "data"), socket_dir_(dir_ / "socket"), database_(database) {
+PostgresCluster::PostgresCluster(const std::string& name, const std::string& database, Server server)
+    : database_(database) {
+  const char* shared_state = std::getenv("SLUICE_TEST_POSTGRES");
+  if (server == Server::shared_if_available && shared_state && *shared_state) {
+    auto state = read_shared_state(shared_state);
+    if (!state) throw std::runtime_error(std::string("SLUICE_TEST_POSTGRES names no shared server: ") + shared_state);
+    join_shared(*state);
+  } else {
+    start_own(name);
+  }
+  query("CREATE DATABASE \"" + database_ + "\"");
+}
+
+void PostgresCluster::join_shared(const SharedState& state) {
+  shared_ = true;
+  port_ = state.port;
+  dir_ = state.dir;
+  data_ = dir_ / "data";
+  socket_dir_ = dir_ / "socket";
+  database_ = unique_database(database_);
+}
+
+void PostgresCluster::start_own(const std::string& name) {
+  dir_ = cluster_dir(name);
+  data_ = dir_ / "data";
+  socket_dir_ = dir_ / "socket";
   // The postgres user must be able to reach its folders through ours.
   fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::replace);
@@ -64,7 +109,8 @@ PostgresCluster::PostgresCluster(const std::string& name, const std::string& dat
        << "port = " << port_ << "\n"
        << "listen_addresses = '127.0.0.1'\n"
        << "unix_socket_directories = '" << socket_dir_.string() << "'\n"
-       << "max_connections = 60\n"
+       // A shared server serves the storage tests of a parallel ctest run at once.
+       << "max_connections = 200\n"
        << "shared_buffers = 32MB\n"
        // Tests stop the server on purpose; fsync buys nothing when the machine stays up.
        << "fsync = off\n"
@@ -72,12 +118,28 @@ PostgresCluster::PostgresCluster(const std::string& name, const std::string& dat
        << "log_min_messages = warning\n";
   conf.close();
   start();
-  query("CREATE DATABASE \"" + database_ + "\"");
 }
 
 PostgresCluster::~PostgresCluster() {
+  if (detached_) return;
+  if (shared_) {
+    // Its databases go, whoever is still connected to them; the server stays for the others.
+    try {
+      for (const auto& row : query_in("postgres", "SELECT datname FROM pg_database WHERE datname = '" + database_ +
+                                                      "' OR starts_with(datname, '" + database_ + "_')")) {
+        query_in("postgres", "DROP DATABASE IF EXISTS \"" + row.at(0) + "\" WITH (FORCE)");
+      }
+    } catch (const std::exception&) {
+      // The run's cleanup removes the whole server anyway.
+    }
+    return;
+  }
+  stop_server(dir_);
+}
+
+void PostgresCluster::stop_server(const fs::path& dir) {
   // Immediate shutdown by pid (SIGQUIT), then SIGKILL if it lingers: never leave a server.
-  int pid = postmaster_pid();
+  int pid = postmaster_pid_in(dir / "data");
   if (process_alive(pid)) {
     ::kill(pid, SIGQUIT);
     if (!wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(10))) ::kill(pid, SIGKILL);
@@ -86,7 +148,23 @@ PostgresCluster::~PostgresCluster() {
   // Nor its files: every clone is another build tree, so folders under /tmp would pile up
   // (~150 MB a full run).
   std::error_code ignored;
-  fs::remove_all(dir_, ignored);
+  fs::remove_all(dir, ignored);
+}
+
+std::optional<PostgresCluster::SharedState> PostgresCluster::read_shared_state(const fs::path& file) {
+  std::ifstream in(file);
+  SharedState state;
+  std::string dir;
+  if (!(in >> state.port) || !(in >> dir) || state.port <= 0) return std::nullopt;
+  state.dir = dir;
+  return state;
+}
+
+void PostgresCluster::require_own(const char* what) const {
+  if (shared_) {
+    throw std::logic_error(std::string("PostgresCluster::") + what +
+                           " on the run's shared server: construct the cluster with Server::own");
+  }
 }
 
 std::string PostgresCluster::dsn() const {
@@ -103,22 +181,19 @@ void PostgresCluster::run_as_postgres(const std::vector<std::string>& argv, cons
   }
 }
 
-int PostgresCluster::postmaster_pid() const {
-  std::ifstream in(data_ / "postmaster.pid");
-  int pid = -1;
-  in >> pid;
-  return in ? pid : -1;
-}
+int PostgresCluster::postmaster_pid() const { return postmaster_pid_in(data_); }
 
 bool PostgresCluster::running() const { return process_alive(postmaster_pid()); }
 
 void PostgresCluster::start() {
+  require_own("start");
   run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-l", (data_ / "server.log").string(),
                    "-w", "-t", "60", "start"},
                   "pg_ctl start");
 }
 
 void PostgresCluster::stop(bool immediate) {
+  require_own("stop");
   run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-m", immediate ? "immediate" : "fast",
                    "-w", "-t", "60", "stop"},
                   "pg_ctl stop");

@@ -8,11 +8,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/file.h>
+
 #include <atomic>
+#include <cerrno>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/text.hpp"
 
 namespace sluice::test {
 
@@ -34,10 +42,8 @@ void redirect(const fs::path& path, int target_fd) {
 
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, Options options) {
-  dir_ = scratch_root() / "processes" /
-         (std::to_string(getpid()) + "-" + std::to_string(process_counter++) + "-" +
-          fs::path(argv.at(0)).filename().string());
+Process::Process(std::vector<std::string> argv, Options options) : name_(fs::path(argv.at(0)).filename().string()) {
+  dir_ = test_scratch_root() / "processes" / (std::to_string(process_counter++) + "-" + name_);
   fs::create_directories(dir_);
   write_file(dir_ / "stdin", options.stdin_text);
   std::vector<std::string> env_strings;
@@ -74,7 +80,8 @@ Process::Process(std::vector<std::string> argv, Options options) {
   }
 }
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_), dir_(std::move(other.dir_)) {
+Process::Process(Process&& other) noexcept
+    : pid_(other.pid_), status_(other.status_), dir_(std::move(other.dir_)), name_(std::move(other.name_)) {
   other.pid_ = -1;
 }
 
@@ -91,6 +98,11 @@ bool Process::running() {
     return false;
   }
   return true;
+}
+
+std::optional<int> Process::exit_status() {
+  running();
+  return status_;
 }
 
 void Process::signal(int sig) {
@@ -146,6 +158,32 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+std::string describe_exit(Process& process) {
+  auto status = process.exit_status();
+  std::string how = !status ? "is still running"
+                    : *status > 128 ? "was killed by signal " + std::to_string(*status - 128)
+                                    : "exited with status " + std::to_string(*status);
+  return process.name() + " (pid " + std::to_string(process.pid()) + ") " + how +
+         "; the end of its stderr:\n" + tail_lines(process.err(), 30);
+}
+
+::testing::AssertionResult wait_while_running(Process& process, const std::function<bool()>& condition,
+                                              std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+  bool exited = false;
+  bool held = wait_until(
+      [&] {
+        if (condition()) return true;
+        exited = !process.running();
+        return exited;
+      },
+      timeout, step);
+  if (held && !exited) return ::testing::AssertionSuccess();
+  if (exited && condition()) return ::testing::AssertionSuccess();  // its last act was the awaited one
+  if (exited) return ::testing::AssertionFailure() << "while waiting, " << describe_exit(process);
+  return ::testing::AssertionFailure() << "not within " << timeout.count() << " ms (" << process.name()
+                                       << " still runs)";
+}
+
 std::string find_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
@@ -159,22 +197,89 @@ std::string find_on_path(const std::string& name) {
   return name;
 }
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// Ports the tests hand out: below the kernel's ephemeral range (ip_local_port_range starts
+// at 32768 on Debian), which the connections of every process on the machine draw from.
+constexpr int kFirstTestPort = 20000;
+constexpr int kTestPorts = 12000;
+
+bool bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return port;
+  return ok;
+}
+
+// An exclusive claim on `port` among the test processes of this machine, held until this
+// process ends (the kernel drops a flock with its last descriptor, also on kill -9).
+bool claim(int port) {
+  static const fs::path claims = [] {
+    fs::path dir = fs::temp_directory_path() / "sluice-test-ports";
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::all | fs::perms::sticky_bit, fs::perm_options::replace);
+    return dir;
+  }();
+  int fd = ::open((claims / std::to_string(port)).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return false;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  if (!bindable(port)) {
+    ::close(fd);
+    return false;
+  }
+  return true;  // the descriptor stays open, and with it the claim
+}
+
+}  // namespace
+
+int free_port() {
+  static std::mutex mutex;
+  static std::set<int> mine;
+  static std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+  std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = kFirstTestPort + static_cast<int>(rng() % kTestPorts);
+    if (mine.count(port)) continue;
+    if (claim(port)) {
+      mine.insert(port);
+      return port;
+    }
+  }
+  throw std::runtime_error("free_port: no free port in 20000-31999 after 1000 tries");
+}
+
+fs::path test_scratch_root() {
+  std::string test = "main";
+  const auto* unit = ::testing::UnitTest::GetInstance();
+  if (const auto* info = unit->current_test_info()) {
+    test = std::string(info->test_suite_name()) + "." + info->name();
+  } else if (const auto* suite = unit->current_test_suite()) {
+    test = suite->name();
+  }
+  for (char& c : test) {
+    if (c == '/') c = '_';  // parameterised names: Suite/Param.Case/0
+  }
+  fs::path root = scratch_root() / program_invocation_short_name / test;
+  static std::mutex mutex;
+  static std::set<fs::path> emptied;
+  std::lock_guard lock(mutex);
+  if (emptied.insert(root).second) {
+    fs::remove_all(root);
+    fs::create_directories(root);
+  }
+  return root;
 }
 
 fs::path scratch_dir(const std::string& name) {
-  fs::path dir = scratch_root() / name;
+  fs::path dir = test_scratch_root() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

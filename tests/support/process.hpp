@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -33,7 +35,11 @@ class Process {
   Process(const Process&) = delete;
 
   pid_t pid() const { return pid_; }
+  // The program's file name (argv[0] without its folder), for messages.
+  const std::string& name() const { return name_; }
   bool running();
+  // Exit code, or 128+signal if killed by a signal; nullopt while it runs.
+  std::optional<int> exit_status();
   void signal(int sig);
   // Exit code, or 128+signal if killed by a signal; nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
@@ -50,6 +56,7 @@ class Process {
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::filesystem::path dir_;
+  std::string name_;
 };
 
 // Runs to completion (or timeout, then SIGKILL) and returns exit code and output.
@@ -65,13 +72,30 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout =
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds step = 20ms);
 
-// A TCP port on 127.0.0.1 free at the time of the call.
+// Polls `condition` while `process` runs. Fails at once when the process has exited (unless
+// the condition holds after all), naming its exit status and the tail of its stderr: a wait
+// for something a process was to do must neither wait out its timeout on a dead process nor
+// pass on its death and fail later with a misleading message.
+::testing::AssertionResult wait_while_running(Process& process, const std::function<bool()>& condition,
+                                              std::chrono::milliseconds timeout,
+                                              std::chrono::milliseconds step = 20ms);
+// "sluice (pid 123) exited with status 1; the end of its stderr: ..." for failure messages.
+std::string describe_exit(Process& process);
+
+// A TCP port on 127.0.0.1 that no other test of this machine holds: chosen below the
+// kernel's ephemeral range (so no outgoing connection takes it meanwhile) and claimed with a
+// lock file under /tmp/sluice-test-ports for as long as this process lives (so a test
+// running in parallel never picks it too), and free to bind at the time of the call.
 int free_port();
 // `name` found on PATH (run() execs a path, not a name); `name` itself when not found.
 std::string find_on_path(const std::string& name);
 
-// A fresh empty folder under the build tree's test scratch area; kept after the test for
-// inspection, removed at the next run.
+// The running test's own folder in the build tree's test scratch area:
+// <executable>/<Suite.Test> (<executable>/<Suite> in a suite's set-up, <executable>/main
+// outside any test). Tests that run at the same time (ctest -j) never share one; it is emptied
+// when this process first uses it, and kept after the test for inspection.
+std::filesystem::path test_scratch_root();
+// A fresh empty folder `name` in test_scratch_root().
 std::filesystem::path scratch_dir(const std::string& name);
 
 std::string read_file(const std::filesystem::path& path);

@@ -15,11 +15,13 @@
 #include "kafka_source.hpp"
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/text.hpp"
 
 namespace sluice::kafka::fixture {
 
 using namespace std::chrono_literals;
 using test::Broker;
+using test::occurrences;
 
 class FakePositionStore : public PositionStore {
  public:
@@ -172,10 +174,4 @@ struct Consumer {
 };
 
 // How many times `needle` occurs in `text`.
-inline std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 }  // namespace sluice::kafka::fixture

@@ -34,7 +34,7 @@ TEST(KafkaSource, FencedDropsRecordsBehindTheStoredPositionAndSeeksForwardNeverB
 
   c.source.fenced({{"orders", p, stored}});
   c.source.fenced({{"orders", p, stored}});  // the same news again: not logged again
-  EXPECT_EQ(count_of(c.host.log_text(), "partition orders[" + std::to_string(p) + "]: batch behind stored position " +
+  EXPECT_EQ(occurrences(c.host.log_text(), "partition orders[" + std::to_string(p) + "]: batch behind stored position " +
                                             std::to_string(stored) + ", skipped (another instance owns it)"),
             1u)
       << c.host.log_text();
@@ -102,7 +102,7 @@ TEST(KafkaSource, LagOfRevokedPartitionsLeavesTheMetrics) {
   Broker broker;
   publish(broker, 200, "l");
   Consumer a(broker, "g-lag");
-  auto lag_series = [](Consumer& c) { return count_of(c.host.metrics().render(), "\nsluice_kafka_lag{"); };
+  auto lag_series = [](Consumer& c) { return occurrences(c.host.metrics().render(), "\nsluice_kafka_lag{"); };
   // Stats every 500 ms: each of the four partitions gets its lag series.
   ASSERT_TRUE(test::wait_until([&] { a.step(50ms); return lag_series(a) == 4; }, 30s, 0ms))
       << a.host.metrics().render();

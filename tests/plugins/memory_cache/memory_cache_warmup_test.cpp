@@ -62,7 +62,7 @@ TEST(MemoryCacheWarmup, UnknownStoreIsFatalAndDatabaseDownIsRetry) {
                              host);
   EXPECT_EQ(unknown.open().code(), StatusCode::fatal);
 
-  PostgresCluster cluster("memory-cache-warmup-down");
+  PostgresCluster cluster("memory-cache-warmup-down", "sluice_test", PostgresCluster::Server::own);
   pg::PostgresSink sink(sink_config(cluster.dsn()), host);
   ASSERT_TRUE(sink.open().is_ok());
   cluster.stop(true);

@@ -165,7 +165,11 @@ TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
   const auto seen = follower.changes().size();
   write(*writer, {"after-unfollow"}, 0, 1001);
   EXPECT_TRUE(wait_until(
-      [&] { return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed'") == "0"; }, 5s));
+      [&] {
+        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
+                      "current_database()") == "0";
+      },
+      5s));
   EXPECT_EQ(follower.changes().size(), seen);
   reader->close();
   reader->close();

@@ -1,5 +1,5 @@
-// One PostgreSQL cluster shared by a test suite, a fresh database per test, and the
-// plugin objects wired to it.
+// One PostgreSQL cluster shared by a test suite (under ctest: the run's shared server), a
+// fresh database per test, and the plugin objects wired to it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,6 +18,10 @@ namespace sluice::test {
 class PostgresTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { cluster_ = new PostgresCluster("postgres-plugin-tests", "postgres_tests"); }
+  // For a suite whose tests stop and start the server: a server of its own.
+  static void SetUpOwnServer() {
+    cluster_ = new PostgresCluster("postgres-plugin-tests", "postgres_tests", PostgresCluster::Server::own);
+  }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
@@ -25,7 +29,7 @@ class PostgresTest : public ::testing::Test {
 
   void SetUp() override {
     static int counter = 0;
-    database_ = "t" + std::to_string(++counter);
+    database_ = cluster_->database_name("t" + std::to_string(++counter));
     cluster_->query("CREATE DATABASE " + database_);
   }
 

@@ -26,7 +26,7 @@ Batch batch_of(int first, int count) {
 }
 
 TEST(PostgresOutage, WritesRetryWhileTheDatabaseIsDownAndEverythingArrivesAfter) {
-  PostgresCluster cluster("postgres-outage");
+  PostgresCluster cluster("postgres-outage", "sluice_test", PostgresCluster::Server::own);
   PluginTestHost host;
   pg::PostgresSink sink(
       Config(nlohmann::json{{"dsn", cluster.dsn()}, {"migrate_on_open", true}, {"read_connections", 2}}), host);

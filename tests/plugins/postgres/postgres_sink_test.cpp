@@ -290,7 +290,7 @@ TEST_F(PostgresTest, ScanStreamsEveryOrderAndStopsWhenAsked) {
 TEST(PostgresClusterSupport, StopsItsServerAndRemovesItsFolder) {
   std::filesystem::path dir;
   {
-    PostgresCluster cluster("cluster-cleanup");
+    PostgresCluster cluster("cluster-cleanup", "sluice_test", PostgresCluster::Server::own);
     dir = cluster.dir();
     ASSERT_TRUE(std::filesystem::exists(dir / "data" / "PG_VERSION"));
   }

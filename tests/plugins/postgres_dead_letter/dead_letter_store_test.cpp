@@ -305,7 +305,13 @@ TEST_F(DeadLetterStoreTest, RetentionPrunesTheOldestBeyondCountAndAge) {
   EXPECT_EQ(pruned.value(), 6u);
 }
 
-TEST_F(DeadLetterStoreTest, UnreachableDatabaseIsRetryAndTheNextCallReconnects) {
+// Stops and starts the server: one of its own, not the run's shared one.
+class DeadLetterStoreOutageTest : public DeadLetterStoreTest {
+ protected:
+  static void SetUpTestSuite() { SetUpOwnServer(); }
+};
+
+TEST_F(DeadLetterStoreOutageTest, UnreachableDatabaseIsRetryAndTheNextCallReconnects) {
   auto sink = open_sink();
   write_five(*sink);
   DeadLetterStore& store = *sink->dead_letter_store();
