@@ -74,10 +74,16 @@ PostgresCluster::PostgresCluster(const std::string& name, const std::string& dat
     auto state = read_shared_state(shared_state);
     if (!state) throw std::runtime_error(std::string("SLUICE_TEST_POSTGRES names no shared server: ") + shared_state);
     join_shared(*state);
-  } else {
-    start_own(name);
+    query("CREATE DATABASE \"" + database_ + "\"");
+    return;
   }
-  query("CREATE DATABASE \"" + database_ + "\"");
+  start_own(name);
+  try {
+    query("CREATE DATABASE \"" + database_ + "\"");
+  } catch (...) {
+    stop_server(dir_);  // no destructor runs for a constructor that throws
+    throw;
+  }
 }
 
 void PostgresCluster::join_shared(const SharedState& state) {

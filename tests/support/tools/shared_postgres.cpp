@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path state = argv[2];
   try {
     if (command == "start") {
-      PostgresCluster cluster("shared", "postgres", PostgresCluster::Server::own);
+      PostgresCluster cluster("shared", "sluice_shared", PostgresCluster::Server::own);
       cluster.detach();  // outlives this process: `stop` ends it
       sluice::test::write_file(state, std::to_string(cluster.port()) + "\n" + cluster.dir().string() + "\n");
       std::cout << "shared PostgreSQL on 127.0.0.1:" << cluster.port() << " in " << cluster.dir().string() << "\n";
