@@ -11,7 +11,8 @@
 # Tests run as many at a time as the machine has cores (at least 2), as in compose/test.sh.
 #
 #   bash compose/sanitize.sh                    # labels core|unit|integration|rest|postgres|kafka|security
-#   bash compose/sanitize.sh -L core            # extra arguments go to ctest
+#   bash compose/sanitize.sh -L core            # extra arguments go to ctest (the build is the same:
+#                                               # the suites of SLUICE_SANITIZED_LABELS)
 #   SLUICE_JOBS=1 bash compose/sanitize.sh      # build with one job (default 2)
 #   SLUICE_SANITIZE_BUILD_DIR=/tmp/asan bash compose/sanitize.sh   # another build folder
 set -euo pipefail
@@ -26,8 +27,8 @@ started=$(date +%s)
 stage "sanitizer build"
 echo "==> configuring ($build_dir, preset asan)"
 cmake --preset asan -B "$build_dir" >/dev/null
-echo "==> building ($jobs jobs)"
-cmake --build "$build_dir" -j"$jobs"
+echo "==> building the sanitized suites ($jobs jobs)"
+cmake --build "$build_dir" -j"$jobs" --target sluice_sanitized_tests
 built=$(date +%s)
 
 logs="$(realpath -m "$build_dir")/sanitizer-logs"
@@ -42,7 +43,9 @@ export LSAN_OPTIONS="suppressions=$PWD/compose/lsan.supp:print_suppressions=0"
 
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
-  args=(-L 'core|unit|integration|rest|postgres|kafka|security')
+  # SLUICE_SANITIZED_LABELS (tests/CMakeLists.txt) as a ctest regex: what the target built.
+  labels=$(sed -n 's/^SLUICE_SANITIZED_LABELS:STRING=//p' "$build_dir/CMakeCache.txt")
+  args=(-L "${labels//;/|}")
 fi
 ctest_jobs=$(nproc)
 [ "$ctest_jobs" -ge 2 ] || ctest_jobs=2

@@ -31,19 +31,19 @@ PrometheusServer::PrometheusServer(Options options) : options_(std::move(options
       find_on_path("prometheus"), "--config.file=" + (dir / "prometheus.yml").string(),
       "--storage.tsdb.path=" + (dir / "data").string(), "--storage.tsdb.retention.time=1h",
       "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"});
-  const bool ready = wait_until(
+  auto ready = wait_while_running(
+      *process_,
       [&] {
-        if (!process_->running()) return true;
         httplib::Client client("127.0.0.1", port_);
         client.set_connection_timeout(1);
         auto answer = client.Get("/-/ready");
         return answer && answer->status == 200;
       },
       30s, 100ms);
-  if (!ready || !process_->running()) {
-    std::string why = log();
+  if (!ready) {
+    std::string why = std::string(ready.message()) + "\n" + log();
     stop();
-    throw std::runtime_error("prometheus did not become ready on port " + std::to_string(port_) + ":\n" + why);
+    throw std::runtime_error("prometheus did not become ready on port " + std::to_string(port_) + ": " + why);
   }
 }
 

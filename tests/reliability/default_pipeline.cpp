@@ -218,16 +218,16 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
 bool DefaultPipeline::start() {
   if (running()) throw std::logic_error("DefaultPipeline::start while the previous run is still running");
   Process& p = launch(http_port_, {});
-  return wait_until([&] { return !p.running() || http_get(http_port_, "/healthz", 1s).status != 0; }, 60s, 50ms) &&
-         p.running();
+  return static_cast<bool>(
+      wait_while_running(p, [&] { return http_get(http_port_, "/healthz", 1s).status != 0; }, 60s, 50ms));
 }
 
 std::optional<std::size_t> DefaultPipeline::start_member(const std::map<std::string, std::string>& env) {
   const int port = free_port();
   Process& p = launch(port, env);
   const std::size_t index = runs_.size() - 1;
-  bool up = wait_until([&] { return !p.running() || http_get(port, "/healthz", 1s).status != 0; }, 60s, 50ms) &&
-            p.running();
+  const bool up =
+      static_cast<bool>(wait_while_running(p, [&] { return http_get(port, "/healthz", 1s).status != 0; }, 60s, 50ms));
   return up ? std::optional<std::size_t>(index) : std::nullopt;
 }
 

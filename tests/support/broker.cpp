@@ -26,18 +26,19 @@ Broker::Broker(Options options) {
   }
   process_ = std::make_unique<Process>(std::move(argv));
   // The file appears complete (written, then renamed) once the cluster listens.
-  bool up = wait_until(
+  auto up = wait_while_running(
+      *process_,
       [&] {
         std::error_code ec;
-        if (!std::filesystem::exists(addr_file, ec)) return !process_->running();
+        if (!std::filesystem::exists(addr_file, ec)) return false;
         address_ = trim(read_file(addr_file));
         return !address_.empty();
       },
       20s);
-  if (!up || address_.empty()) {
-    std::string err = process_->err();
+  if (!up) {
+    std::string why = up.message();
     stop();
-    throw std::runtime_error("sluice broker did not start: " + err);
+    throw std::runtime_error("sluice broker did not start: " + why);
   }
 }
 

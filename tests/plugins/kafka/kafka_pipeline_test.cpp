@@ -158,8 +158,7 @@ TEST(KafkaPipeline, OrdersFromAnOutsideClientReachTheFileExactlyOnce) {
 
   Pipeline p("kafka-exactly-once", broker, "exactly-once");
   p.start();
-  ASSERT_TRUE(wait_until([&] { return keys_in(p.out()).size() >= 1000 || !p.process().running(); }, 120s))
-      << p.process().err();
+  ASSERT_TRUE(wait_while_running(p.process(), [&] { return keys_in(p.out()).size() >= 1000; }, 120s));
   EXPECT_EQ(p.stop(), 0) << p.process().err();
   auto keys = keys_in(p.out());
   EXPECT_EQ(keys.size(), 1000u);
