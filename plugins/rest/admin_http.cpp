@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "fixed_header.hpp"
+#include "http_reply.hpp"
 #include "keep_alive.hpp"
 #include "min_position.hpp"
 #include "openapi_document.hpp"
@@ -19,12 +20,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-void send_admin(const AdminReply& reply, const std::string& body, Http::ResponseWriter& response) {
+Async::Promise<ssize_t> send_admin(const AdminReply& reply, const std::string& body, Http::ResponseWriter& response) {
   auto& headers = response.headers();
   headers.add(owned_header("Content-Type", reply.content_type));
   headers.add(fixed_header("Cache-Control", "no-store"));  // operator data: never cached
   for (const auto& [name, value] : reply.headers) headers.add(owned_header(name, value));
-  response.send(static_cast<Http::Code>(reply.status), body);
+  return response.send(static_cast<Http::Code>(reply.status), body);
 }
 
 // An admin request on an admin thread, with the client's response writer.
@@ -59,8 +60,9 @@ class AdminJob final : public LookupJob {
       reply.status = 500;
       reply.body = error_json("internal error", "detail", e.what());
     }
-    send_admin(reply, reply.body, response_);
+    auto sent = send_admin(reply, reply.body, response_);
     shared_->http_metrics->record(Route::admin, reply.status, Clock::now() - started_);
+    wait_until_written(sent, answer_write_bound);
   }
 
   void refuse(Refusal why) override {

@@ -70,7 +70,8 @@ class LookupReply final : public LookupJob {
     thread_local Reply reply;
     reply.clear();
     run_guarded([&] { routes_->finish(query_, reply); }, reply);
-    send_reply(reply, response_, *sources_, *metrics_, started_);
+    auto sent = send_reply(reply, response_, *sources_, *metrics_, started_);
+    wait_until_written(sent, answer_write_bound);
   }
 
   void refuse(Refusal why) override {

@@ -1,6 +1,8 @@
 #include "http_reply.hpp"
 
 #include <charconv>
+#include <future>
+#include <memory>
 
 #include "auth_gate.hpp"
 #include "fixed_header.hpp"
@@ -51,7 +53,7 @@ const std::shared_ptr<Http::Header::Header>* SourceHeaders::get(std::size_t sour
   return source < headers_.size() ? &headers_[source] : nullptr;
 }
 
-void send_reply(const Reply& reply, Http::ResponseWriter& response, const SourceHeaders& sources,
+Async::Promise<ssize_t> send_reply(const Reply& reply, Http::ResponseWriter& response, const SourceHeaders& sources,
                 HttpMetrics& metrics, std::chrono::steady_clock::time_point started) {
   auto& headers = response.headers();
   headers.add(fixed_header("Content-Type", reply.content_type));
@@ -66,8 +68,18 @@ void send_reply(const Reply& reply, Http::ResponseWriter& response, const Source
   if (reply.stale) headers.add(fixed_header("X-Sluice-Stale", "true"));
   if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
   if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
-  response.send(static_cast<Http::Code>(reply.status), reply.body);
+  auto sent = response.send(static_cast<Http::Code>(reply.status), reply.body);
   metrics.record(reply.route, reply.status, std::chrono::steady_clock::now() - started);
+  return sent;
+}
+
+void wait_until_written(Async::Promise<ssize_t>& sent, std::chrono::milliseconds bound) {
+  if (sent.isFulfilled() || sent.isRejected()) return;
+  // Shared with the callbacks: they may run after a wait that gave up.
+  auto settled = std::make_shared<std::promise<void>>();
+  auto written = settled->get_future();
+  sent.then([settled](ssize_t) { settled->set_value(); }, [settled](std::exception_ptr) { settled->set_value(); });
+  written.wait_for(bound);
 }
 
 }  // namespace sluice::rest

@@ -2,6 +2,7 @@
 // the event loop (answers given inline) and the lookup threads (answers given later).
 #pragma once
 
+#include <pistache/async.h>
 #include <pistache/http.h>
 
 #include <chrono>
@@ -26,8 +27,18 @@ class SourceHeaders {
   std::vector<std::shared_ptr<Pistache::Http::Header::Header>> headers_;
 };
 
-// Sends `reply` and counts it (route, status, time since `started`).
-void send_reply(const Reply& reply, Pistache::Http::ResponseWriter& response, const SourceHeaders& sources,
-                HttpMetrics& metrics, std::chrono::steady_clock::time_point started);
+// Sends `reply` and counts it (route, status, time since `started`). The promise settles
+// once the event loop has written it (or failed to).
+Pistache::Async::Promise<ssize_t> send_reply(const Reply& reply, Pistache::Http::ResponseWriter& response,
+                                             const SourceHeaders& sources, HttpMetrics& metrics,
+                                             std::chrono::steady_clock::time_point started);
+
+// Waits, at most `bound`, until the event loop has written what `sent` stands for. A lookup or
+// admin thread that answers waits for it before it is done: stop() waits for those threads,
+// then shuts the event loops down, and a write still queued for a loop then would be dropped,
+// leaving the client to wait for its own timeout.
+void wait_until_written(Pistache::Async::Promise<ssize_t>& sent, std::chrono::milliseconds bound);
+// How long a thread waits for its answer to be written (a client that does not read).
+inline constexpr std::chrono::milliseconds answer_write_bound{1000};
 
 }  // namespace sluice::rest
