@@ -35,13 +35,13 @@ long long stored_at(DefaultPipeline& p, const std::string& prefix, int version) 
 
 bool ready(int port) { return http_get(port, "/readyz", 2s).status == 200; }
 
-// Cuts every change-feed session (the LISTEN connection of each instance), as a network
-// fault or an idle-session killer would; returns how many were cut.
 // sluice_feed_resyncs_total of one instance: its cache re-read the store after losing the feed.
 double resyncs_of(DefaultPipeline& p, std::size_t run) {
   return metric_value(http_get(p.http_port_of(run), "/metrics").body, "sluice_feed_resyncs_total");
 }
 
+// Cuts every change-feed session (the LISTEN connection of each instance), as a network
+// fault or an idle-session killer would; returns how many were cut.
 int cut_feed_sessions(DefaultPipeline& p) {
   return std::stoi(p.db().scalar(
       "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
