@@ -35,5 +35,6 @@ slowest_tests() {
          for (i = 1; i <= NF; i++) if ($i ~ /^#[0-9]+:$/) { name = $(i + 1); break }
          if ($NF == "sec" && $(NF - 1) + 0 > slowest[name] + 0) slowest[name] = $(NF - 1)
        }
-       END { for (name in slowest) printf "%10.2f s  %s\n", slowest[name], name }' "$log" | sort -rn | head -n "$count"
+       END { for (name in slowest) printf "%10.2f s  %s\n", slowest[name], name }' "$log" |
+    sort -rn | awk -v count="$count" 'NR <= count'  # reads it all: no SIGPIPE for sort, as with head
 }

@@ -45,6 +45,7 @@ SLUICE_STAGE_LOG="$(realpath "$build_dir")/stage-times.tsv"
 ctest_log="$build_dir/ctest-output.log"
 : >"$ctest_log"
 report() {
+  set +e  # a report that fails halfway must not hide the rest, nor change the exit status
   stage_end
   slowest_tests "$ctest_log" 15
   stages_report
