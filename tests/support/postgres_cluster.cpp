@@ -74,12 +74,14 @@ PostgresCluster::PostgresCluster(const std::string& name, const std::string& dat
     auto state = read_shared_state(shared_state);
     if (!state) throw std::runtime_error(std::string("SLUICE_TEST_POSTGRES names no shared server: ") + shared_state);
     join_shared(*state);
-    query("CREATE DATABASE \"" + database_ + "\"");
+    // From template0, which nobody connects to: CREATE DATABASE from template1 fails while
+    // another test's CREATE DATABASE is copying it ("being accessed by other users").
+    query_in("postgres", "CREATE DATABASE \"" + database_ + "\" TEMPLATE template0");
     return;
   }
   start_own(name);
   try {
-    query("CREATE DATABASE \"" + database_ + "\"");
+    query_in("postgres", "CREATE DATABASE \"" + database_ + "\"");
   } catch (...) {
     stop_server(dir_);  // no destructor runs for a constructor that throws
     throw;

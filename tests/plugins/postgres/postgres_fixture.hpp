@@ -30,7 +30,7 @@ class PostgresTest : public ::testing::Test {
   void SetUp() override {
     static int counter = 0;
     database_ = cluster_->database_name("t" + std::to_string(++counter));
-    cluster_->query("CREATE DATABASE " + database_);
+    cluster_->query("CREATE DATABASE " + database_ + " TEMPLATE template0");  // see PostgresCluster
   }
 
   std::string dsn() const {
