@@ -45,7 +45,6 @@ class PostgresCluster {
   // The first column of the first row ("" if none).
   std::string scalar(const std::string& sql) const;
 
-  bool shared() const { return shared_; }
   // A name for another database of this test in the same server ("<database>_<suffix>"):
   // unique in a shared server too, and dropped with this object's.
   std::string database_name(const std::string& suffix) const { return database_ + "_" + suffix; }

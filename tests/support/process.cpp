@@ -158,6 +158,9 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+namespace {
+
+// "sluice (pid 123) exited with status 1; the end of its stderr: ..." for failure messages.
 std::string describe_exit(Process& process) {
   auto status = process.exit_status();
   std::string how = !status ? "is still running"
@@ -166,6 +169,8 @@ std::string describe_exit(Process& process) {
   return process.name() + " (pid " + std::to_string(process.pid()) + ") " + how +
          "; the end of its stderr:\n" + tail_lines(process.err(), 30);
 }
+
+}  // namespace
 
 ::testing::AssertionResult wait_while_running(Process& process, const std::function<bool()>& condition,
                                               std::chrono::milliseconds timeout, std::chrono::milliseconds step) {

@@ -79,8 +79,6 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 ::testing::AssertionResult wait_while_running(Process& process, const std::function<bool()>& condition,
                                               std::chrono::milliseconds timeout,
                                               std::chrono::milliseconds step = 20ms);
-// "sluice (pid 123) exited with status 1; the end of its stderr: ..." for failure messages.
-std::string describe_exit(Process& process);
 
 // A TCP port on 127.0.0.1 that no other test of this machine holds: chosen below the
 // kernel's ephemeral range (so no outgoing connection takes it meanwhile) and claimed with a

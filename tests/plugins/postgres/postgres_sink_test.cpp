@@ -2,6 +2,8 @@
 // idempotency, positions in the same transaction, streaming scan, lookups.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -295,6 +297,24 @@ TEST(PostgresClusterSupport, StopsItsServerAndRemovesItsFolder) {
     ASSERT_TRUE(std::filesystem::exists(dir / "data" / "PG_VERSION"));
   }
   EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+}
+
+// Under ctest (SHARED_POSTGRES) clusters join the run's shared server: each gets a database of
+// its own, dropped with it, and may not stop the server the other tests use.
+TEST(PostgresClusterSupport, SharedServerGivesEachClusterItsOwnDatabaseAndDropsIt) {
+  if (!std::getenv("SLUICE_TEST_POSTGRES")) GTEST_SKIP() << "not under ctest: no shared server";
+  PostgresCluster first("shared-a", "same_name");
+  std::string second_database;
+  {
+    PostgresCluster second("shared-b", "same_name");
+    second_database = second.database();
+    EXPECT_EQ(second.port(), first.port());
+    EXPECT_NE(second_database, first.database());
+    EXPECT_THROW(second.stop(), std::logic_error);
+    EXPECT_EQ(first.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + second_database + "'"), "1");
+  }
+  EXPECT_EQ(first.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + second_database + "'"), "0");
+  EXPECT_TRUE(first.running());
 }
 
 TEST_F(PostgresTest, BadDsnIsAConfigError) {
