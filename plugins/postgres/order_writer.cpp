@@ -246,6 +246,10 @@ WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& o
   Outcome rejected;
   WriteStats stats;
   fence_ = StoredPositions();
+  // What this call stores, from scratch: a batch with nothing to write (a replay whose every
+  // record an earlier stage refused) skips begin(), and must not inherit the previous
+  // batch's entries (their indexes lie beyond its records).
+  stored_.clear();
   prepare(batch, nullptr, rejected, stats);
   if (!batch.records.empty() || !batch.positions.empty()) {
     try {

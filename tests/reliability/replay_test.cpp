@@ -11,6 +11,9 @@
 //    order is stored exactly once: no order was ever written twice (the postgres sink retires
 //    a letter in the transaction that stores its order, so nothing stored is replayed again),
 //    and no letter is left.
+// 3. A replay where a letter is refused again (a message that is not JSON, next to 200 too
+//    large orders that a reload let through): the refused letter stays with attempts + 1,
+//    the CLI gets its answer, and `sluice run` lives on and stops cleanly.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -89,6 +92,16 @@ class ReplayTest : public testing::Test {
     EXPECT_EQ(*pipeline_->stored(), 0);
   }
 
+  // Publishes one message (not necessarily an order) with `sluice publish --file`.
+  void publish_raw(const std::string& message) {
+    const auto file = test_scratch_root() / ("replay-raw-" + std::to_string(admin_port_) + ".ndjson");
+    std::ofstream(file) << message << "\n";
+    auto published = run({sluice_binary().string(), "publish", "--brokers", pipeline_->broker().address(), "--topic",
+                          pipeline_->topic(), "--file", file.string(), "--timeout", "60"},
+                         120s);
+    ASSERT_EQ(published.code, 0) << published.out << published.err;
+  }
+
   int admin_port_ = 0;
   std::unique_ptr<DefaultPipeline> pipeline_;
 };
@@ -158,6 +171,38 @@ TEST_F(ReplayTest, AReplayKilledMidwayIsFinishedByTheNextWithEachOrderOnce) {
   EXPECT_EQ(*pipeline_->stored(), kOrders);
   ASSERT_EQ(pipeline_->terminate(30s), 0);
   EXPECT_EQ(pipeline_->replaced_orders(), 0) << "an order was written twice";
+}
+
+// The sequence that used to end `sluice run` with `free(): invalid pointer`: the second
+// replay's one letter is refused again by the validator.
+TEST_F(ReplayTest, ALetterRefusedAgainByAReplayStaysAndTheProcessLivesOn) {
+  ASSERT_TRUE(pipeline_->start());
+  dead_letter(200, "again");
+  publish_raw("this is not json");
+  ASSERT_TRUE(wait_until([&] { return letters() == 201; }, 120s, 20ms)) << letters() << " letters";
+  const long long not_json = letters() - letters("too_large");
+  ASSERT_EQ(not_json, 1);
+
+  set_max_bytes(1048576);
+  auto reload = sluice({"reload"});
+  ASSERT_EQ(reload.code, 0) << reload.out << reload.err;
+  auto by_reason = sluice({"dead-letters", "replay", "--reason", "too_large"});
+  ASSERT_EQ(by_reason.code, 0) << by_reason.out << by_reason.err;
+  EXPECT_NE(by_reason.out.find("200 matched, 200 replayed"), std::string::npos) << by_reason.out;
+
+  auto all = sluice({"dead-letters", "replay", "--all"}, 60s);
+  EXPECT_NE(all.out.find("1 matched, 0 replayed"), std::string::npos) << all.code << all.out << all.err;
+  EXPECT_NE(all.out.find("1 refused again"), std::string::npos) << all.out;
+  EXPECT_EQ(all.code, 0) << all.err;
+  ASSERT_TRUE(pipeline_->running()) << pipeline_->logs();
+  EXPECT_EQ(letters(), 1);
+  EXPECT_EQ(pipeline_->db().scalar("SELECT attempts FROM dead_letters"), "2");
+  // Alive and still serving the operators and the orders.
+  auto status = sluice({"status"}, 30s);
+  EXPECT_EQ(status.code, 0) << status.out << status.err;
+  EXPECT_EQ(http_get(pipeline_->http_port(), "/order/again-1").status, 200);
+  ASSERT_EQ(pipeline_->terminate(30s), 0) << pipeline_->logs();
+  EXPECT_EQ(*pipeline_->stored(), 200);
 }
 
 }  // namespace

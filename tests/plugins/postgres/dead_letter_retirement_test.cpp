@@ -64,6 +64,31 @@ TEST_F(RetirementTest, StoredReplayRetiresItsLetterInTheSameTransaction) {
   EXPECT_EQ(scalar("SELECT count(*) FROM offsets"), "0");
 }
 
+// A replay batch whose every record an earlier stage refused reaches the sink empty, with no
+// positions: nothing to write. It used to set versions for the previous batch's stored
+// orders on it (a write past its end: `sluice run` died with free(): invalid pointer).
+TEST_F(RetirementTest, AnEmptyReplayBatchAfterAStoredOneTouchesNothing) {
+  std::vector<std::string> orders;
+  Batch stored;
+  for (int i = 0; i < 20; ++i) {
+    orders.push_back(make_order("before-empty-" + std::to_string(i)).dump());
+    stored.records.push_back(replay(orders.back(), add_letter(orders.back(), i), i));
+  }
+  stored.retire_dead_letters_in = location();
+  Outcome outcome;
+  ASSERT_TRUE(sink_->write(stored, outcome).is_ok());
+  ASSERT_EQ(scalar("SELECT count(*) FROM orders"), "20");
+
+  // Without storage of its own, the old write lands near address 0: a crash in any build.
+  Batch empty;
+  empty.retire_dead_letters_in = location();
+  Outcome none;
+  ASSERT_TRUE(sink_->write(empty, none).is_ok());
+  EXPECT_TRUE(empty.records.empty());
+  EXPECT_TRUE(none.rejected().empty());
+  EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "20");
+}
+
 TEST_F(RetirementTest, RefusedReplayKeepsItsLetterWhileTheStoredOneIsRetired) {
   std::string good = make_order("replayed-ok").dump();
   std::string bad = make_order("replayed-bad").dump();
