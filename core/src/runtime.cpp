@@ -11,6 +11,8 @@ namespace {
 // How long a stop waits for a failing sink before leaving its batches unacknowledged (they
 // are delivered again after restart, so nothing is lost).
 constexpr auto kStopGrace = std::chrono::seconds(5);
+// What a replay hears once the pipeline stops (request_stop and finish may close in either order).
+constexpr const char* kNotRunning = "the pipeline is not running (stopping, or its source ended)";
 }  // namespace
 
 Runtime::Runtime(const PipelinePlan& plan)
@@ -105,8 +107,9 @@ void Runtime::request_stop(const std::string& reason) {
     stop_time_ = std::chrono::steady_clock::now();
   }
   log_->info("stopping: {}", reason);
-  // An API streaming a tap must not hold up its own stop.
+  // An API streaming a tap or waiting for a replay batch must not hold up its own stop.
   taps_.end_all();
+  replays_.close(kNotRunning);
   changed_.notify_all();
   std::lock_guard lock(mutex_);
   if (pipeline_) pipeline_->wake();
@@ -194,10 +197,7 @@ int Runtime::run() {
 }
 
 void Runtime::source_loop() {
-  {
-    std::lock_guard lock(mutex_);
-    taking_replays_ = true;
-  }
+  replays_.open();
   Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
                   std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
   bool source_degraded = false;
@@ -295,13 +295,7 @@ bool Runtime::drain_in_flight(std::chrono::milliseconds limit) {
 }
 
 void Runtime::finish() {
-  std::vector<std::pair<Batch, BatchDone>> replays;
-  {
-    std::lock_guard lock(mutex_);
-    taking_replays_ = false;
-    replays.swap(replays_);
-  }
-  for (auto& [batch, done] : replays) done(batch, false);
+  replays_.close(kNotRunning);
   if (stages_started_) {
     pipeline_->finish();
     commit_completed();

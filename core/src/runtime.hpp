@@ -16,6 +16,7 @@
 
 #include "host_impl.hpp"
 #include "pipeline_builder.hpp"
+#include "replay_queue.hpp"
 #include "stage_pipeline.hpp"
 #include "tap_hub.hpp"
 
@@ -44,10 +45,6 @@ class Runtime {
   // What a reload through the admin API (POST /admin/reload) runs: the CLI's re-read of the
   // file, ending in request_reload() or reject_reload(). Without one, that reload is refused.
   void set_reload_trigger(std::function<void()> trigger);
-  // Thread-safe: the source thread hands `batch` (a replay: records with dead_letter_id, no
-  // positions) to the stage pipeline at its next batch boundary; `done` hears how it ended.
-  // False (and `done` is not called) when the pipeline is not moving records.
-  bool submit_replay(Batch batch, BatchDone done);
   // Only opens the sinks' schema step (`sluice migrate`). Returns 0 or 1.
   int migrate();
   SharedState& shared() { return shared_; }
@@ -127,9 +124,9 @@ class Runtime {
   TapHub taps_;
   std::unique_ptr<RuntimeAdmin> admin_;
   std::function<void()> reload_trigger_;
-  // Under mutex_: replays waiting for the source thread, and whether it takes them.
-  std::vector<std::pair<Batch, BatchDone>> replays_;
-  bool taking_replays_ = false;
+  // Replay batches waiting for the source thread (a replay: records with dead_letter_id, no
+  // positions), handed to the stage pipeline at a batch boundary.
+  ReplayQueue replays_;
   // Under status_mutex_: what the admin API reports.
   std::mutex status_mutex_;
   nlohmann::json status_;  // pipeline, file, config hash, stages

@@ -50,24 +50,9 @@ void Runtime::publish_status() {
 
 void Runtime::set_reload_trigger(std::function<void()> trigger) { reload_trigger_ = std::move(trigger); }
 
-bool Runtime::submit_replay(Batch batch, BatchDone done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!taking_replays_ || shared_.stopping) return false;
-    replays_.emplace_back(std::move(batch), std::move(done));
-  }
-  changed_.notify_all();
-  return true;
-}
-
 // Source thread, at a batch boundary.
 void Runtime::dispatch_replays() {
-  std::vector<std::pair<Batch, BatchDone>> replays;
-  {
-    std::lock_guard lock(mutex_);
-    replays.swap(replays_);
-  }
-  for (auto& [batch, done] : replays) pipeline_->dispatch(std::move(batch), std::move(done));
+  for (auto& [batch, done] : replays_.take()) pipeline_->dispatch(std::move(batch), std::move(done));
 }
 
 namespace {
@@ -81,8 +66,9 @@ Counter& replay_outcome(Metrics& m, const char* outcome) {
 
 }  // namespace
 
-RuntimeAdmin::RuntimeAdmin(Runtime& runtime)
+RuntimeAdmin::RuntimeAdmin(Runtime& runtime, std::chrono::milliseconds replay_deadline)
     : runtime_(runtime),
+      replay_deadline_(replay_deadline),
       dead_letters_(runtime),
       replayed_(replay_outcome(runtime.shared_.metrics, "replayed")),
       replay_failed_(replay_outcome(runtime.shared_.metrics, "failed")),

@@ -31,7 +31,8 @@ class CurrentDeadLetters final : public DeadLetterStore {
 
 class RuntimeAdmin final : public Admin {
  public:
-  explicit RuntimeAdmin(Runtime& runtime);
+  // A replay request ends within `replay_deadline` (runtime_replay.cpp).
+  explicit RuntimeAdmin(Runtime& runtime, std::chrono::milliseconds replay_deadline = std::chrono::seconds(90));
 
   nlohmann::json status() override;
   ReloadReport reload(std::chrono::milliseconds wait) override;
@@ -41,12 +42,11 @@ class RuntimeAdmin final : public Admin {
   std::unique_ptr<Tap> tap(const std::string& stage, const TapLimits& limits, std::string& error) override;
 
  private:
-  // One replay batch through the pipeline: false (with `error`) when it was not acknowledged.
-  bool run_replay_batch(Batch& batch, std::string& error);
   // replay() without the counting: pages of letters through the pipeline.
   Status replay_pages(const ReplayOptions& options, ReplayReport& report);
 
   Runtime& runtime_;
+  const std::chrono::milliseconds replay_deadline_;
   CurrentDeadLetters dead_letters_;
   // sluice_replay_records_total{outcome} (not for dry runs) and
   // sluice_dead_letters_retired_total: what replays did, for dashboards and alerts.

@@ -14,6 +14,7 @@
 //     closed (the source after its last commit), replaced sinks closed, the new stage
 //     pipeline started, then the new source opened (from the stored positions) and new APIs
 //     started on their address. A source or API that cannot start then is a fatal error.
+//     Replay batches queued for this thread fail before an API stops (replay_queue.hpp).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -200,9 +201,15 @@ void Runtime::apply_pending_reload() {
   // Decided now; told before the APIs stop (one of them may be waiting for this answer).
   record_reload(n, "applied", {what, std::to_string(kept_set.size()) + " stage(s) kept"});
   taps_.end_all();  // an API about to stop may be streaming one
+  // Or waiting for a replay batch that only this thread could dispatch: stopping the API
+  // joins that thread, so its batch fails now (the replay answers, its letters stay).
+  const bool apis_stop = std::any_of(started_apis_.begin(), started_apis_.end(),
+                                     [&](PluginInstance* a) { return !kept_set.count(a); });
+  if (apis_stop) replays_.close("a reload restarted the API; run the replay again for the rest");
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     if (!kept_set.count(*it)) guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }
+  if (apis_stop && !shared_.stopping) replays_.open();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
   std::erase_if(started_apis_, [&](PluginInstance* a) { return !kept_set.count(a); });
   const bool source_kept = kept_set.count(&source()) > 0;

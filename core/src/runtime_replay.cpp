@@ -10,11 +10,11 @@
 //  - The batch names where the letters live (retire_dead_letters_in): a sink writing to the
 //    same database deletes the letters of the records it stores in its own transaction. The
 //    records every sink kept are then retired here as well (a no-op for those already gone).
+//  - A replay ends within replay_deadline_ (under the CLI's 120 s): past it, it stops between
+//    or inside a batch with an error saying so, and a second replay does the rest. A reload
+//    that restarts the API fails the batch waiting for it (replay_queue.hpp).
 //  - Nothing is lost if the process dies mid-replay: a letter is only deleted once its
 //    record is stored; replaying again stores it again (sinks upsert), never twice.
-#include <condition_variable>
-#include <mutex>
-
 #include "runtime.hpp"
 #include "runtime_admin.hpp"
 
@@ -26,43 +26,7 @@ void note(std::vector<std::int64_t>& ids, std::int64_t id) {
   if (ids.size() < ReplayReport::max_listed_ids) ids.push_back(id);
 }
 
-// Waits for a batch's end; shared with the callback, which may come after the waiter gave up.
-struct BatchWait {
-  std::mutex mutex;
-  std::condition_variable ended;
-  bool done = false;
-  bool acknowledged = false;
-  Batch batch;
-};
-
 }  // namespace
-
-bool RuntimeAdmin::run_replay_batch(Batch& batch, std::string& error) {
-  auto wait = std::make_shared<BatchWait>();
-  const bool taken = runtime_.submit_replay(std::move(batch), [wait](Batch& done, bool acknowledged) {
-    {
-      std::lock_guard lock(wait->mutex);
-      wait->batch = std::move(done);
-      wait->acknowledged = acknowledged;
-      wait->done = true;
-    }
-    wait->ended.notify_all();
-  });
-  if (!taken) {
-    error = "the pipeline is not running (stopping, or its source ended)";
-    return false;
-  }
-  std::unique_lock lock(wait->mutex);
-  // The pipeline always ends a batch it took (acknowledged, abandoned, or told so when it is
-  // torn down), so this wait ends; it may take as long as a sink keeps retrying.
-  wait->ended.wait(lock, [&] { return wait->done; });
-  batch = std::move(wait->batch);
-  if (!wait->acknowledged) {
-    error = "the pipeline abandoned a replay batch (stopping, or a rebalance); its letters stay";
-    return false;
-  }
-  return true;
-}
 
 Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) {
   const ReplayReport before = report;
@@ -82,7 +46,13 @@ Status RuntimeAdmin::replay_pages(const ReplayOptions& options, ReplayReport& re
   DeadLetterQuery page = options.query;
   const std::size_t wanted = options.query.limit;  // 0: every match
   const std::size_t per_batch = std::max<std::size_t>(1, options.batch_records);
+  const auto deadline = ReplayQueue::Clock::now() + replay_deadline_;
   while (wanted == 0 || report.matched < wanted) {
+    if (ReplayQueue::Clock::now() >= deadline) {
+      report.error = "the replay reached its time limit (" + std::to_string(replay_deadline_.count() / 1000) +
+                     " s) before the last letter; run it again for the rest";
+      return Status::ok();
+    }
     page.limit = wanted == 0 ? per_batch : std::min(per_batch, wanted - report.matched);
     std::vector<DeadLetter> letters;
     // With the payload even for a dry run: only it tells a truncated letter apart.
@@ -118,7 +88,7 @@ Status RuntimeAdmin::replay_pages(const ReplayOptions& options, ReplayReport& re
 
     std::vector<std::int64_t> sent;
     for (const Record& r : batch.records) sent.push_back(r.dead_letter_id);
-    if (!run_replay_batch(batch, report.error)) return Status::ok();
+    if (!runtime_.replays_.run(batch, deadline, report.error)) return Status::ok();
     // What is left in the batch was kept by every sink; the rest was refused again.
     std::vector<std::int64_t> stored;
     for (const Record& r : batch.records) stored.push_back(r.dead_letter_id);

@@ -14,8 +14,12 @@
 // 3. A replay where a letter is refused again (a message that is not JSON, next to 200 too
 //    large orders that a reload let through): the refused letter stays with attempts + 1,
 //    the CLI gets its answer, and `sluice run` lives on and stops cleanly.
+// 4. A reload that restarts the API (the database DSN spelled differently) while a replay of
+//    2,000 letters waits for its batches: the reload finishes, the replay answers (stopped
+//    early; a second one does the rest) and SIGTERM still ends the process cleanly.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -90,6 +94,22 @@ class ReplayTest : public testing::Test {
     ASSERT_TRUE(wait_until([&] { return letters("too_large") >= n; }, 300s, 20ms))
         << letters("too_large") << " of " << n << " dead-lettered";
     EXPECT_EQ(*pipeline_->stored(), 0);
+  }
+
+  // Spells the db sink's DSN differently (same database): the sink is replaced, and the REST
+  // API, which looks it up, restarts.
+  void respell_db_dsn() {
+    std::ifstream in(pipeline_->pipeline_file());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const auto db = yaml.find("id: db");
+    ASSERT_NE(db, std::string::npos);
+    const auto dsn = yaml.find("dsn: ", db);
+    ASSERT_NE(dsn, std::string::npos);
+    const auto end = yaml.find('\n', dsn);
+    yaml.replace(dsn, end - dsn, "dsn: \"${DATABASE_URL}?connect_timeout=7\"");
+    std::ofstream(pipeline_->pipeline_file()) << yaml;
   }
 
   // Publishes one message (not necessarily an order) with `sluice publish --file`.
@@ -203,6 +223,35 @@ TEST_F(ReplayTest, ALetterRefusedAgainByAReplayStaysAndTheProcessLivesOn) {
   EXPECT_EQ(http_get(pipeline_->http_port(), "/order/again-1").status, 200);
   ASSERT_EQ(pipeline_->terminate(30s), 0) << pipeline_->logs();
   EXPECT_EQ(*pipeline_->stored(), 200);
+}
+
+TEST_F(ReplayTest, AReloadThatRestartsTheApiDuringAReplayFinishesAndTheProcessStillStops) {
+  constexpr int kOrders = 2000;
+  ASSERT_TRUE(pipeline_->start());
+  dead_letter(kOrders, "reload");
+  set_max_bytes(1048576);
+  auto relax = sluice({"reload"});
+  ASSERT_EQ(relax.code, 0) << relax.out << relax.err;
+
+  respell_db_dsn();
+  auto replay = replay_in_background();
+  // Some batches stored, others still to come: then the reload.
+  ASSERT_TRUE(pipeline_->wait_for([&] { return *pipeline_->stored() > 0; }, 120s, 1ms));
+  pipeline_->process().signal(SIGHUP);
+  ASSERT_TRUE(pipeline_->process().wait_stderr("reload #2 applied", 60s))
+      << "the reload did not finish within 60 s\n" << pipeline_->logs();
+  ASSERT_TRUE(replay.wait(60s).has_value()) << "the replay got no answer";
+  const long long stored = *pipeline_->stored();
+  std::cerr << "the reload came after " << stored << " of " << kOrders << " replayed\n";
+  EXPECT_LT(stored, kOrders) << "the replay finished before the reload: the test proves nothing";
+  EXPECT_EQ(stored + letters(), kOrders);
+
+  // Through the new API: the rest.
+  auto rest = sluice({"dead-letters", "replay", "--reason", "too_large"});
+  ASSERT_EQ(rest.code, 0) << rest.out << rest.err;
+  EXPECT_EQ(letters(), 0);
+  EXPECT_EQ(*pipeline_->stored(), kOrders);
+  ASSERT_EQ(pipeline_->terminate(30s), 0) << pipeline_->logs();
 }
 
 }  // namespace
