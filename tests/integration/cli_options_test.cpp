@@ -1,8 +1,14 @@
 // Global options where a user puts them, the JSON log, and the man page built from --help.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <sstream>
 
 #include "support/process.hpp"
@@ -118,6 +124,52 @@ TEST_F(JsonLogRun, TheEnvironmentChoosesTheFormatAndTextStaysTheDefault) {
   EXPECT_NE(text.err.rfind('{', 0), 0u) << text.err;
   EXPECT_EQ(text.err.find("\n{"), std::string::npos) << "a JSON line in the text log:\n" << text.err;
   EXPECT_NE(text.err.find("[runtime] pipeline 'json-log'"), std::string::npos) << text.err;
+}
+
+// A TCP listener that never accepts: the kernel completes the handshake (the backlog), and a
+// PostgreSQL client then waits for the server's first word until its connect_timeout.
+class SilentListener {
+ public:
+  SilentListener() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd_, 8) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// `timeout` (and an impatient operator) sends SIGTERM twice: the second one ends the process
+// at once, and its last line is a JSON line like every other. The postgres sink's open hangs
+// on a server that never answers, so the second signal surely comes before the teardown ends.
+TEST_F(JsonLogRun, TwoSigtermsLeaveOnlyJsonLinesOnStderr) {
+  SilentListener silent;
+  write_file(dir_ / "hang.yaml", "name: json-log-hang\nsource: { plugin: file, config: { follow: true, path: " +
+                                     (dir_ / "in.ndjson").string() +
+                                     " } }\nsinks: [ { id: db, plugin: postgres, config: { dsn: \"postgresql://u@127.0.0.1:" +
+                                     std::to_string(silent.port()) + "/db?connect_timeout=120\" } } ]\n");
+  Process run({sluice_binary().string(), "run", (dir_ / "hang.yaml").string(), "--log-format", "json"});
+  ASSERT_TRUE(run.wait_stderr("opening sink 'db'", 60s)) << run.err();
+  run.signal(SIGTERM);
+  ASSERT_TRUE(run.wait_stderr("stopping: SIGTERM received", 30s)) << run.err();
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.wait(30s), 130) << run.err();
+  auto lines = json_lines(run.err());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().value("message", ""), "second signal: exiting without draining") << run.err();
+  EXPECT_EQ(lines.back().value("level", ""), "warning") << run.err();
 }
 
 // sluice(1) is generated from --help at build time: every command has its section.

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "file_watch.hpp"
+#include "log_setup.hpp"
 #include "pipeline_loading.hpp"
 #include "runtime.hpp"
 #include "stop_signals.hpp"
@@ -28,7 +29,8 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
   return {cmd, [file, watch_files, &global]() -> int {
             // Before any plugin thread exists, so every thread inherits the blocked mask; it
             // outlives the Runtime, so a late signal finds its thread still there.
-            StopSignals signals;
+            // Its last words ("second signal") are a log line: --log-format json holds for them.
+            StopSignals signals([log = make_logger("signals")](const std::string& line) { log->warn(line); });
             // A server: a peer that hangs up (an HTTP or TLS client, a broker, the database)
             // ends that connection with EPIPE, never the process.
             std::signal(SIGPIPE, SIG_IGN);

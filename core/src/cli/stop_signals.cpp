@@ -5,7 +5,7 @@
 
 namespace sluice::cli {
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(SayFn say) : say_(std::move(say)) {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
@@ -63,8 +63,13 @@ void StopSignals::loop() {
       // signal still counts, so a second one ends a slow teardown at once.
       if (stop_) stop_(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + " received (send it again to exit at once)");
     } else {
-      const char msg[] = "second signal: exiting without draining\n";
-      (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+      static constexpr char line[] = "second signal: exiting without draining";
+      if (say_) {
+        say_(line);  // the logger flushes every line, so it is out before _exit
+      } else {
+        (void)!write(STDERR_FILENO, line, sizeof line - 1);
+        (void)!write(STDERR_FILENO, "\n", 1);
+      }
       _exit(130);
     }
   }

@@ -1,7 +1,8 @@
 // SIGINT/SIGTERM/SIGHUP for `sluice run`. Signals are taken by one thread with sigwait, so no
 // handler runs in arbitrary threads. The first SIGINT/SIGTERM asks for a graceful stop; a
 // second ends the process at once (exit 130). SIGHUP asks for a reload (as nginx and Vector
-// do), each time it comes.
+// do), each time it comes. The line a second signal leaves goes through `say` (the process's
+// logger: with --log-format json it is a JSON line like every other).
 #pragma once
 
 #include <signal.h>
@@ -18,6 +19,8 @@ class StopSignals {
  public:
   using StopFn = std::function<void(const std::string& why)>;
   using ReloadFn = std::function<void()>;
+  // Writes one line of the process's log; called on the signal thread just before _exit.
+  using SayFn = std::function<void(const std::string& line)>;
 
   // While watched, the first signal calls the function given to watch(); once the Watch is
   // gone, signals call nothing. Keep it shorter-lived than what the function refers to.
@@ -38,7 +41,8 @@ class StopSignals {
 
   // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. Construct it before any other thread
   // starts, so every thread inherits the mask and only the watching thread takes them.
-  StopSignals();
+  // Without `say`, the last line goes to stderr as plain text.
+  explicit StopSignals(SayFn say = {});
   // Ends the watching thread. The signals stay blocked: the process is about to end.
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
@@ -58,6 +62,7 @@ class StopSignals {
   void loop();
 
   sigset_t set_;
+  const SayFn say_;  // kept after release(): a second signal may come during the teardown
   mutable std::mutex mutex_;
   StopFn stop_;
   ReloadFn reload_;
