@@ -151,7 +151,9 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
       answer(response, metrics, Route::admin, 400, error_json("malformed %-escape in the query"), started);
       return;
     }
-    shared.executor->submit(std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started));
+    LookupExecutor& executor =
+        is_long_running(admin) && shared.long_executor ? *shared.long_executor : *shared.executor;
+    executor.submit(std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started));
     return;
   }
 

@@ -3,7 +3,9 @@
 //
 // Admin requests block (database, replay, reload), so they never run on Pistache's event
 // loop: the handler checks the token there, then hands an AdminRequest to the admin threads
-// (a LookupExecutor of its own), which call AdminRoutes and send the answer.
+// (a LookupExecutor of its own), which call AdminRoutes and send the answer. A tap, a replay
+// and a reload wait for the pipeline: they get threads of their own (long_executor), so two of
+// them never leave a status request without a thread.
 //
 // Streamed answers (AdminReply::stream) are buffered and sent as one response: in Pistache
 // 0.0.5 ResponseStream::flush() calls Transport::flush() -> handleWriteQueue(true) on the
@@ -37,6 +39,8 @@ struct AdminShared {
   std::shared_ptr<const AdminRoutes> routes;
   std::shared_ptr<AuthGate> gate;
   std::shared_ptr<LookupExecutor> executor;
+  // The long-running requests (is_long_running), on threads of their own; null: `executor`.
+  std::shared_ptr<LookupExecutor> long_executor;
   std::shared_ptr<const StaticFiles> files;
   std::shared_ptr<HttpMetrics> http_metrics;
   Metrics* metrics = nullptr;

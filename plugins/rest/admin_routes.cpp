@@ -111,6 +111,11 @@ bool letter_id(std::string_view text, std::int64_t& id) { return parse_count(tex
 
 }  // namespace
 
+bool is_long_running(const AdminRequest& request) {
+  return request.path == "/admin/tap" || request.path == "/admin/reload" ||
+         request.path == std::string(kLetters) + "/replay";
+}
+
 AdminRoutes::AdminRoutes(Admin* admin, spdlog::logger& log) : admin_(admin), log_(log) {}
 
 void AdminRoutes::handle(const AdminRequest& request, AdminReply& reply) const {
@@ -311,6 +316,12 @@ void AdminRoutes::tap(const AdminRequest& request, AdminReply& reply) const {
     while (sent < limits.limit) {
       if (!open->next(record, Clock::now() + std::chrono::seconds(1))) {
         if (open->ended()) break;
+        // A quiet stage: ask every second whether the client is still there, so a client
+        // that left does not hold this thread and the tap until max_duration.
+        if (!write({})) {
+          client_gone = true;
+          break;
+        }
         continue;
       }
       if (!write(json_text(tap_line(record)) + "\n")) {

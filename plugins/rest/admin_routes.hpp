@@ -26,7 +26,8 @@ struct AdminRequest {
   std::string body;
 };
 
-// Sends one chunk of a streamed answer; false once the client is gone (stop writing).
+// Sends one chunk of a streamed answer; false once the client is gone (stop writing). An
+// empty chunk writes nothing: it only asks whether the client is still there.
 using ChunkWriter = std::function<bool(std::string_view chunk)>;
 
 struct AdminReply {
@@ -39,6 +40,11 @@ struct AdminReply {
   // is ignored then.
   std::function<void(const ChunkWriter&)> stream;
 };
+
+// The requests that wait for the pipeline (a tap until it ends, a replay while sinks retry, a
+// reload while it drains): the HTTP layer runs them on threads of their own, so they never
+// take the threads that status, listing and discarding need.
+bool is_long_running(const AdminRequest& request);
 
 class AdminRoutes {
  public:

@@ -165,6 +165,10 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   admin_executor_ = std::make_shared<LookupExecutor>(
       LookupExecutor::Options{settings_.admin_threads, 64, std::chrono::seconds(30)}, nullptr);
   shared->executor = admin_executor_;
+  // Taps, replays and reloads: as many threads again, and a queue as short as the operators.
+  admin_long_executor_ = std::make_shared<LookupExecutor>(
+      LookupExecutor::Options{settings_.admin_threads, 8, std::chrono::seconds(30)}, nullptr);
+  shared->long_executor = admin_long_executor_;
   shared->files = std::make_shared<const StaticFiles>(std::move(files));
   shared->http_metrics = metrics_;
   shared->metrics = &host_.metrics();
@@ -199,6 +203,7 @@ void RestApi::stop() {
   if (admin_endpoint_) {
     admin_stopping_->store(true);
     admin_executor_->stop();  // running admin requests finish and send first
+    admin_long_executor_->stop();
     try {
       admin_endpoint_->shutdown();
     } catch (const std::exception& e) {
@@ -207,7 +212,9 @@ void RestApi::stop() {
     admin_endpoint_.reset();
   }
   if (admin_executor_) admin_executor_->stop();
+  if (admin_long_executor_) admin_long_executor_->stop();
   admin_executor_.reset();
+  admin_long_executor_.reset();
   if (!endpoint_) return;
   // First the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.

@@ -49,6 +49,7 @@ class RestApi : public Api {
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   // The admin listener and its threads: only with an admin token.
   std::shared_ptr<LookupExecutor> admin_executor_;
+  std::shared_ptr<LookupExecutor> admin_long_executor_;  // taps, replays, reloads
   std::unique_ptr<Pistache::Http::Endpoint> admin_endpoint_;
   std::shared_ptr<std::atomic<bool>> admin_stopping_;
 
