@@ -1,6 +1,6 @@
 // Replay batches on their way from an admin thread to the source thread (runtime_replay.cpp),
 // which hands them to the stage pipeline at a batch boundary. An admin thread waiting here
-// must never hold up the source thread, nor wait forever (README, "Replaying dead letters"):
+// must never hold up the source thread, nor wait forever (README, "Operating Sluice", Replay):
 //  - a reload that is about to stop an API closes the queue first: the batches queued fail at
 //    once and new ones are refused until it opens again, so the API's threads end and the
 //    stop that joins them returns;
