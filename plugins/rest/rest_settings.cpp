@@ -1,5 +1,7 @@
 #include "rest_settings.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -59,8 +61,12 @@ std::string format_listen_address(const ListenAddress& address) {
 }
 
 bool is_loopback(const ListenAddress& address) {
-  const std::string& host = address.host;
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  // Address literals only: a name such as 127.example.org may resolve anywhere.
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, address.host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return address.host == "localhost";
 }
 
 namespace {

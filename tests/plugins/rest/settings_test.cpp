@@ -142,7 +142,7 @@ TEST(RestSettings, LoopbackAddresses) {
   for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
     EXPECT_TRUE(is_loopback(ListenAddress{host, 1})) << host;
   }
-  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "example.org", "1270.0.0.1", "::ffff:10.0.0.1"}) {
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "example.org", "1270.0.0.1", "::ffff:10.0.0.1", "127.example.org"}) {
     EXPECT_FALSE(is_loopback(ListenAddress{host, 1})) << host;
   }
 }
