@@ -58,7 +58,12 @@ export KAFKA_BROKERS=$(cat "$state/broker.addr")
 export KAFKA_FETCH_WAIT_MAX_MS=10
 
 http_port=$(free_port 8081)
-export HTTP_LISTEN="0.0.0.0:$http_port"
+# The demo serves orders by id without a token, on this machine only (README, "Authentication");
+# the listing of recent ids needs a token even so: a read token made for this run.
+export HTTP_LISTEN="127.0.0.1:$http_port"
+export READ_AUTH=open
+read_token="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export SLUICE_API_TOKENS="read:$read_token"
 echo "==> starting sluice run config/pipeline.yaml (log: $state/sluice.log)"
 "$sluice" run config/pipeline.yaml >"$state/sluice.out" 2>"$state/sluice.log" &
 pids+=($!)
@@ -81,7 +86,7 @@ cat <<MSG
 
   Page:     http://localhost:$http_port/?order=b563feb7b2b84b6test
   Order:    curl -s http://localhost:$http_port/order/b563feb7b2b84b6test
-  Recent:   curl -s 'http://localhost:$http_port/api/orders?limit=5'
+  Recent:   curl -s -H 'Authorization: Bearer $read_token' 'http://localhost:$http_port/api/orders?limit=5'
   Metrics:  curl -s http://localhost:$http_port/metrics
   Publish:  $build_dir/bin/sluice publish --brokers $KAFKA_BROKERS --topic orders --count 1000
   SQL:      psql "$DATABASE_URL" -c 'select count(*) from orders'

@@ -255,7 +255,13 @@
     const ids = result.kind === 'ok' && body && Array.isArray(body.orders) ? body.orders : null;
     els.recentList.replaceChildren();
     if (!ids) {
-      els.recentNote.textContent = result.kind === 'unreachable' ? 'Cannot reach the server.' : 'Recent orders are not available.';
+      // The listing of ids is for token holders only (README, "Authentication"): this page sends
+      // no token, so it says so and stays a lookup by id.
+      const locked = result.status === 401 || result.status === 403;
+      els.recentNote.textContent = result.kind === 'unreachable' ? 'Cannot reach the server.'
+        : locked ? 'The list of recent orders is for operators with a token; look an order up by its id.'
+          : 'Recent orders are not available.';
+      els.recentRefresh.hidden = locked;
       return;
     }
     if (ids.length === 0) {

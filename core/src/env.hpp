@@ -24,7 +24,8 @@ class Environment {
   std::map<std::string, std::string> file_values_;
 };
 
-// Replaces ${VAR} and ${VAR:-default} (default used when VAR is unset or empty); `$$`
+// Replaces ${VAR}, ${VAR:-default} (default used when VAR is unset or empty) and
+// ${VAR:?message} (unset or empty is an error carrying the message); `$$`
 // stands for a literal `$`. Throws std::invalid_argument with the column offset of the
 // problem in `error_offset` for an unset variable without default or an unterminated `${`.
 std::string expand_variables(std::string_view text, const Environment& env, std::size_t& error_offset);

@@ -112,7 +112,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   std::optional<std::string> token_header;
   if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
-  if (gate_ && routes_->reads_data(request.resource())) {
+  if (routes_->needs_read_token(request.resource())) {
     if (auto denial = gate_->check(Role::read, authorization_of(request), client_of(request))) {
       deny(*denial, reply);
       const auto& path = request.resource();

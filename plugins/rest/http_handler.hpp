@@ -21,7 +21,7 @@ class HttpHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
-  // `gate` null: nothing on this listener needs a token (read_auth: open).
+  // `gate` checks what routes->needs_read_token() names (never null).
   HttpHandler(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
               std::shared_ptr<LookupExecutor> executor, std::shared_ptr<AuthGate> gate)
       : routes_(std::move(routes)),

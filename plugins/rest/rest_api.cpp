@@ -117,8 +117,15 @@ Status RestApi::start() {
   std::string token_error;
   if (!load_tokens(settings_, host_.log(), tokens, token_error)) return Status::fatal(token_error);
   if (settings_.read_needs_token() && tokens.empty()) {
-    return Status::fatal("rest: read_auth is token but no token is configured (tokens_file, " +
-                         (settings_.tokens_env.empty() ? std::string("tokens_env") : settings_.tokens_env) + ")");
+    const std::string env = settings_.tokens_env.empty() ? std::string("tokens_env") : settings_.tokens_env;
+    return Status::fatal("rest: read_auth is token (the default) but no token is configured: set " + env +
+                         "=read:<token of 16+ characters> or a tokens_file, or write read_auth: open to "
+                         "let anyone who knows an order id read it (README, \"Authentication\")");
+  }
+  if (!settings_.read_needs_token() && !is_loopback(settings_.listen)) {
+    host_.log().warn("read_auth is open on {}: anyone who can reach it and knows an order id reads the "
+                     "customer's name, address and payment; set read_auth: token (README, \"Authentication\")",
+                     format_listen_address(settings_.listen));
   }
   const bool admin_api = tokens.has_admin();
   // One gate for both listeners: a client's failures count wherever it makes them.
@@ -134,8 +141,7 @@ Status RestApi::start() {
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
     auto endpoint = make_endpoint(settings_, settings_.listen, settings_.threads, "sluice-rest");
-    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_,
-                                                         settings_.read_needs_token() ? gate : nullptr));
+    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate));
     endpoint->serveThreaded();
     endpoint_ = std::move(endpoint);
   } catch (const std::exception& e) {

@@ -38,6 +38,7 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       files_(std::move(files)),
       min_position_wait_(settings.min_position_wait),
       metrics_on_main_(!settings.metrics_on_admin()),
+      reads_need_token_(settings.read_needs_token()),
       metrics_(metrics),
       health_(health),
       http_metrics_(std::move(http_metrics)) {}

@@ -109,6 +109,12 @@ class RestRoutes {
   bool reads_data(std::string_view path) const {
     return path.starts_with("/order/") || path == "/api/orders" || (metrics_on_main_ && path == "/metrics");
   }
+  // What this listener asks a read token for. The listing of recent ids always: with it anyone
+  // could walk every customer's order, where read_auth: open only answers ids one already
+  // knows (README, "Authentication").
+  bool needs_read_token(std::string_view path) const {
+    return path == "/api/orders" || (reads_need_token_ && reads_data(path));
+  }
 
  private:
   Handled order(const RequestView& request, Reply& reply, OrderQuery& deferred) const;
@@ -128,6 +134,7 @@ class RestRoutes {
   StaticFiles files_;
   std::chrono::milliseconds min_position_wait_;
   bool metrics_on_main_;
+  bool reads_need_token_;
   Metrics& metrics_;
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;

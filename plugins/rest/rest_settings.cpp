@@ -1,10 +1,13 @@
 #include "rest_settings.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <charconv>
 #include <thread>
+#include <utility>
 
 #include "sluice/status.hpp"
 
@@ -57,6 +60,15 @@ std::string format_listen_address(const ListenAddress& address) {
   return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
 }
 
+bool is_loopback(const ListenAddress& address) {
+  // Address literals only: a name such as 127.example.org may resolve anywhere.
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, address.host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return address.host == "localhost";
+}
+
 namespace {
 
 Conversion<ListenAddress> listen_conversion(const char* key) {
@@ -72,6 +84,21 @@ Conversion<ListenAddress> listen_conversion(const char* key) {
 void check_choice(const std::string& key, const std::string& value, const char* a, const char* b) {
   if (value != a && value != b) {
     throw ConfigError(key, key + " must be \"" + a + "\" or \"" + b + "\", not \"" + value + "\"");
+  }
+}
+
+// Pistache runs each TLS handshake on its one accept thread, with a timeout per read: a client
+// sending its ClientHello a byte every few seconds holds every new client back for as long as
+// it likes. On loopback only local processes can do that; anywhere else a proxy terminates TLS.
+void check_tls_on_loopback(const RestSettings& settings) {
+  if (!settings.tls()) return;
+  for (const auto& [key, address] : {std::pair{"listen", settings.listen}, std::pair{"admin_listen", settings.admin_listen}}) {
+    if (is_loopback(address)) continue;
+    throw ConfigError("tls_cert",
+                      std::string("tls_cert with ") + key + " " + format_listen_address(address) +
+                          " is refused: TLS is served on loopback addresses only, because one slow client can "
+                          "stall every TLS handshake of this server. Listen on 127.0.0.1 and let a "
+                          "TLS-terminating proxy face the network (compose/tls-proxy/nginx.conf; README, \"TLS\")");
   }
 }
 
@@ -120,9 +147,10 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("tokens_env", &S::tokens_env,
           "environment variable holding more tokens as role:token,role:token; empty: none"),
       key("read_auth", &S::read_auth,
-          "open: orders (GET /order/..., /api/orders) and /metrics need no token (the demo); "
-          "token: they need a read or admin token (Authorization: Bearer ...), and start fails without one; "
-          "/healthz, /readyz stay open"),
+          "token: orders (GET /order/..., /api/orders) and /metrics need a read or admin token "
+          "(Authorization: Bearer ...), and start fails without one; open: GET /order/... and /metrics "
+          "need none (the demo; a warning unless listen is loopback), while the listing /api/orders "
+          "still does; /healthz, /readyz stay open"),
       key("metrics_on", &S::metrics_on,
           "main: /metrics on the main listener; admin: on the admin listener only. It needs a token "
           "exactly when orders do (read_auth: token)"),
@@ -140,7 +168,9 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("auth_failures_refill_ms", &S::auth_failures_refill,
           "one more failed authentication is allowed per client IP every this many milliseconds")
           .range(1, 3600 * 1000),
-      key("tls_cert", &S::tls_cert, "PEM certificate (chain) for HTTPS on both listeners; needs tls_key"),
+      key("tls_cert", &S::tls_cert,
+          "PEM certificate (chain) for HTTPS on both listeners; needs tls_key; loopback listeners only "
+          "(elsewhere a TLS proxy: compose/tls-proxy)"),
       key("tls_key", &S::tls_key, "PEM private key for tls_cert; needs tls_cert"),
   };
   return map;
@@ -161,6 +191,7 @@ RestSettings parse_settings(const Config& config) {
     throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
                       "tls_cert and tls_key go together: set both or neither");
   }
+  check_tls_on_loopback(settings);
   return settings;
 }
 

@@ -39,7 +39,7 @@ struct RestSettings {
   // Authentication (auth_tokens.hpp): the tokens never live in the pipeline file.
   std::string tokens_file;                    // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
-  std::string read_auth = "open";             // "open" | "token"
+  std::string read_auth = "token";            // "token" | "open" (README, "Authentication")
   std::string metrics_on = "main";            // "main" | "admin"
   ListenAddress admin_listen{"127.0.0.1", 8082};
   int admin_threads = 2;
@@ -65,5 +65,7 @@ int default_threads();
 ListenAddress parse_listen_address(const std::string& text, const std::string& key = "listen");
 // The other way: "host:port", or "[v6]:port" for a host with a colon.
 std::string format_listen_address(const ListenAddress& address);
+// 127.0.0.0/8, ::1 or localhost: only this machine can connect.
+bool is_loopback(const ListenAddress& address);
 
 }  // namespace sluice::rest

@@ -102,7 +102,7 @@ start_pipeline() {
   PIPE_LOG="$BENCH_STATE/$name.log"
   # KAFKA_FETCH_WAIT_MAX_MS=10: sluice broker holds an idle fetch for the whole wait (the demo's choice).
   DATABASE_URL=$(db_url "$db") KAFKA_BROKERS=$BROKERS KAFKA_TOPIC=$topic KAFKA_GROUP="bench-$name" \
-    KAFKA_FETCH_WAIT_MAX_MS=10 HTTP_LISTEN="127.0.0.1:$port" "$SLUICE" run "$file" >"$BENCH_STATE/$name.out" 2>"$PIPE_LOG" &
+    KAFKA_FETCH_WAIT_MAX_MS=10 HTTP_LISTEN="127.0.0.1:$port" READ_AUTH=open "$SLUICE" run "$file" >"$BENCH_STATE/$name.out" 2>"$PIPE_LOG" &
   PIPE_PID=$!
   track_pid "$PIPE_PID"
 }

@@ -123,9 +123,10 @@ void collect_vars(const YAML::Node& node, std::set<std::string>& out) {
   }
 }
 
-// ${VAR} and ${VAR:-default} the way the pipeline loader reads them, with `env` as environment.
+// ${VAR}, ${VAR:-default} and ${VAR:?message} the way the pipeline loader reads them, with `env`
+// as environment (a required one unset comes out empty).
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& env) {
-  static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\})");
+  static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*)|:\?[^}]*)?\})");
   std::string out;
   auto begin = text.cbegin();
   for (std::sregex_iterator it(text.begin(), text.end(), var), end; it != end; ++it) {
@@ -256,6 +257,41 @@ TEST_F(Compose, HttpPortIsPublishedAndHealthchecked) {
   EXPECT_NE(healthcheck("sluice").find(":" + port + "/"), std::string::npos) << healthcheck("sluice");
 }
 
+// Secure by default (README, "Docker"): nothing published beyond this host, orders behind a
+// read token that must be given, no Grafana with a known password.
+TEST_F(Compose, PortsArePublishedOnLoopbackOnly) {
+  int published = 0;
+  for (const auto& kv : doc_["services"]) {
+    for (const auto& p : kv.second["ports"]) {
+      ++published;
+      const std::string text = p.IsMap() ? p["host_ip"].as<std::string>("") + ":" : p.as<std::string>();
+      EXPECT_EQ(text.rfind("127.0.0.1:", 0), 0u) << kv.first.as<std::string>() << " publishes " << text
+                                                 << " on every address of the host";
+    }
+  }
+  EXPECT_GE(published, 3);
+}
+
+TEST_F(Compose, OrdersNeedAReadTokenThatMustBeSet) {
+  YAML::Node pipeline = load_pipeline();
+  ASSERT_TRUE(pipeline);
+  auto env = environment("sluice");
+  std::string read_auth;
+  for (const auto& api : pipeline["api"]) {
+    if (api["plugin"].as<std::string>("") == "rest") read_auth = api["config"]["read_auth"].as<std::string>("token");
+  }
+  EXPECT_EQ(substitute(read_auth, env), "token");
+  // Compose stops `up` with the message when the variable is unset: no token, no start.
+  EXPECT_NE(env["SLUICE_API_TOKENS"].find("read:${SLUICE_READ_TOKEN:?"), std::string::npos) << env["SLUICE_API_TOKENS"];
+}
+
+TEST_F(Compose, GrafanaHasNoKnownAdminPassword) {
+  auto env = environment("grafana");
+  const std::string password = env["GF_SECURITY_ADMIN_PASSWORD"];
+  EXPECT_EQ(password.rfind("${GRAFANA_ADMIN_PASSWORD:?", 0), 0u) << "GF_SECURITY_ADMIN_PASSWORD=" << password;
+  EXPECT_EQ(password.find(":-"), std::string::npos) << password;
+}
+
 TEST_F(Compose, NamedVolumesAreDeclared) {
   std::set<std::string> declared;
   for (const auto& kv : doc_["volumes"]) declared.insert(kv.first.as<std::string>());
@@ -352,8 +388,17 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
     for (const auto& t : sc["targets"]) targets.insert(t.as<std::string>());
   }
   EXPECT_TRUE(targets.count("sluice:" + port)) << "targets: " << join(targets) << "; /metrics is on port " << port;
-  if (rest["read_auth"].as<std::string>("open") == "token") {
+  if (substitute(rest["read_auth"].as<std::string>("token"), env) == "token") {
     EXPECT_TRUE(job["authorization"] || job["bearer_token_file"]) << "read_auth: token, but the scrape sends no token";
+    // The token comes from a compose secret mounted into the prometheus service.
+    const auto file = job["authorization"]["credentials_file"].as<std::string>("");
+    const std::string prefix = "/run/secrets/";
+    ASSERT_EQ(file.rfind(prefix, 0), 0u) << "credentials_file " << file << " is not a compose secret";
+    const std::string secret = file.substr(prefix.size());
+    bool mounted = false;
+    for (const auto& s : service("prometheus")["secrets"]) mounted |= s.as<std::string>("") == secret;
+    EXPECT_TRUE(mounted) << "secret " << secret << " is not given to prometheus";
+    EXPECT_TRUE(doc_["secrets"][secret]) << "secret " << secret << " is not declared";
   }
   EXPECT_EQ(depends_on("prometheus").count("sluice"), 1u);
 }

@@ -42,6 +42,32 @@ TEST(EnvSubstitution, UnsetWithoutDefaultIsAnErrorAtItsOffset) {
   }
 }
 
+// ${NAME:?message}: a setting without a safe default (a password) stops the load, with the
+// message, at the variable's offset; set and non-empty, it is the value.
+TEST(EnvSubstitution, RequiredFormFailsWhenUnsetOrEmptyWithTheMessage) {
+  Environment env;
+  env.set_override("SLUICE_TEST_DSN", "postgresql://u@h/db");
+  env.set_override("SLUICE_TEST_EMPTY", "");
+  std::size_t offset = 0;
+  EXPECT_EQ(expand_variables("dsn: ${SLUICE_TEST_DSN:?set it}", env, offset), "dsn: postgresql://u@h/db");
+  for (const char* name : {"SLUICE_TEST_SURELY_UNSET", "SLUICE_TEST_EMPTY"}) {
+    offset = 0;
+    try {
+      expand_variables(std::string("dsn: ${") + name + ":?set DATABASE_URL in /etc/sluice/sluice.env}", env, offset);
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(offset, 5u);
+      EXPECT_EQ(std::string(e.what()), std::string("environment variable '") + name + "' is " +
+                                           (std::string(name) == "SLUICE_TEST_EMPTY" ? "empty" : "not set") +
+                                           ": set DATABASE_URL in /etc/sluice/sluice.env");
+    }
+  }
+  EXPECT_THROW(expand_variables("${SLUICE_TEST_SURELY_UNSET:?}", env, offset), std::invalid_argument);
+  // Any other character after ':' is no operator: a bad name, never a silent value.
+  EXPECT_THROW(expand_variables("${SLUICE_TEST_DSN:x}", env, offset), std::invalid_argument);
+  EXPECT_THROW(expand_variables("${SLUICE_TEST_DSN:}", env, offset), std::invalid_argument);
+}
+
 TEST(EnvSubstitution, UnterminatedAndInvalidNames) {
   std::size_t offset = 0;
   EXPECT_THROW(expand_variables("x ${OOPS", Environment{}, offset), std::invalid_argument);

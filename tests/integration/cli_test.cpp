@@ -94,12 +94,26 @@ TEST(Cli, SchemaDescribesPluginsAndTheirKeys) {
 }
 
 TEST(Cli, ValidateAcceptsEveryShippedPipeline) {
+  // DATABASE_URL is required by the default pipeline (no default password): given here.
+  Process::Options options;
+  options.env = {{"DATABASE_URL", "postgresql://order_user:secret@127.0.0.1:1/orders_db"}};
   for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "config")) {
     if (entry.path().extension() != ".yaml") continue;
-    auto r = sluice({"validate", entry.path().string()});
+    auto r = sluice({"validate", entry.path().string()}, options);
     EXPECT_EQ(r.code, 0) << entry.path() << "\n" << r.err;
     EXPECT_NE(r.out.find(": ok ("), std::string::npos);
   }
+}
+
+// Without DATABASE_URL the default pipeline does not fall back to a known password.
+TEST(Cli, DefaultPipelineWithoutDatabaseUrlIsRefusedWithTheMessage) {
+  Process::Options options;
+  options.env = {{"DATABASE_URL", ""}};
+  auto r = sluice({"validate", (source_dir() / "config/pipeline.yaml").string()}, options);
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("environment variable 'DATABASE_URL' is empty: set DATABASE_URL to postgresql://"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {

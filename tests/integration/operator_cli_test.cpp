@@ -82,7 +82,8 @@ class OperatorCli : public testing::Test {
            "      listen: \"127.0.0.1:" + std::to_string(listen_port_) + "\"\n"
            "      admin_listen: \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n"
            "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
-           "      lookup: [cache]\n" + o.rest_extra;
+           "      lookup: [cache]\n"
+           "      read_auth: open\n" + o.rest_extra;
   }
   // clang-format on
 

@@ -141,13 +141,15 @@ async function main() {
     assert.equal((await hit(locked, 'GET', `/order/${uid}`, ORDER, 503, { token: READ })).json.error,
       'no order store configured');
 
-    const recent = await hit(open, 'GET', '/api/orders', '/api/orders', 200);
+    // The listing needs a token even where reads are open.
+    await hit(open, 'GET', '/api/orders', '/api/orders', 401);
+    const recent = await hit(open, 'GET', '/api/orders', '/api/orders', 200, { token: READ });
     assert.deepEqual(recent.json, { orders: [uid], limit: 20 });
-    await hit(open, 'GET', '/api/orders?limit=abc', '/api/orders', 400);
+    await hit(open, 'GET', '/api/orders?limit=abc', '/api/orders', 400, { token: READ });
     await hit(locked, 'GET', '/api/orders', '/api/orders', 401);
     assert.deepEqual((await hit(locked, 'GET', '/api/orders?limit=5', '/api/orders', 200, { token: READ })).json,
       { orders: [], limit: 5 });
-    await hit(open, 'GET', `/api/orders?${pad}`, '/api/orders', 414);
+    await hit(open, 'GET', `/api/orders?${pad}`, '/api/orders', 414, { token: READ });
 
     // Health, metrics, this document, the page.
     for (const port of [open, openAdmin, locked, lockedAdmin]) await hit(port, 'GET', '/healthz', '/healthz', 200);
@@ -174,7 +176,7 @@ async function main() {
     // Methods a path does not answer: 405 with Allow.
     for (const [path, template] of [[`/order/${uid}`, ORDER], ['/api/orders', '/api/orders'], ['/healthz', '/healthz'],
       ['/readyz', '/readyz'], ['/metrics', '/metrics'], ['/openapi.json', '/openapi.json'], ['/index.html', '/{file}']]) {
-      await hit(open, 'POST', path, template, 405, { checkAs: 'OTHER', body: {} });
+      await hit(open, 'POST', path, template, 405, { checkAs: 'OTHER', body: {}, token: READ });
     }
     await hit(openAdmin, 'POST', '/healthz', '/healthz', 405, { checkAs: 'OTHER', body: {} });
     for (const [method, template, path] of [['POST', '/admin/status', '/admin/status'], ['GET', '/admin/reload', '/admin/reload'],

@@ -199,6 +199,8 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
       {"KAFKA_GROUP", group_},
       {"DATABASE_URL", db_->dsn()},
       {"HTTP_LISTEN", "127.0.0.1:" + std::to_string(port)},
+      // Orders by id without a token, as the demo serves them (on loopback).
+      {"READ_AUTH", "open"},
   };
   if (options_.session_timeout_ms) {
     options.env["KAFKA_SESSION_TIMEOUT_MS"] = std::to_string(*options_.session_timeout_ms);

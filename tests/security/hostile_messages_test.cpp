@@ -57,7 +57,7 @@ class HostileMessages : public ::testing::Test {
              << "  - { id: db, plugin: postgres, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
              << "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
              << "dead_letter:\n  plugin: postgres_dead_letter\n  config: { dsn: \"" << cluster_->dsn() << "\" }\n"
-             << "api:\n  - { plugin: rest, config: { listen: \"127.0.0.1:" << port_ << "\", lookup: [cache, db] } }\n";
+             << "api:\n  - { plugin: rest, config: { listen: \"127.0.0.1:" << port_ << "\", lookup: [cache, db], read_auth: open } }\n";
     write_file(dir_ / "pipeline.yaml", pipeline.str());
   }
 

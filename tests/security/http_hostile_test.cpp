@@ -101,6 +101,7 @@ class HttpHostile : public ::testing::Test {
              << "      listen: \"127.0.0.1:" << port_ << "\"\n"
              << "      static_dir: \"" << (dir_ / "site" / "web").string() << "\"\n"
              << "      lookup: [cache, db]\n"
+             << "      read_auth: open\n"
              << extra_rest_config();
     write_file(dir_ / "pipeline.yaml", pipeline.str());
     std::vector<std::string> argv = launcher();

@@ -3,7 +3,7 @@
 
 #include <regex>
 
-#include "rest_server.hpp"
+#include "auth_server.hpp"
 
 namespace sluice::test {
 namespace {
@@ -67,7 +67,26 @@ TEST_F(RestApiHttp, StoresDownIs503Json) {
   EXPECT_EQ(json_of(res)["error"], "order store unavailable");
 }
 
-TEST_F(RestApiHttp, RecentOrders) {
+// read_auth: open, and no token configured at all: orders are served, the listing of ids is not.
+TEST_F(RestApiHttp, RecentOrdersNeedATokenEvenWhenReadsAreOpen) {
+  cache.put("first", "{}");
+  auto listing = get("/api/orders?limit=2");
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->status, 401) << listing->body;
+  EXPECT_EQ(listing->body.find("first"), std::string::npos);
+  EXPECT_EQ(listing->get_header_value("WWW-Authenticate"), "Bearer realm=\"sluice\"");
+  auto order = get("/order/first");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->status, 200);
+}
+
+class RecentListing : public AuthServerTest {
+ protected:
+  httplib::Result get(const std::string& path) { return request(port(), path, read_token); }
+  static nlohmann::json json_of(const httplib::Result& res) { return nlohmann::json::parse(res->body); }
+};
+
+TEST_F(RecentListing, RecentOrders) {
   cache.put("first", "{}");
   cache.put("second", "{}");
   cache.put("third", "{}");

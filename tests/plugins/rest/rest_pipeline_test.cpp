@@ -38,15 +38,19 @@ class RestPipeline : public testing::Test {
                "    config:\n"
                "      listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n"
                "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
-               "      lookup: [cache]\n");
+               "      lookup: [cache]\n"
+               "      read_auth: open\n");
   }
 
-  httplib::Result get(const std::string& path) {
+  httplib::Result get(const std::string& path, const std::string& token = "") {
     httplib::Client client("127.0.0.1", port_);
     client.set_connection_timeout(1, 0);
     client.set_read_timeout(5, 0);
-    return client.Get(path.c_str());
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return client.Get(path.c_str(), headers);
   }
+  static constexpr const char* read_token = "pipeline-read-token-0123456789";
 
   std::filesystem::path dir_;
   int port_ = 0;
@@ -55,7 +59,7 @@ class RestPipeline : public testing::Test {
 
 TEST_F(RestPipeline, ServesWhatThePipelineCached) {
   Process sluice({sluice_binary().string(), "run", (dir_ / "pipeline.yaml").string()},
-                 {.env = {}, .cwd = dir_, .stdin_text = ""});
+                 {.env = {{"SLUICE_API_TOKENS", std::string("read:") + read_token}}, .cwd = dir_, .stdin_text = ""});
   const std::string order_path = std::string("/order/") + sample_uid;
   ASSERT_TRUE(wait_until(
       [&] {
@@ -81,7 +85,11 @@ TEST_F(RestPipeline, ServesWhatThePipelineCached) {
   EXPECT_EQ(invalid->status, 400);
   EXPECT_EQ(nlohmann::json::parse(invalid->body)["error"], "invalid order_uid");
 
-  auto recent = get("/api/orders?limit=5");
+  // read_auth: open serves orders by id; the listing of ids needs a token all the same.
+  auto unlisted = get("/api/orders?limit=5");
+  ASSERT_TRUE(unlisted);
+  EXPECT_EQ(unlisted->status, 401);
+  auto recent = get("/api/orders?limit=5", read_token);
   ASSERT_TRUE(recent);
   EXPECT_EQ(recent->status, 200);
   EXPECT_EQ(nlohmann::json::parse(recent->body)["orders"], (nlohmann::json{"second0order0test", sample_uid}));

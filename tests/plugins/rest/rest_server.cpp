@@ -30,7 +30,9 @@ void RestServerTest::SetUp() {
                         {"static_dir", page_dir_.string()},
                         {"lookup", {"cache", "db"}},
                         {"threads", 2},
-                        {"recent_limit", 50}};
+                        {"recent_limit", 50},
+                        // The tests of routes read without tokens; auth_server.hpp's add them.
+                        {"read_auth", "open"}};
   config.update(extra_config());
   api = std::make_unique<rest::RestApi>(Config(config), host);
   Status started = api->start();

@@ -3,6 +3,9 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
 
 #include "rest_api.hpp"
 #include "rest_settings.hpp"
@@ -91,13 +94,81 @@ TEST(RestSettings, StartFailsCleanlyForUnknownStoreAndBusyPort) {
   EXPECT_EQ(status.code(), sluice::StatusCode::fatal);
   EXPECT_NE(status.message().find("nope"), std::string::npos);
 
-  RestApi first(Config(nlohmann::json{{"listen", "127.0.0.1:0"}}), host);
+  RestApi first(Config(nlohmann::json{{"listen", "127.0.0.1:0"}, {"read_auth", "open"}}), host);
   ASSERT_TRUE(first.start().is_ok());
   std::string busy = "127.0.0.1:" + std::to_string(first.port());
-  RestApi second(Config(nlohmann::json{{"listen", busy}}), host);
+  RestApi second(Config(nlohmann::json{{"listen", busy}, {"read_auth", "open"}}), host);
   auto clash = second.start();
   EXPECT_EQ(clash.code(), sluice::StatusCode::fatal);
   EXPECT_NE(clash.message().find(std::to_string(first.port())), std::string::npos) << clash.message();
   first.stop();
   first.stop();  // twice is fine
+}
+
+// Secure by default: without read_auth in the config, orders need a token, and a server without
+// one does not start (README, "Authentication").
+TEST(RestSettings, ReadsNeedATokenUnlessTheConfigSaysOpen) {
+  EXPECT_TRUE(parse_settings(Config(nlohmann::json::object())).read_needs_token());
+  EXPECT_FALSE(parse_settings(Config(nlohmann::json{{"read_auth", "open"}})).read_needs_token());
+  sluice::test::PluginTestHost host;
+  RestApi api(Config(nlohmann::json{{"listen", "127.0.0.1:0"}, {"tokens_env", ""}}), host);
+  auto refused = api.start();
+  EXPECT_EQ(refused.code(), sluice::StatusCode::fatal);
+  for (const char* hint : {"read_auth is token (the default)", "no token is configured", "read_auth: open"}) {
+    EXPECT_NE(refused.message().find(hint), std::string::npos) << refused.message();
+  }
+}
+
+// Captures what the plugin logs at warning level and above.
+std::string warnings_of_start(const std::string& listen) {
+  sluice::test::PluginTestHost host;
+  std::ostringstream log;
+  host.logger().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  RestApi api(Config(nlohmann::json{{"listen", listen}, {"read_auth", "open"}, {"static_dir", "web"}}), host);
+  const auto started = api.start();
+  EXPECT_TRUE(started.is_ok()) << started.message();
+  api.stop();
+  return log.str();
+}
+
+TEST(RestSettings, OpenReadsWarnOnlyWhenOthersCanConnect) {
+  const std::string everywhere = warnings_of_start("0.0.0.0:0");
+  EXPECT_NE(everywhere.find("read_auth is open on 0.0.0.0:"), std::string::npos) << everywhere;
+  const std::string loopback = warnings_of_start("127.0.0.1:0");
+  EXPECT_EQ(loopback.find("read_auth is open"), std::string::npos) << loopback;
+}
+
+TEST(RestSettings, LoopbackAddresses) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+    EXPECT_TRUE(is_loopback(ListenAddress{host, 1})) << host;
+  }
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "example.org", "1270.0.0.1", "::ffff:10.0.0.1", "127.example.org"}) {
+    EXPECT_FALSE(is_loopback(ListenAddress{host, 1})) << host;
+  }
+}
+
+// Pistache's accept thread runs every TLS handshake: one slow client stalls the others, so TLS
+// is for loopback listeners behind a proxy (compose/tls-proxy; README, "TLS").
+TEST(RestSettings, TlsIsRefusedOnAddressesOthersCanReach) {
+  const nlohmann::json tls{{"tls_cert", "/x/cert.pem"}, {"tls_key", "/x/key.pem"}};
+  auto with = [&](nlohmann::json extra) {
+    nlohmann::json config = tls;
+    config.update(extra);
+    return Config(config);
+  };
+  for (const char* listen : {"0.0.0.0:8443", ":8443", "[::]:8443", "192.0.2.1:8443"}) {
+    try {
+      parse_settings(with({{"listen", listen}}));
+      ADD_FAILURE() << "TLS accepted on " << listen;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "tls_cert");
+      EXPECT_NE(std::string(e.what()).find("compose/tls-proxy/nginx.conf"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("loopback"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_settings(with({{"listen", "127.0.0.1:8443"}, {"admin_listen", "0.0.0.0:8444"}})), ConfigError);
+  EXPECT_NO_THROW(parse_settings(with({{"listen", "127.0.0.1:8443"}})));
+  EXPECT_NO_THROW(parse_settings(with({{"listen", "[::1]:8443"}, {"admin_listen", "localhost:8444"}})));
+  // Without TLS, any address.
+  EXPECT_NO_THROW(parse_settings(Config(nlohmann::json{{"listen", "0.0.0.0:8081"}})));
 }
