@@ -74,8 +74,12 @@ const ConfigMap<ConsumerSettings>& consumer_config_map() {
           "On revocation, how long batches in flight may take to finish; then they are abandoned and read "
           "again by the partitions' next owner (positive)")
           .range(1, INT32_MAX, &kafka_range_message),
+      // Secret as a whole: sasl.password, ssl.key.password, sasl.oauthbearer.config ... hide among
+      // them, and librdkafka adds property names a list of patterns would miss.
       key("properties", &S::properties,
-          "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"),
+          "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy); "
+          "secret: never shown in reload diffs or hashed")
+          .secret(),
   };
   return map;
 }

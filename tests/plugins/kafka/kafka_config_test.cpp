@@ -42,6 +42,9 @@ TEST(KafkaConfig, DeclaresTheKeysInTheirOrderWithTheirTypes) {
   EXPECT_EQ(keys[11].type, sluice_key_map);
   EXPECT_STREQ(keys[11].default_json, "{}");
   EXPECT_STREQ(keys[8].default_json, "\"\"");
+  // properties may hold sasl.password and the like: secret as a whole (README.md, "Secrets
+  // in the config"); nothing else is.
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i].secret, i == 11 ? 1 : 0) << names[i];
 }
 
 TEST(KafkaConfig, DeclaredDefaultsAreTheStructDefaults) {
