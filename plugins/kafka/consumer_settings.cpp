@@ -65,7 +65,11 @@ const ConfigMap<ConsumerSettings>& consumer_config_map() {
           .range(1, INT32_MAX, &kafka_range_message),
       key("instance_id", &S::instance_id,
           "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
-          "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"),
+          "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in lock_dir; 'none': dynamic membership"),
+      key("lock_dir", &S::lock_dir,
+          "Folder of the instance-slot lock files, shared by every process of the group on this host. Empty: "
+          "/run/sluice when writable, else /tmp. A lock path holding a FIFO, a link or another user's file "
+          "stops the source"),
       key("leave_on_close", &S::leave_on_close,
           "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
           "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"),
