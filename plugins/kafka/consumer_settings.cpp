@@ -34,11 +34,18 @@ std::string kafka_range_message(std::string_view key, std::int64_t value, std::i
   return std::string(key) + " is too large";
 }
 
+// A value of `properties` (secret: it may be sasl.password) is named, never shown, also where
+// librdkafka's own message quotes it.
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
                   const std::string& key) {
   char error[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-    throw ConfigError(key, "librdkafka rejects " + name + "=" + value + ": " + error);
+    if (key != "properties") throw ConfigError(key, "librdkafka rejects " + name + "=" + value + ": " + error);
+    std::string said = error;
+    for (std::size_t at; !value.empty() && (at = said.find(value)) != std::string::npos;) {
+      said.replace(at, value.size(), "(value not shown)");
+    }
+    throw ConfigError(key, "librdkafka rejects the value of " + name + " (properties are secret: not shown): " + said);
   }
 }
 

@@ -48,6 +48,23 @@ TEST(KafkaConfig, DeclaresTheKeysInTheirOrderWithTheirTypes) {
   for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i].secret, i == 12 ? 1 : 0) << names[i];
 }
 
+// properties are secret: a value librdkafka refuses is named by its property, never shown,
+// not even where librdkafka's message quotes it.
+TEST(KafkaConfig, ARefusedPropertyValueIsNotShown) {
+  for (const char* name : {"session.timeout.ms", "security.protocol", "fetch.wait.max.ms"}) {
+    ConsumerSettings s = ConsumerSettings::from(test::host_config(consumer_config_map().keys()));
+    s.properties = {{name, "Zq7Xsecret"}};
+    try {
+      s.make_conf("");
+      ADD_FAILURE() << name << " took a nonsense value";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "properties");
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("Zq7X"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(KafkaConfig, DeclaredDefaultsAreTheStructDefaults) {
   test::expect_declared_defaults_are_struct_defaults(consumer_config_map());
 }
