@@ -99,8 +99,8 @@ InstanceSlot::~InstanceSlot() {
 }
 
 std::filesystem::path default_lock_dir() {
-  // /run/sluice (made by the package, or by an administrator) is the host's, like /tmp, but
-  // only the service account can plant files there.
+  // /run/sluice (made by an administrator, or by systemd's RuntimeDirectory=sluice) is the
+  // host's, like /tmp, but only the service account can plant files there.
   if (::access("/run/sluice", W_OK | X_OK) == 0) return "/run/sluice";
   return "/tmp";
 }
