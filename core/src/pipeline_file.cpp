@@ -1,5 +1,8 @@
 #include "pipeline_file.hpp"
 
+#include "plugin_registry.hpp"
+#include "sluice/log_text.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -94,6 +97,12 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
   if (!node["plugin"]) throw PipelineError(stage.mark, "missing required key 'plugin' in " + slot + " entry (the plugin's name, see `sluice plugins`)");
   stage.plugin = r.scalar(node["plugin"], "'plugin'");
   stage.plugin_mark = r.mark(node["plugin"]);
+  // A name is looked up as NAME.so in the plugin folders: "../../tmp/x" would load /tmp/x.so.
+  if (!valid_plugin_name(stage.plugin)) {
+    throw PipelineError(stage.plugin_mark, "'" + printable(stage.plugin, 64) +
+                                               "' is not a plugin name: lowercase letters, digits and '_' only "
+                                               "(plugins are found by name in the plugin folders, never by path)");
+  }
   stage.id = stage.plugin;
   stage.id_mark = stage.plugin_mark;
   if (role_has_id(role) && node["id"]) {

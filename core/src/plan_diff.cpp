@@ -35,7 +35,29 @@ std::string stage_label(const PlannedStage& s) {
   return label;
 }
 
-// Every config key whose value differs: "validate.max_bytes 1048576 -> 2097152".
+// Whether `plugin` declares `key` secret (abi.h, sluice_config_key::secret).
+bool is_secret(const LoadedPlugin* plugin, const std::string& key) {
+  if (!plugin) return false;
+  const auto& d = *plugin->descriptor;
+  for (std::size_t i = 0; i < d.key_count; ++i) {
+    if (key == d.keys[i].name) return d.keys[i].secret != 0;
+  }
+  return false;
+}
+
+// A stage's config with every secret value replaced by a marker: what the hash covers.
+nlohmann::json redacted_config(const PlannedStage& s) {
+  nlohmann::json out = s.config.values;
+  if (!out.is_object()) return out;
+  for (auto& [key, value] : out.items()) {
+    if (is_secret(s.plugin, key)) value = "(secret)";
+  }
+  return out;
+}
+
+// Every config key whose value differs: "validate.max_bytes 1048576 -> 2097152", and for a
+// key either plugin declares secret only "db.dsn changed": a rotated password appears in no
+// log line, reload answer or status (README.md, "Secrets in the config").
 void config_changes(const PlannedStage& old, const PlannedStage& next, std::vector<std::string>& out) {
   const auto& a = old.config.values;
   const auto& b = next.config.values;
@@ -45,7 +67,13 @@ void config_changes(const PlannedStage& old, const PlannedStage& next, std::vect
   for (const auto& key : keys) {
     std::string before = a.contains(key) ? a.at(key).dump() : "(unset)";
     std::string after = b.contains(key) ? b.at(key).dump() : "(unset)";
-    if (before != after) out.push_back(next.spec.id + "." + key + " " + before + " -> " + after);
+    if (before == after) continue;
+    const std::string name = next.spec.id + "." + key;
+    if (is_secret(old.plugin, key) || is_secret(next.plugin, key)) {
+      out.push_back(name + (a.contains(key) ? (b.contains(key) ? " changed" : " unset") : " set"));
+    } else {
+      out.push_back(name + " " + before + " -> " + after);
+    }
   }
 }
 
@@ -120,7 +148,7 @@ std::string plan_hash(const PipelinePlan& plan) {
   std::string text;
   for (const auto& s : plan.stages) {
     text += std::string(role_key(s.spec.role)) + "\n" + s.spec.id + "\n" + s.spec.plugin + "\n" +
-            (s.plugin ? s.plugin->path.string() : "") + "\n" + s.config.values.dump() + "\n";
+            (s.plugin ? s.plugin->path.string() : "") + "\n" + redacted_config(s).dump() + "\n";
   }
   for (const auto& [key, value] : runtime_fields(plan.spec.runtime)) text += key + ("=" + std::to_string(value)) + "\n";
   // FNV-1a, 64 bits: stable across runs and builds, unlike std::hash.

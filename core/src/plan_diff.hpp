@@ -18,7 +18,8 @@ struct PlanDiff {
   std::vector<const PlannedStage*> added;    // in the new plan only
   std::vector<const PlannedStage*> removed;  // in the old plan only
   // One phrase per difference, for the reload's log line: "sinks +watch(stdout)",
-  // "validate.max_bytes 1048576 -> 2097152", "runtime.batch_max 1000 -> 500".
+  // "validate.max_bytes 1048576 -> 2097152", "runtime.batch_max 1000 -> 500"; a key the
+  // plugin declares secret without its values: "db.dsn changed".
   std::vector<std::string> changes;
 
   bool same_stages() const { return changed.empty() && added.empty() && removed.empty(); }
@@ -28,6 +29,8 @@ PlanDiff diff_plans(const PipelinePlan& running, const PipelinePlan& next);
 
 // A stable short hash of everything a plan runs with (stages, plugin files, configs and
 // runtime settings): `sluice_config_info{hash=...}` tells which config a process runs.
+// Secret values are left out (replaced by a marker), so the hash, served on /metrics, is no
+// oracle for password guesses; a change of a secret alone leaves it as it was.
 std::string plan_hash(const PipelinePlan& plan);
 
 }  // namespace sluice

@@ -4,11 +4,36 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace sluice {
 
 namespace fs = std::filesystem;
+
+bool valid_plugin_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+namespace {
+
+// Throws when `path` (a plugin folder or file; links followed) may be written by group or
+// others: "chmod go-w" says the fix. A path that cannot be examined is left to the caller.
+void refuse_writable_by_others(const fs::path& path, const char* what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  throw PluginLoadError(path.string() + ": the plugin " + what + " is writable by " +
+                        ((st.st_mode & S_IWOTH) ? "everyone" : "its group") + " (mode " + mode +
+                        "), so anyone who can write it could run code inside sluice; refusing to load from it "
+                        "(chmod go-w " + path.string() + ")");
+}
+
+}  // namespace
 
 PluginRegistry::PluginRegistry(std::vector<fs::path> search_path) : search_path_(std::move(search_path)) {}
 
@@ -68,10 +93,13 @@ const LoadedPlugin& PluginRegistry::load_replacement(const fs::path& path, int g
 }
 
 const LoadedPlugin& PluginRegistry::find(const std::string& name, int kind) {
+  if (!valid_plugin_name(name)) throw std::out_of_range(name);  // never a path
   for (const auto& dir : search_path_) {
     for (const auto& candidate : {dir / (name + "_" + kind_name(kind) + ".so"), dir / (name + ".so")}) {
       std::error_code ec;
       if (fs::exists(candidate, ec)) {
+        refuse_writable_by_others(dir, "folder");
+        refuse_writable_by_others(candidate, "file");
         const LoadedPlugin& plugin = load(candidate);
         if (plugin.descriptor->name != name) {
           throw PluginLoadError(candidate.string() + ": file is named '" + name + "' but the plugin calls itself '" +
@@ -94,10 +122,18 @@ std::vector<const LoadedPlugin*> PluginRegistry::all(std::vector<std::string>* e
       if (entry.path().extension() == ".so") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
+    if (files.empty()) continue;
+    try {
+      refuse_writable_by_others(dir, "folder");
+    } catch (const PluginLoadError& e) {
+      if (errors) errors->push_back(e.what());
+      continue;
+    }
     for (const auto& file : files) {
       // An earlier search dir shadows later ones, as with PATH.
       if (!names.insert(file.stem().string()).second) continue;
       try {
+        refuse_writable_by_others(file, "file");
         out.push_back(&load(file));
       } catch (const PluginLoadError& e) {
         if (errors) errors->push_back(e.what());

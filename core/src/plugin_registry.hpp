@@ -11,12 +11,18 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plugin_loader.hpp"
 
 namespace sluice {
 
+// [a-z0-9_]+: what a pipeline file may name in `plugin:` (never a path).
+bool valid_plugin_name(std::string_view name);
+
+// Plugin folders and files writable by group or others are refused (PluginLoadError naming
+// the path): whoever can write there runs code inside sluice. README.md, "Plugins".
 class PluginRegistry {
  public:
   explicit PluginRegistry(std::vector<std::filesystem::path> search_path);

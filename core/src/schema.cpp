@@ -14,6 +14,7 @@ json describe_plugin(const LoadedPlugin& plugin) {
     const auto& k = d.keys[i];
     json key = {{"name", k.name}, {"type", key_type_name(k.type)}, {"required", k.required != 0}, {"doc", k.doc}};
     key["default"] = k.default_json ? json::parse(k.default_json) : json();
+    if (k.secret) key["secret"] = true;
     keys.push_back(key);
   }
   json out = {{"name", d.name},
@@ -43,6 +44,7 @@ json value_schema(const sluice_config_key& k) {
     default: s = {{"type", "string"}};
   }
   s["description"] = k.doc;
+  if (k.secret) s["writeOnly"] = true;  // a credential: editors should not echo it
   if (k.default_json) s["default"] = json::parse(k.default_json);
   return s;
 }

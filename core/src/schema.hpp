@@ -8,7 +8,7 @@
 
 namespace sluice {
 
-// {name, kind, version, description, path, keys: [{name, type, required, default, doc}]}
+// {name, kind, version, description, path, keys: [{name, type, required, default, doc, secret?}]}
 nlohmann::json describe_plugin(const LoadedPlugin& plugin);
 // A JSON Schema (draft 2020-12) of the pipeline file that knows every plugin's keys.
 nlohmann::json pipeline_schema(const std::vector<const LoadedPlugin*>& plugins);

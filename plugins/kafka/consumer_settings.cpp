@@ -34,11 +34,18 @@ std::string kafka_range_message(std::string_view key, std::int64_t value, std::i
   return std::string(key) + " is too large";
 }
 
+// A value of `properties` (secret: it may be sasl.password) is named, never shown, also where
+// librdkafka's own message quotes it.
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
                   const std::string& key) {
   char error[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-    throw ConfigError(key, "librdkafka rejects " + name + "=" + value + ": " + error);
+    if (key != "properties") throw ConfigError(key, "librdkafka rejects " + name + "=" + value + ": " + error);
+    std::string said = error;
+    for (std::size_t at; !value.empty() && (at = said.find(value)) != std::string::npos;) {
+      said.replace(at, value.size(), "(value not shown)");
+    }
+    throw ConfigError(key, "librdkafka rejects the value of " + name + " (properties are secret: not shown): " + said);
   }
 }
 
@@ -65,7 +72,11 @@ const ConfigMap<ConsumerSettings>& consumer_config_map() {
           .range(1, INT32_MAX, &kafka_range_message),
       key("instance_id", &S::instance_id,
           "Static membership id (group.instance.id): a restart after a crash takes over at once on Kafka. "
-          "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in /tmp; 'none': dynamic membership"),
+          "Empty: HOST-GROUP-SLOT, the slot claimed with a lock file in lock_dir; 'none': dynamic membership"),
+      key("lock_dir", &S::lock_dir,
+          "Folder of the instance-slot lock files, shared by every process of the group on this host. Empty: "
+          "/run/sluice when writable, else /tmp. A lock path holding a FIFO, a link or another user's file "
+          "stops the source"),
       key("leave_on_close", &S::leave_on_close,
           "On a graceful stop, leave the group so others take the partitions at once (false: a static member "
           "keeps them for session_timeout_ms; a restart within it resumes without a rebalance)"),
@@ -74,8 +85,12 @@ const ConfigMap<ConsumerSettings>& consumer_config_map() {
           "On revocation, how long batches in flight may take to finish; then they are abandoned and read "
           "again by the partitions' next owner (positive)")
           .range(1, INT32_MAX, &kafka_range_message),
+      // Secret as a whole: sasl.password, ssl.key.password, sasl.oauthbearer.config ... hide among
+      // them, and librdkafka adds property names a list of patterns would miss.
       key("properties", &S::properties,
-          "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy)"),
+          "Extra librdkafka consumer properties (e.g. security.protocol, partition.assignment.strategy); "
+          "secret: never shown in reload diffs or hashed")
+          .secret(),
   };
   return map;
 }

@@ -27,6 +27,7 @@ struct ConsumerSettings {
   // "" = derive a static id per host and slot (instance_slot.hpp); "none" = dynamic
   // membership; anything else is used as group.instance.id as it is.
   std::string instance_id;
+  std::string lock_dir;  // "": default_lock_dir()
   bool leave_on_close = true;
   std::map<std::string, std::string> properties;  // passed through to librdkafka
 

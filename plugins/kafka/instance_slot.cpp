@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,8 @@
 
 namespace sluice::kafka {
 namespace {
+
+constexpr const char* kUnsafeAdvice = "refusing it as an instance-slot lock; remove it, or set lock_dir to a folder only sluice can write";
 
 std::string sanitized(const std::string& text) {
   std::string out = text;
@@ -24,15 +27,27 @@ std::string sanitized(const std::string& text) {
 // Opens (or creates) a lock file without following another user's file into trouble: /tmp is
 // sticky and, with fs.protected_regular, O_CREAT on someone else's existing file fails, so an
 // existing file is opened read-only (enough for flock) and only a missing one is created.
+// O_NONBLOCK: a FIFO planted at the path would block a plain open until someone writes.
 int open_lock_file(const std::filesystem::path& path) {
+  constexpr int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = ::open(path.c_str(), flags);
     if (fd >= 0 || errno != ENOENT) return fd;
-    fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0644);
     if (fd >= 0 || errno != EEXIST) return fd;
     // Created by another process between the two calls: open it as an existing file.
   }
   return -1;
+}
+
+// Why the open file `fd` at `path` is no lock file of ours ("" when it is one): anything but
+// a regular file we own was put there by someone else, on purpose or not.
+std::string refusal(int fd, const std::filesystem::path& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return path.string() + ": " + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return path.string() + " is not a regular file (a FIFO, socket or device planted there?)";
+  if (st.st_uid != ::geteuid()) return path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) + ")";
+  return {};
 }
 
 }  // namespace
@@ -46,9 +61,14 @@ std::optional<InstanceSlot> InstanceSlot::claim(const std::filesystem::path& dir
     auto path = dir / ("sluice-kafka-" + sanitized(group) + "." + std::to_string(slot) + ".lock");
     int fd = open_lock_file(path);
     if (fd < 0) {
-      // Not ours to lock (another user's file): that slot is someone else's.
+      if (errno == ELOOP) throw UnsafeLockFile(path.string() + " is a symbolic link; " + kUnsafeAdvice);
+      // Not ours to open (another user's file, mode 0600): that slot is someone else's.
       last_error = path.string() + ": " + std::strerror(errno);
       continue;
+    }
+    if (std::string why = refusal(fd, path); !why.empty()) {
+      ::close(fd);
+      throw UnsafeLockFile(why + "; " + kUnsafeAdvice);
     }
     // flock locks belong to the open file description, so two claims in one process exclude
     // each other too (as two sources of one group in one process must).
@@ -78,7 +98,12 @@ InstanceSlot::~InstanceSlot() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::filesystem::path default_lock_dir() { return "/tmp"; }
+std::filesystem::path default_lock_dir() {
+  // /run/sluice (made by an administrator, or by systemd's RuntimeDirectory=sluice) is the
+  // host's, like /tmp, but only the service account can plant files there.
+  if (::access("/run/sluice", W_OK | X_OK) == 0) return "/run/sluice";
+  return "/tmp";
+}
 
 std::string derived_instance_id(const std::string& host, const std::string& group, int slot) {
   std::string id = sanitized(host + "-" + group + "-" + std::to_string(slot));

@@ -14,14 +14,23 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace sluice::kafka {
 
+// A lock path holds something we did not put there: a FIFO, socket or device (opening a FIFO
+// would block), a symbolic link, or another user's file. Its message names the path.
+class UnsafeLockFile : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class InstanceSlot {
  public:
   // Claims the lowest free slot for `group` in `dir` (created if missing); nullopt when no
-  // slot below `max_slots` can be locked (the reason in `error`).
+  // slot below `max_slots` can be locked (the reason in `error`). Throws UnsafeLockFile, at
+  // once, when a lock path holds anything but a regular file this user owns.
   static std::optional<InstanceSlot> claim(const std::filesystem::path& dir, const std::string& group,
                                            std::string& error, int max_slots = 256);
 
@@ -41,7 +50,8 @@ class InstanceSlot {
   std::filesystem::path path_;
 };
 
-// Where lock files live: /tmp, shared by every user of the host (a per-user folder such as
+// Where lock files live when the `lock_dir` key is empty: /run/sluice when this process may
+// write it, else /tmp. Both are the host's, shared by every user (a per-user folder such as
 // $XDG_RUNTIME_DIR would let two users' processes of one group claim the same id).
 std::filesystem::path default_lock_dir();
 

@@ -26,7 +26,11 @@ KafkaSource::KafkaSource(const Config& config, Host& host)
 KafkaSource::~KafkaSource() { close(); }
 
 Status KafkaSource::open() {
-  instance_id_ = resolve_instance_id();
+  try {
+    instance_id_ = resolve_instance_id();
+  } catch (const UnsafeLockFile& e) {
+    return Status::fatal(std::string("kafka: ") + e.what());
+  }
   ConfHandle conf;
   try {
     conf = settings_.make_conf(instance_id_);
@@ -64,7 +68,8 @@ std::string KafkaSource::resolve_instance_id() {
   if (settings_.dynamic_membership()) return {};
   if (!settings_.derive_instance_id()) return settings_.instance_id;
   std::string error;
-  slot_ = InstanceSlot::claim(default_lock_dir(), settings_.group, error);
+  const std::filesystem::path dir = settings_.lock_dir.empty() ? default_lock_dir() : std::filesystem::path(settings_.lock_dir);
+  slot_ = InstanceSlot::claim(dir, settings_.group, error);
   if (!slot_) {
     // Still works, only a restart after a crash waits for the dead member's session again.
     host_.log().warn("kafka: {}; joining as a dynamic member (set instance_id to choose one)", error);

@@ -128,7 +128,9 @@ StaticResult StaticFiles::read(std::string_view target, std::string& body, const
   if (!real_path(root_prefix_ + relative, real)) return StaticResult::not_found;
   if (real.compare(0, root_prefix_.size(), root_prefix_) != 0) return StaticResult::not_found;
 
-  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: opening a FIFO found in the folder would wait for a writer, on the event loop
+  // thread; the fstat below then refuses anything but a regular file.
+  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return StaticResult::not_found;
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {

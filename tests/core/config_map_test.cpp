@@ -201,8 +201,8 @@ struct MapPlugin {
 };
 struct ArrayPlugin {
   static constexpr sluice_config_key plugin_keys[] = {
-      {"a", sluice_key_int, 0, "1", "one"},
-      {"b", sluice_key_string, 1, nullptr, "two"},
+      {"a", sluice_key_int, 0, "1", "one", 0},
+      {"b", sluice_key_string, 1, nullptr, "two", 0},
   };
 };
 

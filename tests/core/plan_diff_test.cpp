@@ -47,6 +47,28 @@ TEST_F(PlanDiffTest, TheSameFileTwiceChangesNothingAndHashesTheSame) {
   EXPECT_NE(plan_hash(one), plan_hash(plan(text, "runtime: { batch_max: 500 }\n")));
 }
 
+// A key the plugin declares secret (fake_sink's `password`, like postgres' `dsn`) is named
+// without its values, and the hash served on /metrics does not depend on it: no offline oracle.
+TEST_F(PlanDiffTest, ASecretKeyIsNamedWithoutItsValuesAndLeftOutOfTheHash) {
+  auto with = [&](const std::string& password, const std::string& more = "") {
+    return plan("  - { id: a, plugin: fake_sink, config: { probe: 1, password: \"" + password + "\"" + more + " } }\n");
+  };
+  auto running = with("0ld-Pa55w0rd");
+  auto rotated = with("n3w-Pa55w0rd");
+  PlanDiff diff = diff_plans(running, rotated);
+  EXPECT_EQ(diff.changes, (std::vector<std::string>{"a.password changed"}));
+  ASSERT_EQ(diff.changed.size(), 1u) << "the stage must still be remade with the new secret";
+  EXPECT_EQ(plan_hash(running), plan_hash(rotated));
+  EXPECT_NE(plan_hash(running), plan_hash(with("n3w-Pa55w0rd", ", reject_every: 3")));
+
+  auto unset = plan("  - { id: a, plugin: fake_sink, config: { probe: 1 } }\n");
+  EXPECT_EQ(diff_plans(unset, running).changes, (std::vector<std::string>{"a.password changed"}))
+      << "the declared default \"\" is filled in: the key is present on both sides";
+  for (const auto& change : diff_plans(running, rotated).changes) {
+    EXPECT_EQ(change.find("Pa55"), std::string::npos) << change;
+  }
+}
+
 // APIs have no `id:`: two entries of one plugin are matched by their order, so an unchanged
 // file changes nothing and an edit of the second restarts the second only.
 TEST_F(PlanDiffTest, TwoApisOfOnePluginAreMatchedByTheirOrder) {

@@ -1,6 +1,7 @@
 // The loader refuses every kind of broken plugin with one clear line naming the file, and
 // never lets an exception cross from a plugin.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "host_impl.hpp"
 #include "pipeline_fixture.hpp"
@@ -114,6 +115,61 @@ TEST(PluginRegistry, ListsGoodPluginsAndReportsBrokenOnes) {
   EXPECT_NE(std::find(names.begin(), names.end(), "stdout"), names.end());
   // wrong_abi, wrong_build, wrong_struct_size, unknown_kind, no_entry, not_elf, unresolved
   EXPECT_EQ(errors.size(), 7u) << join(errors, "\n");
+}
+
+// `plugin:` is a name looked up as NAME.so in the plugin folders, never a path: before, the
+// name "../../<scratch>/evil" loaded <scratch>/evil.so from wherever the folder pointed.
+TEST(PluginRegistry, APluginNameThatIsAPathIsAConfigErrorAtItsPlace) {
+  auto dir = test::scratch_dir("plugin-name-path");
+  std::filesystem::copy_file(test::fixture_plugin_dir() / "fake_sink.so", dir / "evil.so");
+  const std::string up = std::filesystem::relative(dir, test::fixture_plugin_dir()).string();
+  const std::string name = up + "/evil";
+  std::string error =
+      test::pipeline_errors("source: { plugin: file, config: { path: x } }\nsinks:\n  - plugin: " + name + "\n");
+  EXPECT_EQ(error.rfind("test.yaml:3:13: '../", 0), 0u) << error;
+  EXPECT_NE(error.find("' is not a plugin name: lowercase letters, digits and '_' only (plugins are found by name in "
+                       "the plugin folders, never by path)"),
+            std::string::npos)
+      << error;
+  auto registry = test::test_registry();
+  EXPECT_THROW(registry.find(name, sluice_kind_sink), std::out_of_range);
+  EXPECT_THROW(registry.find("Fake_Sink", sluice_kind_sink), std::out_of_range);
+}
+
+// Whoever may write a plugin folder or file runs code inside sluice: group- or world-writable
+// ones are refused, naming the path, by find() and by all().
+TEST(PluginRegistry, AFolderOrFileWritableByOthersIsRefusedNamingIt) {
+  auto dir = test::scratch_dir("plugin-modes") / "plugins";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "fake_sink.so";
+  std::filesystem::copy_file(test::fixture_plugin_dir() / "fake_sink.so", file);
+  auto find_error = [&] {
+    PluginRegistry registry({dir});
+    try {
+      registry.find("fake_sink", sluice_kind_sink);
+      return std::string();
+    } catch (const PluginLoadError& e) {
+      return std::string(e.what());
+    }
+  };
+  ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(file.c_str(), 0755), 0);
+  EXPECT_EQ(find_error(), dir.string() + ": the plugin folder is writable by everyone (mode 0777), so anyone who can "
+                                         "write it could run code inside sluice; refusing to load from it (chmod go-w " +
+                              dir.string() + ")");
+  PluginRegistry listing({dir});
+  std::vector<std::string> errors;
+  EXPECT_TRUE(listing.all(&errors).empty());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind(dir.string() + ": the plugin folder is writable by everyone", 0), 0u) << errors[0];
+
+  ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(file.c_str(), 0775), 0);
+  EXPECT_EQ(find_error().rfind(file.string() + ": the plugin file is writable by its group (mode 0775)", 0), 0u)
+      << find_error();
+
+  ASSERT_EQ(::chmod(file.c_str(), 0755), 0);
+  EXPECT_EQ(find_error(), "");
 }
 
 }  // namespace

@@ -128,6 +128,26 @@ TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
 
 // file -> postgres -> file: the second file sink would miss what a crash between the database
 // commit and its own write loses. Both validate and run refuse it before connecting anywhere.
+// A DSN URI libpq would split elsewhere than meant ("u:pa/ss@db/x" is host u, port pa) is
+// refused at config time, at the dsn's place, and neither `validate` nor `run` prints a piece
+// of the password (before, `run` logged "connecting to host=u port=pa ...").
+TEST(Cli, AnAmbiguousDsnPasswordIsRefusedAtItsPlaceWithoutEcho) {
+  auto dir = scratch_dir("cli_ambiguous_dsn");
+  for (std::string password : {"pa/Zq7Xss", "p@Zq7Xss", "pa:Zq7Xss", "pa#Zq7Xss", "pa%Zq7Xss"}) {
+    SCOPED_TRACE(password);
+    write_file(dir / "p.yaml", "source: { plugin: file, config: { path: in.ndjson } }\nsinks:\n  - id: db\n"
+                               "    plugin: postgres\n    config: { dsn: \"postgresql://u:" + password +
+                                   "@127.0.0.1:1/x\" }\n");
+    for (const char* command : {"validate", "run"}) {
+      auto r = sluice({command, (dir / "p.yaml").string()}, {.env = {}, .cwd = dir, .stdin_text = ""});
+      EXPECT_EQ(r.code, 3) << command << "\n" << r.err;
+      EXPECT_NE(r.err.find("p.yaml:5:20: "), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("the URI is ambiguous; percent-encode"), std::string::npos) << r.err;
+      EXPECT_EQ((r.out + r.err).find("Zq7X"), std::string::npos) << command << "\n" << r.out << r.err;
+    }
+  }
+}
+
 TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
   auto dir = scratch_dir("cli_sink_order");
   write_file(dir / "in.ndjson", "a\n");

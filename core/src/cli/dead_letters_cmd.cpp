@@ -4,15 +4,31 @@
 // refused again stays with one more attempt and the new reason.
 #include <iomanip>
 #include <iostream>
+#include <limits>
 
 #include "admin_client.hpp"
 #include "commands.hpp"
+#include "sluice/log_text.hpp"
 
 namespace sluice::cli {
 
 namespace {
 
 std::string text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// What a letter holds came from whoever wrote to the topic: its bytes reach the operator's
+// terminal only through sluice::printable (escape sequences such as OSC 52, which writes the
+// clipboard, shown as \x1B...), in full. Only `show --raw` prints them as stored.
+std::string shown(const nlohmann::json& v) { return printable(text(v), std::numeric_limits<std::size_t>::max()); }
+
+// The payload's bytes exactly as stored: raw_text, else raw_hex decoded.
+std::string payload_bytes(const nlohmann::json& l) {
+  if (l.contains("raw_text")) return text(l["raw_text"]);
+  const std::string h = l.contains("raw_hex") ? text(l["raw_hex"]) : "";
+  std::string out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+  return out;
+}
 
 // The selection flags replay and discard share.
 struct Selection {
@@ -48,7 +64,7 @@ void print_reasons(const nlohmann::json& reasons) {
   if (!reasons["reasons"].empty()) std::cout << ", by reason:";
   std::cout << "\n";
   for (const auto& r : reasons["reasons"]) {
-    std::cout << "  " << std::setw(8) << text(r["count"]) << "  " << text(r["reason"]) << "\n";
+    std::cout << "  " << std::setw(8) << text(r["count"]) << "  " << shown(r["reason"]) << "\n";
   }
 }
 
@@ -57,10 +73,10 @@ void print_letters(const nlohmann::json& letters) {
             << std::setw(22) << "POINTER" << std::setw(16) << "STAGE" << std::setw(22) << "POSITION"
             << std::setw(9) << "ATTEMPTS" << "BYTES\n";
   for (const auto& l : letters) {
-    std::cout << std::setw(8) << text(l["id"]) << std::setw(26) << text(l["last_seen"]) << std::setw(22)
-              << text(l["reason"]) << std::setw(22) << (text(l["pointer"]).empty() ? "/" : text(l["pointer"]))
-              << std::setw(16) << text(l["stage"]) << std::setw(22)
-              << text(l["stream"]) + "/" + text(l["partition"]) + "@" + text(l["offset"]) << std::setw(9)
+    std::cout << std::setw(8) << text(l["id"]) << std::setw(26) << shown(l["last_seen"]) << std::setw(22)
+              << shown(l["reason"]) << std::setw(22) << (text(l["pointer"]).empty() ? "/" : shown(l["pointer"]))
+              << std::setw(16) << shown(l["stage"]) << std::setw(22)
+              << shown(l["stream"]) + "/" + text(l["partition"]) + "@" + text(l["offset"]) << std::setw(9)
               << text(l["attempts"]) << text(l["raw_bytes"]) << "\n";
   }
   std::cout << std::right;
@@ -69,22 +85,22 @@ void print_letters(const nlohmann::json& letters) {
 void print_letter(const nlohmann::json& l, bool hex) {
   for (const char* field : {"id", "reason", "pointer", "detail", "stage", "attempts", "first_seen", "last_seen",
                             "raw_bytes", "raw_sha256"}) {
-    std::cout << std::left << std::setw(12) << field << text(l[field]) << "\n";
+    std::cout << std::left << std::setw(12) << field << shown(l[field]) << "\n";
   }
-  std::cout << std::setw(12) << "position" << text(l["stream"]) << "/" << text(l["partition"]) << "@"
+  std::cout << std::setw(12) << "position" << shown(l["stream"]) << "/" << text(l["partition"]) << "@"
             << text(l["offset"]) << "\n";
   // A record without a key (a file source's) has none to show; the page hides it too.
   if (l.contains("key_text") && !text(l["key_text"]).empty()) {
-    std::cout << std::setw(12) << "key" << text(l["key_text"]) << "\n";
+    std::cout << std::setw(12) << "key" << shown(l["key_text"]) << "\n";
   }
-  if (l.contains("key_hex")) std::cout << std::setw(12) << "key (hex)" << text(l["key_hex"]) << "\n";
+  if (l.contains("key_hex")) std::cout << std::setw(12) << "key (hex)" << shown(l["key_hex"]) << "\n";
   std::cout << std::right;
   if (l.value("truncated", false)) {
     std::cout << "payload: only the first " << l["kept_bytes"] << " of " << l["raw_bytes"]
               << " bytes were kept (it cannot be replayed)\n";
   }
   if (l.contains("raw_text") && !hex) {
-    std::cout << "payload:\n" << text(l["raw_text"]) << "\n";
+    std::cout << "payload:\n" << shown(l["raw_text"]) << "\n";
   } else {
     const std::string h = l.contains("raw_hex") ? text(l["raw_hex"]) : "";
     std::cout << "payload (hex):\n";
@@ -92,7 +108,7 @@ void print_letter(const nlohmann::json& l, bool hex) {
       for (unsigned char c : text(l["raw_text"])) std::cout << std::hex << std::setw(2) << std::setfill('0') << int(c);
       std::cout << std::dec << std::setfill(' ') << "\n";
     } else {
-      for (std::size_t i = 0; i < h.size(); i += 64) std::cout << "  " << h.substr(i, 64) << "\n";
+      for (std::size_t i = 0; i < h.size(); i += 64) std::cout << "  " << printable(h.substr(i, 64)) << "\n";
     }
   }
 }
@@ -153,12 +169,21 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
                                            "attempts, first and last seen, and its raw bytes");
   auto id = std::make_shared<std::int64_t>(0);
   auto hex = std::make_shared<bool>(false);
+  auto raw = std::make_shared<bool>(false);
   show->add_option("id", *id, "Letter id")->required();
   show->add_flag("--hex", *hex, "Print the payload in hex even when it is text");
+  show->add_flag("--raw", *raw,
+                 "Print only the payload's bytes, exactly as stored (escape sequences included: redirect it "
+                 "to a file, not to a terminal)")
+      ->excludes("--hex");
   show->callback([=] {
-    *action = [id, hex](AdminClient& client) -> int {
+    *action = [id, hex, raw](AdminClient& client) -> int {
       auto answer = client.get("/admin/dead-letters/" + std::to_string(*id));
       if (answer.status != 200) return report_failure(client, answer);
+      if (*raw) {
+        std::cout << payload_bytes(answer.json()) << std::flush;
+        return exit_ok;
+      }
       print_letter(answer.json(), *hex);
       return exit_ok;
     };

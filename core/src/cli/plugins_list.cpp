@@ -26,7 +26,7 @@ void print_text(const nlohmann::json& p) {
   std::cout << "\n  " << p["description"].get<std::string>() << "\n  " << p["path"].get<std::string>() << "\n";
   for (const auto& k : p["keys"]) {
     std::cout << "    " << k["name"].get<std::string>() << " (" << k["type"].get<std::string>()
-              << (k["required"].get<bool>() ? ", required" : "");
+              << (k["required"].get<bool>() ? ", required" : "") << (k.contains("secret") ? ", secret" : "");
     if (!k["default"].is_null()) std::cout << ", default " << k["default"].dump();
     std::cout << "): " << k["doc"].get<std::string>() << "\n";
   }
@@ -45,7 +45,8 @@ void print_markdown(const nlohmann::json& list) {
       std::string def = k["required"].get<bool>() ? "**required**" : k["default"].is_null() ? "" : "`" + k["default"].dump() + "`";
       std::string doc = k["doc"].get<std::string>();
       for (std::size_t at = 0; (at = doc.find('|', at)) != std::string::npos; at += 2) doc.replace(at, 1, "\\|");
-      std::cout << "| `" << k["name"].get<std::string>() << "` | " << k["type"].get<std::string>() << " | " << def
+      std::string type = k["type"].get<std::string>() + (k.contains("secret") ? ", secret" : "");
+      std::cout << "| `" << k["name"].get<std::string>() << "` | " << type << " | " << def
                 << " | " << doc << " |\n";
     }
     std::cout << "\n";

@@ -22,7 +22,8 @@ template <class Settings>
 ConfigKey<Settings> dsn_key() {
   return key<Settings, std::string>("dsn", &Settings::dsn,
              "PostgreSQL connection: URI (postgresql://user:pass@host:5432/db) or key=value pairs")
-      .required();
+      .required()
+      .secret();
 }
 
 template <class Settings>

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -12,7 +14,40 @@ namespace {
 
 using Options = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
 
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// A URI that libpq would read otherwise than its author meant: libpq looks for the user
+// part's '@' only up to the first '/', so "postgresql://u:pa/ss@db/x" connects to host "u",
+// port "pa", and "u:p@ss@db" to host "ss@db" -- and then logs them. So in a URI '@' may
+// appear once, as the end of the user part, which may hold no '/', '?', '#' and one ':'
+// (user:password); and every '%' starts two hex digits. Says nothing of what it found.
+void refuse_ambiguous_uri(const std::string& dsn) {
+  std::size_t start = 0;
+  for (const char* scheme : {"postgresql://", "postgres://"}) {
+    if (dsn.rfind(scheme, 0) == 0) start = std::strlen(scheme);
+  }
+  if (start == 0) return;  // key=value pairs: quoted values may hold anything
+  static const std::string advice =
+      "invalid PostgreSQL DSN: the URI is ambiguous; percent-encode / @ : # ? and % in the user name, "
+      "password and database name (e.g. @ as %40, / as %2F, : as %3A, # as %23, % as %25), or give "
+      "the password in PGPASSWORD or ~/.pgpass";
+  for (std::size_t i = start; i < dsn.size(); ++i) {
+    if (dsn[i] == '%' && (i + 2 >= dsn.size() || !is_hex(dsn[i + 1]) || !is_hex(dsn[i + 2]))) {
+      throw std::invalid_argument(advice);
+    }
+  }
+  const std::size_t at = dsn.find('@', start);
+  if (at == std::string::npos) return;
+  if (dsn.find('@', at + 1) != std::string::npos) throw std::invalid_argument(advice);
+  const std::string user_part = dsn.substr(start, at - start);
+  if (user_part.find_first_of("/?#") != std::string::npos ||
+      std::count(user_part.begin(), user_part.end(), ':') > 1) {
+    throw std::invalid_argument(advice);
+  }
+}
+
 Options parse(const std::string& dsn) {
+  refuse_ambiguous_uri(dsn);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   if (!options) {

@@ -3,7 +3,9 @@
 // a DSN the plugins need (redacted for logs, the location of its database).
 //
 // No message or result here ever carries the password, nor any fragment of a DSN libpq could
-// not parse (the fragment may be the password: issue 16, part 6).
+// not parse (the fragment may be the password). A URI libpq would read otherwise than meant
+// (a '/', '@', ':', '#' or '?' in the password, a '%' not followed by two hex digits) is
+// refused by every function here, without a word of it: README.md, "Secrets in the config".
 #pragma once
 
 #include <string>

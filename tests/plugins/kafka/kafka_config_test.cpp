@@ -31,17 +31,38 @@ TEST(KafkaConfig, DeclaresTheKeysInTheirOrderWithTheirTypes) {
   auto keys = consumer_config_map().keys();
   const char* names[] = {"brokers",           "topic",       "group",          "start_from",
                          "session_timeout_ms", "heartbeat_interval_ms", "commit_interval_ms",
-                         "stats_interval_ms", "instance_id", "leave_on_close", "rebalance_drain_timeout_ms",
-                         "properties"};
+                         "stats_interval_ms", "instance_id", "lock_dir", "leave_on_close",
+                         "rebalance_drain_timeout_ms", "properties"};
   ASSERT_EQ(keys.size(), std::size(names));
   for (std::size_t i = 0; i < keys.size(); ++i) {
     EXPECT_STREQ(keys[i].name, names[i]);
     EXPECT_EQ(keys[i].required, 0) << names[i];
   }
-  EXPECT_EQ(keys[9].type, sluice_key_bool);
-  EXPECT_EQ(keys[11].type, sluice_key_map);
-  EXPECT_STREQ(keys[11].default_json, "{}");
+  EXPECT_EQ(keys[10].type, sluice_key_bool);
+  EXPECT_EQ(keys[12].type, sluice_key_map);
+  EXPECT_STREQ(keys[12].default_json, "{}");
   EXPECT_STREQ(keys[8].default_json, "\"\"");
+  EXPECT_STREQ(keys[9].default_json, "\"\"");
+  // properties may hold sasl.password and the like: secret as a whole (README.md, "Secrets
+  // in the config"); nothing else is.
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i].secret, i == 12 ? 1 : 0) << names[i];
+}
+
+// properties are secret: a value librdkafka refuses is named by its property, never shown,
+// not even where librdkafka's message quotes it.
+TEST(KafkaConfig, ARefusedPropertyValueIsNotShown) {
+  for (const char* name : {"session.timeout.ms", "security.protocol", "fetch.wait.max.ms"}) {
+    ConsumerSettings s = ConsumerSettings::from(test::host_config(consumer_config_map().keys()));
+    s.properties = {{name, "Zq7Xsecret"}};
+    try {
+      s.make_conf("");
+      ADD_FAILURE() << name << " took a nonsense value";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "properties");
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("Zq7X"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(KafkaConfig, DeclaredDefaultsAreTheStructDefaults) {

@@ -1,5 +1,9 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <future>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -95,6 +99,49 @@ TEST(InstanceSlot, LowestFreeSlotIsClaimedAndFreedWhenReleased) {
   auto d = InstanceSlot::claim(dir, "g", error, 2);
   EXPECT_FALSE(d);  // both slots held
   EXPECT_NE(error.find("no free instance slot"), std::string::npos) << error;
+}
+
+// The lock folder is /tmp by default, where anyone may plant a file at the next lock path. A
+// FIFO there made a plain open() block forever (the source never started, silently); it, a
+// symbolic link and another user's file are refused at once, the path named.
+TEST(InstanceSlot, AnythingButOurOwnRegularFileAtTheLockPathIsRefusedAtOnce) {
+  auto dir = sluice::test::scratch_dir("kafka-instance-slot-planted");
+  const auto fifo = dir / "sluice-kafka-g.0.lock";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  auto claimed = std::async(std::launch::async, [&]() -> std::string {
+    std::string error;
+    try {
+      InstanceSlot::claim(dir, "g", error);
+      return "claimed";
+    } catch (const UnsafeLockFile& e) {
+      return e.what();
+    }
+  });
+  if (claimed.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));  // a writer lets the blocked open return
+    FAIL() << "claim blocked on a FIFO at the lock path";
+  }
+  std::string message = claimed.get();
+  EXPECT_NE(message.find(fifo.string() + " is not a regular file"), std::string::npos) << message;
+  EXPECT_NE(message.find("lock_dir"), std::string::npos) << message;
+
+  const auto link_dir = sluice::test::scratch_dir("kafka-instance-slot-link");
+  std::filesystem::create_symlink(dir / "elsewhere", link_dir / "sluice-kafka-g.0.lock");
+  std::string error;
+  EXPECT_THROW(InstanceSlot::claim(link_dir, "g", error), UnsafeLockFile);
+
+  if (::geteuid() == 0) {  // another user's regular file: only root can make one here
+    const auto foreign_dir = sluice::test::scratch_dir("kafka-instance-slot-foreign");
+    const auto foreign = foreign_dir / "sluice-kafka-g.0.lock";
+    std::ofstream(foreign).put('x');
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    try {
+      InstanceSlot::claim(foreign_dir, "g", error);
+      ADD_FAILURE() << "claimed another user's lock file";
+    } catch (const UnsafeLockFile& e) {
+      EXPECT_NE(std::string(e.what()).find("belongs to another user"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(InstanceSlot, DerivedIdsAreLegalKafkaIds) {

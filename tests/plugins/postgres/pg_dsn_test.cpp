@@ -1,6 +1,6 @@
 // pg_dsn: the location both PostgreSQL plugins derive from a DSN (the postgres sink retires
 // replayed dead letters only when it equals the dead-letter store's), and DSN errors that
-// never echo a password (issue 16, part 6). No database.
+// never echo a password. No database.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -82,9 +82,41 @@ TEST(PgDsnErrors, MalformedPasswordsAreNotEchoed) {
     expect_no_fragment(redacted(dsn));
   }
   // Still says what is wrong.
-  EXPECT_NE(error_of([&] { location(dsns[0]); }).find("percent-encoded"), std::string::npos);
+  EXPECT_NE(error_of([&] { location(dsns[0]); }).find("percent-encode"), std::string::npos);
   EXPECT_NE(error_of([&] { location(dsns[1]); }).find("unterminated quoted string"), std::string::npos);
   EXPECT_NE(error_of([&] { location(dsns[2]); }).find("without \"=\""), std::string::npos);
+}
+
+// libpq reads "postgresql://u:pa/ss@db/x" as host "u", port "pa", database "ss@db/x" (and
+// "u:p@ss@db" as host "ss@db"), then the log line and resolver errors carry the password's
+// pieces. Such URIs are refused, saying how to write them, without a piece of them.
+TEST(PgDsnErrors, AmbiguousUriPasswordsAreRefusedWithoutEcho) {
+  for (std::string special : {"/", "@", ":", "#", "?", "%", "%4", "%G1"}) {
+    const std::string dsn = "postgresql://app:Zq7X" + special + "secret@db.example:5432/orders";
+    SCOPED_TRACE(special);
+    for (auto call : std::vector<std::function<void()>>{[&] { soci_connect_string(dsn, "t"); },
+                                                         [&] { location(dsn); }}) {
+      std::string message = error_of(call);
+      expect_no_fragment(message);
+      EXPECT_NE(message.find("percent-encode / @ : # ? and %"), std::string::npos) << message;
+    }
+    expect_no_fragment(redacted(dsn));
+  }
+  // A '@' in the database name or a parameter must be encoded too (no '@' after the user part).
+  EXPECT_NE(error_of([&] { location("postgresql://h/db@x"); }), "(no error)");
+  EXPECT_NE(error_of([&] { location("postgres://u:Zq7Xsecret@h/db?application_name=a@b"); }), "(no error)");
+}
+
+// The same passwords percent-encoded are taken, and libpq gets them decoded, byte for byte.
+TEST(PgDsnErrors, PercentEncodedPasswordsReachLibpqDecoded) {
+  const std::string password = "p/a@s:s#w?o%rd";
+  const std::string dsn = "postgresql://app:p%2Fa%40s%3As%23w%3Fo%25rd@db.example:5432/orders";
+  std::string connect = soci_connect_string(dsn, "t");
+  EXPECT_NE(connect.find(" password=" + password + " "), std::string::npos) << "(connect string not shown)";
+  EXPECT_EQ(location(dsn), "postgresql://db.example:5432/orders");
+  EXPECT_EQ(redacted(dsn).find("s:s"), std::string::npos);
+  EXPECT_NO_THROW(location("postgresql://app@db.example/orders"));
+  EXPECT_NO_THROW(location("host=h password=p/a@s:s#w?o%rd dbname=x"));  // key=value: no URI rules
 }
 
 TEST(PgDsnErrors, TheSinksConfigErrorsDoNotEchoThePassword) {

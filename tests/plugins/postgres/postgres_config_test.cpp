@@ -36,7 +36,9 @@ TEST(PostgresConfig, DsnIsRequiredAndHasNoDefault) {
     EXPECT_STREQ(keys[0].name, "dsn");
     EXPECT_EQ(keys[0].required, 1);
     EXPECT_EQ(keys[0].default_json, nullptr);
+    EXPECT_EQ(keys[0].secret, 1) << "a DSN holds a password: never in reload diffs or the config hash";
     EXPECT_STREQ(keys[1].name, "migrations");
+    EXPECT_EQ(keys[1].secret, 0);
     EXPECT_EQ(keys[1].default_json, nullptr);
     EXPECT_STREQ(keys[2].default_json, "true");
   }

@@ -1,7 +1,14 @@
 // The rules that keep static file serving inside its folder, without HTTP.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
 
 #include "static_files.hpp"
+#include "support/process.hpp"
 
 using namespace sluice::rest;
 
@@ -46,4 +53,25 @@ TEST(StaticPath, ContentTypes) {
   EXPECT_STREQ(content_type_for("x.json"), "application/json");
   EXPECT_STREQ(content_type_for("icon.svg"), "image/svg+xml");
   EXPECT_STREQ(content_type_for("blob"), "application/octet-stream");
+}
+
+// A FIFO in the folder (planted, or left by a tool) made open() wait for a writer: the event
+// loop thread serving files blocked, and with it every request. Only regular files are served.
+TEST(StaticFilesRead, AFifoInTheFolderIsNotFoundAtOnce) {
+  auto dir = sluice::test::scratch_dir("static-fifo");
+  const auto fifo = dir / "pipe.html";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  StaticFiles files;
+  std::string error;
+  ASSERT_TRUE(files.open(dir, &error)) << error;
+  auto answer = std::async(std::launch::async, [&] {
+    std::string body;
+    const char* type = nullptr;
+    return files.read("/pipe.html", body, type);
+  });
+  if (answer.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));  // a writer lets the blocked open return
+    FAIL() << "serving a FIFO blocked";
+  }
+  EXPECT_EQ(answer.get(), StaticResult::not_found);
 }
