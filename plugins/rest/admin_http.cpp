@@ -136,7 +136,8 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   const auto method = request.method();
 
   if (path.starts_with("/admin/")) {
-    if (auto denial = shared.gate->check(Role::admin, authorization_of(request), client_of(request))) {
+    const std::string client = client_of(request, shared.gate->trusted_proxies());
+    if (auto denial = shared.gate->check(Role::admin, authorization_of(request), client)) {
       answer(response, metrics, Route::admin, denial->status, denial->body, started, &*denial);
       return;
     }
@@ -170,7 +171,8 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
   if (path == "/metrics" && shared.serves_metrics) {
     if (shared.metrics_need_token) {
-      if (auto denial = shared.gate->check(Role::read, authorization_of(request), client_of(request))) {
+      const std::string client = client_of(request, shared.gate->trusted_proxies());
+      if (auto denial = shared.gate->check(Role::read, authorization_of(request), client)) {
         answer(response, metrics, Route::metrics, denial->status, denial->body, started, &*denial);
         return;
       }

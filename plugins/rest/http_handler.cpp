@@ -113,7 +113,8 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
   if (gate_ && routes_->reads_data(request.resource())) {
-    if (auto denial = gate_->check(Role::read, authorization_of(request), client_of(request))) {
+    const std::string client = client_of(request, gate_->trusted_proxies());
+    if (auto denial = gate_->check(Role::read, authorization_of(request), client)) {
       deny(*denial, reply);
       const auto& path = request.resource();
       reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;

@@ -121,10 +121,12 @@ Status RestApi::start() {
                          (settings_.tokens_env.empty() ? std::string("tokens_env") : settings_.tokens_env) + ")");
   }
   const bool admin_api = tokens.has_admin();
-  // One gate for both listeners: a client's failures count wherever it makes them.
-  auto gate = std::make_shared<AuthGate>(
-      std::move(tokens), AuthLimiter::Options{settings_.auth_failures_burst, settings_.auth_failures_refill},
-      host_.metrics());
+  // A gate per listener: each has its own failure buckets, so failed guesses on the public
+  // port (from behind a NAT, say) never lock the operator out of the admin port.
+  const AuthLimiter::Options limits{settings_.auth_failures_burst, settings_.auth_failures_refill};
+  const TrustedProxies trusted(settings_.trusted_proxies);
+  auto admin_gate = std::make_shared<AuthGate>(tokens, limits, host_.metrics(), trusted);
+  auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), trusted);
   StaticFiles admin_files = files;
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
                                                    host_.metrics(), host_.health(), metrics_);
@@ -151,7 +153,7 @@ Status RestApi::start() {
     host_.log().info("no admin token configured: the admin API is off");
     return Status::ok();
   }
-  Status admin = start_admin(gate, std::move(admin_files));
+  Status admin = start_admin(admin_gate, std::move(admin_files));
   if (!admin.is_ok()) stop();
   return admin;
 }

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 #include <thread>
 
+#include "client_address.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
@@ -142,6 +144,10 @@ const ConfigMap<RestSettings>& rest_config_map() {
           .range(1, 3600 * 1000),
       key("tls_cert", &S::tls_cert, "PEM certificate (chain) for HTTPS on both listeners; needs tls_key"),
       key("tls_key", &S::tls_key, "PEM private key for tls_cert; needs tls_cert"),
+      key("trusted_proxies", &S::trusted_proxies,
+          "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
+          "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
+          "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
   };
   return map;
 }
@@ -157,6 +163,11 @@ RestSettings parse_settings(const Config& config) {
   }
   check_choice("read_auth", settings.read_auth, "open", "token");
   check_choice("metrics_on", settings.metrics_on, "main", "admin");
+  try {
+    TrustedProxies{settings.trusted_proxies};
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("trusted_proxies", std::string("trusted_proxies: ") + e.what());
+  }
   if (settings.tls_cert.empty() != settings.tls_key.empty()) {
     throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
                       "tls_cert and tls_key go together: set both or neither");

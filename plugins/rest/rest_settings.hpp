@@ -47,6 +47,8 @@ struct RestSettings {
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;
   std::string tls_key;
+  // Reverse proxies whose X-Forwarded-For names the client (client_address.hpp).
+  std::vector<std::string> trusted_proxies;
 
   bool read_needs_token() const { return read_auth == "token"; }
   bool metrics_on_admin() const { return metrics_on == "admin"; }

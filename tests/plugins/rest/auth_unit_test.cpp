@@ -9,6 +9,7 @@
 #include "auth_gate.hpp"
 #include "auth_limiter.hpp"
 #include "auth_tokens.hpp"
+#include "client_address.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/status.hpp"
 #include "support/plugin_test_host.hpp"
@@ -209,7 +210,7 @@ TEST(AuthGate, AnswersAndCountsEachKindOfFailure) {
   TokenSet tokens;
   tokens.add(Role::read, read_token);
   tokens.add(Role::admin, admin_token);
-  AuthGate gate(std::move(tokens), {2, std::chrono::seconds(1), 100}, metrics, clock.fn());
+  AuthGate gate(std::move(tokens), {2, std::chrono::seconds(1), 100}, metrics, {}, clock.fn());
   const std::string bearer_read = std::string("Bearer ") + read_token;
   const std::string bearer_admin = std::string("Bearer ") + admin_token;
 
@@ -225,18 +226,65 @@ TEST(AuthGate, AnswersAndCountsEachKindOfFailure) {
   EXPECT_EQ(forbidden->status, 403);
   EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
   EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
-  auto limited = gate.check(Role::read, bearer_read, "c");
-  ASSERT_TRUE(limited) << "an empty bucket refuses even a right token";
+  auto limited = gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c");
+  ASSERT_TRUE(limited) << "an empty bucket refuses wrong tokens";
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(limited->retry_after, 1);
+  EXPECT_FALSE(gate.check(Role::read, bearer_read, "c")) << "a right token always passes";
+  EXPECT_EQ(gate.check(Role::admin, bearer_read, "c")->status, 403) << "and its role still counts";
   clock.now += std::chrono::seconds(1);
-  EXPECT_FALSE(gate.check(Role::read, bearer_read, "c"));
+  EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
 
   const std::string text = metrics.render();
   EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="missing"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="invalid"} 2)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="forbidden"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="invalid"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="forbidden"} 2)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="limited"} 1)"), std::string::npos) << text;
+}
+
+TEST(ClientKey, PeerAloneWhenNoProxyIsTrusted) {
+  const TrustedProxies none;
+  EXPECT_EQ(client_key("192.0.2.1", std::nullopt, none), "192.0.2.1");
+  EXPECT_EQ(client_key("192.0.2.1", "198.51.100.1", none), "192.0.2.1") << "X-Forwarded-For is anyone's to forge";
+  EXPECT_EQ(client_key("::ffff:192.0.2.1", std::nullopt, none), "192.0.2.1") << "IPv4-mapped is IPv4";
+  EXPECT_EQ(client_key("not an address", std::nullopt, none), "not an address");
+}
+
+TEST(ClientKey, Ipv6ByItsSlash64) {
+  const TrustedProxies none;
+  EXPECT_EQ(client_key("2001:db8:1:2::1", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_NE(client_key("2001:db8:1:3::1", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("[::1]", std::nullopt, none), "::/64");
+}
+
+TEST(ClientKey, RightmostUntrustedHopBehindTrustedProxies) {
+  const TrustedProxies trusted({"10.0.0.0/8", "2001:db8:ffff::/48", "127.0.0.1"});
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7", trusted), "192.0.2.7");
+  EXPECT_EQ(client_key("10.1.1.1", "6.6.6.6, 192.0.2.7", trusted), "192.0.2.7") << "left hops are forged";
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7, 10.9.9.9", trusted), "192.0.2.7") << "a second proxy is skipped";
+  EXPECT_EQ(client_key("10.1.1.1", "10.2.2.2, 10.3.3.3", trusted), "10.2.2.2") << "all trusted: the leftmost";
+  EXPECT_EQ(client_key("10.1.1.1", "garbage, 192.0.2.7", trusted), "192.0.2.7");
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7, garbage", trusted), "10.1.1.1") << "a non-address hop ends the walk";
+  EXPECT_EQ(client_key("10.1.1.1", "", trusted), "10.1.1.1");
+  EXPECT_EQ(client_key("2001:db8:ffff:1::5", "2001:db8:1:2::9", trusted), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("192.0.2.50", "198.51.100.1", trusted), "192.0.2.50") << "an untrusted peer";
+}
+
+TEST(ClientKey, RangesParseAndRefuseNonsense) {
+  EXPECT_TRUE(parse_ip_range("10.0.0.0/8"));
+  EXPECT_TRUE(parse_ip_range("::1"));
+  EXPECT_TRUE(parse_ip_range("fd00::/8"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/33"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/-1"));
+  EXPECT_FALSE(parse_ip_range("fd00::/129"));
+  EXPECT_FALSE(parse_ip_range("proxy.example"));
+  EXPECT_THROW(TrustedProxies({"10.0.0.0/8", "nope"}), std::invalid_argument);
+  const auto range = parse_ip_range("192.168.0.0/23");
+  ASSERT_TRUE(range);
+  EXPECT_TRUE(range->contains(*parse_ip("192.168.1.255")));
+  EXPECT_FALSE(range->contains(*parse_ip("192.168.2.0")));
 }
 
 }  // namespace
