@@ -24,6 +24,7 @@ Async::Promise<ssize_t> send_admin(const AdminReply& reply, const std::string& b
   auto& headers = response.headers();
   headers.add(owned_header("Content-Type", reply.content_type));
   headers.add(fixed_header("Cache-Control", "no-store"));  // operator data: never cached
+  headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
   for (const auto& [name, value] : reply.headers) headers.add(owned_header(name, value));
   return response.send(static_cast<Http::Code>(reply.status), body);
 }
@@ -93,6 +94,7 @@ void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, i
   }
   auto& headers = response.headers();
   headers.add(fixed_header("Content-Type", reply.content_type));
+  headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
   if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
   if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
   response.send(static_cast<Http::Code>(reply.status), reply.body);
@@ -134,6 +136,10 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   keep_alive_by_default(request, response);
   const std::string& path = request.resource();
   const auto method = request.method();
+  if (!host_check_exempt(path) && !shared.allowed_hosts.allows(host_of(request))) {
+    answer(response, metrics, Route::other, 421, error_json("this server does not answer for that Host"), started);
+    return;
+  }
 
   if (path.starts_with("/admin/")) {
     const std::string client = client_of(request, shared.gate->trusted_proxies());
@@ -186,7 +192,7 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   switch (shared.files->read(path, body, type)) {
     case StaticResult::ok:
       response.headers().add(fixed_header("Cache-Control", "no-cache"));
-      response.headers().add(fixed_header("X-Content-Type-Options", "nosniff"));
+      response.headers().add(fixed_header("Content-Security-Policy", page_csp));
       answer(response, metrics, Route::static_file, 200, std::move(body), started, nullptr, type);
       return;
     case StaticResult::bad_request:

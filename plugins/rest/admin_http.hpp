@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "admin_routes.hpp"
+#include "allowed_hosts.hpp"
 #include "auth_gate.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
@@ -42,6 +43,7 @@ struct AdminShared {
   Metrics* metrics = nullptr;
   bool serves_metrics = false;      // metrics_on: admin
   bool metrics_need_token = false;  // read_auth: token
+  AllowedHosts allowed_hosts;       // Host header check (DNS rebinding)
   // Set by stop(): a streamed answer still running ends at its next chunk.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };

@@ -112,6 +112,14 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   std::optional<std::string> token_header;
   if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
+  if (!host_check_exempt(request.resource()) && !routes_->allowed_hosts().allows(host_of(request))) {
+    reply.route = Route::other;
+    reply.status = 421;
+    reply.body = error_json("this server does not answer for that Host");
+    keep_alive_by_default(request, response);
+    send_reply(reply, response, *sources_, *metrics_, started);
+    return;
+  }
   if (gate_ && routes_->reads_data(request.resource())) {
     const std::string client = client_of(request, gate_->trusted_proxies());
     if (auto denial = gate_->check(Role::read, authorization_of(request), client)) {

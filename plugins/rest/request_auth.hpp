@@ -1,5 +1,6 @@
-// What the authentication check needs from a Pistache request: the Authorization header
-// (Pistache parses it into a typed header, so tryGetRaw does not see it) and the client's IP.
+// What the authentication and Host checks need from a Pistache request: the Authorization
+// header (Pistache parses it into a typed header, so tryGetRaw does not see it), the Host and
+// the client's address.
 #pragma once
 
 #include <pistache/http.h>
@@ -14,6 +15,13 @@ namespace sluice::rest {
 inline std::optional<std::string> authorization_of(const Pistache::Http::Request& request) {
   if (auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>()) return header->value();
   return std::nullopt;
+}
+
+// The Host header's host part (for AllowedHosts); "" when absent. Pistache parses Host into
+// a typed header.
+inline std::string host_of(const Pistache::Http::Request& request) {
+  if (auto header = request.headers().tryGet<Pistache::Http::Header::Host>()) return header->host();
+  return {};
 }
 
 // The rate-limit key (client_address.hpp): the peer's address, or the client a trusted proxy

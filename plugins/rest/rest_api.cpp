@@ -128,6 +128,7 @@ Status RestApi::start() {
   auto admin_gate = std::make_shared<AuthGate>(tokens, limits, host_.metrics(), trusted);
   auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), trusted);
   StaticFiles admin_files = files;
+  files.hide("admin.");
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
                                                    host_.metrics(), host_.health(), metrics_);
   executor_ = std::make_shared<LookupExecutor>(
@@ -172,6 +173,7 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   shared->metrics = &host_.metrics();
   shared->serves_metrics = settings_.metrics_on_admin();
   shared->metrics_need_token = settings_.read_needs_token();
+  shared->allowed_hosts = AllowedHosts(settings_.allowed_hosts);
   admin_stopping_ = shared->stopping;
   try {
     SigpipeBlocked quiet;

@@ -40,7 +40,8 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       metrics_on_main_(!settings.metrics_on_admin()),
       metrics_(metrics),
       health_(health),
-      http_metrics_(std::move(http_metrics)) {}
+      http_metrics_(std::move(http_metrics)),
+      allowed_hosts_(settings.allowed_hosts) {}
 
 RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view path = request.path;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "allowed_hosts.hpp"
 #include "http_metrics.hpp"
 #include "min_position.hpp"
 #include "order_lookup.hpp"
@@ -104,6 +105,7 @@ class RestRoutes {
   void finish(const OrderQuery& query, Reply& reply) const;
 
   const OrderLookup& lookup() const { return lookup_; }
+  const AllowedHosts& allowed_hosts() const { return allowed_hosts_; }
   // Orders or metrics: what needs a read token when read_auth is token. (/metrics only when
   // this listener serves it, else it is a 404 for everyone.)
   bool reads_data(std::string_view path) const {
@@ -131,6 +133,7 @@ class RestRoutes {
   Metrics& metrics_;
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;
+  AllowedHosts allowed_hosts_;
 };
 
 // The names of the components Health reports not ready, sorted; without their reasons.

@@ -148,6 +148,9 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
           "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
           "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
+      key("allowed_hosts", &S::allowed_hosts,
+          "host names (and addresses) both listeners answer for, without port; a request with another "
+          "Host gets 421 (against DNS rebinding), /healthz and /readyz excepted. Empty: any Host"),
   };
   return map;
 }

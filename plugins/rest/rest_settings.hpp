@@ -49,6 +49,8 @@ struct RestSettings {
   std::string tls_key;
   // Reverse proxies whose X-Forwarded-For names the client (client_address.hpp).
   std::vector<std::string> trusted_proxies;
+  // Host header names answered on both listeners (allowed_hosts.hpp); empty: any.
+  std::vector<std::string> allowed_hosts;
 
   bool read_needs_token() const { return read_auth == "token"; }
   bool metrics_on_admin() const { return metrics_on == "admin"; }
