@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "input_bounds.hpp"
 #include "openapi_document.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
@@ -212,17 +213,17 @@ RestRoutes::Handled RestRoutes::recent_orders(std::optional<std::string_view> li
                                                OrderQuery& deferred) const {
   std::size_t limit = std::min(default_recent, recent_limit_);
   if (limit_text) {
-    std::size_t parsed = 0;
-    const char* first = limit_text->data();
-    const char* last = first + limit_text->size();
-    auto [end, ec] = std::from_chars(first, last, parsed);
-    if (limit_text->empty() || ec != std::errc() || end != last || parsed == 0) {
+    constexpr IntegerRange range{1};
+    std::int64_t parsed = 0;
+    if (!parse_integer(*limit_text, range, parsed)) {
       reply.status = 400;
-      reply.body = error_json("invalid limit: expected a positive integer", "limit",
-                              limit_text->substr(0, max_echoed_uid));
+      reply.body = range_error("limit", range, *limit_text,
+                               " (above " + std::to_string(recent_limit_) + " counts as " +
+                                   std::to_string(recent_limit_) + ")");
       return Handled::answered;
     }
-    limit = std::min(parsed, recent_limit_);  // a too-large limit is capped, not refused
+    // A too-large limit is capped, not refused.
+    limit = std::min(static_cast<std::size_t>(parsed), recent_limit_);
   }
   std::vector<std::string> uids;
   // With the default chain the cache lists, from memory; a database that lists does I/O.
