@@ -15,6 +15,7 @@
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
 #include "order_lookup.hpp"
+#include "private_file.hpp"
 #include "rest_routes.hpp"
 #include "static_files.hpp"
 #include "token_sources.hpp"
@@ -113,6 +114,10 @@ Status RestApi::start() {
   const std::filesystem::path files_root = files.root();
   if (!metrics_) metrics_ = std::make_shared<HttpMetrics>(host_.metrics());
 
+  std::string key_error;
+  if (settings_.tls() && !check_private_file(settings_.tls_key, "tls_key", key_error)) {
+    return Status::fatal(key_error);
+  }
   TokenSet tokens;
   std::string token_error;
   if (!load_tokens(settings_, host_.log(), tokens, token_error)) return Status::fatal(token_error);

@@ -118,7 +118,8 @@ const ConfigMap<RestSettings>& rest_config_map() {
           .range(0, 60000),
       key("tokens_file", &S::tokens_file,
           "file of API tokens, one `<role> <token>` a line (role read or admin; admin implies read; "
-          "tokens at least 16 characters; # comments); read at start, keep it mode 600; empty: none"),
+          "tokens at least 16 characters; # comments); read at start, refused unless only its owner may access it "
+          "(mode 600); empty: none"),
       key("tokens_env", &S::tokens_env,
           "environment variable holding more tokens as role:token,role:token; empty: none"),
       key("read_auth", &S::read_auth,
@@ -143,7 +144,8 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "one more failed authentication is allowed per client IP every this many milliseconds")
           .range(1, 3600 * 1000),
       key("tls_cert", &S::tls_cert, "PEM certificate (chain) for HTTPS on both listeners; needs tls_key"),
-      key("tls_key", &S::tls_key, "PEM private key for tls_cert; needs tls_cert"),
+      key("tls_key", &S::tls_key,
+          "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
       key("trusted_proxies", &S::trusted_proxies,
           "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
           "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "

@@ -3,12 +3,14 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
 #include "auth_gate.hpp"
 #include "auth_limiter.hpp"
 #include "auth_tokens.hpp"
+#include "rest_api.hpp"
 #include "client_address.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/status.hpp"
@@ -136,25 +138,54 @@ TEST(AuthTokens, LoadFromFileAndEnvironmentAtStart) {
   ::unsetenv("SLUICE_TEST_LOAD_TOKENS");
 }
 
-TEST(AuthTokens, WarnsWhenTheTokensFileIsReadableByOthers) {
+TEST(AuthTokens, RefusesATokensFileOpenToGroupOrOthers) {
   auto dir = test::scratch_dir("auth-mode");
   const auto path = dir / "tokens";
   test::write_file(path, std::string("admin ") + admin_token + "\n");
-  std::ostringstream logged;
-  spdlog::logger log("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(logged));
+  test::PluginTestHost host;
   RestSettings settings;
   settings.tokens_file = path.string();
   settings.tokens_env = "";
-  TokenSet tokens;
-  std::string error;
+  for (mode_t mode : {0600, 0400}) {
+    ::chmod(path.c_str(), mode);
+    TokenSet tokens;
+    std::string error;
+    EXPECT_TRUE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode << ": " << error;
+  }
+  for (mode_t mode : {0640, 0604, 0644, 0620, 0602, 0610}) {
+    ::chmod(path.c_str(), mode);
+    TokenSet tokens;
+    std::string error;
+    EXPECT_FALSE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode;
+    EXPECT_TRUE(tokens.empty()) << "nothing read from a refused file";
+    char shown[8];
+    std::snprintf(shown, sizeof shown, "%03o", static_cast<unsigned>(mode));
+    EXPECT_NE(error.find(path.string()), std::string::npos) << error;
+    EXPECT_NE(error.find(std::string("mode ") + shown), std::string::npos) << error;
+    EXPECT_NE(error.find("chmod 600"), std::string::npos) << error;
+    EXPECT_EQ(error.find(admin_token), std::string::npos) << error;
+  }
+}
 
-  ::chmod(path.c_str(), 0600);
-  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
-  EXPECT_EQ(logged.str(), "");
-  ::chmod(path.c_str(), 0644);
-  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
-  EXPECT_NE(logged.str().find("chmod 600"), std::string::npos) << logged.str();
-  EXPECT_EQ(logged.str().find(admin_token), std::string::npos);
+TEST(AuthTokens, StartRefusesATlsKeyOpenToGroupOrOthers) {
+  auto dir = test::scratch_dir("tls-key-mode");
+  const auto cert = dir / "cert.pem";
+  const auto key = dir / "key.pem";
+  test::write_file(cert, "not checked before the key's mode");
+  test::write_file(key, "-----BEGIN PRIVATE KEY-----\n");
+  ::chmod(key.c_str(), 0644);
+  test::PluginTestHost host;
+  RestApi api(Config(nlohmann::json{{"listen", "127.0.0.1:0"},
+                                    {"tls_cert", cert.string()},
+                                    {"tls_key", key.string()},
+                                    {"tokens_env", ""}}),
+              host);
+  const Status started = api.start();
+  EXPECT_FALSE(started.is_ok());
+  EXPECT_NE(started.message().find("tls_key " + key.string() + " has mode 644"), std::string::npos)
+      << started.message();
+  EXPECT_EQ(api.port(), 0) << "nothing listens";
+  api.stop();
 }
 
 // A clock the test moves by hand.
