@@ -19,13 +19,15 @@ Counter& failures(Metrics& metrics, const char* reason) {
 
 AuthGate::AuthGate(TokenSet tokens, AuthLimiter::Options limits, Metrics& metrics, TrustedProxies trusted,
                    AuthLimiter::Now now)
-    : tokens_(std::move(tokens)),
+    : tokens_(std::make_shared<const TokenSet>(std::move(tokens))),
       trusted_(std::move(trusted)),
       limiter_(limits, std::move(now)),
       missing_(failures(metrics, "missing")),
       invalid_(failures(metrics, "invalid")),
       forbidden_(failures(metrics, "forbidden")),
       limited_(failures(metrics, "limited")) {}
+
+void AuthGate::replace_tokens(TokenSet tokens) { tokens_.store(std::make_shared<const TokenSet>(std::move(tokens))); }
 
 std::optional<AuthDenial> AuthGate::check(Role needed, const std::optional<std::string>& authorization,
                                           const std::string& client) {
@@ -36,7 +38,7 @@ std::optional<AuthDenial> AuthGate::check(Role needed, const std::optional<std::
     missing_.inc();
     return AuthDenial{401, error_json("authentication required: Authorization: Bearer <token>"), 0, true};
   }
-  const Role role = tokens_.match(*token);
+  const Role role = tokens_.load()->match(*token);
   if (role == Role::none) {
     // A client out of budget learns nothing more from a wrong token than that it is limited.
     if (auto wait = limiter_.blocked(client)) {

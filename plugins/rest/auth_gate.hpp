@@ -6,6 +6,7 @@
 // port never lock the operator out of the admin port (README, "Authentication").
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,12 +43,13 @@ class AuthGate {
   std::optional<AuthDenial> check(Role needed, const std::optional<std::string>& authorization,
                                   const std::string& client);
 
-  const TokenSet& tokens() const { return tokens_; }
+  // A reload's fresh tokens (Api::refresh): checks running meanwhile finish with the old set.
+  void replace_tokens(TokenSet tokens);
   // Whose X-Forwarded-For names the client (rest_settings: trusted_proxies).
   const TrustedProxies& trusted_proxies() const { return trusted_; }
 
  private:
-  TokenSet tokens_;
+  std::atomic<std::shared_ptr<const TokenSet>> tokens_;
   TrustedProxies trusted_;
   AuthLimiter limiter_;
   Counter& missing_;

@@ -70,6 +70,7 @@ class LookupReply final : public LookupJob {
     thread_local Reply reply;
     reply.clear();
     run_guarded([&] { routes_->finish(query_, reply); }, reply);
+    query_.wait_slot.reset();  // the wait is over: the next one may start
     auto sent = send_reply(reply, response_, *sources_, *metrics_, started_);
     wait_until_written(sent, answer_write_bound);
   }

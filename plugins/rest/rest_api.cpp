@@ -132,6 +132,7 @@ Status RestApi::start() {
   const TrustedProxies trusted(settings_.trusted_proxies);
   auto admin_gate = std::make_shared<AuthGate>(tokens, limits, host_.metrics(), trusted);
   auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), trusted);
+  gate_ = gate;
   StaticFiles admin_files = files;
   files.hide("admin.");
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
@@ -159,6 +160,7 @@ Status RestApi::start() {
     host_.log().info("no admin token configured: the admin API is off");
     return Status::ok();
   }
+  admin_gate_ = admin_gate;
   Status admin = start_admin(admin_gate, std::move(admin_files));
   if (!admin.is_ok()) stop();
   return admin;
@@ -229,6 +231,28 @@ void RestApi::stop() {
   // The destructor joins the accept thread; shutdown() already joined the workers.
   endpoint_.reset();
   executor_.reset();
+  gate_.reset();
+  admin_gate_.reset();
+}
+
+Status RestApi::refresh() {
+  if (!endpoint_ || !gate_) return Status::ok();
+  TokenSet tokens;
+  std::string error;
+  if (!load_tokens(settings_, host_.log(), tokens, error)) return Status::fatal(error + "; the previous tokens stay");
+  if (settings_.read_needs_token() && tokens.empty()) {
+    return Status::fatal("rest: read_auth is token but no token is left; the previous tokens stay");
+  }
+  if (admin_gate_ && !tokens.has_admin()) {
+    host_.log().warn("no admin token left: every /admin request is refused until one is added");
+  } else if (!admin_gate_ && tokens.has_admin()) {
+    host_.log().warn("an admin token was added: the admin listener opens at the next start of this API");
+  }
+  const std::size_t count = tokens.size();
+  if (admin_gate_) admin_gate_->replace_tokens(tokens);
+  gate_->replace_tokens(std::move(tokens));
+  host_.log().info("tokens read again: {} token(s)", count);
+  return Status::ok();
 }
 
 std::uint16_t RestApi::port() const {

@@ -42,7 +42,9 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       metrics_(metrics),
       health_(health),
       http_metrics_(std::move(http_metrics)),
-      allowed_hosts_(settings.allowed_hosts) {}
+      allowed_hosts_(settings.allowed_hosts),
+      position_waits_(static_cast<std::size_t>(settings.max_position_waits),
+                      http_metrics_ ? &http_metrics_->token_waits_in_progress() : nullptr) {}
 
 RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view path = request.path;
@@ -131,6 +133,18 @@ RestRoutes::Handled RestRoutes::order(const RequestView& request, Reply& reply, 
     const auto answer = lookup_.find_in_memory(uid, reply.body);
     if (answer.result != OrderLookup::Result::needs_io) {
       answer_order(uid, answer, reply);
+      return Handled::answered;
+    }
+  }
+  if (!deferred.min_positions.empty()) {
+    // Taken here, on the event loop, so a refused wait never occupies a lookup thread.
+    deferred.wait_slot = position_waits_.try_take();
+    if (!deferred.wait_slot) {
+      if (http_metrics_) http_metrics_->token_waits_refused().inc();
+      reply.status = 503;
+      reply.retry_after = 1;
+      reply.body = error_json("too many read-your-writes requests waiting; try again", "max_position_waits",
+                              std::to_string(position_waits_.max()));
       return Handled::answered;
     }
   }

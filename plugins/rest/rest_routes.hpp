@@ -14,6 +14,7 @@
 #include "allowed_hosts.hpp"
 #include "http_metrics.hpp"
 #include "min_position.hpp"
+#include "position_waits.hpp"
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
@@ -48,12 +49,14 @@ struct OrderQuery {
   std::string uid;
   std::vector<MinPosition> min_positions;
   std::size_t limit = 0;  // recent_orders
+  std::shared_ptr<void> wait_slot;  // held while min_positions are waited for (PositionWaits)
 
   void clear() {
     route = Route::order;
     uid.clear();
     min_positions.clear();
     limit = 0;
+    wait_slot.reset();
   }
 };
 
@@ -134,6 +137,7 @@ class RestRoutes {
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;
   AllowedHosts allowed_hosts_;
+  PositionWaits position_waits_;
 };
 
 // The names of the components Health reports not ready, sorted; without their reasons.

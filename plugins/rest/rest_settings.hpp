@@ -36,6 +36,7 @@ struct RestSettings {
   std::size_t lookup_queue = 1024;
   std::chrono::milliseconds lookup_timeout{2000};
   std::chrono::milliseconds min_position_wait{2000};
+  int max_position_waits = 0;  // 0 in the config: half the lookup threads, at least 1 (parse_settings())
   // Authentication (auth_tokens.hpp): the tokens never live in the pipeline file.
   std::string tokens_file;                    // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none

@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to this file or to the C++ interfaces in plugin.hpp. */
-#define SLUICE_ABI_VERSION 6u
+#define SLUICE_ABI_VERSION 7u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 
 enum sluice_kind {
