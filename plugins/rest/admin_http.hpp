@@ -5,6 +5,13 @@
 // loop: the handler checks the token there, then hands an AdminRequest to the admin threads
 // (a LookupExecutor of its own), which call AdminRoutes and send the answer.
 //
+// Timeouts (README, "Admin listener"): a connection must send its request head within the
+// short header timeout (Pistache's, at most 5 s here), so a client stalling before it
+// authenticated holds nothing for long. A request that passed the admin token is marked
+// idle while an admin thread works on it, so the listener's long keep-alive timeout (11
+// minutes: the longest tap) applies to it instead. Every answer that is not an authenticated
+// admin answer closes its connection, so only authenticated clients hold idle connections.
+//
 // Streamed answers (AdminReply::stream) are buffered and sent as one response: in Pistache
 // 0.0.5 ResponseStream::flush() calls Transport::flush() -> handleWriteQueue(true) on the
 // calling thread, which reads the transport's peer map and writes to the socket (SSL_write
@@ -22,6 +29,7 @@
 
 #include "admin_routes.hpp"
 #include "allowed_hosts.hpp"
+#include "capped_slots.hpp"
 #include "auth_gate.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
@@ -44,6 +52,8 @@ struct AdminShared {
   bool serves_metrics = false;      // metrics_on: admin
   bool metrics_need_token = false;  // read_auth: token
   AllowedHosts allowed_hosts;       // Host header check (DNS rebinding)
+  // One slot per open connection (admin_max_connections): over the cap, closed at once.
+  std::shared_ptr<const CappedSlots> connections;
   // Set by stop(): a streamed answer still running ends at its next chunk.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };
@@ -58,6 +68,8 @@ class AdminHttpHandler : public Pistache::Http::Handler {
   explicit AdminHttpHandler(std::shared_ptr<const AdminShared> shared) : shared_(std::move(shared)) {}
 
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
+  // Takes a connection slot, or closes the connection at once when none is left.
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
 
  private:
   std::shared_ptr<const AdminShared> shared_;

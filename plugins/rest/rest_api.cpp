@@ -181,18 +181,22 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   shared->serves_metrics = settings_.metrics_on_admin();
   shared->metrics_need_token = settings_.read_needs_token();
   shared->allowed_hosts = AllowedHosts(settings_.allowed_hosts);
+  shared->connections = std::make_shared<const CappedSlots>(
+      static_cast<std::size_t>(settings_.admin_max_connections),
+      &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
   admin_stopping_ = shared->stopping;
   try {
     SigpipeBlocked quiet;
-    // Pistache times a request from the moment it is handed over (its parser is reset then) and,
-    // when no answer came within the header timeout, answers 408 itself and drops the
-    // connection. Admin answers are late by design: a tap answers when it ends (up to 10
-    // minutes), a reload waits up to 60 s, a replay waits while a sink retries. So the admin
-    // listener allows the longest tap; the cost is that a client stalling mid-headers holds its
-    // connection (a file descriptor, no thread) that long on this loopback, operators-only port.
+    // Pistache 0.0.5 times a busy connection with the header timeout from the moment its
+    // request is handed over, and an idle one with the keep-alive timeout. Admin answers are
+    // late by design (a tap answers when it ends, up to 10 minutes; a reload waits up to 60 s),
+    // so an authenticated request is marked idle (admin_http.hpp) and the keep-alive timeout
+    // allows the longest tap; the header timeout, all an unauthenticated client gets, is short.
     RestSettings admin_settings = settings_;
     admin_settings.header_timeout =
-        std::max<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::minutes(11));
+        std::min<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::seconds(5));
+    admin_settings.keepalive_timeout =
+        std::max<std::chrono::milliseconds>(settings_.keepalive_timeout, std::chrono::minutes(11));
     auto endpoint = make_endpoint(admin_settings, settings_.admin_listen, 1, "sluice-admin");
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
     endpoint->serveThreaded();

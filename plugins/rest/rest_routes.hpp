@@ -14,7 +14,7 @@
 #include "allowed_hosts.hpp"
 #include "http_metrics.hpp"
 #include "min_position.hpp"
-#include "position_waits.hpp"
+#include "capped_slots.hpp"
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
@@ -49,7 +49,7 @@ struct OrderQuery {
   std::string uid;
   std::vector<MinPosition> min_positions;
   std::size_t limit = 0;  // recent_orders
-  std::shared_ptr<void> wait_slot;  // held while min_positions are waited for (PositionWaits)
+  std::shared_ptr<void> wait_slot;  // held while min_positions are waited for (CappedSlots)
 
   void clear() {
     route = Route::order;
@@ -137,7 +137,7 @@ class RestRoutes {
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;
   AllowedHosts allowed_hosts_;
-  PositionWaits position_waits_;
+  CappedSlots position_waits_;
 };
 
 // The names of the components Health reports not ready, sorted; without their reasons.

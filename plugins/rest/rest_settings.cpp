@@ -140,6 +140,10 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("admin_threads", &S::admin_threads,
           "threads (1..16) running admin requests, which block (database, replay, reload)")
           .range(1, 16),
+      key("admin_max_connections", &S::admin_max_connections,
+          "connections the admin listener holds at once (1..10000); more are closed as soon as they are "
+          "accepted")
+          .range(1, 10000),
       key("auth_failures_burst", &S::auth_failures_burst,
           "wrong tokens a client (IPv4 address, IPv6 /64) may send to one listener in a burst; then its "
           "wrong tokens get 429 until the bucket refills (a right token always passes)")

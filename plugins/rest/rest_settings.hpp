@@ -44,6 +44,7 @@ struct RestSettings {
   std::string metrics_on = "main";            // "main" | "admin"
   ListenAddress admin_listen{"127.0.0.1", 8082};
   int admin_threads = 2;
+  int admin_max_connections = 64;
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;

@@ -1,14 +1,14 @@
-#include "position_waits.hpp"
+#include "capped_slots.hpp"
 
 #include "sluice/metrics.hpp"
 
 namespace sluice::rest {
 
-PositionWaits::PositionWaits(std::size_t max, Gauge* in_use) : max_(max), shared_(std::make_shared<Shared>()) {
+CappedSlots::CappedSlots(std::size_t max, Gauge* in_use) : max_(max), shared_(std::make_shared<Shared>()) {
   shared_->gauge = in_use;
 }
 
-std::shared_ptr<void> PositionWaits::try_take() const {
+std::shared_ptr<void> CappedSlots::try_take() const {
   const std::size_t before = shared_->used.fetch_add(1);
   if (before >= max_) {
     shared_->used.fetch_sub(1);
