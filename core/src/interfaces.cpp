@@ -13,6 +13,7 @@ Plugin::~Plugin() = default;
 void Source::close() {}
 void Source::fenced(const std::vector<Position>&) {}
 void Sink::close() {}
+Status Api::refresh() { return Status::ok(); }
 Status Sink::migrate() { return Status::ok(); }
 Store* Sink::store() { return nullptr; }
 PositionStore* Sink::position_store() { return nullptr; }

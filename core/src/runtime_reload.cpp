@@ -15,6 +15,8 @@
 //     pipeline started, then the new source opened (from the stored positions) and new APIs
 //     started on their address. A source or API that cannot start then is a fatal error.
 //     Replay batches queued for this thread fail before an API stops (replay_queue.hpp).
+//  6. APIs kept running (all of them when nothing changed) are refreshed: they re-read what
+//     lives outside the file, such as tokens (Api::refresh).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,6 +30,20 @@ namespace sluice {
 
 namespace {
 constexpr auto kReloadOpenLimit = std::chrono::seconds(10);
+
+// Rule 6: APIs that keep running re-read what lives outside the pipeline file (tokens), so a
+// reload of an unchanged file still rotates them. Failures are reported, never fatal: the API
+// keeps what it had.
+std::vector<std::string> refresh_apis(const std::vector<PluginInstance*>& apis, spdlog::logger& log, int n) {
+  std::vector<std::string> failures;
+  for (PluginInstance* api : apis) {
+    const Status s = guarded(log, api->id(), [api] { return api->as<Api>()->refresh(); });
+    if (s.is_ok()) continue;
+    log.error("reload #{}: api '{}' kept its previous settings: {}", n, api->id(), s.message());
+    failures.push_back("api '" + api->id() + "' kept its previous settings: " + s.message());
+  }
+  return failures;
+}
 }  // namespace
 
 void Runtime::request_reload(std::shared_ptr<const PipelinePlan> plan) {
@@ -99,9 +115,11 @@ void Runtime::apply_pending_reload() {
   }
   PlanDiff diff = diff_plans(*plan_, *next);
   if (diff.changes.empty()) {
+    std::vector<std::string> messages{"nothing changed"};
+    for (auto& failure : refresh_apis(started_apis_, *log_, n)) messages.push_back(std::move(failure));
     log_->info("reload #{}: nothing changed", n);
     count_reload("applied");
-    record_reload(n, "applied", {"nothing changed"});
+    record_reload(n, "applied", std::move(messages));
     return;
   }
   const std::string what = join(diff.changes, ", ");
@@ -212,6 +230,7 @@ void Runtime::apply_pending_reload() {
   if (apis_stop && !shared_.stopping) replays_.open();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
   std::erase_if(started_apis_, [&](PluginInstance* a) { return !kept_set.count(a); });
+  refresh_apis(started_apis_, *log_, n);  // new ones read theirs when they start, below
   const bool source_kept = kept_set.count(&source()) > 0;
   if (!source_kept && source_opened_) {
     guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });

@@ -1,5 +1,8 @@
 #include "admin_http.hpp"
 
+#include <pistache/peer.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -24,6 +27,7 @@ Async::Promise<ssize_t> send_admin(const AdminReply& reply, const std::string& b
   auto& headers = response.headers();
   headers.add(owned_header("Content-Type", reply.content_type));
   headers.add(fixed_header("Cache-Control", "no-store"));  // operator data: never cached
+  headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
   for (const auto& [name, value] : reply.headers) headers.add(owned_header(name, value));
   return response.send(static_cast<Http::Code>(reply.status), body);
 }
@@ -80,6 +84,15 @@ class AdminJob final : public LookupJob {
   Clock::time_point started_;
 };
 
+// Answers that did not come from an authenticated admin request end their connection: only
+// operators keep idle connections open on this listener (see the header).
+void close_after(Async::Promise<ssize_t>& sent, Http::ResponseWriter& response) {
+  auto peer = response.getPeer();
+  if (!peer) return;
+  auto close = [peer](auto&&...) { ::shutdown(peer->fd(), SHUT_RDWR); };
+  sent.then([close](ssize_t) { close(); }, [close](std::exception_ptr) { close(); });
+}
+
 void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, int status, std::string body,
             Clock::time_point started, const AuthDenial* denial = nullptr, const char* type = content_type::json) {
   Reply reply;
@@ -93,13 +106,31 @@ void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, i
   }
   auto& headers = response.headers();
   headers.add(fixed_header("Content-Type", reply.content_type));
+  headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
   if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
   if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
-  response.send(static_cast<Http::Code>(reply.status), reply.body);
+  if (auto connection = headers.tryGet<Http::Header::Connection>()) {
+    *connection = Http::Header::Connection(Http::ConnectionControl::Close);
+  }
+  auto sent = response.send(static_cast<Http::Code>(reply.status), reply.body);
+  close_after(sent, response);
   metrics.record(route, status, Clock::now() - started);
 }
 
 }  // namespace
+
+void AdminHttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
+  // What Http::Handler::onConnection does (it is private there): the connection's parser.
+  peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+  auto slot = shared_->connections ? shared_->connections->try_take() : nullptr;
+  if (shared_->connections && !slot) {
+    // Read and write ends shut: the event loop sees the hang-up and drops the peer.
+    ::shutdown(peer->fd(), SHUT_RDWR);
+    return;
+  }
+  // Given back when Pistache drops the peer, whichever way the connection ends.
+  peer->putData("sluice.connection_slot", std::move(slot));
+}
 
 bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
                   std::vector<std::pair<std::string, std::string>>& out) {
@@ -134,9 +165,14 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   keep_alive_by_default(request, response);
   const std::string& path = request.resource();
   const auto method = request.method();
+  if (!host_check_exempt(path) && !shared.allowed_hosts.allows(host_of(request))) {
+    answer(response, metrics, Route::other, 421, error_json("this server does not answer for that Host"), started);
+    return;
+  }
 
   if (path.starts_with("/admin/")) {
-    if (auto denial = shared.gate->check(Role::admin, authorization_of(request), client_of(request))) {
+    const std::string client = client_of(request, shared.gate->trusted_proxies());
+    if (auto denial = shared.gate->check(Role::admin, authorization_of(request), client)) {
       answer(response, metrics, Route::admin, denial->status, denial->body, started, &*denial);
       return;
     }
@@ -151,6 +187,9 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
       answer(response, metrics, Route::admin, 400, error_json("malformed %-escape in the query"), started);
       return;
     }
+    // Authenticated: from here the long keep-alive timeout applies, not the header timeout
+    // (Pistache 0.0.5 times a busy connection from the request's arrival with the latter).
+    if (auto peer = response.getPeer()) peer->setIdle(true);
     LookupExecutor& executor =
         is_long_running(admin) && shared.long_executor ? *shared.long_executor : *shared.executor;
     executor.submit(std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started));
@@ -172,7 +211,8 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
   if (path == "/metrics" && shared.serves_metrics) {
     if (shared.metrics_need_token) {
-      if (auto denial = shared.gate->check(Role::read, authorization_of(request), client_of(request))) {
+      const std::string client = client_of(request, shared.gate->trusted_proxies());
+      if (auto denial = shared.gate->check(Role::read, authorization_of(request), client)) {
         answer(response, metrics, Route::metrics, denial->status, denial->body, started, &*denial);
         return;
       }
@@ -186,7 +226,7 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   switch (shared.files->read(path, body, type)) {
     case StaticResult::ok:
       response.headers().add(fixed_header("Cache-Control", "no-cache"));
-      response.headers().add(fixed_header("X-Content-Type-Options", "nosniff"));
+      response.headers().add(fixed_header("Content-Security-Policy", page_csp));
       answer(response, metrics, Route::static_file, 200, std::move(body), started, nullptr, type);
       return;
     case StaticResult::bad_request:

@@ -7,6 +7,13 @@
 // and a reload wait for the pipeline: they get threads of their own (long_executor), so two of
 // them never leave a status request without a thread.
 //
+// Timeouts (README, "Admin listener"): a connection must send its request head within the
+// short header timeout (Pistache's, at most 5 s here), so a client stalling before it
+// authenticated holds nothing for long. A request that passed the admin token is marked
+// idle while an admin thread works on it, so the listener's long keep-alive timeout (11
+// minutes: the longest tap) applies to it instead. Every answer that is not an authenticated
+// admin answer closes its connection, so only authenticated clients hold idle connections.
+//
 // Streamed answers (AdminReply::stream) are buffered and sent as one response: in Pistache
 // 0.0.5 ResponseStream::flush() calls Transport::flush() -> handleWriteQueue(true) on the
 // calling thread, which reads the transport's peer map and writes to the socket (SSL_write
@@ -23,6 +30,8 @@
 #include <vector>
 
 #include "admin_routes.hpp"
+#include "allowed_hosts.hpp"
+#include "capped_slots.hpp"
 #include "auth_gate.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
@@ -46,6 +55,9 @@ struct AdminShared {
   Metrics* metrics = nullptr;
   bool serves_metrics = false;      // metrics_on: admin
   bool metrics_need_token = false;  // read_auth: token
+  AllowedHosts allowed_hosts;       // Host header check (DNS rebinding)
+  // One slot per open connection (admin_max_connections): over the cap, closed at once.
+  std::shared_ptr<const CappedSlots> connections;
   // Set by stop(): a streamed answer still running ends at its next chunk.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };
@@ -60,6 +72,8 @@ class AdminHttpHandler : public Pistache::Http::Handler {
   explicit AdminHttpHandler(std::shared_ptr<const AdminShared> shared) : shared_(std::move(shared)) {}
 
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
+  // Takes a connection slot, or closes the connection at once when none is left.
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
 
  private:
   std::shared_ptr<const AdminShared> shared_;

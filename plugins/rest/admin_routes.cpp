@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "admin_json.hpp"
+#include "input_bounds.hpp"
 #include "rest_routes.hpp"
 
 namespace sluice::rest {
@@ -43,9 +44,75 @@ const std::string* param(const AdminRequest& request, std::string_view name) {
   return nullptr;
 }
 
-bool parse_count(std::string_view text, std::int64_t& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size() && out >= 0;
+bool parse_count(std::string_view text, std::int64_t& out) { return parse_integer(text, IntegerRange{0}, out); }
+
+// Ranges of the integer inputs (README, "Admin API"): a count above its cap is accepted and
+// capped, anything outside the range is a 400 naming the field and the range.
+constexpr IntegerRange kPositive{1};
+constexpr IntegerRange kNonNegative{0};
+constexpr std::size_t kMaxSelectedIds = 10000;
+
+// ?name=<integer in range>: false (400 in `reply`) when present and not.
+bool integer_param(const AdminRequest& request, const char* name, IntegerRange range, std::string_view note,
+                   std::optional<std::int64_t>& out, AdminReply& reply) {
+  const std::string* text = param(request, name);
+  if (!text) return true;
+  std::int64_t value = 0;
+  if (!parse_integer(*text, range, value)) {
+    reply.status = 400;
+    reply.body = range_error(name, range, *text, note);
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+// The JSON member `name`, when present and not null, as an integer in range.
+bool integer_member(const nlohmann::json& doc, const char* name, IntegerRange range,
+                    std::optional<std::int64_t>& out, AdminReply& reply) {
+  auto it = doc.find(name);
+  if (it == doc.end() || it->is_null()) return true;
+  std::int64_t value = 0;
+  if (!json_integer(*it, range, value)) {
+    reply.status = 400;
+    reply.body = range_error(name, range, it->dump());
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+// The JSON member `name` as a boolean (false when absent or null).
+bool boolean_member(const nlohmann::json& doc, const char* name, bool& out, AdminReply& reply) {
+  auto it = doc.find(name);
+  if (it == doc.end() || it->is_null()) return true;
+  if (!it->is_boolean()) {
+    fail(reply, 400, std::string("invalid ") + name + ": expected true or false", "field", name);
+    return false;
+  }
+  out = it->get<bool>();
+  return true;
+}
+
+// {"ids": [1, 2]}: letter ids (1..2^63-1), at most kMaxSelectedIds of them.
+bool ids_member(const nlohmann::json& doc, std::vector<std::int64_t>& ids, AdminReply& reply) {
+  auto it = doc.find("ids");
+  if (it == doc.end() || it->is_null()) return true;
+  if (!it->is_array() || it->size() > kMaxSelectedIds) {
+    fail(reply, 400, "invalid ids: expected an array of at most " + std::to_string(kMaxSelectedIds) + " letter ids",
+         "field", "ids");
+    return false;
+  }
+  for (const auto& item : *it) {
+    std::int64_t id = 0;
+    if (!json_integer(item, kPositive, id)) {
+      reply.status = 400;
+      reply.body = range_error("ids", kPositive, item.dump());
+      return false;
+    }
+    ids.push_back(id);
+  }
+  return true;
 }
 
 // The filters every selection shares, from query parameters or a JSON body's members.
@@ -68,23 +135,25 @@ bool query_from_params(const AdminRequest& request, DeadLetterQuery& query, Admi
     return std::nullopt;
   };
   if (!read_filters(get, query, reply)) return false;
-  std::int64_t n = 0;
-  if (auto v = get("after")) {
-    if (!parse_count(*v, n)) return fail(reply, 400, "invalid after: expected a letter id", "after", *v), false;
-    query.after_id = n;
-  }
-  query.limit = 100;
-  if (auto v = get("limit")) {
-    if (!parse_count(*v, n) || n == 0) return fail(reply, 400, "invalid limit: expected a positive integer", "limit", *v), false;
-    query.limit = std::min<std::size_t>(static_cast<std::size_t>(n), kMaxPage);
-  }
+  std::optional<std::int64_t> after;
+  std::optional<std::int64_t> limit;
+  if (!integer_param(request, "after", kNonNegative, " (a letter id)", after, reply)) return false;
+  if (!integer_param(request, "limit", kPositive, " (above 1000 counts as 1000)", limit, reply)) return false;
+  if (after) query.after_id = *after;
+  query.limit = limit ? std::min<std::size_t>(static_cast<std::size_t>(*limit), kMaxPage) : 100;
   return true;
 }
 
 // {"ids": [1, 2]} or filters {"reason", "stage", "since"} or {"all": true}; "limit" caps a
 // filter's matches. A selection must say what it wants: an empty body selects nothing.
 bool query_from_body(const std::string& body, DeadLetterQuery& query, bool& dry_run, AdminReply& reply) {
-  nlohmann::json doc = nlohmann::json::parse(body.empty() ? "{}" : body, nullptr, false);
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(body.empty() ? "{}" : body);
+  } catch (const nlohmann::json::exception& e) {
+    // Says where and why (parse_error, or out_of_range for a number too large for any type).
+    return fail(reply, 400, "the body is not valid JSON", "detail", std::string_view(e.what()).substr(0, 300)), false;
+  }
   if (!doc.is_object()) return fail(reply, 400, "the body must be a JSON object"), false;
   auto get = [&](const char* name) -> std::optional<std::string> {
     auto it = doc.find(name);
@@ -92,10 +161,13 @@ bool query_from_body(const std::string& body, DeadLetterQuery& query, bool& dry_
     return it->is_string() ? it->get<std::string>() : it->dump();
   };
   try {
-    if (doc.contains("ids")) query.ids = doc["ids"].get<std::vector<std::int64_t>>();
-    dry_run = doc.value("dry_run", false);
-    const bool all = doc.value("all", false);
-    query.limit = doc.value("limit", std::size_t{0});
+    bool all = false;
+    std::optional<std::int64_t> limit;
+    if (!ids_member(doc, query.ids, reply) || !boolean_member(doc, "dry_run", dry_run, reply) ||
+        !boolean_member(doc, "all", all, reply) || !integer_member(doc, "limit", kNonNegative, limit, reply)) {
+      return false;
+    }
+    query.limit = limit ? static_cast<std::size_t>(*limit) : 0;
     if (!read_filters(get, query, reply)) return false;
     if (query.ids.empty() && query.reason.empty() && query.stage.empty() && query.since_ms == 0 && !all) {
       return fail(reply, 400, "select letters by \"ids\", \"reason\", \"stage\" or \"since\", or say \"all\": true"),
@@ -288,19 +360,18 @@ void AdminRoutes::tap(const AdminRequest& request, AdminReply& reply) const {
     return fail(reply, 400, "say which stage to tap: ?stage=<name> (see tap_points in /admin/status)");
   }
   TapLimits limits;
-  std::int64_t n = 0;
-  if (const auto* v = param(request, "limit")) {
-    if (!parse_count(*v, n) || n == 0) return fail(reply, 400, "invalid limit: expected a positive integer", "limit", *v);
-    limits.limit = std::min<std::size_t>(static_cast<std::size_t>(n), kMaxTapRecords);
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> timeout_ms;
+  std::optional<std::int64_t> rate;
+  if (!integer_param(request, "limit", kPositive, " (above 10000 counts as 10000)", limit, reply) ||
+      !integer_param(request, "timeout_ms", kPositive, " (above 600000 counts as 600000)", timeout_ms, reply) ||
+      !integer_param(request, "rate", kPositive, " records per second (above 1000 counts as 1000)", rate, reply)) {
+    return;
   }
-  if (const auto* v = param(request, "timeout_ms")) {
-    if (!parse_count(*v, n) || n == 0) return fail(reply, 400, "invalid timeout_ms", "timeout_ms", *v);
-    limits.max_duration = std::chrono::milliseconds(std::min(n, kMaxTapMs));
-  }
-  if (const auto* v = param(request, "rate")) {
-    if (!parse_count(*v, n) || n == 0) return fail(reply, 400, "invalid rate: records per second", "rate", *v);
-    limits.max_per_second = std::min<std::size_t>(static_cast<std::size_t>(n), kMaxTapRate);
-  }
+  if (limit) limits.limit = std::min<std::size_t>(static_cast<std::size_t>(*limit), kMaxTapRecords);
+  if (timeout_ms) limits.max_duration = std::chrono::milliseconds(std::min(*timeout_ms, kMaxTapMs));
+  if (rate) limits.max_per_second = std::min<std::size_t>(static_cast<std::size_t>(*rate), kMaxTapRate);
+
   std::string error;
   std::shared_ptr<Tap> open = admin_->tap(*stage, limits, error);
   if (!open) {

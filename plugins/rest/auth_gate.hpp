@@ -1,8 +1,12 @@
-// The check every request needing a token passes: rate limit, then the Bearer token, then the
-// role. Knows nothing of Pistache (the handlers pass the header and the client's address), so
-// the answers are tested without sockets too.
+// The check every request needing a token passes: the Bearer token, then the role, and for a
+// wrong token the rate limit. Knows nothing of Pistache (the handlers pass the header and the
+// client's key, client_address.hpp), so the answers are tested without sockets too.
+//
+// Each listener has its own gate, so its own failure buckets: guesses against the public
+// port never lock the operator out of the admin port (README, "Authentication").
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +14,7 @@
 
 #include "auth_limiter.hpp"
 #include "auth_tokens.hpp"
+#include "client_address.hpp"
 
 namespace sluice {
 class Counter;
@@ -28,18 +33,24 @@ struct AuthDenial {
 class AuthGate {
  public:
   AuthGate(
-      TokenSet tokens, AuthLimiter::Options limits, Metrics& metrics,
+      TokenSet tokens, AuthLimiter::Options limits, Metrics& metrics, TrustedProxies trusted = {},
       AuthLimiter::Now now = [] { return AuthLimiter::Clock::now(); });
 
   // nullopt: allowed. `authorization` is the Authorization header if present, `client` the
-  // peer's IP address (the rate-limit key).
+  // rate-limit key (client_key()). A right token always passes, even from a client whose
+  // bucket is empty: behind a proxy or NAT many readers share one key, and one of them
+  // guessing must not lock out the others. Only wrong tokens are refused with 429 then.
   std::optional<AuthDenial> check(Role needed, const std::optional<std::string>& authorization,
                                   const std::string& client);
 
-  const TokenSet& tokens() const { return tokens_; }
+  // A reload's fresh tokens (Api::refresh): checks running meanwhile finish with the old set.
+  void replace_tokens(TokenSet tokens);
+  // Whose X-Forwarded-For names the client (rest_settings: trusted_proxies).
+  const TrustedProxies& trusted_proxies() const { return trusted_; }
 
  private:
-  TokenSet tokens_;
+  std::atomic<std::shared_ptr<const TokenSet>> tokens_;
+  TrustedProxies trusted_;
   AuthLimiter limiter_;
   Counter& missing_;
   Counter& invalid_;

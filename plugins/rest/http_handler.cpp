@@ -70,6 +70,7 @@ class LookupReply final : public LookupJob {
     thread_local Reply reply;
     reply.clear();
     run_guarded([&] { routes_->finish(query_, reply); }, reply);
+    query_.wait_slot.reset();  // the wait is over: the next one may start
     auto sent = send_reply(reply, response_, *sources_, *metrics_, started_);
     wait_until_written(sent, answer_write_bound);
   }
@@ -112,8 +113,17 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   std::optional<std::string> token_header;
   if (auto raw = request.headers().tryGetRaw(min_position_header)) token_header = raw->value();
   auto handled = RestRoutes::Handled::answered;
+  if (!host_check_exempt(request.resource()) && !routes_->allowed_hosts().allows(host_of(request))) {
+    reply.route = Route::other;
+    reply.status = 421;
+    reply.body = error_json("this server does not answer for that Host");
+    keep_alive_by_default(request, response);
+    send_reply(reply, response, *sources_, *metrics_, started);
+    return;
+  }
   if (routes_->needs_read_token(request.resource())) {
-    if (auto denial = gate_->check(Role::read, authorization_of(request), client_of(request))) {
+    const std::string client = client_of(request, gate_->trusted_proxies());
+    if (auto denial = gate_->check(Role::read, authorization_of(request), client)) {
       deny(*denial, reply);
       const auto& path = request.resource();
       reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;

@@ -40,7 +40,12 @@ HttpMetrics::HttpMetrics(Metrics& registry)
       token_waits_(registry.counter("sluice_http_token_waits_total",
                                     "Read-your-writes positions (Sluice-Min-Position) checked against a store")),
       token_timeouts_(registry.counter("sluice_http_token_timeouts_total",
-                                       "Read-your-writes positions not reached within min_position_wait_ms (409)")) {}
+                                       "Read-your-writes positions not reached within min_position_wait_ms (409)")),
+      token_waits_in_progress_(registry.gauge("sluice_http_token_waits_in_progress",
+                                              "Read-your-writes requests waiting for their positions now")),
+      token_waits_refused_(registry.counter("sluice_http_token_waits_refused_total",
+                                            "Read-your-writes requests answered 503 because max_position_waits "
+                                            "were already waiting")) {}
 
 std::size_t HttpMetrics::code_slot(int status) {
   for (std::size_t i = 0; i < tracked_codes.size(); ++i) {

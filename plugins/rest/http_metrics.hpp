@@ -44,10 +44,13 @@ class HttpMetrics {
   // Read-your-writes tokens checked against a store, and those not reached in time (409).
   Counter& token_waits() { return token_waits_; }
   Counter& token_timeouts() { return token_timeouts_; }
+  // Read-your-writes waits in progress, and those refused (503) because max_position_waits were.
+  Gauge& token_waits_in_progress() { return token_waits_in_progress_; }
+  Counter& token_waits_refused() { return token_waits_refused_; }
 
   // The codes this front end answers with; anything else is counted as code="other".
-  static constexpr std::array<int, 15> tracked_codes{200, 304, 400, 401, 403, 404, 405, 408,
-                                                     409, 413, 414, 429, 431, 500, 503};
+  static constexpr std::array<int, 16> tracked_codes{200, 304, 400, 401, 403, 404, 405, 408,
+                                                     409, 413, 414, 421, 429, 431, 500, 503};
 
  private:
   static constexpr std::size_t route_count = static_cast<std::size_t>(Route::count_);
@@ -65,6 +68,8 @@ class HttpMetrics {
   Gauge& lookup_queue_depth_;
   Counter& token_waits_;
   Counter& token_timeouts_;
+  Gauge& token_waits_in_progress_;
+  Counter& token_waits_refused_;
 };
 
 }  // namespace sluice::rest

@@ -1,11 +1,14 @@
-// What the authentication check needs from a Pistache request: the Authorization header
-// (Pistache parses it into a typed header, so tryGetRaw does not see it) and the client's IP.
+// What the authentication and Host checks need from a Pistache request: the Authorization
+// header (Pistache parses it into a typed header, so tryGetRaw does not see it), the Host and
+// the client's address.
 #pragma once
 
 #include <pistache/http.h>
 
 #include <optional>
 #include <string>
+
+#include "client_address.hpp"
 
 namespace sluice::rest {
 
@@ -14,8 +17,23 @@ inline std::optional<std::string> authorization_of(const Pistache::Http::Request
   return std::nullopt;
 }
 
-// The rate-limit key: the peer address. Behind a reverse proxy every client shares the
-// proxy's address (X-Forwarded-For is not trusted: any client could set it).
-inline std::string client_of(const Pistache::Http::Request& request) { return request.address().host(); }
+// The Host header's host part (for AllowedHosts); "" when absent. Pistache parses Host into
+// a typed header.
+inline std::string host_of(const Pistache::Http::Request& request) {
+  if (auto header = request.headers().tryGet<Pistache::Http::Header::Host>()) return header->host();
+  return {};
+}
+
+// The rate-limit key (client_address.hpp): the peer's address, or the client a trusted proxy
+// names in X-Forwarded-For; IPv6 by /64.
+inline std::string client_of(const Pistache::Http::Request& request, const TrustedProxies& trusted) {
+  static const std::string forwarded_for = "X-Forwarded-For";
+  std::optional<std::string> header;
+  if (!trusted.empty()) {
+    if (auto raw = request.headers().tryGetRaw(forwarded_for)) header = raw->value();
+  }
+  return client_key(request.address().host(), header ? std::optional<std::string_view>(*header) : std::nullopt,
+                    trusted);
+}
 
 }  // namespace sluice::rest

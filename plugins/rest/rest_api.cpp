@@ -15,6 +15,7 @@
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
 #include "order_lookup.hpp"
+#include "private_file.hpp"
 #include "rest_routes.hpp"
 #include "static_files.hpp"
 #include "token_sources.hpp"
@@ -113,6 +114,10 @@ Status RestApi::start() {
   const std::filesystem::path files_root = files.root();
   if (!metrics_) metrics_ = std::make_shared<HttpMetrics>(host_.metrics());
 
+  std::string key_error;
+  if (settings_.tls() && !check_private_file(settings_.tls_key, "tls_key", key_error)) {
+    return Status::fatal(key_error);
+  }
   TokenSet tokens;
   std::string token_error;
   if (!load_tokens(settings_, host_.log(), tokens, token_error)) return Status::fatal(token_error);
@@ -128,11 +133,15 @@ Status RestApi::start() {
                      format_listen_address(settings_.listen));
   }
   const bool admin_api = tokens.has_admin();
-  // One gate for both listeners: a client's failures count wherever it makes them.
-  auto gate = std::make_shared<AuthGate>(
-      std::move(tokens), AuthLimiter::Options{settings_.auth_failures_burst, settings_.auth_failures_refill},
-      host_.metrics());
+  // A gate per listener: each has its own failure buckets, so failed guesses on the public
+  // port (from behind a NAT, say) never lock the operator out of the admin port.
+  const AuthLimiter::Options limits{settings_.auth_failures_burst, settings_.auth_failures_refill};
+  const TrustedProxies trusted(settings_.trusted_proxies);
+  auto admin_gate = std::make_shared<AuthGate>(tokens, limits, host_.metrics(), trusted);
+  auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), trusted);
+  gate_ = gate;
   StaticFiles admin_files = files;
+  files.hide("admin.");
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
                                                    host_.metrics(), host_.health(), metrics_);
   executor_ = std::make_shared<LookupExecutor>(
@@ -157,7 +166,8 @@ Status RestApi::start() {
     host_.log().info("no admin token configured: the admin API is off");
     return Status::ok();
   }
-  Status admin = start_admin(gate, std::move(admin_files));
+  admin_gate_ = admin_gate;
+  Status admin = start_admin(admin_gate, std::move(admin_files));
   if (!admin.is_ok()) stop();
   return admin;
 }
@@ -180,18 +190,23 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
   shared->metrics = &host_.metrics();
   shared->serves_metrics = settings_.metrics_on_admin();
   shared->metrics_need_token = settings_.read_needs_token();
+  shared->allowed_hosts = AllowedHosts(settings_.allowed_hosts);
+  shared->connections = std::make_shared<const CappedSlots>(
+      static_cast<std::size_t>(settings_.admin_max_connections),
+      &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
   admin_stopping_ = shared->stopping;
   try {
     SigpipeBlocked quiet;
-    // Pistache times a request from the moment it is handed over (its parser is reset then) and,
-    // when no answer came within the header timeout, answers 408 itself and drops the
-    // connection. Admin answers are late by design: a tap answers when it ends (up to 10
-    // minutes), a reload waits up to 60 s, a replay waits while a sink retries. So the admin
-    // listener allows the longest tap; the cost is that a client stalling mid-headers holds its
-    // connection (a file descriptor, no thread) that long on this loopback, operators-only port.
+    // Pistache 0.0.5 times a busy connection with the header timeout from the moment its
+    // request is handed over, and an idle one with the keep-alive timeout. Admin answers are
+    // late by design (a tap answers when it ends, up to 10 minutes; a reload waits up to 60 s),
+    // so an authenticated request is marked idle (admin_http.hpp) and the keep-alive timeout
+    // allows the longest tap; the header timeout, all an unauthenticated client gets, is short.
     RestSettings admin_settings = settings_;
     admin_settings.header_timeout =
-        std::max<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::minutes(11));
+        std::min<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::seconds(5));
+    admin_settings.keepalive_timeout =
+        std::max<std::chrono::milliseconds>(settings_.keepalive_timeout, std::chrono::minutes(11));
     auto endpoint = make_endpoint(admin_settings, settings_.admin_listen, 1, "sluice-admin");
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
     endpoint->serveThreaded();
@@ -233,6 +248,28 @@ void RestApi::stop() {
   // The destructor joins the accept thread; shutdown() already joined the workers.
   endpoint_.reset();
   executor_.reset();
+  gate_.reset();
+  admin_gate_.reset();
+}
+
+Status RestApi::refresh() {
+  if (!endpoint_ || !gate_) return Status::ok();
+  TokenSet tokens;
+  std::string error;
+  if (!load_tokens(settings_, host_.log(), tokens, error)) return Status::fatal(error + "; the previous tokens stay");
+  if (settings_.read_needs_token() && tokens.empty()) {
+    return Status::fatal("rest: read_auth is token but no token is left; the previous tokens stay");
+  }
+  if (admin_gate_ && !tokens.has_admin()) {
+    host_.log().warn("no admin token left: every /admin request is refused until one is added");
+  } else if (!admin_gate_ && tokens.has_admin()) {
+    host_.log().warn("an admin token was added: the admin listener opens at the next start of this API");
+  }
+  const std::size_t count = tokens.size();
+  if (admin_gate_) admin_gate_->replace_tokens(tokens);
+  gate_->replace_tokens(std::move(tokens));
+  host_.log().info("tokens read again: {} token(s)", count);
+  return Status::ok();
 }
 
 std::uint16_t RestApi::port() const {

@@ -33,6 +33,9 @@ class RestApi : public Api {
   Status start() override;
   // Stops accepting, closes connections and joins every thread. Safe to call twice.
   void stop() override;
+  // At a reload: reads the tokens again (tokens_file, tokens_env) and hands them to both
+  // listeners; on an error (a malformed or unprotected file) the old tokens stay.
+  Status refresh() override;
 
   // The port actually bound (differs from the configured one when that was 0); 0 if not serving.
   std::uint16_t port() const;
@@ -52,6 +55,9 @@ class RestApi : public Api {
   std::shared_ptr<LookupExecutor> admin_long_executor_;  // taps, replays, reloads
   std::unique_ptr<Pistache::Http::Endpoint> admin_endpoint_;
   std::shared_ptr<std::atomic<bool>> admin_stopping_;
+  // The listeners' gates, for refresh(); null when that listener needs no token / is off.
+  std::shared_ptr<AuthGate> gate_;
+  std::shared_ptr<AuthGate> admin_gate_;
 
   Status start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files);
 };

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "input_bounds.hpp"
 #include "openapi_document.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
@@ -41,7 +42,10 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       reads_need_token_(settings.read_needs_token()),
       metrics_(metrics),
       health_(health),
-      http_metrics_(std::move(http_metrics)) {}
+      http_metrics_(std::move(http_metrics)),
+      allowed_hosts_(settings.allowed_hosts),
+      position_waits_(static_cast<std::size_t>(settings.max_position_waits),
+                      http_metrics_ ? &http_metrics_->token_waits_in_progress() : nullptr) {}
 
 RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view path = request.path;
@@ -133,6 +137,18 @@ RestRoutes::Handled RestRoutes::order(const RequestView& request, Reply& reply, 
       return Handled::answered;
     }
   }
+  if (!deferred.min_positions.empty()) {
+    // Taken here, on the event loop, so a refused wait never occupies a lookup thread.
+    deferred.wait_slot = position_waits_.try_take();
+    if (!deferred.wait_slot) {
+      if (http_metrics_) http_metrics_->token_waits_refused().inc();
+      reply.status = 503;
+      reply.retry_after = 1;
+      reply.body = error_json("too many read-your-writes requests waiting; try again", "max_position_waits",
+                              std::to_string(position_waits_.max()));
+      return Handled::answered;
+    }
+  }
   deferred.uid.assign(uid);
   return Handled::deferred;
 }
@@ -212,17 +228,17 @@ RestRoutes::Handled RestRoutes::recent_orders(std::optional<std::string_view> li
                                                OrderQuery& deferred) const {
   std::size_t limit = std::min(default_recent, recent_limit_);
   if (limit_text) {
-    std::size_t parsed = 0;
-    const char* first = limit_text->data();
-    const char* last = first + limit_text->size();
-    auto [end, ec] = std::from_chars(first, last, parsed);
-    if (limit_text->empty() || ec != std::errc() || end != last || parsed == 0) {
+    constexpr IntegerRange range{1};
+    std::int64_t parsed = 0;
+    if (!parse_integer(*limit_text, range, parsed)) {
       reply.status = 400;
-      reply.body = error_json("invalid limit: expected a positive integer", "limit",
-                              limit_text->substr(0, max_echoed_uid));
+      reply.body = range_error("limit", range, *limit_text,
+                               " (above " + std::to_string(recent_limit_) + " counts as " +
+                                   std::to_string(recent_limit_) + ")");
       return Handled::answered;
     }
-    limit = std::min(parsed, recent_limit_);  // a too-large limit is capped, not refused
+    // A too-large limit is capped, not refused.
+    limit = std::min(static_cast<std::size_t>(parsed), recent_limit_);
   }
   std::vector<std::string> uids;
   // With the default chain the cache lists, from memory; a database that lists does I/O.

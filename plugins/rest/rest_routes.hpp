@@ -11,8 +11,10 @@
 #include <memory>
 #include <vector>
 
+#include "allowed_hosts.hpp"
 #include "http_metrics.hpp"
 #include "min_position.hpp"
+#include "capped_slots.hpp"
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
@@ -47,12 +49,14 @@ struct OrderQuery {
   std::string uid;
   std::vector<MinPosition> min_positions;
   std::size_t limit = 0;  // recent_orders
+  std::shared_ptr<void> wait_slot;  // held while min_positions are waited for (CappedSlots)
 
   void clear() {
     route = Route::order;
     uid.clear();
     min_positions.clear();
     limit = 0;
+    wait_slot.reset();
   }
 };
 
@@ -104,6 +108,7 @@ class RestRoutes {
   void finish(const OrderQuery& query, Reply& reply) const;
 
   const OrderLookup& lookup() const { return lookup_; }
+  const AllowedHosts& allowed_hosts() const { return allowed_hosts_; }
   // Orders or metrics: what needs a read token when read_auth is token. (/metrics only when
   // this listener serves it, else it is a 404 for everyone.)
   bool reads_data(std::string_view path) const {
@@ -138,6 +143,8 @@ class RestRoutes {
   Metrics& metrics_;
   Health& health_;
   std::shared_ptr<HttpMetrics> http_metrics_;
+  AllowedHosts allowed_hosts_;
+  CappedSlots position_waits_;
 };
 
 // The names of the components Health reports not ready, sorted; without their reasons.

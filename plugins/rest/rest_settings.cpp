@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
+#include "client_address.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
@@ -141,9 +143,14 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("min_position_wait_ms", &S::min_position_wait,
           "how long (at most 60000) GET /order waits for a Sluice-Min-Position to be reached before 409")
           .range(0, 60000),
+      key("max_position_waits", &S::max_position_waits,
+          "read-your-writes requests (Sluice-Min-Position) that may wait at once, each holding a lookup "
+          "thread; more get 503 with Retry-After. 0: half of lookup_threads, at least 1")
+          .range(0, 256),
       key("tokens_file", &S::tokens_file,
           "file of API tokens, one `<role> <token>` a line (role read or admin; admin implies read; "
-          "tokens at least 16 characters; # comments); read at start, keep it mode 600; empty: none"),
+          "tokens at least 16 characters; # comments); read at start and at every reload, refused unless only its owner may access it "
+          "(mode 600); empty: none"),
       key("tokens_env", &S::tokens_env,
           "environment variable holding more tokens as role:token,role:token; empty: none"),
       key("read_auth", &S::read_auth,
@@ -161,17 +168,29 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("admin_threads", &S::admin_threads,
           "threads (1..16) running admin requests, which block (database, replay, reload)")
           .range(1, 16),
+      key("admin_max_connections", &S::admin_max_connections,
+          "connections the admin listener holds at once (1..10000); more are closed as soon as they are "
+          "accepted")
+          .range(1, 10000),
       key("auth_failures_burst", &S::auth_failures_burst,
-          "failed authentications a client IP may make in a burst; then every request needing a "
-          "token gets 429 until the bucket refills")
+          "wrong tokens a client (IPv4 address, IPv6 /64) may send to one listener in a burst; then its "
+          "wrong tokens get 429 until the bucket refills (a right token always passes)")
           .range(1, 100000),
       key("auth_failures_refill_ms", &S::auth_failures_refill,
-          "one more failed authentication is allowed per client IP every this many milliseconds")
+          "one more wrong token is allowed per client and listener every this many milliseconds")
           .range(1, 3600 * 1000),
       key("tls_cert", &S::tls_cert,
           "PEM certificate (chain) for HTTPS on both listeners; needs tls_key; loopback listeners only "
           "(elsewhere a TLS proxy: compose/tls-proxy)"),
-      key("tls_key", &S::tls_key, "PEM private key for tls_cert; needs tls_cert"),
+      key("tls_key", &S::tls_key,
+          "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
+      key("trusted_proxies", &S::trusted_proxies,
+          "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
+          "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
+          "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
+      key("allowed_hosts", &S::allowed_hosts,
+          "host names (and addresses) both listeners answer for, without port; a request with another "
+          "Host gets 421 (against DNS rebinding), /healthz and /readyz excepted. Empty: any Host"),
   };
   return map;
 }
@@ -180,6 +199,7 @@ RestSettings parse_settings(const Config& config) {
   RestSettings settings = rest_config_map().parse(config);
   if (settings.static_dir.empty()) throw ConfigError("static_dir", "static_dir must not be empty");
   if (settings.threads == 0) settings.threads = default_threads();
+  if (settings.max_position_waits == 0) settings.max_position_waits = std::max(1, settings.lookup_threads / 2);
   if (settings.max_url_bytes >= settings.max_request_bytes) {
     // Pistache answers 413 for a request over max_request_bytes before we see it; keep the
     // URL limit below it so long URLs get the clearer 414.
@@ -187,6 +207,11 @@ RestSettings parse_settings(const Config& config) {
   }
   check_choice("read_auth", settings.read_auth, "open", "token");
   check_choice("metrics_on", settings.metrics_on, "main", "admin");
+  try {
+    TrustedProxies{settings.trusted_proxies};
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("trusted_proxies", std::string("trusted_proxies: ") + e.what());
+  }
   if (settings.tls_cert.empty() != settings.tls_key.empty()) {
     throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
                       "tls_cert and tls_key go together: set both or neither");

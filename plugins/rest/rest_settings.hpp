@@ -36,6 +36,7 @@ struct RestSettings {
   std::size_t lookup_queue = 1024;
   std::chrono::milliseconds lookup_timeout{2000};
   std::chrono::milliseconds min_position_wait{2000};
+  int max_position_waits = 0;  // 0 in the config: half the lookup threads, at least 1 (parse_settings())
   // Authentication (auth_tokens.hpp): the tokens never live in the pipeline file.
   std::string tokens_file;                    // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
@@ -43,10 +44,15 @@ struct RestSettings {
   std::string metrics_on = "main";            // "main" | "admin"
   ListenAddress admin_listen{"127.0.0.1", 8082};
   int admin_threads = 2;
+  int admin_max_connections = 64;
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;
   std::string tls_key;
+  // Reverse proxies whose X-Forwarded-For names the client (client_address.hpp).
+  std::vector<std::string> trusted_proxies;
+  // Host header names answered on both listeners (allowed_hosts.hpp); empty: any.
+  std::vector<std::string> allowed_hosts;
 
   bool read_needs_token() const { return read_auth == "token"; }
   bool metrics_on_admin() const { return metrics_on == "admin"; }

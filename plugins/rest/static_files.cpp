@@ -121,6 +121,7 @@ StaticResult StaticFiles::read(std::string_view target, std::string& body, const
   StaticResult verdict = relative_static_path(target, relative);
   if (verdict != StaticResult::ok) return verdict;
   if (root_prefix_.empty()) return StaticResult::not_found;
+  if (!hidden_prefix_.empty() && relative.starts_with(hidden_prefix_)) return StaticResult::not_found;
 
   // The lexical checks above already keep ".." out; resolving symlinks and comparing the
   // prefix is what keeps a link inside the folder from pointing elsewhere.

@@ -28,6 +28,9 @@ class StaticFiles {
   // a readable directory. Until then every lookup is not_found.
   bool open(const std::filesystem::path& folder, std::string* error);
   const std::filesystem::path& root() const { return root_; }
+  // Files of the top folder whose names start with `prefix` ("admin.": the operator page) are
+  // not_found here: the main listener does not hand out the admin page (README, "Admin listener").
+  void hide(std::string prefix) { hidden_prefix_ = std::move(prefix); }
 
   // Reads the file for `target` into `body`; `content_type` is set on ok. The file's real
   // path must lie inside the folder, so a symlink pointing out is not_found.
@@ -36,6 +39,7 @@ class StaticFiles {
  private:
   std::filesystem::path root_;
   std::string root_prefix_;  // root_ + '/', for the containment check
+  std::string hidden_prefix_;
 };
 
 }  // namespace sluice::rest

@@ -1,31 +1,22 @@
 #include "token_sources.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "private_file.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
 
-bool load_tokens(const RestSettings& settings, spdlog::logger& log, TokenSet& tokens, std::string& error) {
+bool load_tokens(const RestSettings& settings, [[maybe_unused]] spdlog::logger& log, TokenSet& tokens,
+                 std::string& error) {
   try {
     if (!settings.tokens_file.empty()) {
       const std::string& path = settings.tokens_file;
-      struct stat info {};
-      if (::stat(path.c_str(), &info) != 0) {
-        error = "rest: cannot read tokens_file " + path + ": " + std::strerror(errno);
-        return false;
-      }
-      if (info.st_mode & (S_IRWXG | S_IRWXO)) {
-        log.warn("tokens_file {} is accessible by group or others (mode {:o}); chmod 600 it", path,
-                 info.st_mode & 0777);
-      }
+      if (!check_private_file(path, "tokens_file", error)) return false;
       std::ifstream in(path, std::ios::binary);
       std::ostringstream text;
       text << in.rdbuf();

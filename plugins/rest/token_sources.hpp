@@ -15,8 +15,8 @@ class logger;
 namespace sluice::rest {
 
 // Fills `tokens`; false with `error` set (naming the file and line, never a token) when the
-// file cannot be read or a line is malformed. Warns when the file is readable by group or
-// others (tokens are passwords).
+// file cannot be read, a line is malformed, or the file is open to group or others (tokens
+// are passwords: private_file.hpp).
 bool load_tokens(const RestSettings& settings, spdlog::logger& log, TokenSet& tokens, std::string& error);
 
 }  // namespace sluice::rest

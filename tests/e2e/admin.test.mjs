@@ -149,6 +149,10 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    // CSP violations (inline script or style the server's policy blocks) count as errors.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
 
     await step('without a token the page asks for one and shows no data', async () => {
       const response = await page.goto(adminPage);

@@ -100,6 +100,11 @@ async function main() {
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const consoleErrors = [];
     desktop.on('pageerror', (error) => consoleErrors.push(String(error)));
+    // The server's Content-Security-Policy blocks inline script and style: a page that relied
+    // on them would log a violation here.
+    desktop.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) consoleErrors.push(message.text());
+    });
 
     await step('page loads with the sample id prefilled', async () => {
       const response = await desktop.goto(server.url);

@@ -127,6 +127,11 @@ class BOOST_SYMBOL_VISIBLE Api : public Plugin {
  public:
   virtual Status start() = 0;
   virtual void stop() = 0;
+  // At every reload (SIGHUP, `sluice reload`, POST /admin/reload) that keeps this API running,
+  // even when the pipeline file did not change: re-read what the API reads from outside the
+  // file (the rest plugin: its tokens, so they rotate without a restart). An error leaves the
+  // API as it was; the reload reports it. The default does nothing.
+  virtual Status refresh();
 };
 
 namespace detail {

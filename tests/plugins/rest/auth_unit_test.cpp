@@ -3,12 +3,15 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
 #include "auth_gate.hpp"
 #include "auth_limiter.hpp"
 #include "auth_tokens.hpp"
+#include "rest_api.hpp"
+#include "client_address.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/status.hpp"
 #include "support/plugin_test_host.hpp"
@@ -135,25 +138,54 @@ TEST(AuthTokens, LoadFromFileAndEnvironmentAtStart) {
   ::unsetenv("SLUICE_TEST_LOAD_TOKENS");
 }
 
-TEST(AuthTokens, WarnsWhenTheTokensFileIsReadableByOthers) {
+TEST(AuthTokens, RefusesATokensFileOpenToGroupOrOthers) {
   auto dir = test::scratch_dir("auth-mode");
   const auto path = dir / "tokens";
   test::write_file(path, std::string("admin ") + admin_token + "\n");
-  std::ostringstream logged;
-  spdlog::logger log("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(logged));
+  test::PluginTestHost host;
   RestSettings settings;
   settings.tokens_file = path.string();
   settings.tokens_env = "";
-  TokenSet tokens;
-  std::string error;
+  for (mode_t mode : {0600, 0400}) {
+    ::chmod(path.c_str(), mode);
+    TokenSet tokens;
+    std::string error;
+    EXPECT_TRUE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode << ": " << error;
+  }
+  for (mode_t mode : {0640, 0604, 0644, 0620, 0602, 0610}) {
+    ::chmod(path.c_str(), mode);
+    TokenSet tokens;
+    std::string error;
+    EXPECT_FALSE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode;
+    EXPECT_TRUE(tokens.empty()) << "nothing read from a refused file";
+    char shown[8];
+    std::snprintf(shown, sizeof shown, "%03o", static_cast<unsigned>(mode));
+    EXPECT_NE(error.find(path.string()), std::string::npos) << error;
+    EXPECT_NE(error.find(std::string("mode ") + shown), std::string::npos) << error;
+    EXPECT_NE(error.find("chmod 600"), std::string::npos) << error;
+    EXPECT_EQ(error.find(admin_token), std::string::npos) << error;
+  }
+}
 
-  ::chmod(path.c_str(), 0600);
-  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
-  EXPECT_EQ(logged.str(), "");
-  ::chmod(path.c_str(), 0644);
-  ASSERT_TRUE(load_tokens(settings, log, tokens, error)) << error;
-  EXPECT_NE(logged.str().find("chmod 600"), std::string::npos) << logged.str();
-  EXPECT_EQ(logged.str().find(admin_token), std::string::npos);
+TEST(AuthTokens, StartRefusesATlsKeyOpenToGroupOrOthers) {
+  auto dir = test::scratch_dir("tls-key-mode");
+  const auto cert = dir / "cert.pem";
+  const auto key = dir / "key.pem";
+  test::write_file(cert, "not checked before the key's mode");
+  test::write_file(key, "-----BEGIN PRIVATE KEY-----\n");
+  ::chmod(key.c_str(), 0644);
+  test::PluginTestHost host;
+  RestApi api(Config(nlohmann::json{{"listen", "127.0.0.1:0"},
+                                    {"tls_cert", cert.string()},
+                                    {"tls_key", key.string()},
+                                    {"tokens_env", ""}}),
+              host);
+  const Status started = api.start();
+  EXPECT_FALSE(started.is_ok());
+  EXPECT_NE(started.message().find("tls_key " + key.string() + " has mode 644"), std::string::npos)
+      << started.message();
+  EXPECT_EQ(api.port(), 0) << "nothing listens";
+  api.stop();
 }
 
 // A clock the test moves by hand.
@@ -209,7 +241,7 @@ TEST(AuthGate, AnswersAndCountsEachKindOfFailure) {
   TokenSet tokens;
   tokens.add(Role::read, read_token);
   tokens.add(Role::admin, admin_token);
-  AuthGate gate(std::move(tokens), {2, std::chrono::seconds(1), 100}, metrics, clock.fn());
+  AuthGate gate(std::move(tokens), {2, std::chrono::seconds(1), 100}, metrics, {}, clock.fn());
   const std::string bearer_read = std::string("Bearer ") + read_token;
   const std::string bearer_admin = std::string("Bearer ") + admin_token;
 
@@ -225,18 +257,65 @@ TEST(AuthGate, AnswersAndCountsEachKindOfFailure) {
   EXPECT_EQ(forbidden->status, 403);
   EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
   EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
-  auto limited = gate.check(Role::read, bearer_read, "c");
-  ASSERT_TRUE(limited) << "an empty bucket refuses even a right token";
+  auto limited = gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c");
+  ASSERT_TRUE(limited) << "an empty bucket refuses wrong tokens";
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(limited->retry_after, 1);
+  EXPECT_FALSE(gate.check(Role::read, bearer_read, "c")) << "a right token always passes";
+  EXPECT_EQ(gate.check(Role::admin, bearer_read, "c")->status, 403) << "and its role still counts";
   clock.now += std::chrono::seconds(1);
-  EXPECT_FALSE(gate.check(Role::read, bearer_read, "c"));
+  EXPECT_EQ(gate.check(Role::read, std::string("Bearer wrong-token-0123456789"), "c")->status, 401);
 
   const std::string text = metrics.render();
   EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="missing"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="invalid"} 2)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="forbidden"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="invalid"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="forbidden"} 2)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(sluice_http_auth_failures_total{reason="limited"} 1)"), std::string::npos) << text;
+}
+
+TEST(ClientKey, PeerAloneWhenNoProxyIsTrusted) {
+  const TrustedProxies none;
+  EXPECT_EQ(client_key("192.0.2.1", std::nullopt, none), "192.0.2.1");
+  EXPECT_EQ(client_key("192.0.2.1", "198.51.100.1", none), "192.0.2.1") << "X-Forwarded-For is anyone's to forge";
+  EXPECT_EQ(client_key("::ffff:192.0.2.1", std::nullopt, none), "192.0.2.1") << "IPv4-mapped is IPv4";
+  EXPECT_EQ(client_key("not an address", std::nullopt, none), "not an address");
+}
+
+TEST(ClientKey, Ipv6ByItsSlash64) {
+  const TrustedProxies none;
+  EXPECT_EQ(client_key("2001:db8:1:2::1", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_NE(client_key("2001:db8:1:3::1", std::nullopt, none), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("[::1]", std::nullopt, none), "::/64");
+}
+
+TEST(ClientKey, RightmostUntrustedHopBehindTrustedProxies) {
+  const TrustedProxies trusted({"10.0.0.0/8", "2001:db8:ffff::/48", "127.0.0.1"});
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7", trusted), "192.0.2.7");
+  EXPECT_EQ(client_key("10.1.1.1", "6.6.6.6, 192.0.2.7", trusted), "192.0.2.7") << "left hops are forged";
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7, 10.9.9.9", trusted), "192.0.2.7") << "a second proxy is skipped";
+  EXPECT_EQ(client_key("10.1.1.1", "10.2.2.2, 10.3.3.3", trusted), "10.2.2.2") << "all trusted: the leftmost";
+  EXPECT_EQ(client_key("10.1.1.1", "garbage, 192.0.2.7", trusted), "192.0.2.7");
+  EXPECT_EQ(client_key("10.1.1.1", "192.0.2.7, garbage", trusted), "10.1.1.1") << "a non-address hop ends the walk";
+  EXPECT_EQ(client_key("10.1.1.1", "", trusted), "10.1.1.1");
+  EXPECT_EQ(client_key("2001:db8:ffff:1::5", "2001:db8:1:2::9", trusted), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("192.0.2.50", "198.51.100.1", trusted), "192.0.2.50") << "an untrusted peer";
+}
+
+TEST(ClientKey, RangesParseAndRefuseNonsense) {
+  EXPECT_TRUE(parse_ip_range("10.0.0.0/8"));
+  EXPECT_TRUE(parse_ip_range("::1"));
+  EXPECT_TRUE(parse_ip_range("fd00::/8"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/33"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/"));
+  EXPECT_FALSE(parse_ip_range("10.0.0.0/-1"));
+  EXPECT_FALSE(parse_ip_range("fd00::/129"));
+  EXPECT_FALSE(parse_ip_range("proxy.example"));
+  EXPECT_THROW(TrustedProxies({"10.0.0.0/8", "nope"}), std::invalid_argument);
+  const auto range = parse_ip_range("192.168.0.0/23");
+  ASSERT_TRUE(range);
+  EXPECT_TRUE(range->contains(*parse_ip("192.168.1.255")));
+  EXPECT_FALSE(range->contains(*parse_ip("192.168.2.0")));
 }
 
 }  // namespace

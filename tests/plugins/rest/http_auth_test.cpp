@@ -174,13 +174,76 @@ TEST_F(NeverRefills, ThousandWrongTokensAreMostlyRefusedWith429AndCounted) {
   EXPECT_NE(metrics.find(R"(sluice_http_auth_failures_total{reason="invalid"} 10)"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find(R"(sluice_http_auth_failures_total{reason="limited"} 990)"), std::string::npos) << metrics;
 
+  // A right token passes even from a locked-out client: behind a NAT or a proxy that client
+  // is every reader (Prometheus too), and one of them guessing must not lock out the rest.
   auto right = client.Get("/api/orders", {{"Authorization", std::string("Bearer ") + read_token}});
   ASSERT_TRUE(right);
-  EXPECT_EQ(right->status, 429) << "a locked-out client must not learn that this token is right";
+  EXPECT_EQ(right->status, 200) << right->body;
   // Open endpoints stay open for it.
   auto health = client.Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(NeverRefills, ElevenWrongTokensThenARightOneGets200) {
+  for (int i = 0; i < 11; ++i) {
+    auto res = request(port(), "/api/orders", wrong_token);
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->status, i < 10 ? 401 : 429) << i;
+  }
+  auto right = request(port(), "/api/orders", read_token);
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200) << right->body;
+}
+
+TEST_F(NeverRefills, EachListenerHasItsOwnBuckets) {
+  // The public port's bucket emptied by guesses...
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(request(port(), "/api/orders", wrong_token));
+  ASSERT_EQ(request(port(), "/api/orders", wrong_token)->status, 429);
+  // ...leaves the admin port's untouched: a wrong token there is a plain 401, not 429.
+  auto admin = request(api->admin_port(), "/admin/status", wrong_token);
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(admin->status, 401) << admin->body;
+  // And the other way round.
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(request(api->admin_port(), "/admin/status", wrong_token));
+  EXPECT_EQ(request(api->admin_port(), "/admin/status", wrong_token)->status, 429);
+}
+
+// GET /api/orders with a wrong token and an X-Forwarded-For header.
+httplib::Result forwarded(int port, const std::string& forwarded_for) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(5, 0);
+  return client.Get("/api/orders", {{"Authorization", std::string("Bearer ") + wrong_token},
+                                    {"X-Forwarded-For", forwarded_for}});
+}
+
+TEST_F(NeverRefills, ForwardedForIsIgnoredFromAnUntrustedPeer) {
+  // Without trusted_proxies every request is the peer's (127.0.0.1), whatever it claims.
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(forwarded(port(), "192.0.2." + std::to_string(i))->status, 401) << i;
+  EXPECT_EQ(forwarded(port(), "192.0.2.99")->status, 429);
+}
+
+class BehindTrustedProxy : public NeverRefills {
+ protected:
+  nlohmann::json auth_config() const override {
+    auto config = NeverRefills::auth_config();
+    config["trusted_proxies"] = {"127.0.0.1", "10.0.0.0/8"};
+    return config;
+  }
+};
+
+TEST_F(BehindTrustedProxy, EachForwardedClientHasItsOwnBucket) {
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(forwarded(port(), "192.0.2.1"));
+  EXPECT_EQ(forwarded(port(), "192.0.2.1")->status, 429);
+  EXPECT_EQ(forwarded(port(), "192.0.2.2")->status, 401) << "another client behind the same proxy";
+  // The rightmost untrusted hop counts: a client cannot escape its bucket by prepending hops,
+  // and trusted hops (10.0.0.0/8, a second proxy) are skipped.
+  EXPECT_EQ(forwarded(port(), "198.51.100.7, 192.0.2.1")->status, 429);
+  EXPECT_EQ(forwarded(port(), "192.0.2.1, 10.1.2.3")->status, 429);
+  // Two IPv6 clients in one /64 share a bucket; another /64 does not.
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(forwarded(port(), "2001:db8:1:2::" + std::to_string(i + 1))->status, 401);
+  EXPECT_EQ(forwarded(port(), "2001:db8:1:2:ffff::1")->status, 429);
+  EXPECT_EQ(forwarded(port(), "2001:db8:1:3::1")->status, 401);
 }
 
 class ReadyzPrivacy : public RestServerTest {};

@@ -97,6 +97,43 @@ TEST_F(Tokens, NoStoreThatCanJudgeIs409) {
   EXPECT_EQ(body["min_position"], "orders/0@1");
 }
 
+class CappedWaits : public Tokens {
+ protected:
+  nlohmann::json extra_config() const override { return {{"min_position_wait_ms", 30000}, {"max_position_waits", 1}}; }
+};
+
+TEST_F(CappedWaits, WaitsOverTheCapAre503AtOnceAndPlainLookupsStillWork) {
+  cache.put("o1", "cached", 1);
+  db.put("o1", "new", 2);
+  db.set_reach(Reach::not_yet);
+  auto first = std::async(std::launch::async, [&] { return get("/order/o1", "orders/0@100"); });
+  ASSERT_TRUE(wait_until([&] { return db.waits() == 1; }, 10s, 5ms));
+  EXPECT_NE(metrics().find("sluice_http_token_waits_in_progress 1\n"), std::string::npos) << metrics();
+
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = get("/order/o1", "orders/0@5");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "refused at once, not after a wait";
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["max_position_waits"], "1");
+  EXPECT_EQ(db.waits(), 1) << "the refused request never reached a store";
+  auto plain = get("/order/o1");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200) << "lookups without a position are not capped";
+
+  db.commit_up_to(101);
+  auto done = first.get();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200);
+  ASSERT_TRUE(wait_until([&] { return metrics().find("sluice_http_token_waits_in_progress 0\n") != std::string::npos; },
+                         5s, 5ms));
+  auto again = get("/order/o1", "orders/0@5");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << "the slot came back: " << again->body;
+  EXPECT_NE(metrics().find("sluice_http_token_waits_refused_total 1\n"), std::string::npos);
+}
+
 class ShortTokenWait : public Tokens {
  protected:
   nlohmann::json extra_config() const override { return {{"min_position_wait_ms", 100}}; }

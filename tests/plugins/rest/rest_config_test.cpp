@@ -28,11 +28,27 @@ TEST(RestConfig, EmptyConfigGetsTheDocumentedDefaults) {
   EXPECT_EQ(s.lookup_queue, 1024u);
   EXPECT_EQ(s.lookup_timeout, 2000ms);
   EXPECT_EQ(s.min_position_wait, 2000ms);
+  EXPECT_EQ(s.max_position_waits, 4);  // max_position_waits: 0, half of lookup_threads
+  EXPECT_TRUE(s.trusted_proxies.empty());
+  EXPECT_TRUE(s.allowed_hosts.empty());
+}
+
+TEST(RestConfig, TrustedProxiesMustBeAddressesOrRanges) {
+  EXPECT_NO_THROW(parse_settings(Config(nlohmann::json{{"trusted_proxies", {"10.0.0.0/8", "::1", "192.0.2.7"}}})));
+  try {
+    parse_settings(Config(nlohmann::json{{"trusted_proxies", {"10.0.0.0/8", "proxy.internal"}}}));
+    FAIL() << "accepted a host name";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "trusted_proxies");
+    EXPECT_NE(std::string(e.what()).find("proxy.internal"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_settings(Config(nlohmann::json{{"trusted_proxies", {"10.0.0.0/40"}}})), ConfigError);
+  EXPECT_EQ(parse_settings(Config(nlohmann::json{{"lookup_threads", 1}})).max_position_waits, 1);
 }
 
 TEST(RestConfig, DeclaresTheDocumentedDefaults) {
   auto keys = rest_config_map().keys();
-  ASSERT_EQ(keys.size(), 23u);
+  ASSERT_EQ(keys.size(), 27u);
   EXPECT_STREQ(keys[0].name, "listen");
   EXPECT_EQ(keys[0].type, sluice_key_string);
   EXPECT_STREQ(keys[0].default_json, "\"0.0.0.0:8081\"");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -126,6 +127,49 @@ TEST_F(RestPipeline, ServesWhatThePipelineCached) {
   EXPECT_NE(metrics->body.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"})"), std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("sluice_cache_hits_total"), std::string::npos);
+
+  sluice.signal(SIGTERM);
+  EXPECT_EQ(sluice.wait(20s), 0) << sluice.err();
+}
+
+// GET /api/orders with a Bearer token; the status, 0 without an answer.
+int status_with_token(int port, const std::string& token) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(5, 0);
+  auto res = client.Get("/api/orders", {{"Authorization", "Bearer " + token}});
+  return res ? res->status : 0;
+}
+
+TEST_F(RestPipeline, TokensRotateOnAReloadOfAnUnchangedPipelineFile) {
+  const std::string old_token = "old-read-token-0123456789";
+  const std::string new_token = "new-read-token-0123456789";
+  const auto tokens = dir_ / "tokens";
+  write_file(tokens, "read " + old_token + "\n");
+  ::chmod(tokens.c_str(), 0600);
+  std::string pipeline = read_file(dir_ / "pipeline.yaml");
+  pipeline += "      read_auth: token\n      tokens_env: \"\"\n      tokens_file: \"" + tokens.string() + "\"\n";
+  write_file(dir_ / "pipeline.yaml", pipeline);
+  Process sluice({sluice_binary().string(), "run", (dir_ / "pipeline.yaml").string()},
+                 {.env = {}, .cwd = dir_, .stdin_text = ""});
+  ASSERT_TRUE(wait_until([&] { return status_with_token(port_, old_token) == 200; }, 30s, 100ms)) << sluice.err();
+  EXPECT_EQ(status_with_token(port_, new_token), 401);
+
+  // Rotated in the file only; the pipeline file is untouched.
+  write_file(tokens, "read " + new_token + "\n");
+  ::chmod(tokens.c_str(), 0600);
+  sluice.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return status_with_token(port_, new_token) == 200; }, 20s, 100ms)) << sluice.err();
+  EXPECT_EQ(status_with_token(port_, old_token), 401);
+
+  // A tokens file others may read is refused at a reload too: the tokens in use stay.
+  write_file(tokens, "read " + old_token + "\n");
+  ::chmod(tokens.c_str(), 0644);
+  sluice.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return sluice.err().find("has mode 644") != std::string::npos; }, 20s, 100ms))
+      << sluice.err();
+  EXPECT_EQ(status_with_token(port_, new_token), 200);
+  EXPECT_EQ(status_with_token(port_, old_token), 401);
 
   sluice.signal(SIGTERM);
   EXPECT_EQ(sluice.wait(20s), 0) << sluice.err();
