@@ -8,6 +8,7 @@
 
 #include "admin_routes.hpp"
 #include "input_bounds.hpp"
+#include "auth_server.hpp"
 #include "rest_server.hpp"
 
 namespace sluice::rest {
@@ -143,15 +144,16 @@ namespace sluice::test {
 namespace {
 
 using RestInputBounds = RestServerTest;
+// The listing of order ids always needs a read token.
+using RecentOrdersInputBounds = AuthServerTest;
 
-TEST_F(RestInputBounds, RecentOrdersLimitNamesItsFieldAndRange) {
-  httplib::Client client("127.0.0.1", port());
+TEST_F(RecentOrdersInputBounds, RecentOrdersLimitNamesItsFieldAndRange) {
   for (const auto& value : rest::hostile_text) {
-    auto res = client.Get("/api/orders?limit=" + value);
+    auto res = request(port(), "/api/orders?limit=" + value, read_token);
     ASSERT_TRUE(res) << value;
     rest::expect_names_field(res->status, res->body, "limit", "limit=" + value.substr(0, 20));
   }
-  auto capped = client.Get("/api/orders?limit=100000");
+  auto capped = request(port(), "/api/orders?limit=100000", read_token);
   ASSERT_TRUE(capped);
   EXPECT_EQ(capped->status, 200) << "a large limit is capped, not refused";
 }
