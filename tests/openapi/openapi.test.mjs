@@ -334,20 +334,21 @@ async function limitAnswers() {
   await Promise.all(checks);
 }
 
-// 503 for every admin operation: the locked API has one admin thread. Taps hold it (3 s each,
-// nothing passes the dead-letter stage) while 80 are sent, so its queue (64) fills and the rest
-// are refused at once; from then on every admin request is. The queued taps are refused when
-// they waited 30 s, or at stop.
+// 503 for every admin operation: the locked API has one admin thread for short requests and
+// one for long ones (taps, replays, reloads). Dead-letter lists (6 s each there) hold the first
+// and taps (6 s each, nothing passes the dead-letter stage) the second while more are sent than
+// their queues hold (64 and 8), so the rest are refused at once; from then on every admin
+// request is. The queued ones are refused when they waited 30 s, or at stop.
 async function busyAnswers() {
   const { lockedAdmin } = ports;
-  let refused = false;
-  for (let i = 0; i < 80; ++i) {
-    fetch(`http://127.0.0.1:${lockedAdmin}/admin/tap?stage=dead_letter&timeout_ms=3000`,
-      { headers: { Authorization: `Bearer ${ADMIN}` } })
-      .then((response) => { if (response.status === 503) refused = true; return response.text(); })
-      .catch(() => { /* the server stopped first */ });
-  }
-  await waitUntil('the admin queue did not fill', async () => refused, 5000);
+  const refused = { short: false, long: false };
+  const flood = (path, kind) => fetch(`http://127.0.0.1:${lockedAdmin}${path}`,
+    { headers: { Authorization: `Bearer ${ADMIN}` } })
+    .then((response) => { if (response.status === 503) refused[kind] = true; return response.text(); })
+    .catch(() => { /* the server stopped first */ });
+  for (let i = 0; i < 80; ++i) flood('/admin/dead-letters', 'short');
+  for (let i = 0; i < 20; ++i) flood('/admin/tap?stage=dead_letter&timeout_ms=6000', 'long');
+  await waitUntil('the admin queues did not fill', async () => refused.short && refused.long, 5000);
   for (const [method, template, path] of ADMIN_OPS) {
     const body = method === 'POST' ? { ids: [1], dry_run: true } : undefined;
     const answer = await hit(lockedAdmin, method, path, template, 503, { token: ADMIN, body });
@@ -371,8 +372,8 @@ async function withoutDeadLetterStore(server) {
   }
 }
 
-// 429 with Retry-After once a client used up its failed-token budget: every admin operation
-// (open API), and orders and metrics (locked API), even with the right token.
+// 429 with Retry-After for a wrong token once a client used up its budget on a listener: every
+// admin operation (open API), orders and metrics (locked API); a right token still passes.
 async function tooManyFailures() {
   for (const [port, path, template] of [[ports.openAdmin, '/admin/status', '/admin/status'], [ports.locked, `/order/x`, ORDER]]) {
     await waitUntil(`:${port} never limited wrong tokens`, async () => {
@@ -382,13 +383,23 @@ async function tooManyFailures() {
     }, 10000);
     await hit(port, 'GET', path, template, 429, { token: WRONG });
   }
+  // Only wrong tokens are refused: a right one always passes (README, "Authentication").
   for (const [method, template, path] of ADMIN_OPS) {
     const body = method === 'POST' ? { ids: [1], dry_run: true } : undefined;
-    await hit(ports.openAdmin, method, path, template, 429, { token: ADMIN, body });
+    await hit(ports.openAdmin, method, path, template, 429, { token: WRONG, body });
   }
-  await hit(ports.locked, 'GET', '/order/x', ORDER, 429, { token: READ });
-  await hit(ports.locked, 'GET', '/api/orders', '/api/orders', 429, { token: READ });
-  await hit(ports.lockedAdmin, 'GET', '/metrics', '/metrics', 429, { token: READ });
+  await hit(ports.locked, 'GET', '/api/orders', '/api/orders', 429, { token: WRONG });
+  await hit(ports.locked, 'GET', '/api/orders', '/api/orders', 200, { token: READ });
+  // Each listener has its own budget: the locked admin listener has seen no wrong token yet,
+  // and once it has, a right token still passes there too.
+  await hit(ports.lockedAdmin, 'GET', '/metrics', '/metrics', 200, { token: READ });
+  await waitUntil(`:${ports.lockedAdmin} never limited wrong tokens`, async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.lockedAdmin}/metrics`, { headers: { Authorization: `Bearer ${WRONG}` } });
+    await response.text();
+    return response.status === 429;
+  }, 10000);
+  await hit(ports.lockedAdmin, 'GET', '/metrics', '/metrics', 429, { token: WRONG });
+  await hit(ports.lockedAdmin, 'GET', '/metrics', '/metrics', 200, { token: READ });
 }
 
 main().then(() => process.exit(0), (error) => {

@@ -148,11 +148,15 @@ TEST_F(RestPipeline, TokensRotateOnAReloadOfAnUnchangedPipelineFile) {
   write_file(tokens, "read " + old_token + "\n");
   ::chmod(tokens.c_str(), 0600);
   std::string pipeline = read_file(dir_ / "pipeline.yaml");
-  pipeline += "      read_auth: token\n      tokens_env: \"\"\n      tokens_file: \"" + tokens.string() + "\"\n";
+  const auto open_reads = pipeline.find("      read_auth: open\n");
+  ASSERT_NE(open_reads, std::string::npos);
+  pipeline.replace(open_reads, std::string("      read_auth: open\n").size(),
+                   "      read_auth: token\n      tokens_env: \"\"\n      tokens_file: \"" + tokens.string() + "\"\n");
   write_file(dir_ / "pipeline.yaml", pipeline);
   Process sluice({sluice_binary().string(), "run", (dir_ / "pipeline.yaml").string()},
                  {.env = {}, .cwd = dir_, .stdin_text = ""});
-  ASSERT_TRUE(wait_until([&] { return status_with_token(port_, old_token) == 200; }, 30s, 100ms)) << sluice.err();
+  ASSERT_TRUE(wait_while_running(sluice, [&] { return status_with_token(port_, old_token) == 200; }, 30s))
+      << sluice.err();
   EXPECT_EQ(status_with_token(port_, new_token), 401);
 
   // Rotated in the file only; the pipeline file is untouched.
