@@ -225,7 +225,12 @@ Reach RestRoutes::judge_position(const Position& position, std::chrono::steady_c
 bool RestRoutes::beyond_stream_end(const MinPosition& wanted, Reply& reply) const {
   if (!stream_end_) return false;
   // Short: a broker that does not answer soon leaves the decision to the wait, as before.
-  const auto end = stream_end_(wanted.position, std::min(stream_end_timeout, min_position_wait_));
+  std::optional<std::int64_t> end;
+  try {
+    end = stream_end_(wanted.position, std::min(stream_end_timeout, min_position_wait_));
+  } catch (...) {
+    end.reset();  // a host that cannot say leaves the decision to the wait
+  }
   // position.offset is the next offset after the wanted message: it exists once the end
   // (the next offset the partition will write) has reached it.
   if (!end || wanted.position.offset <= *end) return false;
