@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sluice/plugin.hpp"
+#include "source_ends.hpp"
 
 namespace sluice {
 
@@ -22,6 +23,7 @@ struct SharedState {
   std::function<void()> abandon_in_flight;
   std::atomic<bool> stopping{false};
   Admin* admin = nullptr;  // the runtime's, for API plugins
+  SourceEnds source_ends;  // the open source, for Host::source_end_offset
 };
 
 class HostImpl final : public Host {
@@ -37,6 +39,10 @@ class HostImpl final : public Host {
   std::filesystem::path data_path(std::string_view relative) override;
   bool stopping() const override { return shared_.stopping.load(); }
   Admin* admin() override { return shared_.admin; }
+  std::optional<std::int64_t> source_end_offset(const std::string& stream, std::int32_t partition,
+                                                std::chrono::milliseconds timeout) override {
+    return shared_.source_ends.end_offset(stream, partition, timeout);
+  }
   // The ids this plugin asked store() for: it may hold pointers to them, so a reload that
   // replaces one of them restarts this plugin too.
   const std::set<std::string, std::less<>>& looked_up() const { return looked_up_; }

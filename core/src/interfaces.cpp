@@ -6,12 +6,18 @@ namespace sluice {
 
 Host::~Host() = default;
 Admin* Host::admin() { return nullptr; }
+std::optional<std::int64_t> Host::source_end_offset(const std::string&, std::int32_t, std::chrono::milliseconds) {
+  return std::nullopt;
+}
 Admin::~Admin() = default;
 Tap::~Tap() = default;
 DeadLetterStore::~DeadLetterStore() = default;
 Plugin::~Plugin() = default;
 void Source::close() {}
 void Source::fenced(const std::vector<Position>&) {}
+std::optional<std::int64_t> Source::end_offset(const std::string&, std::int32_t, std::chrono::milliseconds) {
+  return std::nullopt;
+}
 void Sink::close() {}
 Status Api::refresh() { return Status::ok(); }
 Status Sink::migrate() { return Status::ok(); }

@@ -84,6 +84,7 @@ void Runtime::replace_pipeline(std::unique_ptr<StagePipeline> next) {
 // Plugin objects go in reverse order of creation, after the stage threads; the registry (and
 // so the libraries) outlives the Runtime.
 Runtime::~Runtime() {
+  shared_.source_ends.retract();  // whatever ended run(), the source object goes below
   pipeline_.reset();
   while (!instances_.empty()) instances_.pop_back();
   shared_.admin = nullptr;
@@ -184,6 +185,7 @@ int Runtime::run() {
   PluginInstance& src = source();
   source_opened_ = start_apis() && open_sinks() && open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
   if (source_opened_) {
+    shared_.source_ends.publish(src.as<Source>());
     shared_.health.set(stage_health(src.id()), true);
     shared_.health.set("pipeline", true);
     log_->info("pipeline '{}' is running", plan_->spec.name);
@@ -300,6 +302,7 @@ void Runtime::finish() {
     pipeline_->finish();
     commit_completed();
   }
+  shared_.source_ends.retract();  // before the source closes: APIs may be asking it
   if (source_opened_) guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
   for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
     guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });

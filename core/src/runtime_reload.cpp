@@ -233,6 +233,7 @@ void Runtime::apply_pending_reload() {
   refresh_apis(started_apis_, *log_, n);  // new ones read theirs when they start, below
   const bool source_kept = kept_set.count(&source()) > 0;
   if (!source_kept && source_opened_) {
+    shared_.source_ends.retract();  // APIs keep running and may be asking it
     guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
     source_opened_ = false;
   }
@@ -281,6 +282,7 @@ void Runtime::apply_pending_reload() {
     log_->info("reload #{}: opening source '{}' ({})", n, src.id(), src.origin());
     source_opened_ = open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
     if (!source_opened_) return;
+    shared_.source_ends.publish(src.as<Source>());
     shared_.health.set(stage_health(src.id()), true);
   }
   for (auto* a : of(Role::api)) {

@@ -218,6 +218,21 @@ void KafkaSource::close() {
   host_.log().info("kafka: consumer closed");
 }
 
+std::optional<std::int64_t> KafkaSource::end_offset(const std::string& stream, std::int32_t partition,
+                                                    std::chrono::milliseconds timeout) {
+  if (!consumer_ || stream != settings_.topic || partition < 0) return std::nullopt;
+  // A ListOffsets request to the partition's leader, not the statistics' cached lag (seconds
+  // old: a message just delivered would look beyond the end). With the default
+  // isolation.level (read_committed) this is the last stable offset: a message of an open
+  // transaction is not readable yet either.
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(consumer_.get(), stream.c_str(), partition, &low,
+                                                                    &high, to_ms(timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) return std::nullopt;
+  return high;
+}
+
 void KafkaSource::leave_group() {
   // librdkafka's close does not send LeaveGroup for a static member (KIP-345), so its
   // partitions would wait session_timeout_ms for the other instances. Unsubscribing first

@@ -4,7 +4,8 @@
 // Threading: librdkafka's main queue is forwarded to the consumer queue, so every callback
 // (rebalance, error, stats, commit result) runs inside rd_kafka_consumer_poll(), i.e. on the
 // runtime's source thread inside poll() or idle(). Only the log callback runs on librdkafka's
-// own threads, and it only touches the (thread-safe) logger.
+// own threads, and it only touches the (thread-safe) logger. end_offset() is asked from API
+// threads; it only uses the handle, whose life the runtime brackets (SourceEnds).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -42,6 +43,12 @@ class KafkaSource final : public Source {
   Status commit(const std::vector<Position>& positions) override;
   void fenced(const std::vector<Position>& stored) override;
   void close() override;
+  // The topic's high-water mark for `partition`, asked of its leader (plugins/rest/README.md,
+  // read-your-writes). Only for the consumed topic: a client's text never makes the broker
+  // look up another. Thread-safe (librdkafka's handle is); the runtime calls it only while
+  // the consumer is open.
+  std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
+                                         std::chrono::milliseconds timeout) override;
 
   // The group.instance.id in use ("" for dynamic membership); set by open().
   const std::string& instance_id() const { return instance_id_; }

@@ -45,7 +45,10 @@ HttpMetrics::HttpMetrics(Metrics& registry)
                                               "Read-your-writes requests waiting for their positions now")),
       token_waits_refused_(registry.counter("sluice_http_token_waits_refused_total",
                                             "Read-your-writes requests answered 503 because max_position_waits "
-                                            "were already waiting")) {}
+                                            "were already waiting")),
+      token_beyond_end_(registry.counter("sluice_http_token_beyond_end_total",
+                                         "Read-your-writes positions answered 409 at once: beyond the end of "
+                                         "the source's stream")) {}
 
 std::size_t HttpMetrics::code_slot(int status) {
   for (std::size_t i = 0; i < tracked_codes.size(); ++i) {

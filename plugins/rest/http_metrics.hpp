@@ -47,6 +47,8 @@ class HttpMetrics {
   // Read-your-writes waits in progress, and those refused (503) because max_position_waits were.
   Gauge& token_waits_in_progress() { return token_waits_in_progress_; }
   Counter& token_waits_refused() { return token_waits_refused_; }
+  // Read-your-writes positions refused (409) at once: beyond where the source's stream ends.
+  Counter& token_beyond_end() { return token_beyond_end_; }
 
   // The codes this front end answers with; anything else is counted as code="other".
   static constexpr std::array<int, 16> tracked_codes{200, 304, 400, 401, 403, 404, 405, 408,
@@ -70,6 +72,7 @@ class HttpMetrics {
   Counter& token_timeouts_;
   Gauge& token_waits_in_progress_;
   Counter& token_waits_refused_;
+  Counter& token_beyond_end_;
 };
 
 }  // namespace sluice::rest

@@ -142,8 +142,12 @@ Status RestApi::start() {
   gate_ = gate;
   StaticFiles admin_files = files;
   files.hide("admin.");
+  // Read-your-writes positions beyond the end of the source's stream are refused at once.
+  StreamEnd stream_end = [&host = host_](const Position& p, std::chrono::milliseconds timeout) {
+    return host.source_end_offset(p.stream, p.partition, timeout);
+  };
   auto routes = std::make_shared<const RestRoutes>(settings_, OrderLookup(std::move(chain)), std::move(files),
-                                                   host_.metrics(), host_.health(), metrics_);
+                                                   host_.metrics(), host_.health(), metrics_, std::move(stream_end));
   executor_ = std::make_shared<LookupExecutor>(
       LookupExecutor::Options{settings_.lookup_threads, settings_.lookup_queue, settings_.lookup_timeout},
       &metrics_->lookup_queue_depth());

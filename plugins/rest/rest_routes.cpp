@@ -18,6 +18,8 @@ constexpr std::string_view order_prefix = "/order/";
 constexpr std::size_t default_recent = 20;
 // Enough of a bad id to recognise it in the error body without echoing 10 KB back.
 constexpr std::size_t max_echoed_uid = 100;
+// How long a read-your-writes request may wait for the source to say where a stream ends.
+constexpr std::chrono::milliseconds stream_end_timeout{1000};
 
 std::string dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -32,7 +34,7 @@ std::string error_json(std::string_view message, std::string_view extra_key, std
 }
 
 RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
-                       Health& health, std::shared_ptr<HttpMetrics> http_metrics)
+                       Health& health, std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end)
     : max_url_bytes_(settings.max_url_bytes),
       recent_limit_(settings.recent_limit),
       lookup_(std::move(lookup)),
@@ -45,7 +47,8 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       http_metrics_(std::move(http_metrics)),
       allowed_hosts_(settings.allowed_hosts),
       position_waits_(static_cast<std::size_t>(settings.max_position_waits),
-                      http_metrics_ ? &http_metrics_->token_waits_in_progress() : nullptr) {}
+                      http_metrics_ ? &http_metrics_->token_waits_in_progress() : nullptr),
+      stream_end_(std::move(stream_end)) {}
 
 RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply, OrderQuery& deferred) const {
   const std::string_view path = request.path;
@@ -171,17 +174,15 @@ bool RestRoutes::wait_for_positions(const OrderQuery& query, Reply& reply, std::
   const auto started = Clock::now();
   // One deadline for the whole request: 16 tokens never wait 16 times as long.
   const auto deadline = started + min_position_wait_;
-  const auto& chain = lookup_.chain();
   for (const auto& wanted : query.min_positions) {
-    Reach reach = Reach::unknown;
     std::size_t judge = 0;
-    for (; judge < chain.size(); ++judge) {
-      try {
-        reach = chain[judge].store->wait_for(wanted.position, deadline);
-      } catch (...) {
-        reach = Reach::unknown;  // a store that cannot say is no judge
-      }
-      if (reach != Reach::unknown) break;
+    // Already reflected by an in-memory store (the default chain's cache, the common case): no
+    // question to the source. Else a position beyond the stream's end is refused before it
+    // holds this thread for the whole wait.
+    Reach reach = judge_position(wanted.position, Clock::now(), judge, /*memory_only=*/true);
+    if (reach != Reach::reached) {
+      if (beyond_stream_end(wanted, reply)) return false;
+      reach = judge_position(wanted.position, deadline, judge, /*memory_only=*/false);
     }
     if (reach == Reach::unknown) {
       reply.status = 409;
@@ -202,6 +203,42 @@ bool RestRoutes::wait_for_positions(const OrderQuery& query, Reply& reply, std::
     // older version: reads start at the latest judge (later stores are the more complete).
     first = std::max(first, judge);
   }
+  return true;
+}
+
+Reach RestRoutes::judge_position(const Position& position, std::chrono::steady_clock::time_point deadline,
+                                 std::size_t& judge, bool memory_only) const {
+  const auto& chain = lookup_.chain();
+  for (judge = 0; judge < chain.size(); ++judge) {
+    if (memory_only && !chain[judge].store->answers_from_memory()) return Reach::unknown;
+    Reach reach = Reach::unknown;
+    try {
+      reach = chain[judge].store->wait_for(position, deadline);
+    } catch (...) {
+      reach = Reach::unknown;  // a store that cannot say is no judge
+    }
+    if (reach != Reach::unknown) return reach;
+  }
+  return Reach::unknown;
+}
+
+bool RestRoutes::beyond_stream_end(const MinPosition& wanted, Reply& reply) const {
+  if (!stream_end_) return false;
+  // Short: a broker that does not answer soon leaves the decision to the wait, as before.
+  std::optional<std::int64_t> end;
+  try {
+    end = stream_end_(wanted.position, std::min(stream_end_timeout, min_position_wait_));
+  } catch (...) {
+    end.reset();  // a host that cannot say leaves the decision to the wait
+  }
+  // position.offset is the next offset after the wanted message: it exists once the end
+  // (the next offset the partition will write) has reached it.
+  if (!end || wanted.position.offset <= *end) return false;
+  if (http_metrics_) http_metrics_->token_beyond_end().inc();
+  reply.status = 409;
+  reply.body = dump(nlohmann::json{{"error", "position beyond the end of the stream"},
+                                   {"min_position", wanted.token},
+                                   {"end_offset", *end}});
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -93,10 +94,14 @@ struct Reply {
   }
 };
 
+// Where a position's partition ends now: the next offset it will write (Host::source_end_offset),
+// or nothing when unknown. Asked on a lookup thread, within the timeout.
+using StreamEnd = std::function<std::optional<std::int64_t>(const Position&, std::chrono::milliseconds timeout)>;
+
 class RestRoutes {
  public:
   RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
-             Health& health, std::shared_ptr<HttpMetrics> http_metrics);
+             Health& health, std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end = {});
 
   enum class Handled { answered, deferred };
   // Answers on the calling thread (the event loop) whatever never blocks: health, metrics,
@@ -127,6 +132,14 @@ class RestRoutes {
   // The first store of the chain able to judge each token: false (reply filled, 409) if one
   // is not reached in time or none can judge it; else `first`: where reads may start.
   bool wait_for_positions(const OrderQuery& query, Reply& reply, std::size_t& first) const;
+  // The first store of the chain that can judge `position` by `deadline` (`judge`), and how.
+  // `memory_only`: unknown at the first store that would do I/O to say (a quick look that
+  // costs nothing when an in-memory store already reflects the position).
+  Reach judge_position(const Position& position, std::chrono::steady_clock::time_point deadline,
+                       std::size_t& judge, bool memory_only) const;
+  // True (reply filled, 409 at once) when the source says `wanted` lies beyond the end of its
+  // partition: no wait could ever see it. Unknown ends: false (the wait decides).
+  bool beyond_stream_end(const MinPosition& wanted, Reply& reply) const;
   Handled recent_orders(std::optional<std::string_view> limit, Reply& reply, OrderQuery& deferred) const;
   void answer_recent(OrderLookup::RecentResult result, std::size_t limit, const std::vector<std::string>& uids,
                      Reply& reply) const;
@@ -145,6 +158,7 @@ class RestRoutes {
   std::shared_ptr<HttpMetrics> http_metrics_;
   AllowedHosts allowed_hosts_;
   CappedSlots position_waits_;
+  StreamEnd stream_end_;
 };
 
 // The names of the components Health reports not ready, sorted; without their reasons.

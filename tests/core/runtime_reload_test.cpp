@@ -195,6 +195,40 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
   stop();
 }
 
+// APIs ask the running source where its stream ends (Host::source_end_offset) from their own
+// threads, while reloads replace and close that source: no question may reach a closed one.
+TEST_F(RuntimeReloadTest, EndOffsetQuestionsNeverReachAClosedSourceAcrossReloads) {
+  auto with_batch = [&](int batch) {
+    return std::make_shared<const PipelinePlan>(test::plan_from(
+        "source: { plugin: fake_source, config: { probe: " + addr() + ", count: -1, batch: " +
+            std::to_string(batch) + " } }\nsinks:\n" + sink("a"),
+        registry_));
+  };
+  start(with_batch(10));
+  ASSERT_TRUE(wait_written("a", 50));
+  HostImpl host("api", runtime_->shared());
+  std::atomic<bool> asking{true};
+  std::atomic<int> known{0};
+  std::thread asker([&] {
+    while (asking) {
+      if (host.source_end_offset("fake", 0, 100ms)) ++known;
+    }
+  });
+  for (int n = 1; n <= 6; ++n) {
+    runtime_->request_reload(with_batch(n % 2 == 0 ? 10 : 11));  // a changed source: closed, a new one opened
+    ASSERT_TRUE(wait_reloads("applied", static_cast<std::uint64_t>(n))) << lifecycle();
+    ASSERT_TRUE(wait_written("a", 50 + 20 * static_cast<std::size_t>(n)));
+  }
+  stop();
+  asking = false;
+  asker.join();
+  EXPECT_FALSE(host.source_end_offset("fake", 0, 100ms)) << "stopped: nothing is known";
+  EXPECT_GT(known.load(), 0) << "the open source answered";
+  std::lock_guard lock(probe_.mutex);
+  EXPECT_EQ(probe_.end_offset_while_closed, 0) << "a question reached a closed source";
+  EXPECT_GT(probe_.end_offset_calls, 0);
+}
+
 TEST_F(RuntimeReloadTest, TheConfigInfoMetricFollowsTheRunningPlan) {
   start(plan("sinks:\n" + sink("a")));
   ASSERT_TRUE(wait_written("a", 10));

@@ -2,8 +2,8 @@
 //
 // - A producer publishes an order, takes the position `sluice publish` prints as a token, and
 //   reads the order with it from either instance: never an older version than it wrote. A
-//   token for a position that will never be committed gets the documented 409 after the
-//   bounded wait.
+//   token for a position that will never be committed (on a stream the source does not read)
+//   gets the documented 409 after the bounded wait.
 // - With `orders` locked (ACCESS EXCLUSIVE: reads wait too), lookups of unknown ids still get
 //   an answer (503 or 404) within the deadline, and /healthz stays fast meanwhile.
 #include <gtest/gtest.h>
@@ -58,8 +58,10 @@ TEST(ReadToken, ReadsTheProducersOwnWriteFromEitherInstance) {
     EXPECT_GT(std::stoll("0" + reply.header("x-sluice-version")), 0);
   }
 
-  // A position far beyond the end of the partition: never committed.
-  const std::string never = p.topic() + "/0@999999999";
+  // A position on a stream this pipeline does not read: never committed, and the source
+  // cannot say where that stream ends, so it is waited for. (One beyond the end of the
+  // source's own stream is refused at once: stream_end_test.)
+  const std::string never = "elsewhere/0@5";
   const auto asked = Clock::now();
   HttpReply reply = http_get(p.http_port_of(runs[1]), "/order/tok-1", 10s, {{"Sluice-Min-Position", never}});
   const long long waited = ms_since(asked);

@@ -7,8 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "sluice/plugin.hpp"
@@ -36,6 +39,21 @@ class PluginTestHost final : public Host {
   std::filesystem::path data_path(std::string_view relative) override { return source_dir() / relative; }
   bool stopping() const override { return stopping_; }
   Admin* admin() override { return admin_; }
+  std::optional<std::int64_t> source_end_offset(const std::string& stream, std::int32_t partition,
+                                                std::chrono::milliseconds timeout) override {
+    std::function<std::optional<std::int64_t>(const std::string&, std::int32_t, std::chrono::milliseconds)> end;
+    {
+      std::lock_guard lock(source_end_mutex_);
+      end = source_end_;
+    }
+    return end ? end(stream, partition, timeout) : std::nullopt;
+  }
+  // What source_end_offset() answers (thread-safe); unset: unknown, like a source that cannot say.
+  void set_source_end(
+      std::function<std::optional<std::int64_t>(const std::string&, std::int32_t, std::chrono::milliseconds)> end) {
+    std::lock_guard lock(source_end_mutex_);
+    source_end_ = std::move(end);
+  }
   // What admin() returns (an API plugin's operator endpoints); null: none.
   void set_admin(Admin* admin) { admin_ = admin; }
 
@@ -52,6 +70,8 @@ class PluginTestHost final : public Host {
   PositionStore* positions_ = nullptr;
   std::atomic<bool> stopping_{false};
   Admin* admin_ = nullptr;
+  std::mutex source_end_mutex_;
+  std::function<std::optional<std::int64_t>(const std::string&, std::int32_t, std::chrono::milliseconds)> source_end_;
 };
 
 }  // namespace sluice::test

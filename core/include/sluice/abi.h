@@ -12,7 +12,9 @@
 extern "C" {
 #endif
 
-/* Bump on any change to this file or to the C++ interfaces in plugin.hpp. */
+/* Bump on any change to this file or to the C++ interfaces in plugin.hpp. 7 (not yet shipped
+ * when these came together): secret keys (sluice_config_key.secret), Api::refresh,
+ * Source::end_offset and Host::source_end_offset. */
 #define SLUICE_ABI_VERSION 7u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 

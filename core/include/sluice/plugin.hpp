@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,11 @@ class BOOST_SYMBOL_VISIBLE Host {
   // The operators' side of the running pipeline (APIs only, from start() on); nullptr when
   // there is none (`sluice migrate`, tests).
   virtual Admin* admin();
+  // APIs: where the running source's `stream`/`partition` ends now (Source::end_offset), or
+  // nothing when unknown: no source open (starting, reloading, stopping), a source that
+  // cannot say, or no answer within `timeout`. Thread-safe; never reaches a closed source.
+  virtual std::optional<std::int64_t> source_end_offset(const std::string& stream, std::int32_t partition,
+                                                        std::chrono::milliseconds timeout);
 };
 
 class BOOST_SYMBOL_VISIBLE Plugin {
@@ -93,6 +99,14 @@ class BOOST_SYMBOL_VISIBLE Source : public Plugin {
   // next offset per partition; nothing below it needs reading again. Default: ignore.
   virtual void fenced(const std::vector<Position>& stored);
   virtual void close();
+  // The one exception to "every method on the source thread": called from API threads (a
+  // read-your-writes check, plugins/rest/README.md), concurrently with poll(), idle() and
+  // commit(), and only between an open() that succeeded and close(). The next offset
+  // `stream`/`partition` will write, fresh from where the stream lives (Kafka: the high-water
+  // mark), within `timeout`; nothing when unknown (not this source's stream, no answer in
+  // time). Default: unknown. Last in the class so the other virtuals keep their slots.
+  virtual std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
+                                                 std::chrono::milliseconds timeout);
 };
 
 // Maps, validates or routes records. May change records in place and reject single ones.

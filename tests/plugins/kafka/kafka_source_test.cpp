@@ -1,6 +1,10 @@
 // The kafka source driven directly, with a fake host in place of the runtime, against a real
 // `sluice broker` process. Checks what the runtime relies on: positions, commits only of what
 // was accepted, pause while idle, position-store seeks, drain-and-commit on revoke, outages.
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "kafka_consumer_fixture.hpp"
 
 namespace sluice::kafka {
@@ -190,6 +194,41 @@ TEST(KafkaSource, SurvivesBrokerOutageAndResumes) {
   ASSERT_TRUE(c.consume_until(100));
   EXPECT_EQ(c.keys().size(), 100u);
   EXPECT_TRUE(test::wait_until([&] { c.step(100ms); return c.host.health().ready(); }, 30s, 0ms));
+}
+
+// Read-your-writes asks the open source where each partition ends, from API threads while the
+// source thread polls: a fresh answer from the broker (a message just published counts at
+// once), and nothing for what the source does not consume.
+TEST(KafkaSource, EndOffsetIsTheBrokersHighWaterMarkAskedFromAnyThread) {
+  Broker broker;
+  publish(broker, 120, "e");
+  Consumer c(broker, "g-end");
+  ASSERT_TRUE(c.consume_until(120));
+  std::atomic<bool> polling{true};
+  std::thread poller([&] {
+    while (polling) c.step(10ms);
+  });
+  auto total_end = [&]() -> std::optional<std::int64_t> {
+    std::int64_t total = 0;
+    for (std::int32_t partition = 0; partition < 4; ++partition) {
+      auto end = c.source.end_offset("orders", partition, 5s);
+      if (!end) return std::nullopt;
+      total += *end;
+    }
+    return total;
+  };
+  EXPECT_EQ(total_end(), 120);
+  publish(broker, 30, "f");
+  EXPECT_EQ(total_end(), 150) << "asked of the broker right after the delivery, not from old statistics";
+  EXPECT_FALSE(c.source.end_offset("payments", 0, 1s)) << "not the consumed topic: unknown, no broker lookup";
+  EXPECT_FALSE(c.source.end_offset("orders", -1, 1s));
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(c.source.end_offset("orders", 99, 1s)) << "no such partition";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s) << "bounded by the timeout";
+  polling = false;
+  poller.join();
+  c.source.close();
+  EXPECT_FALSE(c.source.end_offset("orders", 0, 1s)) << "closed: unknown";
 }
 
 }  // namespace

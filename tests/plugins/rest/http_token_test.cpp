@@ -3,6 +3,9 @@
 #include <httplib.h>
 
 #include <future>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include "rest_server.hpp"
 #include "support/process.hpp"
@@ -151,6 +154,103 @@ TEST_F(ShortTokenWait, NotReachedInTimeIs409WithTheWait) {
   EXPECT_EQ(body["min_position"], "orders/3@1234");
   EXPECT_GE(body["waited_ms"].get<int>(), 100);
   EXPECT_NE(metrics().find("sluice_http_token_timeouts_total 1\n"), std::string::npos);
+}
+
+// The source says where its stream ends (Host::source_end_offset): a position beyond it is
+// refused at once instead of holding a lookup thread for the whole min_position_wait.
+class StreamEnds : public Tokens {
+ protected:
+  struct Asked {
+    std::string stream;
+    std::int32_t partition = -1;
+    std::chrono::milliseconds timeout{0};
+  };
+  void SetUp() override {
+    Tokens::SetUp();
+    host.set_source_end([this](const std::string& stream, std::int32_t partition, std::chrono::milliseconds timeout)
+                            -> std::optional<std::int64_t> {
+      std::lock_guard lock(mutex_);
+      asked_.push_back({stream, partition, timeout});
+      if (stream == "orders" && partition == 0) return 100;  // offsets 0..99 exist
+      return std::nullopt;
+    });
+  }
+  std::vector<Asked> asked() {
+    std::lock_guard lock(mutex_);
+    return asked_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Asked> asked_;
+};
+
+TEST_F(StreamEnds, APositionBeyondTheEndIs409AtOnceNamingTheEnd) {
+  db.put("o1", "{}");
+  db.set_reach(Reach::not_yet);
+  const auto started = std::chrono::steady_clock::now();
+  auto res = get("/order/o1", "orders/0@100");  // the message after the last one
+  ASSERT_TRUE(res);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "refused at once, not after the 30 s wait";
+  EXPECT_EQ(res->status, 409) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["error"], "position beyond the end of the stream");
+  EXPECT_EQ(body["min_position"], "orders/0@100");
+  EXPECT_EQ(body["end_offset"], 100);
+  EXPECT_EQ(db.waits(), 0) << "no store was waited for";
+  ASSERT_EQ(asked().size(), 1u);
+  EXPECT_EQ(asked()[0].stream, "orders");
+  EXPECT_EQ(asked()[0].partition, 0);
+  EXPECT_GT(asked()[0].timeout, 0ms);
+  EXPECT_LE(asked()[0].timeout, 1000ms) << "a slow broker must not hold the thread long";
+  EXPECT_NE(metrics().find("sluice_http_token_beyond_end_total 1\n"), std::string::npos);
+  EXPECT_NE(metrics().find("sluice_http_token_waits_in_progress 0\n"), std::string::npos) << "slot given back";
+}
+
+TEST_F(StreamEnds, OneTokenBeyondTheEndRefusesTheRequestEvenAfterOthers) {
+  db.put("o1", "{}");
+  db.set_reach(Reach::not_yet);
+  db.commit_up_to(5);
+  auto res = get("/order/o1", "orders/0@4, orders/0@5000");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409) << res->body;
+  EXPECT_EQ(nlohmann::json::parse(res->body)["min_position"], "orders/0@5000");
+}
+
+TEST_F(StreamEnds, TheLastWrittenMessageStillWaitsAndIsServed) {
+  cache.put("o1", "old", 1);
+  db.put("o1", "new", 2);
+  db.set_reach(Reach::not_yet);
+  auto answer = std::async(std::launch::async, [&] { return get("/order/o1", "orders/0@99"); });
+  ASSERT_TRUE(wait_until([&] { return db.waits() == 1; }, 10s, 5ms));
+  EXPECT_EQ(answer.wait_for(0s), std::future_status::timeout) << "offset 99 exists: it is waited for";
+  db.commit_up_to(100);
+  auto res = answer.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->body, "new");
+}
+
+TEST_F(StreamEnds, AnUnknownEndWaitsAsBefore) {
+  db.put("o1", "{}");
+  db.set_reach(Reach::not_yet);
+  auto answer = std::async(std::launch::async, [&] { return get("/order/o1", "orders/7@100000"); });
+  ASSERT_TRUE(wait_until([&] { return db.waits() == 1; }, 10s, 5ms));
+  EXPECT_EQ(answer.wait_for(0s), std::future_status::timeout) << "no end known for partition 7: the wait decides";
+  db.commit_up_to(100001);
+  auto res = answer.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+}
+
+TEST_F(StreamEnds, APositionAnInMemoryStoreReflectsNeverAsksTheSource) {
+  cache.put("o1", "{}", 1);
+  cache.set_reach(Reach::reached);
+  auto res = get("/order/o1", "orders/0@5000");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(asked().empty()) << "the cache vouched for it: no broker round trip";
 }
 
 using SourceHeaders = Tokens;
