@@ -1,5 +1,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 
@@ -27,6 +28,11 @@ struct FieldsSlot {
 };
 thread_local FieldsSlot fields_slot;
 
+bool& json_format() {
+  static bool json = false;
+  return json;
+}
+
 spdlog::level::level_enum& current_level() {
   static spdlog::level::level_enum level = spdlog::level::info;
   return level;
@@ -47,10 +53,21 @@ void set_log_level(const std::string& level) {
 void set_log_format(const std::string& format) {
   if (format == "text") {
     stderr_sink()->set_pattern(text_pattern);
+    json_format() = false;
   } else if (format == "json") {
     stderr_sink()->set_formatter(std::make_unique<JsonLogFormatter>());
+    json_format() = true;
   } else {
     throw std::invalid_argument("unknown log format '" + format + "' (expected text or json)");
+  }
+}
+
+void print_error(const std::string& line) {
+  static const auto log = make_logger("config");
+  if (json_format()) {
+    log->error(line);
+  } else {
+    std::fprintf(stderr, "error: %s\n", line.c_str());
   }
 }
 

@@ -172,6 +172,25 @@ TEST_F(JsonLogRun, TwoSigtermsLeaveOnlyJsonLinesOnStderr) {
   EXPECT_EQ(lines.back().value("level", ""), "warning") << run.err();
 }
 
+// A config error ends `sluice run` before the pipeline starts; with --log-format json it is a
+// JSON line too, naming its place, and the text format keeps its `error: ` line for a person.
+TEST_F(JsonLogRun, AConfigErrorIsAJsonLineNamingItsPlace) {
+  write_file(dir_ / "bad.yaml", "name: json-log-bad\nsource: { plugin: file, config: { path: in.ndjson, bogus: 1 } }\n"
+                                "sinks: [ { id: out, plugin: stdout } ]\n");
+  auto json = run_sluice({"run", (dir_ / "bad.yaml").string(), "--log-format", "json"});
+  EXPECT_EQ(json.code, 3) << json.err;
+  auto lines = json_lines(json.err);
+  ASSERT_FALSE(lines.empty()) << json.err;
+  EXPECT_EQ(lines.back().value("level", ""), "error") << json.err;
+  EXPECT_NE(lines.back().value("message", "").find("bad.yaml:2:"), std::string::npos) << json.err;
+  EXPECT_NE(lines.back().value("message", "").find("bogus"), std::string::npos) << json.err;
+
+  auto text = run_sluice({"run", (dir_ / "bad.yaml").string()});
+  EXPECT_EQ(text.code, 3) << text.err;
+  EXPECT_EQ(text.err.rfind("error: ", 0), 0u) << text.err;
+  EXPECT_NE(text.err.find("bad.yaml:2:"), std::string::npos) << text.err;
+}
+
 // sluice(1) is generated from --help at build time: every command has its section.
 TEST(CliOptions, ManPageHasASectionForEveryCommand) {
   const auto page = read_file(sluice_binary().parent_path().parent_path() / "share/man/man1/sluice.1");

@@ -1,7 +1,7 @@
 #include "pipeline_loading.hpp"
 
-#include <iostream>
 
+#include "log_setup.hpp"
 #include "paths.hpp"
 
 namespace sluice::cli {
@@ -33,7 +33,7 @@ std::optional<Environment> make_environment(const GlobalOptions& global) {
   try {
     return read_environment(global);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    print_error(e.what());
     return std::nullopt;
   }
 }
@@ -55,9 +55,9 @@ std::optional<PipelinePlan> load_plan(const fs::path& file, const Environment& e
   try {
     return plan_file(file, env, registry);
   } catch (const ValidationError& e) {
-    for (const auto& line : e.errors()) std::cerr << "error: " << line << "\n";
+    for (const auto& line : e.errors()) print_error(line);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    print_error(e.what());
   }
   return std::nullopt;
 }

@@ -1,7 +1,6 @@
 // sluice run [--watch] [FILE]: run a pipeline until its source ends or SIGINT/SIGTERM;
 // SIGHUP (and, with --watch, saving the file or its env file) reloads it in place.
 #include <csignal>
-#include <iostream>
 #include <mutex>
 
 #include "file_watch.hpp"
@@ -45,7 +44,7 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global) {
             try {
               runtime = std::make_unique<Runtime>(*plan);
             } catch (const ValidationError& e) {
-              for (const auto& line : e.errors()) std::cerr << "error: " << line << "\n";
+              for (const auto& line : e.errors()) print_error(line);
               return exit_config;
             }
             // From the signal thread and the watch thread: one at a time (they share the registry).
