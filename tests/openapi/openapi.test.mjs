@@ -341,14 +341,29 @@ async function limitAnswers() {
 // request is. The queued ones are refused when they waited 30 s, or at stop.
 async function busyAnswers() {
   const { lockedAdmin } = ports;
-  const refused = { short: false, long: false };
-  const flood = (path, kind) => fetch(`http://127.0.0.1:${lockedAdmin}${path}`,
+  const refused = { short: 0, long: 0 };
+  const send = (path, kind) => fetch(`http://127.0.0.1:${lockedAdmin}${path}`,
     { headers: { Authorization: `Bearer ${ADMIN}` } })
-    .then((response) => { if (response.status === 503) refused[kind] = true; return response.text(); })
+    .then((response) => { if (response.status === 503) refused[kind] += 1; return response.text(); })
     .catch(() => { /* the server stopped first */ });
-  for (let i = 0; i < 80; ++i) flood('/admin/dead-letters', 'short');
-  for (let i = 0; i < 20; ++i) flood('/admin/tap?stage=dead_letter&timeout_ms=6000', 'long');
-  await waitUntil('the admin queues did not fill', async () => refused.short && refused.long, 5000);
+  // A burst can be refused while the thread has not yet taken its first request from the
+  // queue, which then has a free place after all: one more is sent after each burst until
+  // one is refused with nothing else in flight, so the queue is surely full.
+  const fill = async (path, kind, burst) => {
+    for (let i = 0; i < burst; ++i) send(path, kind);
+    await waitUntil(`the ${kind} admin queue did not fill`, async () => refused[kind] > 0, 5000);
+    for (let extra = 0; extra < 10; ++extra) {
+      const before = refused[kind];
+      send(path, kind);
+      try {
+        await waitUntil('refused', async () => refused[kind] > before, 500);
+        return;
+      } catch { /* accepted: it took the place left */ }
+    }
+    throw new Error(`the ${kind} admin queue never refused a request`);
+  };
+  await fill('/admin/dead-letters', 'short', 80);
+  await fill('/admin/tap?stage=dead_letter&timeout_ms=6000', 'long', 20);
   for (const [method, template, path] of ADMIN_OPS) {
     const body = method === 'POST' ? { ids: [1], dry_run: true } : undefined;
     const answer = await hit(lockedAdmin, method, path, template, 503, { token: ADMIN, body });
