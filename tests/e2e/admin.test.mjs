@@ -28,7 +28,7 @@ function parseArgs(argv) {
 // a file of the given lines (Buffers); resolves once the valid order is served and the invalid
 // ones are listed as dead letters. stop() sends SIGTERM and waits for the exit.
 async function startSluice(args, lines, validUid, invalidCount) {
-  const work = join(args.out, 'run');
+  const work = join(args.out, 'admin-run');  // its own: the e2e tests run in parallel
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const ordersFile = join(work, 'orders.ndjson');

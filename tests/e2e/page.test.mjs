@@ -38,7 +38,7 @@ async function waitForStatus(url, status, ms, child) {
 // Runs `sluice run page-pipeline.yaml` over an NDJSON file of the given orders and resolves
 // once the first order is served; stop() sends SIGTERM and waits for the exit.
 async function startSluice(args, orders) {
-  const work = join(args.out, 'run');
+  const work = join(args.out, 'page-run');  // its own: the e2e tests run in parallel
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const ordersFile = join(work, 'orders.ndjson');
