@@ -16,6 +16,7 @@
 
 #include "coherent_reads.hpp"
 #include "default_pipeline.hpp"
+#include "support/text.hpp"
 #include "table_lock.hpp"
 
 namespace sluice::test {
@@ -23,13 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::string last_line(const std::string& text) {
-  std::string trimmed = text;
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
-  auto at = trimmed.rfind('\n');
-  return at == std::string::npos ? trimmed : trimmed.substr(at + 1);
-}
 
 TEST(ReadToken, ReadsTheProducersOwnWriteFromEitherInstance) {
   DefaultPipeline p({.name = "read-token", .partitions = 4});

@@ -12,19 +12,13 @@
 
 #include "coherent_reads.hpp"
 #include "default_pipeline.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::string last_line(const std::string& text) {
-  std::string trimmed = text;
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
-  auto at = trimmed.rfind('\n');
-  return at == std::string::npos ? trimmed : trimmed.substr(at + 1);
-}
 
 class StreamEnd : public testing::Test {
  protected:

@@ -43,4 +43,13 @@ inline std::string tail_lines(const std::string& text, std::size_t count) {
   return text.substr(at);
 }
 
+// The last line of `text` without its line ending ("" for empty text): what a command printed
+// last, e.g. the position `sluice publish` reports for the message it delivered.
+inline std::string last_line(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
+  auto at = trimmed.rfind('\n');
+  return at == std::string::npos ? trimmed : trimmed.substr(at + 1);
+}
+
 }  // namespace sluice::test
