@@ -171,8 +171,7 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
 
   if (path.starts_with("/admin/")) {
-    const std::string client = client_of(request, shared.gate->trusted_proxies());
-    if (auto denial = shared.gate->check(Role::admin, authorization_of(request), client)) {
+    if (auto denial = check_request(*shared.gate, Role::admin, request)) {
       answer(response, metrics, Route::admin, denial->status, denial->body, started, &*denial);
       return;
     }
@@ -211,8 +210,7 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
   if (path == "/metrics" && shared.serves_metrics) {
     if (shared.metrics_need_token) {
-      const std::string client = client_of(request, shared.gate->trusted_proxies());
-      if (auto denial = shared.gate->check(Role::read, authorization_of(request), client)) {
+      if (auto denial = check_request(*shared.gate, Role::read, request)) {
         answer(response, metrics, Route::metrics, denial->status, denial->body, started, &*denial);
         return;
       }

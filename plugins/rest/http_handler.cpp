@@ -122,8 +122,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
     return;
   }
   if (routes_->needs_read_token(request.resource())) {
-    const std::string client = client_of(request, gate_->trusted_proxies());
-    if (auto denial = gate_->check(Role::read, authorization_of(request), client)) {
+    if (auto denial = check_request(*gate_, Role::read, request)) {
       deny(*denial, reply);
       const auto& path = request.resource();
       reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "auth_gate.hpp"
 #include "client_address.hpp"
 
 namespace sluice::rest {
@@ -34,6 +35,12 @@ inline std::string client_of(const Pistache::Http::Request& request, const Trust
   }
   return client_key(request.address().host(), header ? std::optional<std::string_view>(*header) : std::nullopt,
                     trusted);
+}
+
+// The gate's verdict on `request` for `needed`: its token, and its client as the gate's own
+// trusted proxies name it. Every listener asks through here.
+inline std::optional<AuthDenial> check_request(AuthGate& gate, Role needed, const Pistache::Http::Request& request) {
+  return gate.check(needed, authorization_of(request), client_of(request, gate.trusted_proxies()));
 }
 
 }  // namespace sluice::rest
