@@ -179,7 +179,8 @@ check_runs_from "extracted .deb" "$root/usr/bin/sluice" "$root/usr/lib/sluice/pl
 # Secrets under DynamicUser (README, "Installing"): root's mode-600 files handed over as
 # credentials, never world-readable copies; reload, a system call filter, no view of others.
 for line in "LoadCredential=tokens:/etc/sluice/tokens" "Environment=SLUICE_TOKENS_FILE=%d/tokens" \
-            "ExecReload=/bin/kill -HUP \$MAINPID" "SystemCallFilter=@system-service" "ProtectProc=invisible"; do
+            "ExecReload=/bin/kill -HUP \$MAINPID" "SystemCallFilter=@system-service" "ProtectProc=invisible" \
+            "RuntimeDirectory=sluice"; do
   if grep -qxF "$line" "$unit"; then ok "unit: $line"; else fail "unit has no $line"; fi
 done
 grep -q 'tokens_file: "${SLUICE_TOKENS_FILE:-}"' "$root/etc/sluice/pipeline.yaml" ||
