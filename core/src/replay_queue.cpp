@@ -62,17 +62,16 @@ bool ReplayQueue::withdraw(const std::shared_ptr<Wait>& wait) {
 }
 
 std::vector<std::pair<Batch, BatchDone>> ReplayQueue::take() {
-  std::deque<Queued> taken;
-  {
-    std::lock_guard lock(mutex_);
-    taken.swap(queued_);
-  }
+  // Called on every turn of the source loop: nothing allocated when nothing is queued.
   std::vector<std::pair<Batch, BatchDone>> out;
-  out.reserve(taken.size());
-  for (Queued& q : taken) {
+  std::lock_guard lock(mutex_);
+  if (queued_.empty()) return out;
+  out.reserve(queued_.size());
+  for (Queued& q : queued_) {
     out.emplace_back(std::move(q.batch),
                      [wait = q.wait](Batch& done, bool acknowledged) { end(*wait, &done, acknowledged, {}); });
   }
+  queued_.clear();
   return out;
 }
 
