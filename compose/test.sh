@@ -58,7 +58,7 @@ ensure_node
 
 stage build
 echo "==> configuring ($build_dir)"
-# The `ci` preset (CMakePresets.json): RelWithDebInfo, unity build, warnings as errors, tests;
+# The `ci` preset (CMakePresets.json): Release (-O3) with -g, unity build, warnings as errors, tests;
 # the asan preset of sanitize.sh inherits it.
 cmake --preset ci -B "$build_dir" >/dev/null
 if [ $fast -eq 1 ]; then

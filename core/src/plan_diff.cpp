@@ -150,7 +150,12 @@ std::string plan_hash(const PipelinePlan& plan) {
     text += std::string(role_key(s.spec.role)) + "\n" + s.spec.id + "\n" + s.spec.plugin + "\n" +
             (s.plugin ? s.plugin->path.string() : "") + "\n" + redacted_config(s).dump() + "\n";
   }
-  for (const auto& [key, value] : runtime_fields(plan.spec.runtime)) text += key + ("=" + std::to_string(value)) + "\n";
+  for (const auto& [key, value] : runtime_fields(plan.spec.runtime)) {
+    text += key;
+    text += '=';
+    text += std::to_string(value);
+    text += '\n';
+  }
   // FNV-1a, 64 bits: stable across runs and builds, unlike std::hash.
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {

@@ -44,7 +44,9 @@ struct Filter {
   void add(const std::string& condition_with_placeholder, std::string value) {
     params.push_back({std::move(value)});
     std::string condition = condition_with_placeholder;
-    condition.replace(condition.find('?'), 1, "$" + std::to_string(params.size()));
+    std::string placeholder = "$";
+    placeholder += std::to_string(params.size());
+    condition.replace(condition.find('?'), 1, placeholder);
     sql += sql.empty() ? " WHERE " : " AND ";
     sql += condition;
   }

@@ -32,6 +32,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -289,12 +290,14 @@ template <class Settings>
 class ConfigMap {
  public:
   ConfigMap(std::initializer_list<ConfigKey<Settings>> keys) : entries_(keys) {
-    const Settings defaults{};
+    // On the heap: GCC 12 at -O3 takes a std::string member of a stack object for
+    // uninitialised in its destructor (-Wmaybe-uninitialized, a false positive).
+    const auto defaults = std::make_unique<const Settings>();
     declared_.reserve(entries_.size());
     for (const auto& k : entries_) {
       const char* default_json = nullptr;
       if (!k.is_required()) {
-        nlohmann::json value = k.write(defaults);
+        nlohmann::json value = k.write(*defaults);
         if (!value.is_null()) default_json = texts_.emplace_back(value.dump()).c_str();
       }
       declared_.push_back({k.name(), k.type(), k.is_required() ? 1 : 0, default_json, k.doc(), k.is_secret() ? 1 : 0});
