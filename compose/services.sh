@@ -35,6 +35,23 @@ as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
 }
 
+# pg_temp_dir NAME: prints a new empty folder (mktemp -d, mode 700) owned by the postgres user,
+# under $TMPDIR when postgres can reach it there, else under /tmp. A clone in /root or in a
+# mktemp -d folder is out of the postgres user's reach, so a cluster cannot live inside it.
+pg_temp_dir() {
+  local name=$1 base dir
+  for base in "${TMPDIR:-/tmp}" /tmp; do
+    dir=$(mktemp -d "$base/$name.XXXXXX" 2>/dev/null) || continue
+    if chown postgres:postgres "$dir" && as_postgres test -w "$dir"; then
+      echo "$dir"
+      return 0
+    fi
+    rm -rf "$dir"
+  done
+  echo "error: the postgres user can write no new folder under ${TMPDIR:-/tmp} nor /tmp" >&2
+  return 1
+}
+
 # pg_start DIR PORT: initdb into DIR (owned by postgres) and start on 127.0.0.1:PORT, socket in DIR.
 pg_start() {
   local dir=$1 port=$2

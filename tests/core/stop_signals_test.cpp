@@ -1,5 +1,5 @@
-// `sluice run`'s signal thread: the first SIGTERM stops the pipeline, a second exits at once,
-// and once the watch is released (the Runtime is about to be destroyed) a signal touches
+// `sluice run`'s signal thread: the first SIGTERM stops the pipeline, a second exits at once
+// (unless it comes within a second of the first: then it is the same stop delivered twice), and once the watch is released (the Runtime is about to be destroyed) a signal touches
 // nothing. Its own executable: a process-directed signal must find no thread but the watcher
 // with SIGTERM unblocked, and ctest runs each test in a fresh process.
 #include "cli/stop_signals.hpp"
@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +30,14 @@ bool eventually(Condition condition) {
   }
   return condition();
 }
+
+// A clock the test moves by hand, for the one-second rule.
+struct FakeClock {
+  std::atomic<std::int64_t> ms{0};
+  StopSignals::ClockFn fn() {
+    return [this] { return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms.load())); };
+  }
+};
 
 TEST(StopSignals, FirstSignalAsksForAStopOnce) {
   StopSignals signals;
@@ -95,15 +104,54 @@ TEST(StopSignals, ReleaseWaitsForAStopUnderWay) {
   EXPECT_TRUE(left);
 }
 
-TEST(StopSignalsDeathTest, SecondSignalExitsAtOnce) {
+// Ctrl-C in a terminal sends SIGINT to the process group, and the script that started `sluice
+// run` (compose/demo.sh) sends SIGTERM on Ctrl-C as well: one stop, delivered twice.
+TEST(StopSignals, ASecondSignalWithinASecondIsTheSameStop) {
+  FakeClock clock;
+  StopSignals signals({}, clock.fn());
+  std::atomic<int> stops = 0;
+  auto watch = signals.watch([&](const std::string&) { ++stops; });
+  ASSERT_EQ(kill(getpid(), SIGINT), 0);
+  ASSERT_TRUE(eventually([&] { return signals.taken() == 1; }));
+  clock.ms = 999;
+  ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+  ASSERT_TRUE(eventually([&] { return signals.taken() == 2; }));
+  // Still here (an exit would have ended this test's process), and stopped once.
+  EXPECT_EQ(stops, 1);
+}
+
+TEST(StopSignalsDeathTest, SecondSignalASecondLaterExitsAtOnce) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        StopSignals signals;
+        FakeClock clock;
+        StopSignals signals({}, clock.fn());
         auto watch = signals.watch([](const std::string&) {});
         kill(getpid(), SIGTERM);
         while (signals.taken() < 1) std::this_thread::sleep_for(1ms);
+        clock.ms = 1000;
         kill(getpid(), SIGTERM);
+        std::this_thread::sleep_for(10s);
+      },
+      testing::ExitedWithCode(130), "second signal: exiting without draining");
+}
+
+// The window runs from the first signal: a repeat inside it does not move it, so the person's
+// own second Ctrl-C later still ends the process.
+TEST(StopSignalsDeathTest, ARepeatInsideTheWindowDoesNotPostponeTheExit) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        FakeClock clock;
+        StopSignals signals({}, clock.fn());
+        auto watch = signals.watch([](const std::string&) {});
+        kill(getpid(), SIGINT);
+        while (signals.taken() < 1) std::this_thread::sleep_for(1ms);
+        clock.ms = 500;
+        kill(getpid(), SIGTERM);
+        while (signals.taken() < 2) std::this_thread::sleep_for(1ms);
+        clock.ms = 1200;
+        kill(getpid(), SIGINT);
         std::this_thread::sleep_for(10s);
       },
       testing::ExitedWithCode(130), "second signal: exiting without draining");

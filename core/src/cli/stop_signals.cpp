@@ -5,7 +5,7 @@
 
 namespace sluice::cli {
 
-StopSignals::StopSignals(SayFn say) : say_(std::move(say)) {
+StopSignals::StopSignals(SayFn say, ClockFn clock) : say_(std::move(say)), clock_(std::move(clock)) {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
@@ -58,21 +58,32 @@ void StopSignals::loop() {
       if (reload_) reload_();
       continue;
     }
-    if (++taken_ == 1) {
-      // Released: the pipeline has already ended and the process is on its way out; the
-      // signal still counts, so a second one ends a slow teardown at once.
-      if (stop_) stop_(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + " received (send it again to exit at once)");
-    } else {
-      static constexpr char line[] = "second signal: exiting without draining";
-      if (say_) {
-        say_(line);  // the logger flushes every line, so it is out before _exit
-      } else {
-        (void)!write(STDERR_FILENO, line, sizeof line - 1);
-        (void)!write(STDERR_FILENO, "\n", 1);
-      }
-      _exit(130);
-    }
+    take_stop_signal(sig);
   }
+}
+
+void StopSignals::take_stop_signal(int sig) {
+  const auto now = clock_();
+  ++taken_;
+  if (!first_stop_) {
+    first_stop_ = now;
+    // Released: the pipeline has already ended and the process is on its way out; the
+    // signal still counts, so a second one ends a slow teardown at once.
+    if (stop_) stop_(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + " received (send it again to exit at once)");
+    return;
+  }
+  // Ctrl-C in a terminal reaches every process of its group, and the script that started this
+  // one sends SIGTERM on Ctrl-C too: one stop, delivered twice. A person asking again to exit
+  // at once does so later than this.
+  if (now - *first_stop_ < kRepeatWindow) return;
+  static constexpr char line[] = "second signal: exiting without draining";
+  if (say_) {
+    say_(line);  // the logger flushes every line, so it is out before _exit
+  } else {
+    (void)!write(STDERR_FILENO, line, sizeof line - 1);
+    (void)!write(STDERR_FILENO, "\n", 1);
+  }
+  _exit(130);
 }
 
 }  // namespace sluice::cli
