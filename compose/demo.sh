@@ -122,8 +122,9 @@ export DATABASE_URL="postgresql://order_user:order_pass@127.0.0.1:$pg_port/order
 if [ -z "$bin_dir" ]; then
   build_dir=build/release
   echo "==> building Sluice (Release, 2 jobs; the first build takes a few minutes)"
-  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build_dir" -j2
+  # The release preset: the test command's -Werror build has the same flags, so it prints no warning.
+  cmake --preset release >/dev/null
+  cmake --build --preset release
   bin_dir="$root/$build_dir/bin"
 fi
 sluice="$bin_dir/sluice"
@@ -173,11 +174,14 @@ write_env() {
 }
 (umask 077 && write_env >"$state/env")
 
-echo "==> publishing the sample order and 300 generated orders"
+echo "==> publishing the sample order, 300 generated orders and one the validator refuses"
 # stdout is one position per delivered message: the sample's is the last line.
 sample_position=$("$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --sample | tail -n 1)
 echo "    sample order published at $sample_position (its read-your-writes position)"
 "$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --count 300 --prefix demo >/dev/null
+# One the validator refuses (no "entry"): it waits in the dead letters for the operator side.
+echo '{"order_uid":"demo-refused-1","track_number":"T"}' |
+  "$sluice" publish --brokers "$KAFKA_BROKERS" --topic orders --file - >/dev/null
 wait_for "the sample order to be served" 60 \
   curl -fsS -o /dev/null "http://127.0.0.1:$http_port/order/b563feb7b2b84b6test"
 

@@ -17,6 +17,7 @@ namespace {
 
 const std::string kReadToken = "readme-read-token-0123456789";
 const std::string kAdminToken = "readme-admin-token-0123456789";
+const std::string kRefusedOrder = R"({"order_uid":"demo-refused-1","track_number":"T"})" "\n";
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -44,13 +45,19 @@ class ReadmeStack {
 
   DefaultPipeline& pipeline() { return *pipeline_; }
 
-  // As the demo does: the sample order and 300 generated ones, stored.
+  // As the demo does (compose/demo.sh): the sample order and 300 generated ones, stored, and
+  // one the validator refuses, dead-lettered.
   void publish_like_the_demo() {
     auto sample = run({sluice_binary().string(), "publish", "--brokers", pipeline_->broker().address(), "--sample"});
     ASSERT_EQ(sample.code, 0) << sample.err;
     auto generated = pipeline_->publish(300, "demo");
     ASSERT_EQ(generated->wait(60s), 0) << generated->err();
+    auto refused = run({sluice_binary().string(), "publish", "--brokers", pipeline_->broker().address(), "--file", "-"},
+                       60s, Process::Options{.env = {}, .cwd = {}, .stdin_text = kRefusedOrder});
+    ASSERT_EQ(refused.code, 0) << refused.err;
     ASSERT_TRUE(pipeline_->wait_caught_up(301, 60s)) << pipeline_->logs();
+    ASSERT_TRUE(wait_until([&] { return pipeline_->db().scalar("select count(*) from dead_letters") == "1"; }, 30s))
+        << pipeline_->logs();
   }
 
   // Runs one step as a user's shell would, the environment file sourced; stdout and stderr
