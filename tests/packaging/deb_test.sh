@@ -157,13 +157,26 @@ else
 fi
 
 # ---- 2. cpack -G DEB ----------------------------------------------------------------------------
-if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb") >"$scratch/cpack.log" 2>&1; then
+# Plain `cpack` first builds the build tree's preinstall target (all of it), which would relink
+# binaries other tests are running when sources changed since the last build. So the package
+# is made from what is built: the same installation cpack does (prefix /usr into a DESTDIR,
+# stripped: CPACK_SET_DESTDIR, CPACK_STRIP_FILES), then cpack packages that folder
+# (CPACK_INSTALLED_DIRECTORIES) with every other setting of CPackConfig.cmake.
+stage=$scratch/stage
+if ! DESTDIR=$stage cmake --install "$build" --prefix /usr --strip >"$scratch/stage.log" 2>&1; then
+  fail "cmake --install --prefix /usr into $stage failed: $(tail -5 "$scratch/stage.log")"
+  echo "$failures failure(s)"
+  exit 1
+fi
+if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb" \
+        -D CPACK_INSTALL_CMAKE_PROJECTS= -D "CPACK_INSTALLED_DIRECTORIES=$stage;/") >"$scratch/cpack.log" 2>&1; then
   cat "$scratch/cpack.log" >&2
   fail "cpack -G DEB failed"
   echo "$failures failure(s)"
   exit 1
 fi
 grep -i "warning" "$scratch/cpack.log" >&2 || true
+if grep -q "preinstall" "$scratch/cpack.log"; then fail "cpack built the preinstall target: $(grep preinstall "$scratch/cpack.log")"; fi
 config_value() { sed -n "s/^set($1 \"\\(.*\\)\")$/\\1/p" "$build/CPackConfig.cmake"; }
 version=$(config_value CPACK_PACKAGE_VERSION)-$(config_value CPACK_DEBIAN_PACKAGE_RELEASE)
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
@@ -322,4 +335,4 @@ if [ "$failures" -ne 0 ]; then
   exit 1
 fi
 echo "all packaging checks passed"
-rm -rf "$root" "$prefix"
+rm -rf "$root" "$prefix" "$stage"
