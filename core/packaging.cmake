@@ -2,9 +2,9 @@
 #
 #   cmake --install build --prefix /opt/x    # bin/sluice, lib/libsluice_core.so*, lib/sluice/plugins,
 #                                            # share/sluice/{web,sql,config,monitoring}, etc/sluice/pipeline.yaml,
-#                                            # lib/systemd/system/sluice.service, share/man/man1/sluice.1,
+#                                            # lib/systemd/system/sluice.service, share/man/man1/sluice.1.gz,
 #                                            # and the plugin SDK: include/sluice, lib/cmake/Sluice (core/sdk)
-#   (cd build && cpack -G DEB)               # sluice_<version>_amd64.deb: /usr/..., /etc/sluice/pipeline.yaml
+#   (cd build && cpack -G DEB)               # sluice_<version>-1_amd64.deb: /usr/..., /etc/sluice/pipeline.yaml
 #                                            # (conffile), /lib/systemd/system/sluice.service
 #
 # The binary finds everything relative to itself (../lib/sluice/plugins, ../share/sluice), so
@@ -74,13 +74,19 @@ install(CODE "${sluice_install_prelude}${sluice_install_body}")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sluice)
 set(CPACK_PACKAGE_VENDOR "Sluice")
-set(CPACK_PACKAGE_CONTACT "Sluice maintainers <sluice@localhost>")
+# Whoever builds packages for others sets their own address (-DSLUICE_DEB_MAINTAINER=...). The
+# default is a reserved domain that never resolves (.invalid, RFC 2606), not a made-up real one.
+set(SLUICE_DEB_MAINTAINER "Sluice maintainers <maintainers@sluice.invalid>" CACHE STRING
+    "Maintainer field and changelog signature of the .deb: Name <address>")
+set(CPACK_PACKAGE_CONTACT "${SLUICE_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "plugin-based stream processor (Kafka -> PostgreSQL -> REST)")
+# Debian wants the extended description's lines under 80 characters.
 set(CPACK_PACKAGE_DESCRIPTION
-    "Sluice reads a pipeline file (YAML), loads the plugins it names and moves records from a\n"
-    "source through transforms into an ordered list of sinks, with at-least-once delivery.\n"
-    "The default pipeline (/etc/sluice/pipeline.yaml) consumes orders from Kafka, validates\n"
-    "them, stores them in PostgreSQL and serves them over REST with a web page.\n"
+    "Sluice reads a pipeline file (YAML), loads the plugins it names and moves\n"
+    "records from a source through transforms into an ordered list of sinks,\n"
+    "with at-least-once delivery. The default pipeline\n"
+    "(/etc/sluice/pipeline.yaml) consumes orders from Kafka, validates them,\n"
+    "stores them in PostgreSQL and serves them over REST with a web page.\n"
     "Run it with the sluice systemd service after setting /etc/sluice/sluice.env.")
 string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 # The same installation as `cmake --install --prefix /usr`, into a DESTDIR, so that the
@@ -89,7 +95,11 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sluice_<version>_<arch>.deb
+# Debian revision 1 of the upstream version: a non-native package, whose Debian changelog is
+# changelog.Debian.gz (core/debian_docs.cmake).
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(SLUICE_DEB_VERSION "${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sluice_<version>-1_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql (>= 15), kcat")
@@ -117,16 +127,28 @@ else()
 endif()
 
 # /etc/sluice/pipeline.yaml is a conffile (local edits survive upgrades); the maintainer
-# scripts reload systemd and stop the service on removal (it is not enabled on install).
+# scripts reload systemd and stop the service on removal (it is not enabled on install); the
+# ldconfig trigger keeps the linker cache current for /usr/lib/libsluice_core.so.*.
 set(sluice_deb_control ${CMAKE_BINARY_DIR}/packaging/deb)
 file(MAKE_DIRECTORY ${sluice_deb_control})
 file(WRITE ${sluice_deb_control}/conffiles "/etc/sluice/pipeline.yaml\n")
+# The shlibs file: what a binary linked to libsluice_core (a plugin built with the SDK, then
+# packaged) depends on. Exactly this version, since plugins must match the build id. Written
+# here rather than by CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS, which warns for every plugin (they
+# have no soname, rightly).
+get_target_property(sluice_core_soversion sluice_core SOVERSION)
+file(WRITE ${sluice_deb_control}/shlibs
+     "libsluice_core ${sluice_core_soversion} sluice (= ${SLUICE_DEB_VERSION})\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${sluice_deb_control}/conffiles
+    ${sluice_deb_control}/shlibs
     ${CMAKE_SOURCE_DIR}/compose/deb/postinst
     ${CMAKE_SOURCE_DIR}/compose/deb/prerm
-    ${CMAKE_SOURCE_DIR}/compose/deb/postrm)
+    ${CMAKE_SOURCE_DIR}/compose/deb/postrm
+    ${CMAKE_SOURCE_DIR}/compose/deb/triggers)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+include(${CMAKE_CURRENT_LIST_DIR}/debian_docs.cmake)
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/" "/node_modules/" "/\\\\.run/" "/compose/\\\\.demo/")

@@ -80,13 +80,57 @@ sdk_files=(include/sluice/plugin.hpp include/sluice/abi.h include/sluice/version
            lib/cmake/Sluice/SluiceConfig.cmake lib/cmake/Sluice/SluiceConfigVersion.cmake
            lib/cmake/Sluice/SluiceTargets.cmake lib/cmake/Sluice/SluicePlugin.cmake)
 
+# Debian's documentation files (README, "Install and .deb"): the copyright file and the
+# gzipped Debian changelog, 644 root:root, the changelog's entry for this very version.
+check_debian_docs() { # check_debian_docs DEB
+  local deb=$1 doc=usr/share/doc/sluice listing
+  listing=$(dpkg-deb -c "$deb")
+  for f in "$doc/copyright" "$doc/changelog.Debian.gz"; do
+    if grep -Eq "^-rw-r--r-- root/root +[0-9]+ [0-9-]+ [0-9:]+ \./$f\$" <<<"$listing"; then ok "$f, 644 root/root"; else
+      fail "$f not in the package as a 644 root/root file: $(grep -F "$f" <<<"$listing" || echo missing)"
+    fi
+  done
+  local docs=$scratch/docs
+  rm -rf "$docs" && dpkg-deb -x "$deb" "$docs" || return
+  grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' "$docs/$doc/copyright" 2>/dev/null ||
+    fail "$doc/copyright is not machine-readable (no DEP-5 Format: line)"
+  local gz=$docs/$doc/changelog.Debian.gz header first
+  # gzip -9n: no file name (FLG 0) and no time stamp (MTIME 0), best compression (XFL 2).
+  header=$(od -An -tx1 -N10 "$gz" 2>/dev/null | tr -d ' \n')
+  [ "$header" = 1f8b0800000000000203 ] || fail "$doc/changelog.Debian.gz is not gzip -9n (header $header)"
+  first=$(gzip -dc "$gz" 2>/dev/null | head -1)
+  [ "$first" = "sluice ($(dpkg-deb -f "$deb" Version)) unstable; urgency=medium" ] ||
+    fail "$doc/changelog.Debian.gz starts with '$first', not this package's version $(dpkg-deb -f "$deb" Version)"
+  rm -rf "$docs"
+}
+
+# lintian (Debian 12: 2.116) on the package: every error fails the test; the warnings that
+# remain are listed, with the reason each stays, in README "Install and .deb".
+check_lintian() { # check_lintian DEB
+  if ! command -v lintian >/dev/null; then
+    fail "lintian not installed (apt-get install lintian; compose/packages.sh SLUICE_TEST_PACKAGES)"
+    return
+  fi
+  # Exit status: 0 nothing at --fail-on (error), 2 errors found, anything else lintian failed.
+  lintian --tag-display-limit 0 --fail-on error "$1" >"$scratch/lintian.log" 2>&1
+  local status=$?
+  cat "$scratch/lintian.log"
+  if grep -q '^E: ' "$scratch/lintian.log"; then
+    fail "lintian errors: $(grep '^E: ' "$scratch/lintian.log" | tr '\n' ';')"
+  elif [ "$status" -ne 0 ]; then
+    fail "lintian exited $status: $(tail -3 "$scratch/lintian.log")"
+  else
+    ok "lintian: no errors ($(lintian --version))"
+  fi
+}
+
 # ---- 1. cmake --install into a scratch prefix ------------------------------------------------
 prefix=$scratch/prefix
 if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; then
   ok "cmake --install --prefix $prefix"
   installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
   need_file "$installed" bin/sluice etc/sluice/pipeline.yaml lib/systemd/system/sluice.service \
-    share/sluice/web/index.html share/man/man1/sluice.1
+    share/sluice/web/index.html share/man/man1/sluice.1.gz
   need_file "$installed" share/sluice/monitoring/alerts.yml share/sluice/monitoring/alerts_test.yml \
     share/sluice/monitoring/prometheus.yml share/sluice/monitoring/grafana/dashboards/sluice.json
   grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
@@ -113,14 +157,28 @@ else
 fi
 
 # ---- 2. cpack -G DEB ----------------------------------------------------------------------------
-if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb") >"$scratch/cpack.log" 2>&1; then
+# Plain `cpack` first builds the build tree's preinstall target (all of it), which would relink
+# binaries other tests are running when sources changed since the last build. So the package
+# is made from what is built: the same installation cpack does (prefix /usr into a DESTDIR,
+# stripped: CPACK_SET_DESTDIR, CPACK_STRIP_FILES), then cpack packages that folder
+# (CPACK_INSTALLED_DIRECTORIES) with every other setting of CPackConfig.cmake.
+stage=$scratch/stage
+if ! DESTDIR=$stage cmake --install "$build" --prefix /usr --strip >"$scratch/stage.log" 2>&1; then
+  fail "cmake --install --prefix /usr into $stage failed: $(tail -5 "$scratch/stage.log")"
+  echo "$failures failure(s)"
+  exit 1
+fi
+if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb" \
+        -D CPACK_INSTALL_CMAKE_PROJECTS= -D "CPACK_INSTALLED_DIRECTORIES=$stage;/") >"$scratch/cpack.log" 2>&1; then
   cat "$scratch/cpack.log" >&2
   fail "cpack -G DEB failed"
   echo "$failures failure(s)"
   exit 1
 fi
 grep -i "warning" "$scratch/cpack.log" >&2 || true
-version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
+if grep -q "preinstall" "$scratch/cpack.log"; then fail "cpack built the preinstall target: $(grep preinstall "$scratch/cpack.log")"; fi
+config_value() { sed -n "s/^set($1 \"\\(.*\\)\")$/\\1/p" "$build/CPackConfig.cmake"; }
+version=$(config_value CPACK_PACKAGE_VERSION)-$(config_value CPACK_DEBIAN_PACKAGE_RELEASE)
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 deb=$scratch/deb/sluice_${version}_${arch}.deb
 if [ ! -f "$deb" ]; then
@@ -132,7 +190,7 @@ ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||' | sort)
 need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
-  lib/systemd/system/sluice.service usr/share/man/man1/sluice.1
+  lib/systemd/system/sluice.service usr/share/man/man1/sluice.1.gz
 need_file "$contents" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
 grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
@@ -140,6 +198,9 @@ for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins
 need_file "$contents" "${sdk_files[@]/#/usr/}"
 if grep -q '^usr/etc/' <<<"$contents"; then fail "files under usr/etc: $(grep '^usr/etc/' <<<"$contents")"; fi
 if grep -q '^usr/local/' <<<"$contents"; then fail "files under usr/local"; fi
+
+check_debian_docs "$deb"
+check_lintian "$deb"
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
@@ -274,4 +335,4 @@ if [ "$failures" -ne 0 ]; then
   exit 1
 fi
 echo "all packaging checks passed"
-rm -rf "$root" "$prefix"
+rm -rf "$root" "$prefix" "$stage"
