@@ -65,6 +65,20 @@ TEST(Publish, UnreachableBrokerIsOneClearLine) {
       << r.err;
   EXPECT_EQ(r.err.find("%3|"), std::string::npos) << r.err;
   EXPECT_LT(lines_of(r.err).size(), 3u) << r.err;
+
+  // For a log pipeline: the same as one JSON log line of component publish.
+  auto json = run({sluice_binary().string(), "--log-format", "json", "publish", "--brokers", address, "--sample",
+                   "--connect-timeout", "1"},
+                  60s);
+  EXPECT_EQ(json.code, 1) << json.err;
+  const auto json_lines = lines_of(json.err);
+  ASSERT_EQ(json_lines.size(), 1u) << json.err;
+  auto line = nlohmann::json::parse(json_lines[0], nullptr, false);
+  ASSERT_TRUE(line.is_object()) << json.err;
+  EXPECT_EQ(line["level"], "error") << json.err;
+  EXPECT_EQ(line["component"], "publish") << json.err;
+  EXPECT_NE(line["message"].get<std::string>().find("cannot reach the Kafka broker(s) at " + address), std::string::npos)
+      << json.err;
 }
 
 // The broker goes away mid-run: librdkafka's threads log refused connections while the

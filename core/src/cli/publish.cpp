@@ -3,7 +3,8 @@
 // delivered on stdout (one per line, `orders/3@1234`, or JSON with --json): that is the
 // read-your-writes token GET /order accepts in Sluice-Min-Position. Progress and the summary
 // go to stderr, so `pos=$(sluice publish ... | tail -1)` captures a token and nothing else.
-// Exits non-zero if any message failed.
+// Sends nothing, with one error line, when no broker answers within --connect-timeout.
+// Exits non-zero if any message failed. (README, CLI, "`sluice publish` on stderr")
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,6 +42,7 @@ struct PublishOptions {
   int connect_timeout_s = 5;  // a broker must answer within this, or publish sends nothing
   std::vector<std::string> properties;  // KEY=VALUE
   bool json = false;                     // positions as JSON lines
+  bool json_log = false;                 // --log-format json (a global option)
 };
 
 // One stdout line per delivered message. The token form is what Sluice-Min-Position takes:
@@ -108,10 +110,15 @@ MessageSource message_source(const PublishOptions& o, std::ifstream& file_stream
 }
 
 // The one line a user meets when no broker answers (README, CLI), instead of a minute of
-// librdkafka retrying.
-void report_unreachable(const std::string& brokers, const std::string& cause) {
-  print_error("cannot reach the Kafka broker(s) at " + brokers + " (" + cause +
-              "); is the broker running? (the demo's address is in build/demo/env as KAFKA_BROKERS)");
+// librdkafka retrying. With --log-format json it is a log line like any other.
+void report_unreachable(const std::string& brokers, const std::string& cause, bool json_log) {
+  const std::string line = "cannot reach the Kafka broker(s) at " + brokers + " (" + cause +
+                           "); is the broker running? (the demo's address is in build/demo/env as KAFKA_BROKERS)";
+  if (json_log) {
+    make_logger("publish")->error(line);
+  } else {
+    write_stderr("error: " + line + '\n');
+  }
 }
 
 struct Outcome {
@@ -183,7 +190,7 @@ int run_publish(const PublishOptions& o) {
     return exit_usage;
   }
   if (auto cause = publisher->wait_for_broker(std::chrono::seconds(o.connect_timeout_s))) {
-    report_unreachable(o.brokers, *cause);
+    report_unreachable(o.brokers, *cause, o.json_log);
     return exit_failure;
   }
 
@@ -212,7 +219,7 @@ int run_publish(const PublishOptions& o) {
 
 }  // namespace
 
-Command add_publish_command(CLI::App& app, const GlobalOptions&) {
+Command add_publish_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("publish",
                                  "Publish orders to Kafka: the built-in sample, an NDJSON file, or N generated "
                                  "distinct orders. Prints each delivered message's position (topic/partition@offset, the "
@@ -252,7 +259,10 @@ Command add_publish_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_flag("--json", o->json,
                 "Print each delivered message as a JSON line: "
                 "{\"topic\",\"partition\",\"offset\",\"key\",\"position\"}");
-  return {cmd, [o] { return run_publish(*o); }};
+  return {cmd, [o, &global] {
+            o->json_log = global.log_format == "json";
+            return run_publish(*o);
+          }};
 }
 
 }  // namespace sluice::cli
