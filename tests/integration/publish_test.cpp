@@ -115,5 +115,24 @@ TEST(Publish, ProgressOnAPipeIsWholeLinesEvenWhenTheBrokerGoes) {
   EXPECT_NE(lines.back().find("message(s) not delivered"), std::string::npos) << err;
 }
 
+// On a terminal the progress is one line redrawn in place (carriage return), ended before
+// the summary. script(1) (bsdutils, essential in Debian) gives the command a terminal;
+// stdout goes to /dev/null inside it, so what the terminal shows is stderr alone.
+TEST(Publish, ProgressOnATerminalIsRedrawnInPlace) {
+  const std::string script = find_on_path("script");
+  if (script == "script") GTEST_SKIP() << "no script(1) to give the command a terminal";
+  Broker broker;
+  const std::string command = "'" + sluice_binary().string() + "' publish --brokers " + broker.address() +
+                              " --count 10 --rate 5 >/dev/null";
+  auto r = run({script, "-qec", command, "/dev/null"}, 60s);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\rsluice publish: sent "), std::string::npos) << r.out;
+  // The terminal turns '\n' into "\r\n"; the summary is the last line, after the progress
+  // line was erased (ESC [K).
+  const std::string summary = "\x1b[Ksluice publish: delivered 10 of 10 message(s) to orders\r\n";
+  ASSERT_GE(r.out.size(), summary.size()) << r.out;
+  EXPECT_EQ(r.out.substr(r.out.size() - summary.size()), summary) << r.out;
+}
+
 }  // namespace
 }  // namespace sluice::test
