@@ -77,7 +77,8 @@ TEST(Publish, UnreachableBrokerIsOneClearLine) {
   ASSERT_TRUE(line.is_object()) << json.err;
   EXPECT_EQ(line["level"], "error") << json.err;
   EXPECT_EQ(line["component"], "publish") << json.err;
-  EXPECT_NE(line["message"].get<std::string>().find("cannot reach the Kafka broker(s) at " + address), std::string::npos)
+  EXPECT_NE(line["message"].get<std::string>().find("cannot reach the Kafka broker(s) at " + address),
+            std::string::npos)
       << json.err;
 }
 
