@@ -105,6 +105,29 @@ TEST_F(OperatorCli, TapEndsAtItsLimitAndNamesAMissingStage) {
   EXPECT_EQ(nowhere.out, "");
 }
 
+// The tap answers only when it ends, so on a quiet stage the command would print nothing for
+// its whole --for: it says on stderr that it is waiting, and stdout stays NDJSON. -q drops the
+// line.
+TEST_F(OperatorCli, TapSaysOnStderrThatItWaits) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto tap = cli({"tap", "validate", "-n", "3", "--for", "1"});
+  ASSERT_EQ(tap.code, 0) << tap.err;
+  EXPECT_EQ(tap.err,
+            "tapping 'validate' for up to 1 s or 3 records; records print when the tap ends (Ctrl-C to stop)\n");
+  auto lines = non_empty_lines_of(tap.out);
+  ASSERT_EQ(lines.size(), 1u) << tap.out;
+  auto end = nlohmann::json::parse(lines[0], nullptr, false);
+  ASSERT_TRUE(end.is_object()) << tap.out;
+  EXPECT_EQ(end["end"], true) << lines[0];
+  EXPECT_EQ(end["reason"], "timeout") << lines[0];
+
+  auto quiet = cli({"tap", "validate", "-n", "1", "--for", "1", "-q"});
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  ASSERT_EQ(non_empty_lines_of(quiet.out).size(), 1u) << quiet.out;
+  EXPECT_TRUE(nlohmann::json::parse(quiet.out, nullptr, false).is_object()) << quiet.out;
+}
+
 // Pistache times every request from the moment it was handed over, and answers 408 itself
 // when no answer came within the header timeout; a tap answers only when it ends. With a
 // header timeout of 1 s, a 3 s tap on a quiet pipeline must still end at its time, with its

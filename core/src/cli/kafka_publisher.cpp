@@ -1,11 +1,27 @@
 #include "kafka_publisher.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <stdexcept>
+
+#include "log_setup.hpp"
 
 namespace sluice::cli {
 namespace {
+
+// Why a connection failed, from librdkafka's error text:
+//   "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)"
+//   -> "Connection refused"
+//   "h:9092/bootstrap: Failed to resolve 'h:9092': Name or service not known (after 5ms in state CONNECT)"
+//   -> "Failed to resolve 'h:9092': Name or service not known"
+std::string connect_failure_cause(std::string reason) {
+  if (auto after = reason.rfind(" (after "); after != std::string::npos) reason.erase(after);
+  if (auto failed = reason.rfind(" failed: "); failed != std::string::npos) return reason.substr(failed + 9);
+  auto slash = reason.find('/');
+  if (slash != std::string::npos && slash < reason.find(' ')) {
+    if (auto colon = reason.find(": ", slash); colon != std::string::npos) reason.erase(0, colon + 2);
+  }
+  return reason;
+}
 
 void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char error[512];
@@ -16,7 +32,8 @@ void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& valu
 
 }  // namespace
 
-Publisher::Publisher(const Options& options) : topic_(options.topic), on_delivered_(options.on_delivered) {
+Publisher::Publisher(const Options& options)
+    : topic_(options.topic), on_delivered_(options.on_delivered), on_trouble_(options.on_trouble) {
   ConfHandle conf(rd_kafka_conf_new());
   set(conf.get(), "bootstrap.servers", options.brokers);
   set(conf.get(), "message.timeout.ms", std::to_string(options.delivery_timeout.count()));
@@ -25,10 +42,15 @@ Publisher::Publisher(const Options& options) : topic_(options.topic), on_deliver
   // messages onto one partition makes it drop the oldest. Keyed messages hash by key.
   set(conf.get(), "sticky.partitioning.linger.ms", "0");
   set(conf.get(), "linger.ms", "5");
+  // A broker closing an idle connection is no news for a short-lived producer.
+  set(conf.get(), "log.connection.close", "false");
   for (const auto& [name, value] : options.properties) set(conf.get(), name, value);
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Publisher::delivery_cb);
   rd_kafka_conf_set_error_cb(conf.get(), &Publisher::error_cb);
+  // librdkafka's own lines (`%3|...|FAIL|...`) go to the log at debug level: what matters
+  // reaches the user through error_cb and wait_for_broker, in sluice's words.
+  rd_kafka_conf_set_log_cb(conf.get(), &Publisher::log_cb);
 
   char error[512];
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error);
@@ -38,6 +60,24 @@ Publisher::Publisher(const Options& options) : topic_(options.topic), on_deliver
 }
 
 Publisher::~Publisher() = default;
+
+std::optional<std::string> Publisher::wait_for_broker(std::chrono::milliseconds bound) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  // No topic named: any broker's answer proves one is reachable. Without one within the bound
+  // librdkafka answers __TRANSPORT (no usable broker) or __TIMED_OUT (no answer).
+  rd_kafka_resp_err_t err = rd_kafka_metadata(producer_.get(), 0, nullptr, &metadata, static_cast<int>(bound.count()));
+  if (!err) {
+    rd_kafka_metadata_destroy(metadata);
+    reached_ = true;
+    return std::nullopt;
+  }
+  rd_kafka_poll(producer_.get(), 0);  // the connection errors behind it, through error_cb
+  if (!last_connect_error_.empty()) return connect_failure_cause(last_connect_error_);
+  if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    return "no answer within " + std::to_string((bound.count() + 999) / 1000) + " s";
+  }
+  return rd_kafka_err2str(err);
+}
 
 bool Publisher::send(const KeyedMessage& message, std::string& error) {
   while (true) {
@@ -89,14 +129,29 @@ void Publisher::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* message, void
 }
 
 void Publisher::error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Publisher*>(opaque);
+  if (!self->reached_) {
+    // Before a broker answered: kept for wait_for_broker's one line. "n/n brokers are down"
+    // says less than the connection error before it, so it never replaces one.
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || self->last_connect_error_.empty()) {
+      self->last_connect_error_ = reason;
+    }
+    return;
+  }
   // Transient: librdkafka retries until message.timeout.ms. Say so once a few seconds, so a
   // user staring at a stalled progress line knows why.
-  auto* self = static_cast<Publisher*>(opaque);
   auto now = std::chrono::steady_clock::now();
   if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || now - self->last_error_log_ > std::chrono::seconds(5)) {
     self->last_error_log_ = now;
-    std::cerr << "sluice publish: " << reason << " (retrying)" << std::endl;
+    if (self->on_trouble_) self->on_trouble_(std::string(reason) + " (retrying)");
   }
+}
+
+void Publisher::log_cb(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  // Called on librdkafka's threads; the logger is thread-safe. Every level is debug here:
+  // refused connections are logged at syslog error level while they are only being retried.
+  static const auto log = make_logger("publish");
+  log->debug("librdkafka {} ({}): {}", facility, level, message);
 }
 
 }  // namespace sluice::cli

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,11 +33,18 @@ class Publisher {
     // Called (on the thread that serves reports: send, serve, flush_until) for every message
     // delivered, in the order the reports arrive.
     std::function<void(const Delivery&)> on_delivered;
+    // Called (on the serving thread) with a broker error once the broker was reached
+    // (connection lost, all brokers down): librdkafka retries until delivery_timeout.
+    std::function<void(const std::string&)> on_trouble;
   };
 
   // Throws std::runtime_error when librdkafka rejects a setting.
   explicit Publisher(const Options& options);
   ~Publisher();
+
+  // Asks a broker for metadata, waiting at most `bound` for one to answer. nullopt once one
+  // did; else why none did ("Connection refused"), from librdkafka's connection errors.
+  std::optional<std::string> wait_for_broker(std::chrono::milliseconds bound);
 
   // Queues one message; waits (serving delivery reports) while the local queue is full.
   // Returns false with `error` set if librdkafka refuses the message outright.
@@ -55,9 +63,13 @@ class Publisher {
  private:
   static void delivery_cb(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+  static void log_cb(const rd_kafka_t*, int level, const char* facility, const char* message);
 
   std::string topic_;
   std::function<void(const Delivery&)> on_delivered_;
+  std::function<void(const std::string&)> on_trouble_;
+  bool reached_ = false;            // wait_for_broker succeeded: errors go to on_trouble_
+  std::string last_connect_error_;  // the latest error before that
   KafkaHandle producer_;
   std::uint64_t sent_ = 0;
   std::uint64_t delivered_ = 0;

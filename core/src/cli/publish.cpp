@@ -3,7 +3,10 @@
 // delivered on stdout (one per line, `orders/3@1234`, or JSON with --json): that is the
 // read-your-writes token GET /order accepts in Sluice-Min-Position. Progress and the summary
 // go to stderr, so `pos=$(sluice publish ... | tail -1)` captures a token and nothing else.
-// Exits non-zero if any message failed.
+// Sends nothing, with one error line, when no broker answers within --connect-timeout.
+// Exits non-zero if any message failed. (README, CLI, "`sluice publish` on stderr")
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -18,6 +21,8 @@
 #include "commands.hpp"
 #include "kafka_orders.hpp"
 #include "kafka_publisher.hpp"
+#include "log_setup.hpp"
+#include "publish_progress.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -34,8 +39,10 @@ struct PublishOptions {
   std::uint64_t version = 0;  // 0: no version marker
   double rate = 0;  // messages per second, 0: as fast as possible
   int timeout_s = 60;
+  int connect_timeout_s = 5;  // a broker must answer within this, or publish sends nothing
   std::vector<std::string> properties;  // KEY=VALUE
   bool json = false;                     // positions as JSON lines
+  bool json_log = false;                 // --log-format json (a global option)
 };
 
 // One stdout line per delivered message. The token form is what Sluice-Min-Position takes:
@@ -67,125 +74,144 @@ MessageSource file_source(std::istream& in) {
   };
 }
 
-class Progress {
- public:
-  explicit Progress(std::optional<std::uint64_t> total) : total_(total) {}
-  // Prints at most once a second, and only once the run has lasted a second.
-  void maybe_print(const Publisher& publisher) {
-    auto now = Clock::now();
-    if (now - last_ < std::chrono::seconds(1)) return;
-    last_ = now;
-    std::cerr << "sluice publish: sent " << publisher.sent();
-    if (total_) std::cerr << '/' << *total_;
-    std::cerr << ", delivered " << publisher.delivered() << ", failed " << publisher.failed() << std::endl;
-  }
-
- private:
-  std::optional<std::uint64_t> total_;
-  Clock::time_point last_ = Clock::now();
-};
-
-int run_publish(const PublishOptions& o) {
-  if (!o.prefix.empty() && !valid_order_prefix(o.prefix)) {
-    std::cerr << "sluice publish: --prefix must be 1.." << max_order_prefix << " characters of [A-Za-z0-9_-]\n";
-    return exit_usage;
-  }
-  Publisher::Options po;
-  po.brokers = o.brokers;
-  po.topic = o.topic;
-  po.delivery_timeout = std::chrono::seconds(o.timeout_s);
-  po.on_delivered = [json = o.json](const Delivery& d) { print_delivery(d, json); };
-  for (const auto& kv : o.properties) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "sluice publish: --property expects KEY=VALUE, got '" << kv << "'\n";
-      return exit_usage;
-    }
-    po.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-
-  std::ifstream file_stream;
-  std::optional<OrderGenerator> generator;
-  std::optional<std::uint64_t> total;
-  MessageSource next;
+// What to publish: the sample, a file (or stdin), or generated orders. `file_stream` and
+// `generator` hold what the returned source reads. Empty with an error printed if the file
+// cannot be read.
+MessageSource message_source(const PublishOptions& o, std::ifstream& file_stream,
+                             std::optional<OrderGenerator>& generator, std::optional<std::uint64_t>& total) {
   if (o.sample) {
     total = 1;
-    next = [done = false]() mutable -> std::optional<KeyedMessage> {
+    return [done = false]() mutable -> std::optional<KeyedMessage> {
       if (done) return std::nullopt;
       done = true;
       return sample_order_message();
     };
-  } else if (!o.file.empty()) {
-    if (o.file == "-") {
-      next = file_source(std::cin);
-    } else {
-      file_stream.open(o.file);
-      if (!file_stream) {
-        std::cerr << "sluice publish: cannot read " << o.file << '\n';
-        return exit_failure;
-      }
-      next = file_source(file_stream);
+  }
+  if (!o.file.empty()) {
+    if (o.file == "-") return file_source(std::cin);
+    file_stream.open(o.file);
+    if (!file_stream) {
+      write_stderr("sluice publish: cannot read " + o.file + '\n');
+      return {};
     }
+    return file_source(file_stream);
+  }
+  total = o.count;
+  std::string prefix = o.prefix.empty() ? random_order_prefix() : o.prefix;
+  generator.emplace(prefix, o.version ? std::optional<std::uint64_t>(o.version) : std::nullopt);
+  std::string header = "sluice publish: " + std::to_string(o.count) + " order(s), order_uid " + prefix + "-1 to " +
+                       prefix + "-" + std::to_string(o.count);
+  if (o.version) header += ", version " + std::to_string(o.version);
+  write_stderr(header + '\n');
+  return [&generator, count = o.count]() -> std::optional<KeyedMessage> {
+    if (generator->generated() >= count) return std::nullopt;
+    return generator->next();
+  };
+}
+
+// The one line a user meets when no broker answers (README, CLI), instead of a minute of
+// librdkafka retrying. With --log-format json it is a log line like any other.
+void report_unreachable(const std::string& brokers, const std::string& cause, bool json_log) {
+  const std::string line = "cannot reach the Kafka broker(s) at " + brokers + " (" + cause +
+                           "); is the broker running? (the demo's address is in build/demo/env as KAFKA_BROKERS)";
+  if (json_log) {
+    make_logger("publish")->error(line);
   } else {
-    total = o.count;
-    std::string prefix = o.prefix.empty() ? random_order_prefix() : o.prefix;
-    generator.emplace(prefix, o.version ? std::optional<std::uint64_t>(o.version) : std::nullopt);
-    next = [&generator, &o]() -> std::optional<KeyedMessage> {
-      if (generator->generated() >= o.count) return std::nullopt;
-      return generator->next();
-    };
-    std::cerr << "sluice publish: " << o.count << " order(s), order_uid " << prefix << "-1 to " << prefix << "-"
-              << o.count;
-    if (o.version) std::cerr << ", version " << o.version;
-    std::cerr << std::endl;
+    write_stderr("error: " + line + '\n');
+  }
+}
+
+struct Outcome {
+  std::uint64_t refused = 0;  // messages librdkafka would not even queue
+  std::string refusal;        // why the first was refused
+};
+
+// Sends every message (paced by --rate), then waits for their delivery reports.
+Outcome send_all(const PublishOptions& o, Publisher& publisher, const MessageSource& next,
+                 PublishProgress& progress) {
+  const auto start = Clock::now();
+  Outcome outcome;
+  while (auto message = next()) {
+    if (o.rate > 0) {
+      // Paced against the start, so a slow moment is caught up and the average holds.
+      auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                             static_cast<double>(publisher.sent() + outcome.refused) / o.rate));
+      while (Clock::now() < due) {
+        // Rounded up: a sub-millisecond wait truncated to 0 would spin a whole core.
+        publisher.serve(std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now()));
+      }
+    }
+    std::string error;
+    if (!publisher.send(*message, error)) {
+      ++outcome.refused;
+      if (outcome.refusal.empty()) outcome.refusal = error;
+    }
+    progress.update(publisher.sent(), publisher.delivered(), publisher.failed());
+  }
+  // Delivery reports for everything still queued; the delivery timeout bounds the wait.
+  const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s) + std::chrono::seconds(5);
+  while (publisher.outstanding() > 0 && Clock::now() < deadline) {
+    publisher.flush_until(std::min(deadline, Clock::now() + std::chrono::seconds(1)));
+    progress.update(publisher.sent(), publisher.delivered(), publisher.failed());
+  }
+  return outcome;
+}
+
+int run_publish(const PublishOptions& o) {
+  if (!o.prefix.empty() && !valid_order_prefix(o.prefix)) {
+    write_stderr("sluice publish: --prefix must be 1.." + std::to_string(max_order_prefix) +
+                 " characters of [A-Za-z0-9_-]\n");
+    return exit_usage;
+  }
+  PublishProgress progress(std::nullopt, PublishProgress::stderr_is_terminal());
+  Publisher::Options po;
+  po.brokers = o.brokers;
+  po.topic = o.topic;
+  po.delivery_timeout = std::chrono::seconds(o.timeout_s);
+  po.on_delivered = [json = o.json, &progress, stdout_terminal = ::isatty(STDOUT_FILENO) == 1](const Delivery& d) {
+    if (stdout_terminal) progress.clear();  // the position would land at the end of the progress line
+    print_delivery(d, json);
+  };
+  po.on_trouble = [&progress](const std::string& what) { progress.line("sluice publish: " + what); };
+  for (const auto& kv : o.properties) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      write_stderr("sluice publish: --property expects KEY=VALUE, got '" + kv + "'\n");
+      return exit_usage;
+    }
+    po.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
 
   std::unique_ptr<Publisher> publisher;
   try {
     publisher = std::make_unique<Publisher>(po);
   } catch (const std::exception& e) {
-    std::cerr << "sluice publish: " << e.what() << '\n';
+    write_stderr(std::string("sluice publish: ") + e.what() + '\n');
     return exit_usage;
   }
-
-  Progress progress(total);
-  const auto start = Clock::now();
-  std::uint64_t refused = 0;
-  std::string refusal;
-  while (auto message = next()) {
-    if (o.rate > 0) {
-      // Paced against the start, so a slow moment is caught up and the average holds.
-      auto due = start + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(static_cast<double>(publisher->sent() + refused) / o.rate));
-      while (Clock::now() < due) {
-        // Rounded up: a sub-millisecond wait truncated to 0 would spin a whole core.
-        publisher->serve(std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now()));
-      }
-    }
-    std::string error;
-    if (!publisher->send(*message, error)) {
-      ++refused;
-      if (refusal.empty()) refusal = error;
-    }
-    progress.maybe_print(*publisher);
-  }
-  // Delivery reports for everything still queued; the delivery timeout bounds the wait.
-  const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s) + std::chrono::seconds(5);
-  while (publisher->outstanding() > 0 && Clock::now() < deadline) {
-    publisher->flush_until(std::min(deadline, Clock::now() + std::chrono::seconds(1)));
-    progress.maybe_print(*publisher);
+  if (auto cause = publisher->wait_for_broker(std::chrono::seconds(o.connect_timeout_s))) {
+    report_unreachable(o.brokers, *cause, o.json_log);
+    return exit_failure;
   }
 
-  const std::uint64_t attempted = publisher->sent() + refused;
+  std::ifstream file_stream;
+  std::optional<OrderGenerator> generator;
+  std::optional<std::uint64_t> total;
+  MessageSource next = message_source(o, file_stream, generator, total);
+  if (!next) return exit_failure;
+  progress.set_total(total);
+  const Outcome outcome = send_all(o, *publisher, next, progress);
+
+  const std::uint64_t attempted = publisher->sent() + outcome.refused;
   const std::uint64_t failed = attempted - publisher->delivered();
   std::cout.flush();  // every position before the summary, for anyone reading both streams
-  std::cerr << "sluice publish: delivered " << publisher->delivered() << " of " << attempted << " message(s) to "
-            << o.topic << std::endl;
+  progress.line("sluice publish: delivered " + std::to_string(publisher->delivered()) + " of " +
+                std::to_string(attempted) + " message(s) to " + o.topic);
   if (failed > 0) {
     std::string why = !publisher->first_error().empty() ? publisher->first_error()
-                      : !refusal.empty()                ? refusal
+                      : !outcome.refusal.empty()        ? outcome.refusal
                                                         : "no delivery report before the timeout";
-    std::cerr << "sluice publish: " << failed << " message(s) not delivered: " << why << '\n';
+    progress.line("sluice publish: " + std::to_string(failed) + " message(s) not delivered: " + why);
     return exit_failure;
   }
   return exit_ok;
@@ -193,7 +219,7 @@ int run_publish(const PublishOptions& o) {
 
 }  // namespace
 
-Command add_publish_command(CLI::App& app, const GlobalOptions&) {
+Command add_publish_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("publish",
                                  "Publish orders to Kafka: the built-in sample, an NDJSON file, or N generated "
                                  "distinct orders. Prints each delivered message's position (topic/partition@offset, the "
@@ -224,11 +250,19 @@ Command add_publish_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--timeout", o->timeout_s, "Seconds a message may wait for delivery before it counts as failed")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--connect-timeout", o->connect_timeout_s,
+                  "Seconds to wait for a broker to answer before sending anything; none answering is one "
+                  "error line and exit 1")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 300));
   cmd->add_option("--property", o->properties, "Extra librdkafka producer setting KEY=VALUE (repeatable)");
   cmd->add_flag("--json", o->json,
                 "Print each delivered message as a JSON line: "
                 "{\"topic\",\"partition\",\"offset\",\"key\",\"position\"}");
-  return {cmd, [o] { return run_publish(*o); }};
+  return {cmd, [o, &global] {
+            o->json_log = global.log_format == "json";
+            return run_publish(*o);
+          }};
 }
 
 }  // namespace sluice::cli

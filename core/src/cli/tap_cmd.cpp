@@ -3,11 +3,20 @@
 // answers when the tap ends, see the README's Operating Sluice).
 #include <algorithm>
 #include <iostream>
+#include <string>
 
 #include "admin_client.hpp"
 #include "commands.hpp"
 
 namespace sluice::cli {
+namespace {
+
+std::string waiting_line(const std::string& stage, int seconds, int limit) {
+  return "tapping '" + stage + "' for up to " + std::to_string(seconds) + " s or " + std::to_string(limit) +
+         (limit == 1 ? " record" : " records") + "; records print when the tap ends (Ctrl-C to stop)\n";
+}
+
+}  // namespace
 
 Command add_tap_command(CLI::App& app, const GlobalOptions&) {
   auto* cmd = app.add_subcommand("tap", "Print the records passing a stage of a running pipeline as NDJSON once "
@@ -24,11 +33,16 @@ Command add_tap_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--rate", *rate, "Records per second shown at most; more are counted as dropped")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_flag("-q,--quiet", *quiet, "Print no 'tapping ...' line on stderr at the start");
   add_admin_options(cmd, *target);
   return {cmd, [=]() -> int {
             AdminTarget with_time = *target;
             with_time.timeout_s = std::max(with_time.timeout_s, *seconds + 10);
-            AdminClient client(with_time);
+            AdminClient client(with_time);  // throws on a setup error (no token): no line before it
+            // The server answers once the tap ended: without this line a quiet stage is
+            // 30 s of nothing (README, Operating Sluice, Tap). stdout stays pure NDJSON.
+            if (!*quiet) std::cerr << waiting_line(*stage, *seconds, *limit) << std::flush;
             const std::string path = "/admin/tap?stage=" + url_escape(*stage) + "&limit=" + std::to_string(*limit) +
                                      "&timeout_ms=" + std::to_string(*seconds * 1000) + "&rate=" + std::to_string(*rate);
             std::size_t lines = 0;
