@@ -24,7 +24,9 @@
     pipelineName: $('pipeline-name'), readiness: $('readiness'), pipelineFile: $('pipeline-file'),
     pipelineFields: $('pipeline-fields'), reload: $('reload'), reloadState: $('reload-state'),
     reasons: $('reasons'), reasonsTotal: $('reasons-total'), reasonsNote: $('reasons-note'),
-    filter: $('filter'), filterReason: $('filter-reason'), filterClear: $('filter-clear'),
+    filter: $('filter'), filterReason: $('filter-reason'), filterReasonLabel: $('filter-reason-label'),
+    filterKey: $('filter-key'), filterKeyLabel: $('filter-key-label'), filterClear: $('filter-clear'),
+    keySearch: $('key-search'), keyInput: $('key-input'),
     listState: $('list-state'), table: $('letters'), tbody: document.querySelector('#letters tbody'),
     pagePrev: $('page-prev'), pageNext: $('page-next'), pageLabel: $('page-label'),
     letter: $('letter'), letterTitle: $('letter-title'), letterId: $('letter-id'), letterFields: $('letter-fields'),
@@ -38,6 +40,7 @@
 
   const view = {
     reason: '',          // the reason filter ('' = every reason)
+    key: '',             // the record key filter ('' = every key): an order id, as orders are keyed
     after: 0,            // the current page starts after this id
     previous: [],        // the `after` of each earlier page, for "Previous"
     nextAfter: null,     // from the last list answer
@@ -371,16 +374,35 @@
     }
   }
 
-  function setFilter(reason) {
+  function setFilter(reason, key = view.key) {
     view.reason = reason;
+    view.key = key;
     view.after = 0;
     view.previous = [];
     for (const button of els.reasons.querySelectorAll('button.reason')) {
       button.setAttribute('aria-pressed', String(button.dataset.reason === reason));
     }
-    els.filter.hidden = !reason;
+    els.filter.hidden = !reason && !key;
     els.filterReason.textContent = reason;
+    els.filterReason.hidden = els.filterReasonLabel.hidden = !reason;
+    els.filterKey.textContent = key;
+    els.filterKey.hidden = els.filterKeyLabel.hidden = !key;
     loadList();
+  }
+
+  // The API compares keys byte for byte and takes 1 to 256 bytes (UTF-8 here).
+  const MAX_KEY_BYTES = 256;
+
+  function searchKey() {
+    const key = els.keyInput.value.trim();  // a pasted id often brings a blank along
+    if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
+      els.table.hidden = true;
+      setState(els.listState, 'error', `A key is at most ${MAX_KEY_BYTES} bytes.`,
+        { detail: 'Order ids are 1–64 characters; check what was pasted.' });
+      return;
+    }
+    // A new search starts from every reason, so "no dead letters for key X" means none at all.
+    setFilter('', key);
   }
 
   // ---- the list --------------------------------------------------------------------------
@@ -394,6 +416,7 @@
     const peek = PAGE_SIZE < 1000;
     const params = new URLSearchParams({ limit: String(peek ? PAGE_SIZE + 1 : PAGE_SIZE) });
     if (view.reason) params.set('reason', view.reason);
+    if (view.key) params.set('key', view.key);
     if (view.after) params.set('after', String(view.after));
     setState(els.listState, 'loading', 'Loading…');
     els.pagePrev.disabled = true;
@@ -454,9 +477,14 @@
     els.table.hidden = letters.length === 0;
     const page = view.previous.length + 1;
     if (letters.length === 0) {
+      const withReason = view.reason ? ` with reason ${view.reason}` : '';
       const title = view.after ? 'No more dead letters.'
-        : view.reason ? `No dead letters with reason ${view.reason}.` : 'No dead letters.';
-      setState(els.listState, 'empty', title);
+        : view.key ? `No dead letters for key ${view.key}${withReason}.`
+          : view.reason ? `No dead letters with reason ${view.reason}.` : 'No dead letters.';
+      const detail = view.key && !view.after && !view.reason
+        ? 'No record with this key was refused (or its letters were replayed or discarded). Keys match exactly, case included.'
+        : undefined;
+      setState(els.listState, 'empty', title, { detail });
     } else {
       setState(els.listState, 'none', '');
     }
@@ -788,7 +816,14 @@
   els.forget.addEventListener('click', forgetToken);
   els.refresh.addEventListener('click', () => refreshAll());
   els.reload.addEventListener('click', reloadPipeline);
-  els.filterClear.addEventListener('click', () => setFilter(''));
+  els.filterClear.addEventListener('click', () => {
+    els.keyInput.value = '';
+    setFilter('', '');
+  });
+  els.keySearch.addEventListener('submit', (event) => {
+    event.preventDefault();
+    searchKey();
+  });
   els.pageNext.addEventListener('click', nextPage);
   els.pagePrev.addEventListener('click', previousPage);
   els.replay.addEventListener('click', replayOne);

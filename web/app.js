@@ -4,6 +4,8 @@
 
 (() => {
   const REQUEST_TIMEOUT_MS = 8000;
+  // The server's rule for ids (README, "REST API"): stated, not checked, here.
+  const ORDER_ID_RULE = 'An order id is 1–64 characters of A–Z, a–z, 0–9, _ and -.';
   const RECENT_LIMIT = 20;
 
   const $ = (id) => document.getElementById(id);
@@ -76,16 +78,19 @@
     return node;
   }
 
-  // rows: [label, value, {href, title, mono}]
+  // rows: [label, value, {href, title, mono, token}]. Each label and value is a line of its own
+  // (div.field); a token (an id) is never broken inside: it moves below its label when it does
+  // not fit beside it, and only one longer than the whole card wraps (style.css, .fields.flow).
   function fillFields(dl, rows) {
     dl.replaceChildren();
     for (const [label, value, opts = {}] of rows) {
       const text = show(value);
-      const dd = el('dd', opts.mono ? { class: 'mono' } : {});
+      const cls = [opts.mono || opts.token ? 'mono' : '', opts.token ? 'token' : ''].join(' ').trim();
+      const dd = el('dd', cls ? { class: cls } : {});
       if (opts.href && text !== missing) dd.append(el('a', { href: opts.href, text }));
       else dd.textContent = text;
       if (opts.title) dd.title = opts.title;
-      dl.append(el('dt', { text: label }), dd);
+      dl.append(el('div', { class: 'field' }, el('dt', { text: label }), dd));
     }
   }
 
@@ -100,8 +105,8 @@
       .filter((part) => part && part !== missing).join(' · ');
 
     fillFields(els.summary, [
-      ['Order uid', order.order_uid, { mono: true }],
-      ['Track number', order.track_number, { mono: true }],
+      ['Order uid', order.order_uid, { token: true }],
+      ['Track number', order.track_number, { token: true }],
       ['Customer', order.customer_id],
       ['Created', formatDate(created), { title: order.date_created }],
       ['Delivery service', order.delivery_service],
@@ -126,7 +131,7 @@
       ['Custom fee', formatMoney(payment.custom_fee, payment.currency)],
       ['Provider', [payment.provider, payment.bank].filter(Boolean).join(' · ')],
       ['Paid', formatDate(paidAt)],
-      ['Transaction', payment.transaction, { mono: true }],
+      ['Transaction', payment.transaction, { token: true }],
     ]);
 
     renderItems(items, payment.currency, payment.goods_total);
@@ -140,6 +145,7 @@
     els.itemsCount.textContent = String(items.length);
     els.itemsBody.replaceChildren();
     let sum = 0;
+    const titled = (node, title) => { node.title = title; return node; };
     for (const item of items) {
       if (typeof item.total_price === 'number') sum += item.total_price;
       const cell = (label, text, cls) => el('td', { 'data-label': label, class: cls || '', text });
@@ -148,11 +154,12 @@
           el('span', { text: show(item.name) }),
           el('span', { class: 'muted small mono', text: item.nm_id !== undefined ? ` #${item.nm_id}` : '' })),
         cell('Brand', show(item.brand)),
-        cell('Size', show(item.size)),
+        titled(cell('Size', show(item.size)), `Size ${show(item.size)}: the size code the order gives`),
         cell('Price', formatMoney(item.price, currency), 'num'),
         cell('Sale', typeof item.sale === 'number' ? `−${item.sale}%` : missing, 'num'),
         cell('Total', formatMoney(item.total_price, currency), 'num strong'),
-        cell('Status', show(item.status)));
+        titled(cell('Carrier status', show(item.status), 'mono'),
+          `Carrier status code ${show(item.status)}: the delivery service's status for this item, as the order gives it`));
       row.title = item.rid ? `rid ${item.rid}` : '';
       els.itemsBody.append(row);
     }
@@ -197,9 +204,9 @@
     els.input.value = id;
     if (remember) rememberInUrl(id);
     markActiveRecent(id);
-    // What an order id may be is the server's rule (a 400 below), not repeated here.
+    // The server checks ids (a 400 below); the page only says what the rule is.
     if (!id) {
-      setState('invalid', 'Enter an order id.', 'An order id is the order_uid of an order.');
+      setState('invalid', 'Enter an order id.', ORDER_ID_RULE);
       els.input.focus();
       return;
     }
@@ -218,8 +225,15 @@
     } else if (result.status === 404) {
       setState('not-found', `No order with id ${id}.`, 'Check the id, or pick one of the recent orders.');
     } else if (result.status === 400) {
-      setState('invalid', 'That is not a valid order id.', (body && body.error) || 'invalid order_uid');
+      setState('invalid', 'That is not a valid order id.',
+        `${ORDER_ID_RULE} (The server said: ${(body && body.error) || 'invalid order_uid'}.)`);
       els.input.focus();
+    } else if (result.status === 401 || result.status === 403) {
+      // read_auth: token (README, "Authentication"): this page sends no token, so it says what
+      // the server wants instead of an error code.
+      setState('locked', 'This server needs a read token for lookups.',
+        'Orders here are for token holders only, and this page does not send a token. Ask the operator, or '
+        + 'call GET /order/{id} with Authorization: Bearer <read token>.');
     } else if (result.kind === 'ok' && body && typeof body === 'object') {
       renderOrder(body, result.text);
       setState('found', `Order ${id}`);

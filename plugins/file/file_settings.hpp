@@ -15,6 +15,7 @@ struct FileSourceSettings {
   std::optional<std::string> position_file;  // none: nothing kept, every run starts at line 0
   bool follow = false;
   std::optional<std::string> stream;  // none: the file name ("stdin" for "-")
+  std::optional<std::string> key_field;  // none: records have no key
 };
 
 inline const ConfigMap<FileSourceSettings>& file_source_config_map() {
@@ -25,6 +26,9 @@ inline const ConfigMap<FileSourceSettings>& file_source_config_map() {
           "Where to keep the number of lines every sink accepted; a restart resumes after them"),
       key("follow", &S::follow, "At the end of the file, wait for more lines instead of ending the run"),
       key("stream", &S::stream, "Stream name given to records (default: the file name)"),
+      key("key_field", &S::key_field,
+          "Top-level JSON member whose string value becomes the record key, as a producer keys orders by "
+          "order_uid (default: no key)"),
   };
   return map;
 }

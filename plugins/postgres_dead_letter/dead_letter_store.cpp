@@ -41,8 +41,8 @@ struct Filter {
   std::string sql;
   std::vector<Param> params;
 
-  void add(const std::string& condition_with_placeholder, std::string value) {
-    params.push_back({std::move(value)});
+  void add(const std::string& condition_with_placeholder, std::string value, bool binary = false) {
+    params.push_back({std::move(value), false, binary});
     std::string condition = condition_with_placeholder;
     std::string placeholder = "$";
     placeholder += std::to_string(params.size());
@@ -57,6 +57,9 @@ Filter filter_of(const DeadLetterQuery& query) {
   if (!query.ids.empty()) filter.add("id = ANY(?::bigint[])", bigint_array_literal(query.ids));
   if (!query.reason.empty()) filter.add("reason = ?", query.reason);
   if (!query.stage.empty()) filter.add("stage = ?", query.stage);
+  // The key goes as raw bytes (a binary parameter), so NUL and any other byte match exactly;
+  // 0006_dead_letter_key.sql's hash index answers it.
+  if (!query.key.empty()) filter.add("record_key = ?::bytea", query.key, /*binary=*/true);
   if (query.since_ms != 0) {
     filter.add("last_seen >= to_timestamp(0) + ?::bigint * interval '1 millisecond'",
                std::to_string(query.since_ms));

@@ -51,6 +51,9 @@ bool parse_count(std::string_view text, std::int64_t& out) { return parse_intege
 constexpr IntegerRange kPositive{1};
 constexpr IntegerRange kNonNegative{0};
 constexpr std::size_t kMaxSelectedIds = 10000;
+// ?key= is compared byte for byte with the letters' record keys (an order id, as producers key
+// orders): any bytes, NUL and quotes included, but bounded, so a megabyte of key is a 400.
+constexpr LengthRange kKeyLength{1, 256};
 
 // ?name=<integer in range>: false (400 in `reply`) when present and not.
 bool integer_param(const AdminRequest& request, const char* name, IntegerRange range, std::string_view note,
@@ -120,6 +123,14 @@ template <typename Get>
 bool read_filters(const Get& get, DeadLetterQuery& query, AdminReply& reply) {
   if (auto v = get("reason")) query.reason = *v;
   if (auto v = get("stage")) query.stage = *v;
+  if (auto v = get("key")) {
+    if (!within_length(*v, kKeyLength)) {
+      reply.status = 400;
+      reply.body = length_error("key", kKeyLength, *v);
+      return false;
+    }
+    query.key = *v;
+  }
   if (auto v = get("since")) {
     if (!parse_time(*v, now_ms(), query.since_ms)) {
       fail(reply, 400, "invalid since: expected RFC 3339, Unix milliseconds or an age like 15m, 2h, 7d", "since", *v);
@@ -144,7 +155,7 @@ bool query_from_params(const AdminRequest& request, DeadLetterQuery& query, Admi
   return true;
 }
 
-// {"ids": [1, 2]} or filters {"reason", "stage", "since"} or {"all": true}; "limit" caps a
+// {"ids": [1, 2]} or filters {"reason", "stage", "key", "since"} or {"all": true}; "limit" caps a
 // filter's matches. A selection must say what it wants: an empty body selects nothing.
 bool query_from_body(const std::string& body, DeadLetterQuery& query, bool& dry_run, AdminReply& reply) {
   nlohmann::json doc;
@@ -169,8 +180,10 @@ bool query_from_body(const std::string& body, DeadLetterQuery& query, bool& dry_
     }
     query.limit = limit ? static_cast<std::size_t>(*limit) : 0;
     if (!read_filters(get, query, reply)) return false;
-    if (query.ids.empty() && query.reason.empty() && query.stage.empty() && query.since_ms == 0 && !all) {
-      return fail(reply, 400, "select letters by \"ids\", \"reason\", \"stage\" or \"since\", or say \"all\": true"),
+    if (query.ids.empty() && query.reason.empty() && query.stage.empty() && query.key.empty() && query.since_ms == 0 &&
+        !all) {
+      return fail(reply, 400,
+                  "select letters by \"ids\", \"reason\", \"stage\", \"key\" or \"since\", or say \"all\": true"),
              false;
     }
   } catch (const nlohmann::json::exception& e) {

@@ -44,4 +44,16 @@ std::string range_error(std::string_view field, IntegerRange range, std::string_
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string length_error(std::string_view field, LengthRange range, std::string_view given) {
+  const std::string name(field);
+  nlohmann::json body{{"error", "invalid " + name + ": expected " + std::to_string(range.min) + " to " +
+                                    std::to_string(range.max) + " bytes"},
+                      {"field", name},
+                      {"min", range.min},
+                      {"max", range.max},
+                      {"given_bytes", given.size()},
+                      {"given", given.substr(0, 100)}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace sluice::rest

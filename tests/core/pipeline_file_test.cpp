@@ -120,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_config_key_and_missing_required",
                 "source:\n  plugin: file\n  config:\n    pth: in.ndjson\n" + kSinks,
                 "test.yaml:4:5: unknown key 'pth' for plugin 'file' (did you mean 'path'?); valid keys: path, "
-                "position_file, follow, stream\n"
+                "position_file, follow, stream, key_field\n"
                 "test.yaml:4:5: missing required key 'path' (string) for plugin 'file': File to read; '-' reads stdin"},
         BadCase{"missing_required_no_config", "source:\n  plugin: file\n" + kSinks,
                 "test.yaml:2:11: missing required key 'path' (string) for plugin 'file': File to read; '-' reads stdin"},

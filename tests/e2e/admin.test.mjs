@@ -131,7 +131,11 @@ async function main() {
   const adminPage = `${server.adminUrl}admin.html`;
   console.log(`operator page at ${adminPage}, orders at ${server.url}, screenshots in ${out}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
-  const shot = (page, name) => page.screenshot({ path: join(out, `admin-${name}.png`), fullPage: true });
+  const shot = async (page, name) => {
+    const path = join(out, `admin-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    return resolve(path);
+  };
   const stateOf = (page, selector) => page.locator(selector).getAttribute('data-state');
   const waitState = (page, selector, state, timeout = 15000) => page.waitForFunction(
     ([sel, want]) => document.querySelector(sel).dataset.state === want, [selector, state], { timeout });
@@ -213,6 +217,71 @@ async function main() {
       assert.equal(await page.evaluate(() => sessionStorage.getItem('sluice.admin.token')), ADMIN_TOKEN);
       assert.ok(!page.url().includes(ADMIN_TOKEN));
       await shot(page, '04-letters');
+    });
+
+    await step('search by order id: its letter with reason, stage and time, opened in full; none says so', async () => {
+      const id = idOf[missingB.order_uid];
+      await page.fill('#key-input', ` ${missingB.order_uid} `);  // pasted with blanks around it
+      await page.press('#key-input', 'Enter');
+      await page.waitForFunction((want) => {
+        const rows = document.querySelectorAll('#letters tbody tr');
+        return rows.length === 1 && rows[0].dataset.id === String(want);
+      }, id, WAIT);
+      assert.equal(await page.textContent('#filter-key'), missingB.order_uid);
+      assert.equal(await page.locator('#filter-reason').isVisible(), false);
+      const cells = await rowOf(page, id).locator('td').allTextContents();
+      assert.equal(cells[2], 'missing_field');
+      assert.equal(cells[3], '/locale');
+      assert.equal(cells[4], 'order_validate');
+      assert.notEqual(cells[1], '—', 'the time it was last refused');
+      console.log(`      screenshot ${await shot(page, '04b-key-search')}`);
+      await rowOf(page, id).locator('button.open').click();
+      await page.waitForFunction((want) => document.querySelector('#letter').dataset.state === 'shown'
+        && document.querySelector('#letter-id').textContent === `#${want}`, id, WAIT);
+      assert.equal((await field(page, 'Reason').textContent()).trim(), 'missing_field');
+      assert.equal((await page.textContent('#key')).trim(), missingB.order_uid);
+      assert.equal(JSON.parse(await page.textContent('#payload')).order_uid, missingB.order_uid);
+      console.log(`      screenshot ${await shot(page, '04c-key-letter')}`);
+      await page.click('#letter-close');
+
+      await page.fill('#key-input', 'no-such-order-42');
+      await page.click('#key-submit');
+      await waitState(page, '#list-state', 'empty');
+      assert.match(await page.textContent('#list-state'), /No dead letters for key no-such-order-42\./);
+      assert.equal(await page.locator('#letters').isVisible(), false);
+      console.log(`      screenshot ${await shot(page, '04d-key-none')}`);
+      await page.fill('#key-input', 'k'.repeat(257));
+      await page.click('#key-submit');
+      await waitState(page, '#list-state', 'error');
+      assert.match(await page.textContent('#list-state'), /at most 256 bytes/);
+
+      // The API itself: quotes, NUL and bytes that are not UTF-8 are keys like any other
+      // (nothing matches), an empty or overlong key is a 400 naming the field and its bounds.
+      const list = async (query) => {
+        const response = await fetch(`${server.adminUrl}admin/dead-letters?${query}`,
+          { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return { status: response.status, body: await response.json() };
+      };
+      for (const hostile of ['%27%22%00', '%00', `${missingB.order_uid}%00`, '%ff%fe', "x'%20OR%20'1'%3D'1"]) {
+        const answer = await list(`key=${hostile}`);
+        assert.equal(answer.status, 200, hostile);
+        assert.deepEqual(answer.body.letters, [], hostile);
+      }
+      for (const bad of ['key=', `key=${'%00'.repeat(257)}`, `key=${'k'.repeat(1500)}`]) {
+        const answer = await list(bad);
+        assert.equal(answer.status, 400, bad.slice(0, 20));
+        assert.deepEqual([answer.body.field, answer.body.min, answer.body.max], ['key', 1, 256]);
+      }
+      // Longer than the listener takes for a request (max_request_bytes): refused before routing.
+      const huge = await fetch(`${server.adminUrl}admin/dead-letters?key=${'k'.repeat(100000)}`,
+        { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.status, () => 0);
+      assert.ok(huge >= 400 && huge < 500, `a 100 kB key: HTTP ${huge}`);
+      assert.deepEqual((await list(`key=${missingA.order_uid}`)).body.letters.map((l) => l.id), [idOf[missingA.order_uid]]);
+
+      await page.click('#filter-clear');
+      await page.locator('#letters tbody tr').nth(3).waitFor(WAIT);
+      assert.equal(await page.inputValue('#key-input'), '');
+      assert.equal(await page.locator('#filter').isVisible(), false);
     });
 
     await step('paging: two letters a page, next and previous', async () => {
@@ -353,8 +422,26 @@ async function main() {
       await waitState(phone, '#letter', 'shown');
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
-      await phone.evaluate(() => window.scrollTo(0, 0));  // the sticky bar at the top of the shot
-      await shot(phone, '13-phone');
+      // The top bar is one line and scrolls away: it never covers the letters.
+      const bar = await phone.evaluate(() => {
+        const topbar = document.querySelector('.topbar');
+        return { height: topbar.getBoundingClientRect().height, position: getComputedStyle(topbar).position };
+      });
+      assert.ok(bar.height <= 56, `the top bar is ${bar.height}px high at 390 px (one line is at most 56)`);
+      assert.ok(!['sticky', 'fixed'].includes(bar.position), `the top bar is ${bar.position} at 390 px`);
+      assert.equal(await phone.locator('#forget-token').isVisible(), true);
+      await phone.evaluate(() => window.scrollTo(0, 0));
+      console.log(`      screenshot ${await shot(phone, '13-phone')}`);
+      await phone.click('#letter-close');
+      await phone.fill('#key-input', missingA.order_uid);
+      await phone.press('#key-input', 'Enter');
+      await phone.waitForFunction((want) => {
+        const rows = document.querySelectorAll('#letters tbody tr');
+        return rows.length === 1 && rows[0].dataset.id === String(want);
+      }, idOf[missingA.order_uid], WAIT);
+      const wide = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wide <= 0, `with a key search the page is ${wide}px wider than the phone screen`);
+      console.log(`      screenshot ${await shot(phone, '13b-phone-key-search')}`);
       await phone.close();
     });
 

@@ -36,9 +36,10 @@ async function waitForStatus(url, status, ms, child) {
 }
 
 // Runs `sluice run page-pipeline.yaml` over an NDJSON file of the given orders and resolves
-// once the first order is served; stop() sends SIGTERM and waits for the exit.
-async function startSluice(args, orders) {
-  const work = join(args.out, 'page-run');  // its own: the e2e tests run in parallel
+// once the first order is served (read_auth open), or refused without a token (read_auth
+// token); stop() sends SIGTERM and waits for the exit.
+async function startSluice(args, orders, readAuth = 'open') {
+  const work = join(args.out, `page-run-${readAuth}`);  // its own: the e2e tests run in parallel
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const ordersFile = join(work, 'orders.ndjson');
@@ -49,7 +50,10 @@ async function startSluice(args, orders) {
   const child = spawn(args.sluice, ['run', resolve('page-pipeline.yaml')], {
     cwd: work,
     stdio: ['ignore', log, log],
-    env: { ...process.env, E2E_ORDERS: ordersFile, E2E_LISTEN: `127.0.0.1:${port}`, E2E_WEB: resolve(args.web) },
+    env: {
+      ...process.env, E2E_ORDERS: ordersFile, E2E_LISTEN: `127.0.0.1:${port}`, E2E_WEB: resolve(args.web),
+      E2E_READ_AUTH: readAuth, SLUICE_API_TOKENS: 'read:e2e-page-read-token-0123456789',
+    },
   });
   const exited = new Promise((done) => child.once('exit', done));
   const stop = async () => {
@@ -57,7 +61,7 @@ async function startSluice(args, orders) {
     await exited;
   };
   try {
-    await waitForStatus(`${url}order/${orders[0].order_uid}`, 200, 30000, child);
+    await waitForStatus(`${url}order/${orders[0].order_uid}`, readAuth === 'open' ? 200 : 401, 30000, child);
   } catch (error) {
     await stop();
     throw new Error(`${error.message}; see ${join(work, 'sluice.log')}`);
@@ -89,12 +93,26 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const sample = JSON.parse(readFileSync(args.order[0] || '../fixtures/model.json', 'utf8'));
   const sampleUid = sample.order_uid;
+  // The longest id the server takes (64 characters, one token): it must wrap inside its card.
+  const longUid = `${'LongOrderId'.repeat(5)}_0123456789-x`.slice(0, 64);
+  const longOrder = { ...sample, order_uid: longUid };
 
-  const server = args.url ? { url: args.url, stop: async () => {} } : await startSluice(args, [sample]);
+  const server = args.url ? { url: args.url, stop: async () => {} } : await startSluice(args, [sample, longOrder]);
   console.log(`page at ${server.url}, screenshots in ${out}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const shot = (page, name) => page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
   const stateOf = (page) => page.locator('#state').getAttribute('data-state');
+  // The value beside a label in a card, its line boxes, and whether it stays inside its card.
+  const fieldBox = (page, list, label) => page.evaluate(([sel, want]) => {
+    const dt = [...document.querySelectorAll(`${sel} dt`)].find((d) => d.textContent === want);
+    const dd = dt.nextElementSibling;
+    const range = document.createRange();
+    range.selectNodeContents(dd);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    const card = dd.closest('.card').getBoundingClientRect();
+    const box = dd.getBoundingClientRect();
+    return { text: dd.textContent, lines: tops.size, inside: box.left >= card.left && box.right <= card.right + 0.5 };
+  }, [list, label]);
 
   try {
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -124,7 +142,36 @@ async function main() {
       assert.match(await row.textContent(), /Vivienne Sabo/);
       assert.match(await desktop.textContent('#summary'), /WBILMTESTTRACK/);
       assert.match(await desktop.textContent('#payment-amount'), /1,817/);
+      // The uid and the transaction id are one unbroken line each, inside their cards.
+      for (const [list, label] of [['#summary', 'Order uid'], ['#summary', 'Track number'], ['#payment', 'Transaction']]) {
+        const box = await fieldBox(desktop, list, label);
+        assert.equal(box.lines, 1, `${label} "${box.text}" is broken over ${box.lines} lines`);
+        assert.ok(box.inside, `${label} sticks out of its card`);
+      }
+      // Size and carrier status say what they are.
+      const item = desktop.locator('#items tbody tr', { hasText: 'Mascaras' });
+      assert.match(await item.locator('td[data-label="Size"]').getAttribute('title'), /^Size 0: the size code/);
+      assert.match(await item.locator('td[data-label="Carrier status"]').getAttribute('title'),
+        /^Carrier status code 202: the delivery service's status/);
+      assert.equal(await desktop.textContent('#items thead th:nth-child(7)'), 'Carrier status');
+      assert.match(await desktop.getAttribute('#items thead th:nth-child(3)', 'title'), /size code/);
       await shot(desktop, '02-order-desktop');
+    });
+
+    await step('the longest id (64 characters) wraps inside its card, not beyond it', async () => {
+      await desktop.fill('#order-id', longUid);
+      await desktop.press('#order-id', 'Enter');
+      await desktop.waitForFunction((uid) => document.querySelector('#state').dataset.state === 'found'
+        && document.querySelector('#order-uid').textContent === uid, longUid);
+      const box = await fieldBox(desktop, '#summary', 'Order uid');
+      assert.equal(box.text, longUid);
+      assert.ok(box.inside, 'the long uid sticks out of its card');
+      const overflow = await desktop.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+      await shot(desktop, '02b-long-id-desktop');
+      await desktop.fill('#order-id', sampleUid);
+      await desktop.press('#order-id', 'Enter');
+      await desktop.waitForFunction((uid) => document.querySelector('#order-uid').textContent === uid, sampleUid);
     });
 
     await step('raw JSON is one click away and equals the stored order', async () => {
@@ -157,6 +204,8 @@ async function main() {
       await desktop.press('#order-id', 'Enter');
       await desktop.waitForFunction(() => document.querySelector('#state').dataset.state === 'invalid');
       assert.match(await desktop.textContent('#state'), /not a valid order id/);
+      assert.match(await desktop.textContent('#state'),
+        /An order id is 1–64 characters of A–Z, a–z, 0–9, _ and -\./);
       assert.match(await desktop.textContent('#state'), /invalid order_uid/);
       await shot(desktop, '05-invalid-desktop');
     });
@@ -169,8 +218,31 @@ async function main() {
       assert.equal(await phone.locator('#items tbody tr', { hasText: 'Mascaras' }).count(), 1);
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
+      const box = await fieldBox(phone, '#summary', 'Order uid');
+      assert.equal(box.lines, 1, `the uid is broken over ${box.lines} lines at 390 px`);
+      assert.ok(box.inside, 'the uid sticks out of its card at 390 px');
       await shot(phone, '06-order-phone');
       await phone.close();
+    });
+
+    await step('read_auth token: a lookup says plainly that the server needs a read token', async () => {
+      if (args.url) return;  // one server only
+      const locked = await startSluice(args, [sample], 'token');
+      try {
+        const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        tab.on('pageerror', (error) => consoleErrors.push(String(error)));
+        await tab.goto(`${locked.url}?order=${sampleUid}`);
+        await tab.waitForFunction(() => document.querySelector('#state').dataset.state === 'locked', null,
+          { timeout: 10000 });
+        const text = await tab.textContent('#state');
+        assert.match(text, /This server needs a read token for lookups\./);
+        assert.doesNotMatch(text, /Unexpected|HTTP 401/);
+        assert.equal(await tab.locator('#order').isVisible(), false);
+        await shot(tab, '08-read-token-needed-desktop');
+        await tab.close();
+      } finally {
+        await locked.stop();
+      }
     });
 
     await step('no script errors on the page', async () => {

@@ -123,7 +123,7 @@ TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "error: " + (dir / "bad.yaml").string() +
                        ":3:23: unknown key 'folow' for plugin 'file' (did you mean 'follow'?); valid keys: path, "
-                       "position_file, follow, stream\n");
+                       "position_file, follow, stream, key_field\n");
 }
 
 // file -> postgres -> file: the second file sink would miss what a crash between the database

@@ -69,7 +69,7 @@ class OperatorCli : public testing::Test {
     return "name: opcli\n"
            "source:\n"
            "  plugin: file\n"
-           "  config: { path: in.ndjson, position_file: in.pos, follow: true }\n"
+           "  config: { path: in.ndjson, position_file: in.pos, follow: true, key_field: order_uid }\n"
            "transforms:\n"
            "  - id: validate\n"
            "    plugin: order_validate\n"

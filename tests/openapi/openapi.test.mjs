@@ -202,6 +202,9 @@ async function main() {
     await hit(openAdmin, 'GET', '/admin/dead-letters/abc', LETTER, 404, { token: ADMIN });
     await hit(openAdmin, 'GET', '/admin/dead-letters?limit=0', '/admin/dead-letters', 400, { token: ADMIN });
     await hit(openAdmin, 'GET', '/admin/dead-letters?since=someday', '/admin/dead-letters', 400, { token: ADMIN });
+    // key: 1 to 256 bytes; the 400 carries field, min, max and given_bytes.
+    await hit(openAdmin, 'GET', `/admin/dead-letters?key=${'k'.repeat(257)}`, '/admin/dead-letters', 400, { token: ADMIN });
+    await hit(openAdmin, 'GET', '/admin/dead-letters?key=%27%00', '/admin/dead-letters', 200, { token: ADMIN });
     const page = (await hit(openAdmin, 'GET', '/admin/dead-letters?limit=2', '/admin/dead-letters', 200, { token: ADMIN })).json;
     assert.equal(page.next_after, missingB);
     assert.equal((await hit(openAdmin, 'GET', '/admin/dead-letters/reasons', '/admin/dead-letters/reasons', 200,

@@ -41,6 +41,7 @@ struct DeadLetterQuery {
   std::vector<std::int64_t> ids;  // non-empty: only these
   std::string reason;             // exact match; "" = any
   std::string stage;              // exact match; "" = any
+  std::string key;                // the record key, byte for byte; "" = any (README, "Operating Sluice")
   std::int64_t since_ms = 0;      // last_seen at or after this Unix time (ms); 0 = any
   std::int64_t after_id = 0;      // pagination: only ids greater than this
   std::size_t limit = 100;        // 0 = no limit (discard by filter)

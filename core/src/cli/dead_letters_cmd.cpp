@@ -126,7 +126,7 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
 
   auto* list = cmd->add_subcommand("list", "The reasons with their counts, then the letters (oldest first)");
   struct ListArgs {
-    std::string reason, stage, since;
+    std::string reason, stage, since, key;
     std::size_t limit = 50;
     bool json = false;
   };
@@ -134,6 +134,8 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
   list->add_option("--reason", la->reason, "Only this reason");
   list->add_option("--stage", la->stage, "Only letters refused by this stage");
   list->add_option("--since", la->since, "Last seen at or after: RFC 3339, Unix ms, or an age like 15m, 2h, 7d");
+  list->add_option("--key", la->key, "Only letters whose record key is exactly this (an order id: orders are keyed "
+                                     "by order_uid); 1 to 256 bytes");
   list->add_option("--limit", la->limit, "At most this many letters")->capture_default_str();
   list->add_flag("--json", la->json, "One JSON object: reasons and letters");
   list->callback([=] {
@@ -148,6 +150,7 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
         if (!la->reason.empty()) path += "&reason=" + url_escape(la->reason);
         if (!la->stage.empty()) path += "&stage=" + url_escape(la->stage);
         if (!la->since.empty()) path += "&since=" + url_escape(la->since);
+        if (!la->key.empty()) path += "&key=" + url_escape(la->key);
         auto page = client.get(path);
         if (page.status != 200) return report_failure(client, page);
         auto body = page.json();
@@ -160,6 +163,9 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
       } else {
         print_reasons(reasons.json());
         if (!letters.empty()) print_letters(letters);
+        if (letters.empty() && !la->key.empty()) {
+          std::cout << "no dead letters for key " << printable(la->key, std::numeric_limits<std::size_t>::max()) << "\n";
+        }
       }
       return exit_ok;
     };

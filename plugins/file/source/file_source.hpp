@@ -12,6 +12,7 @@
 
 #include "file_settings.hpp"
 #include "line_reader.hpp"
+#include "string_member.hpp"
 #include "sluice/plugin.hpp"
 
 namespace sluice::file_plugin {
@@ -28,6 +29,7 @@ class FileSource final : public Source {
         path_(settings.path),
         position_file_(settings.position_file.value_or("")),
         follow_(settings.follow),
+        key_field_(settings.key_field.value_or("")),
         stream_(settings.stream ? *settings.stream
                                 : (path_ == "-" ? "stdin" : std::filesystem::path(path_).filename().string())) {
     if (path_.empty()) throw ConfigError("path", "must not be empty");
@@ -60,6 +62,7 @@ class FileSource final : public Source {
       if (r == LineReader::Result::line) {
         Record rec;
         rec.value = std::move(line);
+        if (!key_field_.empty()) rec.key = string_member(rec.value, key_field_);
         rec.stream = stream_;
         rec.offset = next_line_++;
         bytes += rec.value.size();
@@ -119,6 +122,7 @@ class FileSource final : public Source {
   std::string path_;
   std::string position_file_;
   bool follow_;
+  std::string key_field_;
   std::string stream_;
   int fd_ = -1;
   std::optional<LineReader> reader_;

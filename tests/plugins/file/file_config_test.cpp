@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "file_settings.hpp"
+#include "source/string_member.hpp"
 #include "support/config_map_checks.hpp"
 #include "support/host_config.hpp"
 
@@ -17,13 +18,26 @@ TEST(FileConfig, SourceGetsTheDocumentedDefaults) {
   EXPECT_FALSE(s.position_file.has_value());
   EXPECT_FALSE(s.follow);
   EXPECT_FALSE(s.stream.has_value());  // the file name
+  EXPECT_FALSE(s.key_field.has_value());  // records without a key
   auto keys = file_source_config_map().keys();
-  ASSERT_EQ(keys.size(), 4u);
+  ASSERT_EQ(keys.size(), 5u);
   EXPECT_EQ(keys[0].required, 1);
   EXPECT_EQ(keys[0].default_json, nullptr);
   EXPECT_EQ(keys[1].default_json, nullptr);
   EXPECT_STREQ(keys[2].default_json, "false");
   EXPECT_EQ(keys[3].default_json, nullptr);
+  EXPECT_EQ(keys[4].default_json, nullptr);
+}
+
+// key_field: only a top-level string member keys a record; anything else leaves it unkeyed.
+TEST(FileSourceKey, OnlyATopLevelStringMemberIsTheKey) {
+  EXPECT_EQ(string_member(R"({"order_uid":"b563feb7b2b84b6test","n":1})", "order_uid"), "b563feb7b2b84b6test");
+  EXPECT_EQ(string_member(R"({"order_uid":"a\u0000'\"b"})", "order_uid"), std::string("a\0'\"b", 5));
+  for (const std::string& line : {std::string(R"({"order_uid":42})"), std::string(R"({"inner":{"order_uid":"x"}})"),
+                                 std::string(R"(["order_uid","x"])"), std::string("not json"),
+                                 std::string("{\"order_uid\":\"\xff\"}"), std::string(R"({"order_uid":"x")")}) {
+    EXPECT_EQ(string_member(line, "order_uid"), "") << line;
+  }
 }
 
 TEST(FileConfig, SinkGetsTheDocumentedDefaults) {

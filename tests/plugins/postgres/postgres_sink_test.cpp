@@ -26,12 +26,12 @@ TEST_F(PostgresTest, MigrationsAreAppliedOnceAndRecorded) {
   other.join();
   ASSERT_TRUE(a.is_ok()) << a.message();
   ASSERT_TRUE(b.is_ok()) << b.message();
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "6");
   EXPECT_EQ(scalar("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations"),
             "0001_orders.sql,0002_offsets.sql,0003_dead_letters.sql,0004_order_versions.sql,"
-            "0005_dead_letter_retention.sql");
+            "0005_dead_letter_retention.sql,0006_dead_letter_key.sql");
   ASSERT_TRUE(first->open().is_ok());
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "6");
   EXPECT_EQ(scalar("SELECT to_regclass('dead_letters') IS NOT NULL"), "t");
 }
 

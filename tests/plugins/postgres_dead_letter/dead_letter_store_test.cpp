@@ -133,6 +133,18 @@ TEST_F(DeadLetterStoreTest, ListsWithEveryFilterInIdOrder) {
   DeadLetterQuery none;
   none.reason = "no_such_reason";
   EXPECT_TRUE(ids_of(store, none).empty());
+  // The key matches byte for byte (NUL and a byte that is not UTF-8 included), nothing else.
+  DeadLetterQuery by_key;
+  by_key.key = std::string("k\0\x80", 3);
+  EXPECT_EQ(ids_of(store, by_key), (std::vector<std::int64_t>{ids[4]}));
+  for (const std::string& near : {std::string("k"), std::string("k\0", 2), std::string("K\0\x80", 3),
+                                 std::string("' OR ''='"), std::string("\\x6b0080")}) {
+    by_key.key = near;
+    EXPECT_TRUE(ids_of(store, by_key).empty()) << near;
+  }
+  by_key.key = std::string("k\0\x80", 3);
+  by_key.reason = "missing_field";
+  EXPECT_TRUE(ids_of(store, by_key).empty()) << "every condition must hold";
 
   // since: last_seen at or after; two letters last seen an hour ago.
   query("UPDATE dead_letters SET last_seen = now() - interval '1 hour' WHERE id IN (" + std::to_string(ids[0]) + "," +
@@ -143,6 +155,26 @@ TEST_F(DeadLetterStoreTest, ListsWithEveryFilterInIdOrder) {
   ASSERT_TRUE(store.list({}, false, letters).is_ok());
   since.since_ms = letters[1].last_seen_ms;  // exactly a letter's own time includes it
   EXPECT_EQ(ids_of(store, since), ids);
+}
+
+// 0006's index on record_key must not limit which letters can be stored: a btree refuses
+// entries beyond about 2.7 kB, so a producer's 8 kB key would make its letter unstorable.
+TEST_F(DeadLetterStoreTest, ALetterWithAHugeKeyIsStoredAndFoundByIt) {
+  auto sink = open_sink();
+  EXPECT_EQ(scalar("SELECT indexdef LIKE '%USING hash (record_key)%' FROM pg_indexes"
+                   " WHERE indexname = 'dead_letters_record_key_idx'"),
+            "t");
+  std::string huge(8192, '\0');
+  std::uint32_t state = 12345;  // incompressible bytes: a compressed entry could still fit a btree
+  for (char& c : huge) c = static_cast<char>((state = state * 1103515245u + 12345u) >> 24);
+  Record record = letter("{}", 7, "missing_field", "validate");
+  record.key = huge;
+  write(*sink, {record, letter("{}", 8, "missing_field", "validate")});
+  DeadLetterQuery by_key;
+  by_key.key = huge;
+  auto found = ids_of(*sink->dead_letter_store(), by_key);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], all_ids().front());
 }
 
 TEST_F(DeadLetterStoreTest, PagesByAfterIdAndReadsOne) {

@@ -23,6 +23,7 @@ class MemoryLetters final : public DeadLetterStore {
     if (down) return Status::retry("database unavailable");
     for (const auto& [id, l] : letters) {
       if (id <= q.after_id || (!q.reason.empty() && l.reason != q.reason) || l.last_seen_ms < q.since_ms) continue;
+      if (!q.key.empty() && l.key != q.key) continue;
       out.push_back(l);
       if (!with_payload) out.back().raw.clear();
       if (q.limit && out.size() >= q.limit) break;
@@ -45,7 +46,7 @@ class MemoryLetters final : public DeadLetterStore {
     for (auto id : q.ids) discarded += static_cast<std::int64_t>(letters.erase(id));
     if (q.ids.empty()) {
       discarded = static_cast<std::int64_t>(std::erase_if(letters, [&](const auto& e) {
-        return q.reason.empty() || e.second.reason == q.reason;
+        return (q.reason.empty() || e.second.reason == q.reason) && (q.key.empty() || e.second.key == q.key);
       }));
     }
     return Status::ok();
@@ -117,6 +118,15 @@ class AdminRoutesTest : public testing::Test {
     admin.store.letters[1] = letter(1, "missing_field", R"({"order_uid":"a"})", 1000);
     admin.store.letters[2] = letter(2, "invalid_json", std::string("\x01\xff", 2), 2000);
     admin.store.letters[3] = letter(3, "missing_field", "{}", 3000);
+    // Record keys: an order id, one with every byte a query could choke on, and none.
+    admin.store.letters[1].key = "order-a";
+    admin.store.letters[2].key = std::string("k\0'\";--\xff", 9);
+  }
+  std::vector<std::int64_t> listed_ids(const AdminReply& reply) {
+    std::vector<std::int64_t> ids;
+    const nlohmann::json body = json(reply);  // not json(reply)["letters"]: the temporary would die first
+    for (const auto& l : body["letters"]) ids.push_back(l["id"].get<std::int64_t>());
+    return ids;
   }
   AdminReply call(const std::string& method, const std::string& path,
                   std::vector<std::pair<std::string, std::string>> query = {}, const std::string& body = {}) {
@@ -155,6 +165,51 @@ TEST_F(AdminRoutesTest, ListFiltersAndPages) {
   EXPECT_EQ(recent["letters"].size(), 2u);
   EXPECT_EQ(call("GET", "/admin/dead-letters", {{"since", "yesterday"}}).status, 400);
   EXPECT_EQ(call("GET", "/admin/dead-letters", {{"limit", "0"}}).status, 400);
+}
+
+TEST_F(AdminRoutesTest, ListByKeyMatchesOnlyThatKeyByteForByte) {
+  auto by_key = call("GET", "/admin/dead-letters", {{"key", "order-a"}});
+  ASSERT_EQ(by_key.status, 200) << by_key.body;
+  EXPECT_EQ(listed_ids(by_key), std::vector<std::int64_t>{1});
+  EXPECT_FALSE(json(by_key)["letters"][0].contains("key")) << "the list carries no key either";
+  // NUL, quotes, a comment marker and a byte that is not UTF-8: matched as bytes, found.
+  auto hostile = call("GET", "/admin/dead-letters", {{"key", std::string("k\0'\";--\xff", 9)}});
+  ASSERT_EQ(hostile.status, 200) << hostile.body;
+  EXPECT_EQ(listed_ids(hostile), std::vector<std::int64_t>{2});
+  // Near misses and injection attempts find nothing; the key combines with the other filters.
+  for (const std::string& key : {std::string("order-"), std::string("ORDER-A"), std::string("order-a\0", 8),
+                                std::string("' OR '1'='1"), std::string("%00"), std::string(256, 'x')}) {
+    auto none = call("GET", "/admin/dead-letters", {{"key", key}});
+    ASSERT_EQ(none.status, 200) << none.body;
+    EXPECT_TRUE(json(none)["letters"].empty()) << key;
+  }
+  EXPECT_TRUE(json(call("GET", "/admin/dead-letters", {{"key", "order-a"}, {"reason", "invalid_json"}}))["letters"].empty());
+}
+
+TEST_F(AdminRoutesTest, AKeyOutsideOneTo256BytesIs400NamingTheFieldAndBounds) {
+  for (const std::string& key : {std::string(), std::string(257, 'x'), std::string(1 << 20, '\xff')}) {
+    auto reply = call("GET", "/admin/dead-letters", {{"key", key}});
+    ASSERT_EQ(reply.status, 400) << key.size();
+    auto body = json(reply);
+    EXPECT_EQ(body["field"], "key");
+    EXPECT_EQ(body["min"], 1);
+    EXPECT_EQ(body["max"], 256);
+    EXPECT_EQ(body["given_bytes"], key.size());
+    EXPECT_LE(body["given"].get<std::string>().size(), 300u) << "an echo of at most 100 bytes (escaped)";
+    EXPECT_EQ(body["error"], "invalid key: expected 1 to 256 bytes");
+  }
+  // A selection body takes the key too, with the same bounds.
+  auto replay = call("POST", "/admin/dead-letters/replay", {}, R"({"key":"order-a","dry_run":true})");
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(admin.last_replay.query.key, "order-a");
+  auto empty = call("POST", "/admin/dead-letters/discard", {}, R"({"key":""})");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(json(empty)["field"], "key");
+  auto discard = call("POST", "/admin/dead-letters/discard", {}, R"({"key":"order-a"})");
+  ASSERT_EQ(discard.status, 200) << discard.body;
+  EXPECT_EQ(json(discard)["discarded"], 1);
+  EXPECT_EQ(admin.store.letters.count(1), 0u);
+  EXPECT_EQ(admin.store.letters.size(), 2u);
 }
 
 TEST_F(AdminRoutesTest, ReasonsAreCounted) {
