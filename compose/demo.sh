@@ -116,8 +116,10 @@ ln -s "$pg_dir/server.log" "$state/postgresql.log"
 pg_port=$(free_port 5432)
 echo "==> starting PostgreSQL 15 on 127.0.0.1:$pg_port (data in $pg_dir, removed at the stop)"
 # From /: the postgres user cannot enter this clone, and its tools would say so.
-(cd / && pg_start "$pg_dir" "$pg_port" && pg_create_db "$pg_dir" "$pg_port" orders_db order_user order_pass)
-export DATABASE_URL="postgresql://order_user:order_pass@127.0.0.1:$pg_port/orders_db"
+# A password of this run (in build/demo/env, mode 600), not one printed in a README.
+db_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+(cd / && pg_start "$pg_dir" "$pg_port" && pg_create_db "$pg_dir" "$pg_port" orders_db order_user "$db_password")
+export DATABASE_URL="postgresql://order_user:$db_password@127.0.0.1:$pg_port/orders_db"
 
 if [ -z "$bin_dir" ]; then
   build_dir=build/release
@@ -192,14 +194,14 @@ cat <<MSG
 
   Page:      http://127.0.0.1:$http_port/?order=b563feb7b2b84b6test
   Order:     curl -s http://127.0.0.1:$http_port/order/b563feb7b2b84b6test
-  Recent:    curl -s -H 'Authorization: Bearer $read_token' 'http://127.0.0.1:$http_port/api/orders?limit=5'
+  Recent:    curl -s -H "Authorization: Bearer \$SLUICE_READ_TOKEN" 'http://127.0.0.1:$http_port/api/orders?limit=5'
   Metrics:   curl -s http://127.0.0.1:$http_port/metrics
   Operator:  http://127.0.0.1:$admin_port/admin.html (paste the admin token)
   Token:     $admin_token (admin; also in $state/admin-token)
   Shell:     source $state/env
              then: sluice status; sluice dead-letters list; sluice tap validate -n 1;
-             sluice publish --count 1000; psql "\$DATABASE_URL"; curl "\$SLUICE_URL/order/b563feb7b2b84b6test"
-  SQL:       psql "$DATABASE_URL" -c 'select count(*) from orders'
+             sluice publish --count 1000; curl "\$SLUICE_URL/order/b563feb7b2b84b6test"
+  SQL:       psql "\$DATABASE_URL" -c 'select count(*) from orders'   (after the source line)
   Postgres:  data in $pg_dir (removed at the stop)
   Logs:      $state (sluice.log, broker.log, postgresql.log)
 

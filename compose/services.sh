@@ -61,7 +61,10 @@ pg_start() {
     echo "error: the postgres user cannot write $dir (a parent folder is not accessible to it)" >&2
     return 1
   fi
-  as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log"
+  # Only the postgres OS user as the postgres role (the socket, peer); over TCP a password
+  # (SCRAM): other local users reach no database of the demo or the benchmarks.
+  as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+    --no-sync >"$dir/initdb.log"
   as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
 }

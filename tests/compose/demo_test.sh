@@ -117,6 +117,18 @@ in_env() {
 check() { # check NAME CMD...: CMD succeeds in the env; its output in $top/NAME.out
   if in_env "${@:2}" >"$top/$1.out" 2>"$top/$1.err"; then ok "$1"; else fail "$1 (exit $?): $(cat "$top/$1.err")"; fi
 }
+# The database's password is in the env file only, never in the banner, and another local
+# user reaches no database without it (no `trust` authentication).
+database_url=$(in_env printenv DATABASE_URL)
+[ -n "$database_url" ] || fail "the env file sets no DATABASE_URL"
+grep -qF "$database_url" "$top/demo.out" && fail "the banner prints the database password"
+pg_port=$(echo "$database_url" | sed -E 's|.*@127\.0\.0\.1:([0-9]+)/.*|\1|')
+if (cd / && PGCONNECT_TIMEOUT=5 runuser -u nobody -- psql -X -w -h 127.0.0.1 -p "$pg_port" -U postgres -c 'select 1' orders_db) \
+  >"$top/nobody-psql.out" 2>&1; then
+  fail "another local user reached the demo's database as postgres without a password"
+else
+  ok "another local user needs a password: $(head -n 1 "$top/nobody-psql.out")"
+fi
 [ "$(in_env command -v sluice)" = "$sluice" ] || fail "sluice on the env's PATH: '$(in_env command -v sluice)', not $sluice"
 admin_url=$(in_env printenv SLUICE_ADMIN_URL) admin_token=$(in_env printenv SLUICE_ADMIN_TOKEN)
 grep -qF "$admin_url/admin.html" "$top/demo.out" || fail "the banner does not name the operator page $admin_url/admin.html"
