@@ -51,7 +51,7 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   offer(s.id(), batch.records);
   // Right after the sink that refused them, before later sinks (rule 3). A sink that commits
   // positions with its data leaves a window here (refused by the database, then a crash):
-  // such records are rare (the validator runs first) and documented in the README.
+  // such records are rare (the validator runs first); README.md, "Delivery guarantees", says so.
   if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }

@@ -44,7 +44,7 @@ class KafkaSource final : public Source {
   void fenced(const std::vector<Position>& stored) override;
   void close() override;
   // The topic's high-water mark for `partition`, asked of its leader (plugins/rest/README.md,
-  // read-your-writes). Only for the consumed topic: a client's text never makes the broker
+  // "Read-your-writes"). Only for the consumed topic: a client's text never makes the broker
   // look up another. Thread-safe (librdkafka's handle is); the runtime calls it only while
   // the consumer is open.
   std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,

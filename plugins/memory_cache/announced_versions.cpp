@@ -8,7 +8,7 @@ void AnnouncedVersions::make_room(clock::time_point now) {
   std::erase_if(items_, [&](const auto& item) { return item.second.expires <= now; });
   // Still full of live announcements (other instances write faster than max_entries per ttl):
   // start over rather than grow. The fills this lets through are the ones the bound cannot
-  // cover; README "Coherent reads" says so.
+  // cover; README.md, "Coherent reads across instances", says so.
   if (items_.size() >= max_entries_) items_.clear();
 }
 

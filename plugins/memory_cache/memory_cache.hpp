@@ -3,7 +3,7 @@
 // database does not hold (save, then cache). At start it warms from a store (warm_from) and
 // then follows that store's change feed, so writes of other instances reach it too; every
 // entry carries the store's version, and an older version never replaces a newer one
-// (core/README.md, Delivery, coherence).
+// (README.md, "Coherent reads across instances").
 #pragma once
 
 #include <atomic>

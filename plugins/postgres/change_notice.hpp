@@ -1,5 +1,6 @@
-// The text of the NOTIFY a batch transaction sends (core/README.md, Delivery, coherence): which orders it
-// stored at which version, which source positions it advanced, and when it committed.
+// The text of the NOTIFY a batch transaction sends (README.md, "Coherent reads across instances"):
+// which orders it stored at which version, which source positions it advanced, and when it
+// committed.
 //
 // PostgreSQL refuses payloads of 8000 bytes or more, so a large batch is split into chunks,
 // each a complete notice of its own (a follower applies every one as it comes); the

@@ -8,7 +8,7 @@
 // so only the refused orders are rejected and the rest of the batch commits; when the
 // newest version of an order in the batch is refused, the next older one is stored instead.
 //
-// Versions (core/README.md, Delivery, coherence): every stored order gets a version from
+// Versions (README.md, "Coherent reads across instances"): every stored order gets a version from
 // order_version_seq taken AFTER the transaction's DELETE of its order_uid. The DELETE waits
 // for any other writer of the same row to finish, so the version is greater than every
 // committed one of that order, whichever instance wrote it. The fast path takes one value

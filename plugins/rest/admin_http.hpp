@@ -7,7 +7,7 @@
 // and a reload wait for the pipeline: they get threads of their own (long_executor), so two of
 // them never leave a status request without a thread.
 //
-// Timeouts (README, "Admin listener"): a connection must send its request head within the
+// Timeouts (plugins/rest/README.md, "Admin listener"): a connection must send its request head within the
 // short header timeout (Pistache's, at most 5 s here), so a client stalling before it
 // authenticated holds nothing for long. A request that passed the admin token is marked
 // idle while an admin thread works on it, so the listener's long keep-alive timeout (11

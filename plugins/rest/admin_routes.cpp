@@ -46,7 +46,7 @@ const std::string* param(const AdminRequest& request, std::string_view name) {
 
 bool parse_count(std::string_view text, std::int64_t& out) { return parse_integer(text, IntegerRange{0}, out); }
 
-// Ranges of the integer inputs (README, "Admin API"): a count above its cap is accepted and
+// Ranges of the integer inputs (README.md, "Operating Sluice"): a count above its cap is accepted and
 // capped, anything outside the range is a 400 naming the field and the range.
 constexpr IntegerRange kPositive{1};
 constexpr IntegerRange kNonNegative{0};

@@ -1,7 +1,7 @@
-// What each /admin URL answers (the operators' side, issue 16): status, reload, dead letters
-// (list, show, replay, discard) and the live tap, over the runtime's Admin. Like RestRoutes it
-// knows nothing of Pistache; unlike it, it blocks (database, replay, reload), so the HTTP
-// layer calls it on an admin thread, never on the event loop, and only after the request's
+// What each /admin URL answers (the operators' side, README.md, "Operating Sluice"): status,
+// reload, dead letters (list, show, replay, discard) and the live tap, over the runtime's Admin.
+// Like RestRoutes it knows nothing of Pistache; unlike it, it blocks (database, replay, reload), so
+// the HTTP layer calls it on an admin thread, never on the event loop, and only after the request's
 // admin token was checked.
 #pragma once
 

@@ -1,9 +1,9 @@
-// A count with a cap whose units are held as slots: try_take() hands out a slot while fewer
-// than `max` are held, and a slot is given back when its last copy goes. Used for
-// read-your-writes waits in progress (RestRoutes: each holds a lookup thread and needs no
-// token, so over the cap the answer is 503 with Retry-After at once: the server is busy, the
-// position may well be valid, and 409 would tell the client it was waited for) and for the
-// admin listener's connections (admin_http.hpp). README, "Read-your-writes", "Admin listener".
+// A count with a cap whose units are held as slots: try_take() hands out a slot while fewer than
+// `max` are held, and a slot is given back when its last copy goes. Used for read-your-writes waits
+// in progress (RestRoutes: each holds a lookup thread and needs no token, so over the cap the
+// answer is 503 with Retry-After at once: the server is busy, the position may well be valid, and
+// 409 would tell the client it was waited for) and for the admin listener's connections
+// (admin_http.hpp). plugins/rest/README.md, "Read-your-writes" and "Admin listener".
 #pragma once
 
 #include <atomic>

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sluice benchmarks (issue 7): builds Release into build/bench, starts a private PostgreSQL
-# cluster and `sluice broker` on free ports under build/bench/state, runs each measurement
-# against a baseline taken in the same run on the same machine, prints one table and writes
-# build/bench/results.json. Not part of ctest: run it by hand on a quiet machine.
+# Sluice benchmarks (README.md, "Benchmarks"): builds Release into build/bench, starts a private
+# PostgreSQL cluster and `sluice broker` on free ports under build/bench/state, runs each
+# measurement against a baseline taken in the same run on the same machine, prints one table and
+# writes build/bench/results.json. Not part of ctest: run it by hand on a quiet machine.
 #
 #   bash tests/bench/run.sh                          # everything
 #   bash tests/bench/run.sh ingest rest              # a subset: ingest rest warmup memory latency

@@ -257,7 +257,7 @@ TEST_F(Compose, HttpPortIsPublishedAndHealthchecked) {
   EXPECT_NE(healthcheck("sluice").find(":" + port + "/"), std::string::npos) << healthcheck("sluice");
 }
 
-// Secure by default (README, "Docker"): nothing published beyond this host, orders behind a
+// Secure by default (README.md, "Docker Compose"): nothing published beyond this host, orders behind a
 // read token that must be given, no Grafana with a known password.
 TEST_F(Compose, PortsArePublishedOnLoopbackOnly) {
   int published = 0;

@@ -1,6 +1,6 @@
-// What the runtime does when the ground moves under a batch (issue 12): a sink that finds its
-// partition stored further by someone else (fencing), and a rebalance whose drain cannot wait
-// for a stuck sink.
+// What the runtime does when the ground moves under a batch
+// (README.md, "Crashes, restarts and the consumer group"): a sink that finds its partition stored
+// further by someone else (fencing), and a rebalance whose drain cannot wait for a stuck sink.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,5 +1,6 @@
-// Memory is bounded in bytes, whatever the message size (issue 12, item 5): a backlog of
-// 1 MiB messages behind a sink that does not take them keeps `sluice run` under its budget.
+// Memory is bounded in bytes, whatever the message size (README.md, "Delivery guarantees"): a
+// backlog of 1 MiB messages behind a sink that does not take them keeps `sluice run` under its
+// budget.
 //
 // The real binary runs file -> file, the output file being a FIFO that the test opens but
 // never reads: the sink's first write blocks once the pipe's 64 KiB are full, exactly like a
@@ -73,7 +74,8 @@ TEST(MemoryBound, BacklogOfOneMebibyteMessagesStaysUnderTheByteBudget) {
   ASSERT_TRUE(settled) << "the resident size kept growing";
   std::cout << "peak resident set with a 512 MiB backlog of 1 MiB messages: " << peak / kMiB << " MiB\n";
   // 128 MiB in flight, one batch being read (32 MiB) and the sink's copy of the batch it is
-  // stuck on, plus the process itself: well under 512 MiB, the budget the README states.
+  // stuck on, plus the process itself: well under 512 MiB, the budget README.md, "Delivery guarantees",
+  // states.
   EXPECT_LT(peak, 384 * kMiB);
 }
 

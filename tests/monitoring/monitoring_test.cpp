@@ -1,9 +1,9 @@
-// compose/monitoring proven (issue 17): the alert rules pass promtool's checks and unit tests,
-// and against a live pipeline (PostgreSQL cluster, `sluice broker`, `sluice run
-// config/pipeline.yaml` with an admin listener) scraped every second by a real Prometheus,
-// every panel query of the Grafana dashboard and every alert expression evaluates without
-// error; the panels the traffic must fill return data, and the alerts stay quiet on the
-// healthy pipeline. Exit code 77 (ctest: skipped) when prometheus or promtool is not installed.
+// compose/monitoring proven (README.md, "Monitoring"): the alert rules pass promtool's checks and
+// unit tests, and against a live pipeline (PostgreSQL cluster, `sluice broker`, `sluice run
+// config/pipeline.yaml` with an admin listener) scraped every second by a real Prometheus, every
+// panel query of the Grafana dashboard and every alert expression evaluates without error; the
+// panels the traffic must fill return data, and the alerts stay quiet on the healthy pipeline. Exit
+// code 77 (ctest: skipped) when prometheus or promtool is not installed.
 #include <gtest/gtest.h>
 #include <signal.h>
 

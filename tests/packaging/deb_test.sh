@@ -237,7 +237,7 @@ if command -v systemd-analyze >/dev/null; then
 fi
 check_runs_from "extracted .deb" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins"
 
-# Secrets under DynamicUser (README, "Installing"): root's mode-600 files handed over as
+# Secrets under DynamicUser (README.md, "Install and .deb"): root's mode-600 files handed over as
 # credentials, never world-readable copies; reload, a system call filter, no view of others.
 for line in "LoadCredential=tokens:/etc/sluice/tokens" "Environment=SLUICE_TOKENS_FILE=%d/tokens" \
             "ExecReload=/bin/kill -HUP \$MAINPID" "SystemCallFilter=@system-service" "ProtectProc=invisible" \

@@ -1,8 +1,8 @@
-// Coherent reads across instances (issue 13), against the real processes: two or three
-// `sluice run config/pipeline.yaml` in one group on one `sluice broker` and one PostgreSQL.
-// Every instance's cache follows the database's change feed, so an order updated through one
-// instance is served in its new version by every other one, and no instance ever serves a
-// version older than one it already served, also while its feed connection is cut.
+// Coherent reads across instances (README.md, "Coherent reads across instances"), against the real
+// processes: two or three `sluice run config/pipeline.yaml` in one group on one `sluice broker` and
+// one PostgreSQL. Every instance's cache follows the database's change feed, so an order updated
+// through one instance is served in its new version by every other one, and no instance ever serves
+// a version older than one it already served, also while its feed connection is cut.
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -1,5 +1,5 @@
-// What the coherence tests (issue 13) read off the REST api of a running instance: which
-// version of an order it served, and a few figures from its /metrics.
+// What the coherence tests (README.md, "Coherent reads across instances") read off the REST api of
+// a running instance: which version of an order it served, and a few figures from its /metrics.
 #pragma once
 
 #include <cstdlib>

@@ -1,6 +1,6 @@
-// Crashes and stops of the default pipeline (issue 8, items 1 and 2), against the real
-// processes: `sluice run config/pipeline.yaml`, `sluice broker`, `sluice publish` and a
-// PostgreSQL 15 cluster of the test's own.
+// Crashes and stops of the default pipeline (README.md, "Delivery guarantees", At-least-once by
+// construction and Graceful stop), against the real processes: `sluice run config/pipeline.yaml`,
+// `sluice broker`, `sluice publish` and a PostgreSQL 15 cluster of the test's own.
 //
 // 1. kill -9 at five random moments during the ingest of N orders, restarting each time (and
 //    once more, first, inside an open batch transaction, held there by a lock): every order

@@ -1,5 +1,6 @@
-// Watches the database from a thread of its own for as long as it lives, and records every
-// moment something that must only grow went backwards (design §4, "Fencing" and "Coherence"):
+// Watches the database from a thread of its own for as long as it lives, and records every moment
+// something that must only grow went backwards (README.md, "Delivery guarantees", Fencing, and
+// "Coherent reads across instances"):
 //
 // - a stored position: offsets.next_offset of a (stream, partition);
 // - optionally, a stored order: its version marker (DefaultPipeline::order_version_sql()) or,

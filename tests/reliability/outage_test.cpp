@@ -1,7 +1,7 @@
-// Outages under the default pipeline (issue 8, items 3 to 5), against the real processes:
-// `sluice run config/pipeline.yaml`, `sluice broker`, `sluice publish` and a PostgreSQL 15
-// cluster of the test's own. In every case the pipeline must stay up, resume by itself and
-// end with every order exactly once and the stored offsets at the end of the topic.
+// Outages under the default pipeline (README.md, "Delivery guarantees", Outages are waited out),
+// against the real processes: `sluice run config/pipeline.yaml`, `sluice broker`, `sluice publish`
+// and a PostgreSQL 15 cluster of the test's own. In every case the pipeline must stay up, resume by
+// itself and end with every order exactly once and the stored offsets at the end of the topic.
 //
 // 3. PostgreSQL stopped (pg_ctl stop -m immediate) for 30 s mid-ingest: /readyz 503 naming
 //    the database, cached orders still served, nothing dead-lettered, all N after restart.

@@ -1,7 +1,8 @@
-// PostgreSQL restarted under the default pipeline (issue 12, item 1), against the real
-// processes: `sluice run config/pipeline.yaml`, `sluice broker`, `sluice publish` and a
-// PostgreSQL 15 cluster of the test's own. Stopped with `pg_ctl stop -m immediate` (a crash:
-// every session cut, no checkpoint) and started again 5 s later:
+// PostgreSQL restarted under the default pipeline (README.md, "Tests", Faults at scale; "Delivery
+// guarantees", Outages are waited out), against the real processes: `sluice run
+// config/pipeline.yaml`, `sluice broker`, `sluice publish` and a PostgreSQL 15 cluster of the
+// test's own. Stopped with `pg_ctl stop -m immediate` (a crash: every session cut, no checkpoint)
+// and started again 5 s later:
 //
 // 1. while a restarted `sluice run` waits for its partitions (the group rebalances: the
 //    killed run's member has not timed out yet), so the assignment arrives with the database

@@ -1,4 +1,5 @@
-// Read-your-writes and reads under database pressure (issue 13), against the real processes.
+// Read-your-writes and reads under database pressure (README.md, "Coherent reads across instances";
+// plugins/rest/README.md, Read-your-writes), against the real processes.
 //
 // - A producer publishes an order, takes the position `sluice publish` prints as a token, and
 //   reads the order with it from either instance: never an older version than it wrote. A

@@ -1,7 +1,8 @@
-// /readyz while a restarted `sluice run` waits for its partitions (found while writing the
-// issue 12 tests): the kafka source reports itself not ready ("joining consumer group ...")
-// until the group assigns it partitions, so a load balancer does not send it traffic, and an
-// operator sees why it is idle. Design §6: /readyz = warm-up done, source and store connected.
+// /readyz while a restarted `sluice run` waits for its partitions (found while writing the tests of
+// README.md, "Crashes, restarts and the consumer group"): the kafka source reports itself not ready
+// ("joining consumer group ...") until the group assigns it partitions, so a load balancer does not
+// send it traffic, and an operator sees why it is idle. README.md, "REST API": /readyz = warm-up
+// done, source and stores connected.
 //
 // After kill -9 and a restart the group waits for the killed member's session before it hands
 // out partitions: a window of several seconds in which /readyz must not say "ready".

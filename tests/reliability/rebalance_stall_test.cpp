@@ -1,12 +1,11 @@
-// A rebalance while the database is down (issue 12, item 3), against the real processes:
-// three `sluice run config/pipeline.yaml` in one consumer group on one `sluice broker` and one
-// PostgreSQL. PostgreSQL is stopped (immediate) under a stream of orders, so every member
-// holds batches it cannot write; then one member is stopped with SIGTERM and the group
-// rebalances. The revoke drain of the two that stay must give up after
-// rebalance_drain_timeout_ms (set to 2000 here) and abandon their in-flight batches, or the
-// whole group would stand still for as long as the database is down. (A fourth member joining
-// cannot be the trigger: `sluice run` opens its sinks before it joins, so it waits for the
-// database first.)
+// A rebalance while the database is down (README.md, "Crashes, restarts and the consumer group"),
+// against the real processes: three `sluice run config/pipeline.yaml` in one consumer group on one
+// `sluice broker` and one PostgreSQL. PostgreSQL is stopped (immediate) under a stream of orders,
+// so every member holds batches it cannot write; then one member is stopped with SIGTERM and the
+// group rebalances. The revoke drain of the two that stay must give up after
+// rebalance_drain_timeout_ms (set to 2000 here) and abandon their in-flight batches, or the whole
+// group would stand still for as long as the database is down. (A fourth member joining cannot be
+// the trigger: `sluice run` opens its sinks before it joins, so it waits for the database first.)
 //
 // Observed the way an operator would: the members' own log lines ("kafka: revoking",
 // "kafka: assigned ...") timed by the test's clock as they appear. Then PostgreSQL comes back:

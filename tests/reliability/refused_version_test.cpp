@@ -1,7 +1,7 @@
-// No valid order vanishes (issue 12, item 7), through the real default pipeline: an order
-// whose newest version in a batch is refused by the database keeps its older version of the
-// same batch, and the database, the cache (/order) and the dead letters agree, before and
-// after a restart (which warms the cache from the database).
+// No valid order vanishes (README.md, "Delivery guarantees"), through the real default pipeline: an
+// order whose newest version in a batch is refused by the database keeps its older version of the
+// same batch, and the database, the cache (/order) and the dead letters agree, before and after a
+// restart (which warms the cache from the database).
 //
 // Before the fix the older version was neither stored nor dead-lettered, yet cached: /order
 // served it from the cache while the database had nothing, and a restart made it vanish.

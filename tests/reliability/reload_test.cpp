@@ -1,6 +1,6 @@
-// Live reload under load (the issue's acceptance test), with the real processes: `sluice run`
-// of the default pipeline (a copy of config/pipeline.yaml the test rewrites), `sluice broker`
-// and a PostgreSQL cluster of the test's own.
+// Live reload under load (README.md, "Live reload", and "Tests", Live reload), with the real
+// processes: `sluice run` of the default pipeline (a copy of config/pipeline.yaml the test
+// rewrites), `sluice broker` and a PostgreSQL cluster of the test's own.
 //
 // 1. A steady stream of orders while the pipeline file is edited and SIGHUP sent ten times
 //    (a stdout sink added and removed, order_validate's max_bytes and runtime.batch_max
@@ -32,7 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// The issue asks for 60 s of traffic; 30 s keeps the CI run short and still spreads the ten
+// 60 s of traffic was asked for; 30 s keeps the CI run short and still spreads the ten
 // reloads over a stream that never pauses.
 constexpr auto kStreamDuration = 30s;
 constexpr int kOrdersPerSecond = 1000;

@@ -1,6 +1,7 @@
-// Recovery time after a crash (issue 12, item 1), with the default pipeline exactly as shipped:
-// `sluice run config/pipeline.yaml` with its default session timeout and heartbeat (nothing
-// shortened through the environment), `sluice broker`, a PostgreSQL cluster of the test's own.
+// Recovery time after a crash (README.md, "Crashes, restarts and the consumer group"), with the
+// default pipeline exactly as shipped: `sluice run config/pipeline.yaml` with its default session
+// timeout and heartbeat (nothing shortened through the environment), `sluice broker`, a PostgreSQL
+// cluster of the test's own.
 //
 // A member killed with kill -9 never leaves its consumer group. Before the fix, the restarted
 // process consumed nothing until the group coordinator gave up on the dead member: 89 s with

@@ -1,4 +1,4 @@
-// A zombie instance (issue 12, item 2: fencing), against the real processes: two
+// A zombie instance (README.md, "Delivery guarantees", Fencing), against the real processes: two
 // `sluice run config/pipeline.yaml` on one `sluice broker` and one PostgreSQL.
 //
 // Instance A holds in-flight batches of version 2 of every order: its writer is blocked inside
@@ -61,8 +61,8 @@ double metric(const std::string& text, const std::string& series) {
   return std::strtod(text.c_str() + at + series.size() + 2, nullptr);
 }
 
-// What a woken zombie may say about the batches it held (issue 12: fenced by the store, or
-// abandoned because the assignment was lost).
+// What a woken zombie may say about the batches it held: fenced by the store, or abandoned because
+// the assignment was lost.
 const std::vector<std::string> kFenced = {"batch behind stored position", "another instance owns it"};
 const std::vector<std::string> kAbandoned = {"gives up on a batch abandoned", "abandoning"};
 

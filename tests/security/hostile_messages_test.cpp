@@ -1,6 +1,7 @@
-// Hostile messages through the real binary (issue 8, item 6): `sluice run` with a file source
-// (follow mode, so the process must stay up) -> order_validate -> postgres -> memory_cache,
-// dead letters to postgres_dead_letter, the rest api for /metrics and GET /order.
+// Hostile messages through the real binary (README.md, "Tests", Hostile input; "Delivery
+// guarantees", Bad input never stops the pipeline): `sluice run` with a file source (follow mode,
+// so the process must stay up) -> order_validate -> postgres -> memory_cache, dead letters to
+// postgres_dead_letter, the rest api for /metrics and GET /order.
 //
 // Each line of the input file is one message (its line number is its source_offset). Every
 // hostile message is either dead-lettered with the reason and JSON pointer asserted here, its

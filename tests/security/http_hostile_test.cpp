@@ -1,4 +1,4 @@
-// Hostile HTTP clients against the rest plugin inside the real binary (issue 8, item 8):
+// Hostile HTTP clients against the rest plugin inside the real binary (README.md, "REST API"):
 // `sluice run` with a file source -> order_validate -> postgres (db) -> memory_cache (cache),
 // and the rest api serving lookup [cache, db] and a scratch copy of the page.
 //

@@ -14,11 +14,11 @@
 
 namespace sluice::orders {
 
-// Why a message is not an order. `reason` is machine-readable and stable (documented in
-// the README): too_large, invalid_utf8, invalid_json, too_deep, out_of_range, not_object,
-// duplicate_key, missing_field, wrong_type, unknown_field, nul_character, negative_money,
-// invalid_date, invalid_order_uid, empty_items. The core's Defect triple (reason, pointer,
-// detail), so a violation goes to Outcome::reject as it is.
+// Why a message is not an order. `reason` is machine-readable and stable
+// (README.md, "Delivery guarantees", names the common ones): too_large, invalid_utf8, invalid_json,
+// too_deep, out_of_range, not_object, duplicate_key, missing_field, wrong_type, unknown_field,
+// nul_character, negative_money, invalid_date, invalid_order_uid, empty_items. The core's Defect
+// triple (reason, pointer, detail), so a violation goes to Outcome::reject as it is.
 using Violation = sluice::Defect;
 
 struct CheckOptions {

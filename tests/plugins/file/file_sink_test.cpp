@@ -1,6 +1,6 @@
 // The file sink on its own (no process): lines appended per batch, and the unfinished last
 // line a crash during write() can leave is cut at open, so the batch sent again starts on a
-// line of its own (README.md, "Delivery": at-least-once into a plain file).
+// line of its own (README.md, "Delivery guarantees": at-least-once into a plain file).
 #include <gtest/gtest.h>
 
 #include "file_sink.hpp"

@@ -43,8 +43,8 @@ TEST(KafkaConfig, DeclaresTheKeysInTheirOrderWithTheirTypes) {
   EXPECT_STREQ(keys[12].default_json, "{}");
   EXPECT_STREQ(keys[8].default_json, "\"\"");
   EXPECT_STREQ(keys[9].default_json, "\"\"");
-  // properties may hold sasl.password and the like: secret as a whole (README.md, "Secrets
-  // in the config"); nothing else is.
+  // properties may hold sasl.password and the like: secret as a whole
+  // (README.md, "Secrets in the config"); nothing else is.
   for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i].secret, i == 12 ? 1 : 0) << names[i];
 }
 

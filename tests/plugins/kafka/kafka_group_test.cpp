@@ -1,7 +1,7 @@
-// The kafka source in a consumer group under issue 12's conditions, against `sluice broker`:
-// static membership (distinct ids on one host, leaving the group on close), fencing by a
-// position store that is further along, the lag of revoked partitions leaving /metrics, and a
-// cooperative revoke whose drain times out (the partitions kept are read again).
+// The kafka source in a consumer group (README.md, "Crashes, restarts and the consumer group"),
+// against `sluice broker`: static membership (distinct ids on one host, leaving the group on
+// close), fencing by a position store that is further along, the lag of revoked partitions leaving
+// /metrics, and a cooperative revoke whose drain times out (the partitions kept are read again).
 #include <iostream>
 
 #include "kafka_consumer_fixture.hpp"

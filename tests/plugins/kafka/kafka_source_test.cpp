@@ -87,8 +87,8 @@ TEST(KafkaSource, IdlePausesAndPollResumesWithoutLosingRecords) {
   EXPECT_EQ(keys.size(), 200u);
 }
 
-// Memory bounded in bytes (issue 12, item 5): a batch stops at PollLimits::max_bytes (a
-// single larger record still goes alone), whatever max_records allows.
+// Memory bounded in bytes (README.md, "Delivery guarantees"): a batch stops at
+// PollLimits::max_bytes (a single larger record still goes alone), whatever max_records allows.
 TEST(KafkaSource, BatchesStopAtTheirByteLimit) {
   Broker broker;
   publish(broker, 200, "m");

@@ -1,6 +1,7 @@
-// Issue 13 on the postgres side, against a real PostgreSQL 15: versions that only grow per
-// order (across batches and across writers), versioned reads, the change feed (NOTIFY in the
-// batch transaction, LISTEN thread, resync after a lost session) and read-your-writes waits.
+// The postgres side of README.md, "Coherent reads across instances", against a real PostgreSQL 15:
+// versions that only grow per order (across batches and across writers), versioned reads, the
+// change feed (NOTIFY in the batch transaction, LISTEN thread, resync after a lost session) and
+// read-your-writes waits.
 #include <gtest/gtest.h>
 
 #include <thread>

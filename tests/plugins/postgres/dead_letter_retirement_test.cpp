@@ -1,8 +1,8 @@
-// Replays into the postgres sink (issue 16): a replay batch (records with dead_letter_id, no
-// positions, retire_dead_letters_in = the dead-letter store's location) stores its orders and
-// deletes their letters in the same transaction when the letters live in the sink's own
-// database; a refused record keeps its letter; another location is left alone; and a replayed
-// record is never fenced, though its offset lies below the stored position.
+// Replays into the postgres sink (README.md, "Operating Sluice", Replay): a replay batch (records
+// with dead_letter_id, no positions, retire_dead_letters_in = the dead-letter store's location)
+// stores its orders and deletes their letters in the same transaction when the letters live in the
+// sink's own database; a refused record keeps its letter; another location is left alone; and a
+// replayed record is never fenced, though its offset lies below the stored position.
 #include <gtest/gtest.h>
 
 #include "pipeline_steps.hpp"

@@ -1,8 +1,9 @@
-// Fencing in the postgres sink (core/README.md, Delivery): a batch whose records lie below the stored
-// position of their partition (a paused or evicted instance waking up) changes nothing,
-// a stored position never moves backwards, and the sink says so through Outcome::behind.
-// Also: when the database refuses the newest version of an order in a batch, the older
-// version of that batch is stored instead of vanishing (issue 12, item 7).
+// Fencing in the postgres sink (README.md, "Delivery guarantees", Fencing): a batch whose records
+// lie below the stored position of their partition (a paused or evicted instance waking up) changes
+// nothing, a stored position never moves backwards, and the sink says so through Outcome::behind.
+// Also: when the database refuses the newest version of an order in a batch, the older version of
+// that batch is stored instead of vanishing (README.md, "Delivery guarantees", No valid order
+// vanishes).
 #include <gtest/gtest.h>
 
 #include <thread>

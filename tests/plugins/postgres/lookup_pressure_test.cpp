@@ -1,6 +1,7 @@
-// Lookups while the database is under pressure or gone (issue 13): bounded by
-// read_timeout_ms, transient (unavailable, not a "database down" back-off), and what reaches
-// /readyz or a Status names no host, port, user or database.
+// Lookups while the database is under pressure or gone
+// (README.md, "Coherent reads across instances"): bounded by read_timeout_ms, transient
+// (unavailable, not a "database down" back-off), and what reaches /readyz or a Status names no
+// host, port, user or database.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 

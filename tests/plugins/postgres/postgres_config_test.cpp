@@ -55,7 +55,7 @@ TEST(PostgresConfig, DeadLetterDefaultsAreTheSameConnectionDefaults) {
   EXPECT_EQ(s.dsn, "postgresql://u@localhost/db");
   EXPECT_FALSE(s.migrations.has_value());
   EXPECT_TRUE(s.migrate_on_open);
-  // Retention (issue 16): 64 KiB of payload per letter, kept forever, unlimited.
+  // Retention (README.md, "Operating Sluice", Retention): 64 KiB of payload per letter, kept forever.
   EXPECT_EQ(s.max_payload_bytes, 65536);
   EXPECT_EQ(s.max_age_hours, 0);
   EXPECT_EQ(s.max_count, 0);

@@ -1,6 +1,6 @@
-// postgres_dead_letter's DeadLetterStore over a real PostgreSQL 15 (issue 16): letters written
-// through the sink, then listed with every filter, paged, read, counted, discarded and
-// retired; a replay refused again updating its letter; payloads beyond max_payload_bytes kept
+// postgres_dead_letter's DeadLetterStore over a real PostgreSQL 15 (README.md, "Operating Sluice"):
+// letters written through the sink, then listed with every filter, paged, read, counted, discarded
+// and retired; a replay refused again updating its letter; payloads beyond max_payload_bytes kept
 // truncated with their whole size and SHA-256; retention by count and age.
 #include <gtest/gtest.h>
 

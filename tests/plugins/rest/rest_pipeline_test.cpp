@@ -1,5 +1,5 @@
 // The rest plugin inside the real binary: `sluice run` with a file source, order_validate,
-// the memory cache and the rest api, checked over HTTP the way the "checked by" does.
+// the memory cache and the rest api, checked over HTTP as README.md, "REST API", describes it.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
