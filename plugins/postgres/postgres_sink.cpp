@@ -124,11 +124,11 @@ Status PostgresSink::read_failed(const PgError& error, const char* doing) {
 }
 
 Status PostgresSink::apply_migrations_now() {
-  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql") : migrations_;
+  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql/postgres") : migrations_;
   try {
     auto migrations = load_migrations(folder);
     writer_connection_.open();
-    auto applied = apply_migrations(writer_connection_, migrations, host_.log());
+    auto applied = apply_migrations(writer_connection_, "postgres", migrations, host_.log());
     if (applied.empty()) {
       host_.log().info("schema up to date ({} migrations in {})", migrations.size(), folder.string());
     } else {

@@ -1,4 +1,4 @@
-// The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source
+// The `postgres` sink: stores orders normalized (sql/postgres/0001_orders.sql) with their source
 // positions in the same transaction, answers lookups as a store, streams its contents for
 // cache warm-up, and tells sources where to resume (effectively-once, core/README.md, Delivery).
 // Coherence (core/README.md, Delivery, issue 13): every stored order has a version that only grows,

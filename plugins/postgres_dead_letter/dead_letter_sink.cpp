@@ -120,11 +120,11 @@ Status DeadLetterSink::failed(const PgError& error, const char* doing) {
 }
 
 Status DeadLetterSink::migrate() {
-  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql") : migrations_;
+  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql/postgres_dead_letter") : migrations_;
   try {
     auto migrations = load_migrations(folder);
     connection_.open();
-    apply_migrations(connection_, migrations, host_.log());
+    apply_migrations(connection_, "postgres_dead_letter", migrations, host_.log());
     return Status::ok();
   } catch (const PgError& e) {
     return failed(e, "migrating");

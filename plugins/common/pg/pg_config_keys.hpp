@@ -15,7 +15,7 @@ namespace sluice::pg {
 // The connection members both plugins' settings hold (they derive from it), with their defaults.
 struct ConnectionSettings {
   std::string dsn;                        // required
-  std::optional<std::string> migrations;  // none: the shipped sql/ folder
+  std::optional<std::string> migrations;  // none: the plugin's shipped folder, sql/<plugin>/
   bool migrate_on_open = true;
 };
 
@@ -30,7 +30,7 @@ ConfigKey<Settings> dsn_key() {
 template <class Settings>
 ConfigKey<Settings> migrations_key() {
   return key<Settings, std::optional<std::string>>("migrations", &Settings::migrations,
-             "folder of NNNN_name.sql migrations; default: the shipped sql/ folder");
+             "folder of NNNN_name.sql migrations; default: the plugin's shipped folder, sql/<plugin name>/");
 }
 
 template <class Settings>

@@ -19,6 +19,8 @@ class RetirementTest : public PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
+    // The letters' table comes with postgres_dead_letter's migrations.
+    ASSERT_TRUE(make_dead_letter_sink()->migrate().is_ok());
     sink_ = make_sink();
     ASSERT_TRUE(sink_->open().is_ok());
   }
