@@ -117,16 +117,7 @@
 
   // ---- building the view ----------------------------------------------------------------
 
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-    return node;
-  }
+  // el(): web/dom.js.
 
   const missing = '—';
   const show = (value) => (value === undefined || value === null || value === '' ? missing : String(value));

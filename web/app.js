@@ -67,16 +67,7 @@
 
   // ---- building the view ------------------------------------------------------------------
 
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) if (child) node.append(child);
-    return node;
-  }
+  // el(): web/dom.js.
 
   // rows: [label, value, {href, title, mono, token}]. Each label and value is a line of its own
   // (div.field); a token (an id) is never broken inside: it moves below its label when it does

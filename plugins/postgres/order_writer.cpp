@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "change_notice.hpp"
+#include "dead_letter_table.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -143,9 +144,7 @@ std::size_t OrderWriter::retire_dead_letters(PgConnection& connection, const Bat
   }
   if (ids.empty()) return 0;
   // Ids already gone (discarded meanwhile) are fine: the order is stored either way.
-  Result result = connection.query("DELETE FROM dead_letters WHERE id = ANY($1::bigint[])",
-                                   {{bigint_array_literal(ids)}});
-  return static_cast<std::size_t>(affected_rows(result));
+  return static_cast<std::size_t>(pg::retire_dead_letters(connection, ids));
 }
 
 void OrderWriter::announce(PgConnection& connection, const std::vector<Position>& advanced) {

@@ -17,7 +17,8 @@
 //
 // Replays (Batch::retire_dead_letters_in): when the batch's dead letters live in this very
 // database, the transaction also deletes the letters of the records it stored (not of those
-// refused), so the order and its letter's retirement commit or roll back together.
+// refused), so the order and its letter's retirement commit or roll back together. The statement
+// is the dead-letter table's own (dead_letter_table.hpp, plugins/common/pg); this sink holds none.
 #pragma once
 
 #include <string>

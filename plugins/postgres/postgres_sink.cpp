@@ -15,22 +15,6 @@
 namespace sluice::pg {
 namespace {
 
-std::string connect_string_from(const std::string& dsn, const std::string& application_name) {
-  try {
-    return soci_connect_string(dsn, application_name);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("dsn", e.what());
-  }
-}
-
-std::string location_of(const std::string& dsn) {
-  try {
-    return location(dsn);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("dsn", e.what());
-  }
-}
-
 constexpr const char* health_component = "postgres";
 
 }  // namespace
@@ -67,13 +51,13 @@ PostgresSink::PostgresSink(const Config& config, Host& host) : PostgresSink(pars
 
 PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
     : host_(host),
-      connect_string_(connect_string_from(settings.dsn, "sluice")),
+      connect_string_(dsn_connect_string(settings.dsn, "sluice")),
       redacted_dsn_(redacted(settings.dsn)),
       migrations_(settings.migrations.value_or(std::string())),
       migrate_on_open_(settings.migrate_on_open),
       writer_connection_(connect_string_),
       read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
-      feed_(connect_string_from(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout,
+      feed_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout,
             host.log()),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
@@ -90,7 +74,7 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
                                               "Time to write and commit one batch",
                                               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
   if (settings.notify) writer_.set_feed_channel(settings.feed_channel);
-  writer_.set_location(location_of(settings.dsn));
+  writer_.set_location(dsn_location(settings.dsn));
 }
 
 PostgresSink::~PostgresSink() { close(); }
@@ -140,11 +124,11 @@ Status PostgresSink::read_failed(const PgError& error, const char* doing) {
 }
 
 Status PostgresSink::apply_migrations_now() {
-  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql") : migrations_;
+  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql/postgres") : migrations_;
   try {
     auto migrations = load_migrations(folder);
     writer_connection_.open();
-    auto applied = apply_migrations(writer_connection_, migrations, host_.log());
+    auto applied = apply_migrations(writer_connection_, "postgres", migrations, host_.log());
     if (applied.empty()) {
       host_.log().info("schema up to date ({} migrations in {})", migrations.size(), folder.string());
     } else {

@@ -1,5 +1,5 @@
-// The `postgres` sink: stores orders normalized (sql/0001_orders.sql) with their source positions
-// in the same transaction, answers lookups as a store, streams its contents for cache warm-up, and
+// The `postgres` sink: stores orders normalized (sql/postgres/0001_orders.sql) with their source
+// positions in the same transaction, answers lookups as a store, streams its contents for cache warm-up, and
 // tells sources where to resume (README.md, "Delivery guarantees", Effectively-once into
 // PostgreSQL). Coherence (README.md, "Coherent reads across instances"): every stored order has a
 // version that only grows, every batch transaction NOTIFYs what it stored (the change feed a cache

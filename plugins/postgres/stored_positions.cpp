@@ -15,15 +15,6 @@ std::map<PartitionKey, std::int64_t> latest(const std::vector<Position>& positio
   return out;
 }
 
-std::string int_array_literal(const std::vector<std::int64_t>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
@@ -45,7 +36,7 @@ void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
       " SELECT s, p, 0 FROM unnest($1::text[], $2::integer[]) AS t(s, p) ORDER BY s, p"
       " ON CONFLICT (stream, partition) DO UPDATE SET next_offset = o.next_offset"
       " RETURNING stream, partition, next_offset",
-      {{text_array_literal(streams)}, {int_array_literal(partitions)}});
+      {{text_array_literal(streams)}, {bigint_array_literal(partitions)}});
   for (int row = 0; row < PQntuples(result.get()); ++row) {
     stored_.push_back({PQgetvalue(result.get(), row, 0),
                        static_cast<std::int32_t>(std::stol(PQgetvalue(result.get(), row, 1))),

@@ -56,22 +56,6 @@ std::string clean_text(std::string_view text) {
   return out;
 }
 
-std::string dead_letter_connect_string(const std::string& dsn, const char* application_name) {
-  try {
-    return soci_connect_string(dsn, application_name);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("dsn", e.what());
-  }
-}
-
-std::string location_of(const std::string& dsn) {
-  try {
-    return location(dsn);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("dsn", e.what());
-  }
-}
-
 std::string reason_of(const Rejection& why) { return clean_text(why.reason.empty() ? "unknown" : why.reason); }
 
 }  // namespace
@@ -105,8 +89,8 @@ DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
       migrations_(settings.migrations.value_or(std::string())),
       migrate_on_open_(settings.migrate_on_open),
       max_payload_bytes_(static_cast<std::size_t>(settings.max_payload_bytes)),
-      connection_(dead_letter_connect_string(settings.dsn, "sluice-dead-letters")),
-      store_(dead_letter_connect_string(settings.dsn, "sluice-dead-letters-admin"), location_of(settings.dsn), host),
+      connection_(dsn_connect_string(settings.dsn, "sluice-dead-letters")),
+      store_(dsn_connect_string(settings.dsn, "sluice-dead-letters-admin"), dsn_location(settings.dsn), host),
       retention_({settings.max_age_hours, settings.max_count}),
       stored_(host.metrics().counter("sluice_dead_letters_stored_total",
                                      "Dead letters written to PostgreSQL (replays included)")),
@@ -136,11 +120,11 @@ Status DeadLetterSink::failed(const PgError& error, const char* doing) {
 }
 
 Status DeadLetterSink::migrate() {
-  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql") : migrations_;
+  std::filesystem::path folder = migrations_.empty() ? host_.data_path("sql/postgres_dead_letter") : migrations_;
   try {
     auto migrations = load_migrations(folder);
     connection_.open();
-    apply_migrations(connection_, migrations, host_.log());
+    apply_migrations(connection_, "postgres_dead_letter", migrations, host_.log());
     return Status::ok();
   } catch (const PgError& e) {
     return failed(e, "migrating");

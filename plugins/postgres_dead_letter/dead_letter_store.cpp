@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "dead_letter_table.hpp"
 #include "pg_status.hpp"
 #include "sluice/log_text.hpp"
 
@@ -182,9 +183,7 @@ Status PgDeadLetterStore::discard(const DeadLetterQuery& query, std::int64_t& di
 
 Status PgDeadLetterStore::retire(const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return Status::ok();
-  return run("retiring dead letters", [&](PgConnection& connection) {
-    connection.query("DELETE FROM dead_letters WHERE id = ANY($1::bigint[])", {{bigint_array_literal(ids)}});
-  });
+  return run("retiring dead letters", [&](PgConnection& connection) { retire_dead_letters(connection, ids); });
 }
 
 void PgDeadLetterStore::close() {

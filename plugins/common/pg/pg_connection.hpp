@@ -73,7 +73,7 @@ class PgConnection {
 
 // A text[] literal ({"a","b"}) for passing a list as one parameter.
 std::string text_array_literal(const std::vector<std::string_view>& values);
-// A bigint[] literal ({1,2}) for passing ids as one parameter.
+// A bigint[] (or integer[]) literal ({1,2}) for passing ids or numbers as one parameter.
 std::string bigint_array_literal(const std::vector<std::int64_t>& values);
 
 }  // namespace sluice::pg

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "pg_connection.hpp"
 
@@ -20,10 +21,92 @@ constexpr const char* lock_statement = "SELECT pg_advisory_xact_lock(73056128423
 
 constexpr const char* create_table_statement =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY,"
+    " plugin text NOT NULL DEFAULT '',"
+    " version integer NOT NULL,"
     " name text NOT NULL,"
     " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+    " applied_at timestamptz NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (plugin, version))";
+
+// A row of schema_migrations.
+struct Recorded {
+  std::string plugin;
+  int version = 0;
+  std::string name;
+  std::string checksum;
+};
+
+// The table as builds made it before each plugin had its own migrations: keyed by version
+// alone, without a plugin. Its rows stay (plugin '') until their plugin claims them; the
+// default '' also lets such an older build, started again, insert its rows as before.
+void upgrade_table(PgConnection& connection) {
+  connection.exec("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS plugin text NOT NULL DEFAULT ''");
+  Result old_key = connection.query(
+      "SELECT count(*) FROM pg_index WHERE indrelid = 'schema_migrations'::regclass AND indisprimary"
+      " AND indnatts = 1");
+  if (std::string(PQgetvalue(old_key.get(), 0, 0)) == "0") return;
+  connection.exec("ALTER TABLE schema_migrations DROP CONSTRAINT schema_migrations_pkey,"
+                  " ADD PRIMARY KEY (plugin, version)");
+}
+
+// Rows recorded before plugins were (plugin '') with the version and file name of one of
+// `plugin`'s migrations are that plugin's: the same file, applied from the shared folder.
+void claim_unowned_rows(PgConnection& connection, const std::string& plugin,
+                        const std::vector<Migration>& migrations) {
+  std::vector<std::int64_t> versions;
+  std::vector<std::string_view> names;
+  for (const Migration& migration : migrations) {
+    versions.push_back(migration.version);
+    names.push_back(migration.name);
+  }
+  connection.query(
+      "UPDATE schema_migrations AS m SET plugin = $1 WHERE m.plugin = ''"
+      " AND (m.version, m.name) IN (SELECT * FROM unnest($2::integer[], $3::text[]))"
+      " AND NOT EXISTS (SELECT 1 FROM schema_migrations AS o WHERE o.plugin = $1 AND o.version = m.version)",
+      {{plugin}, {bigint_array_literal(versions)}, {text_array_literal(names)}});
+}
+
+std::vector<Recorded> recorded_rows(PgConnection& connection) {
+  std::vector<Recorded> rows;
+  Result result = connection.query("SELECT plugin, version, name, checksum FROM schema_migrations");
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    rows.push_back({PQgetvalue(result.get(), row, 0), std::stoi(PQgetvalue(result.get(), row, 1)),
+                    PQgetvalue(result.get(), row, 2), PQgetvalue(result.get(), row, 3)});
+  }
+  return rows;
+}
+
+// True when `migration` needs no applying: `plugin` applied it (warning if the file changed
+// since), or another plugin applied the very same file.
+bool already_applied(const std::vector<Recorded>& rows, const std::string& plugin, const Migration& migration,
+                     spdlog::logger& log) {
+  for (const Recorded& row : rows) {
+    if (row.plugin != plugin || row.version != migration.version) continue;
+    if (row.checksum != migration.checksum) {
+      log.warn("migration {} changed after it was applied; it is not applied again", migration.name);
+    }
+    return true;
+  }
+  for (const Recorded& row : rows) {
+    if (row.version == migration.version && row.name == migration.name && row.checksum == migration.checksum) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void apply_one(PgConnection& connection, const std::string& plugin, const Migration& migration,
+               spdlog::logger& log) {
+  log.info("applying migration {}", migration.name);
+  try {
+    connection.exec(migration.sql);
+  } catch (const PgError& e) {
+    throw PgError(e.failure() == Failure::connection ? Failure::connection : Failure::fatal,
+                  "migration " + migration.name + ": " + e.what(), e.fields());
+  }
+  connection.query("INSERT INTO schema_migrations (plugin, version, name, checksum) VALUES ($1, $2, $3, $4)",
+                   {{plugin}, {std::to_string(migration.version)}, {migration.name}, {migration.checksum}});
+}
 
 std::string fnv1a_hex(const std::string& text) {
   std::uint64_t hash = 1469598103934665603ull;
@@ -78,7 +161,7 @@ std::vector<Migration> load_migrations(const std::filesystem::path& folder) {
   return migrations;
 }
 
-std::vector<std::string> apply_migrations(PgConnection& connection,
+std::vector<std::string> apply_migrations(PgConnection& connection, const std::string& plugin,
                                           const std::vector<Migration>& migrations,
                                           spdlog::logger& log) {
   std::vector<std::string> applied_now;
@@ -86,35 +169,18 @@ std::vector<std::string> apply_migrations(PgConnection& connection,
     connection.exec("BEGIN");
     connection.exec(lock_statement);
     connection.exec(create_table_statement);
-    std::map<int, std::string> applied;  // version -> checksum
-    Result rows = connection.query("SELECT version, checksum FROM schema_migrations");
-    for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      applied[std::stoi(PQgetvalue(rows.get(), row, 0))] = PQgetvalue(rows.get(), row, 1);
-    }
+    upgrade_table(connection);
+    claim_unowned_rows(connection, plugin, migrations);
+    const std::vector<Recorded> rows = recorded_rows(connection);
     for (const Migration& migration : migrations) {
-      auto found = applied.find(migration.version);
-      if (found != applied.end()) {
-        if (found->second != migration.checksum) {
-          log.warn("migration {} changed after it was applied; it is not applied again",
-                   migration.name);
-        }
-        continue;
-      }
-      log.info("applying migration {}", migration.name);
-      try {
-        connection.exec(migration.sql);
-      } catch (const PgError& e) {
-        throw PgError(e.failure() == Failure::connection ? Failure::connection : Failure::fatal,
-                      "migration " + migration.name + ": " + e.what(), e.fields());
-      }
-      connection.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                       {{std::to_string(migration.version)}, {migration.name}, {migration.checksum}});
+      if (already_applied(rows, plugin, migration, log)) continue;
+      apply_one(connection, plugin, migration, log);
       applied_now.push_back(migration.name);
     }
-    for (const auto& [version, checksum] : applied) {
-      if (version > migrations.back().version) {
-        log.warn("the database has migration {} which this build does not know; it is newer",
-                 version);
+    for (const Recorded& row : rows) {
+      if (row.plugin == plugin && row.version > migrations.back().version) {
+        log.warn("the database has migration {} of {} which this build does not know; it is newer", row.name,
+                 plugin);
       }
     }
     connection.exec("COMMIT");

@@ -1,6 +1,10 @@
-// Schema migrations: numbered SQL files (0001_orders.sql ...) applied in order, each once,
-// recorded in schema_migrations. Safe to run from several instances at once: everything
-// happens in one transaction behind an advisory lock, so the second instance waits and then
+// Schema migrations: numbered SQL files (0001_orders.sql ...) applied in order, each once.
+// Every PostgreSQL plugin owns its set (sql/postgres/, sql/postgres_dead_letter/: README.md,
+// "Operating Sluice") and schema_migrations records which plugin applied which (plugin,
+// version). Rows written before plugins were recorded have plugin '' and are claimed by the
+// plugin whose set holds the same version and file name, so a database migrated then starts
+// without applying anything again. Safe to run from several instances and plugins at once:
+// everything happens in one transaction behind an advisory lock, so the second waits and then
 // finds nothing left to do.
 #pragma once
 
@@ -27,8 +31,11 @@ struct Migration {
 // folder, a duplicate version or an unreadable file.
 std::vector<Migration> load_migrations(const std::filesystem::path& folder);
 
-// Applies what is missing; returns the names applied. Throws PgError.
-std::vector<std::string> apply_migrations(PgConnection& connection,
+// Applies what `plugin` has not applied yet, recording it under `plugin`; returns the names
+// applied. A migration recorded under another plugin with the same version, name and
+// checksum (the same file: one `migrations` folder given to both plugins) is not applied
+// again. Throws PgError.
+std::vector<std::string> apply_migrations(PgConnection& connection, const std::string& plugin,
                                           const std::vector<Migration>& migrations,
                                           spdlog::logger& log);
 

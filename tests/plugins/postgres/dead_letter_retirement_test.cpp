@@ -5,6 +5,8 @@
 // replayed record is never fenced, though its offset lies below the stored position.
 #include <gtest/gtest.h>
 
+#include "dead_letter_table.hpp"
+#include "pg_connection.hpp"
 #include "pipeline_steps.hpp"
 #include "pg_dsn.hpp"
 #include "postgres_fixture.hpp"
@@ -17,6 +19,8 @@ class RetirementTest : public PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
+    // The letters' table comes with postgres_dead_letter's migrations.
+    ASSERT_TRUE(make_dead_letter_sink()->migrate().is_ok());
     sink_ = make_sink();
     ASSERT_TRUE(sink_->open().is_ok());
   }
@@ -146,6 +150,26 @@ TEST_F(RetirementTest, LettersElsewhereAreLeftToTheRuntime) {
     EXPECT_TRUE(letter_exists(id));
   }
   EXPECT_EQ(retired_metric(), 0);
+}
+
+// The dead-letter table's retirement statement (what the sink runs before COMMIT) belongs to
+// the caller's transaction: rolled back, the letter stays; gone ids are skipped, not an error.
+TEST_F(RetirementTest, TheTablesRetirementIsPartOfTheCallersTransaction) {
+  std::int64_t kept = add_letter("{}", 1);
+  std::int64_t retired = add_letter("{}", 2);
+  pg::PgConnection connection(pg::soci_connect_string(dsn(), "retirement-test"));
+  connection.open();
+  connection.exec("BEGIN");
+  EXPECT_EQ(pg::retire_dead_letters(connection, {retired}), 1);
+  connection.exec("ROLLBACK");
+  EXPECT_TRUE(letter_exists(retired));
+
+  connection.exec("BEGIN");
+  EXPECT_EQ(pg::retire_dead_letters(connection, {retired, retired + 1000}), 1);
+  EXPECT_EQ(pg::retire_dead_letters(connection, {}), 0);
+  connection.exec("COMMIT");
+  EXPECT_FALSE(letter_exists(retired));
+  EXPECT_TRUE(letter_exists(kept));
 }
 
 TEST_F(RetirementTest, ReplayBelowTheStoredPositionIsNotFenced) {

@@ -19,13 +19,20 @@ namespace {
 TEST_F(PostgresTest, MigrationsAreAppliedOnceAndRecorded) {
   auto first = make_sink();
   auto second = make_sink();
-  // Two instances racing on an empty database: the advisory lock serialises them.
-  Status a, b;
+  auto letters = make_dead_letter_sink();
+  // Two instances and the other PostgreSQL plugin racing on an empty database: the advisory
+  // lock serialises them. Each plugin applies its own set (sql/postgres/, sql/postgres_dead_letter/).
+  Status a, b, c;
   std::thread other([&] { b = second->migrate(); });
+  std::thread dead_letter_plugin([&] { c = letters->migrate(); });
   a = first->migrate();
   other.join();
+  dead_letter_plugin.join();
   ASSERT_TRUE(a.is_ok()) << a.message();
   ASSERT_TRUE(b.is_ok()) << b.message();
+  ASSERT_TRUE(c.is_ok()) << c.message();
+  EXPECT_EQ(scalar("SELECT string_agg(plugin, ',' ORDER BY version) FROM schema_migrations"),
+            "postgres,postgres,postgres_dead_letter,postgres,postgres_dead_letter,postgres_dead_letter");
   EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "6");
   EXPECT_EQ(scalar("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations"),
             "0001_orders.sql,0002_offsets.sql,0003_dead_letters.sql,0004_order_versions.sql,"
