@@ -267,7 +267,18 @@ fs::path test_scratch_root() {
   if (const auto* info = unit->current_test_info()) {
     test = std::string(info->test_suite_name()) + "." + info->name();
   } else if (const auto* suite = unit->current_test_suite()) {
+    // A suite's set-up runs in every process that runs one of its tests, and ctest runs each
+    // test in a process of its own, several at once: a folder named after the suite alone
+    // would be shared, and emptied by one process under the other's PostgreSQL cluster. The
+    // first test this process runs names it.
     test = suite->name();
+    for (int i = 0; i < suite->total_test_count(); ++i) {
+      const auto* info = suite->GetTestInfo(i);
+      if (info->should_run()) {
+        test += std::string(".") + info->name() + ".setup";
+        break;
+      }
+    }
   }
   for (char& c : test) {
     if (c == '/') c = '_';  // parameterised names: Suite/Param.Case/0

@@ -89,9 +89,10 @@ int free_port();
 std::string find_on_path(const std::string& name);
 
 // The running test's own folder in the build tree's test scratch area:
-// <executable>/<Suite.Test> (<executable>/<Suite> in a suite's set-up, <executable>/main
-// outside any test). Tests that run at the same time (ctest -j) never share one; it is emptied
-// when this process first uses it, and kept after the test for inspection.
+// <executable>/<Suite.Test> (<executable>/<Suite.FirstTest>.setup in a suite's set-up, named
+// after the first test the process runs; <executable>/main outside any test). Tests that run
+// at the same time (ctest -j) never share one; it is emptied when this process first uses it,
+// and kept after the test for inspection.
 std::filesystem::path test_scratch_root();
 // A fresh empty folder `name` in test_scratch_root().
 std::filesystem::path scratch_dir(const std::string& name);
