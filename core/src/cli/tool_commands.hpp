@@ -1,8 +1,8 @@
 // Subcommands of `sluice` that another executable implements, as git's `git foo` runs
 // git-foo: the Kafka tooling (broker, publish) lives with the kafka plugin, so the `sluice`
-// binary and libsluice_core never link librdkafka (README, CLI, "Where broker and publish
-// come from"). The `sluice` binary lists these commands in its --help and runs the tool in
-// its place (tool_dispatch.cpp); the tool declares them with the same summaries.
+// binary and libsluice_core never link librdkafka (README, CLI). The `sluice` binary lists
+// these commands in its --help and runs the tool in their place (tool_dispatch.cpp); the tool
+// declares them with the same summaries.
 #pragma once
 
 #include <string_view>

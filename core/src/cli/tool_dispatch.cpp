@@ -26,10 +26,12 @@ std::filesystem::path tool_path(const ToolCommand& command) {
   return (executable_dir() / ".." / "lib" / "sluice" / "libexec" / command.tool).lexically_normal();
 }
 
-// Returns only when the tool cannot be started, with the exit code to use.
+// Returns only when the tool cannot be started (absent: one line saying what the build lacks;
+// present but not runnable: the system's reason), with the exit code to use.
 int run_tool(const ToolCommand& command, int argc, char** argv) {
   const std::string path = tool_path(command).string();
-  if (::access(path.c_str(), X_OK) != 0) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
     std::cerr << "sluice " << command.name << ": " << command.missing << "; " << path << " is missing\n";
     return exit_failure;
   }
