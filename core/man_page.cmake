@@ -1,6 +1,8 @@
 # Writes the sluice(1) man page from the binary's own --help, so the page never drifts from the
 # CLI. Run at build time:  cmake -DSLUICE=<bin/sluice> -DOUT=<sluice.1> -DVERSION=<x.y.z> -P man_page.cmake
 # Every subcommand (and theirs, e.g. dead-letters list) gets a section with its --help text.
+# -DABSENT=a,b names the commands whose tool this build lacks (core/src/cli/tool_commands.hpp):
+# their sections say so instead of failing on the missing tool.
 
 # help_of(<out var> <words>...): `sluice <words> --help`, or a fatal error naming the command.
 function(help_of out)
@@ -45,7 +47,13 @@ roff_block(block "${top}")
 string(APPEND page ".SH DESCRIPTION\n${block}")
 string(APPEND page ".SH COMMANDS\n")
 subcommands_of(commands "${top}")
+string(REPLACE "," ";" absent "${ABSENT}")
 foreach(command IN LISTS commands)
+  list(FIND absent "${command}" absent_at)  # (no IN_LIST: a script runs with the old policies)
+  if(absent_at GREATER -1)
+    string(APPEND page ".SS ${command}\nNot in this build: the tool that implements it was not built.\n")
+    continue()
+  endif()
   help_of(text ${command})
   roff_block(block "${text}")
   string(APPEND page ".SS ${command}\n${block}")

@@ -49,7 +49,7 @@ latency_run() {
   info "publishing $count orders at $rate/s for ${BENCH_LATENCY_SECONDS} s; polling every ${BENCH_LATENCY_STEP}th uid every ${BENCH_LATENCY_POLL_MS} ms"
   # nice 19: `sluice publish --rate` waits for its next slot by polling librdkafka with a
   # timeout truncated to whole milliseconds, i.e. 0 at 1000/s, so it spins a whole CPU
-  # (core/src/cli/publish.cpp). At the lowest priority the spin only uses otherwise idle time;
+  # (plugins/kafka/tool/publish.cpp). At the lowest priority the spin only uses otherwise idle time;
   # the pacing holds (it catches up against its start) and the timestamps are set at produce.
   nice -n 19 "$SLUICE" publish --brokers "$BROKERS" --topic "$name" --count "$count" --rate "$rate" \
     --prefix lat 2>&1 | sed -u 's/^/    /'

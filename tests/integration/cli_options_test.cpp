@@ -225,6 +225,13 @@ TEST(CliOptions, ManPageHasASectionForEveryCommand) {
     EXPECT_NE(page.find(std::string("\n.SS ") + command + "\n"), std::string::npos) << command;
   }
   EXPECT_NE(page.find("\n.SS \"dead-letters replay\"\n"), std::string::npos);
+  // broker and publish: the Kafka tool's help, reached through `sluice` (README, CLI).
+  if (std::filesystem::exists(sluice_binary().parent_path().parent_path() / "lib/sluice/libexec/sluice-kafka")) {
+    EXPECT_NE(page.find("Usage: sluice broker [OPTIONS]"), std::string::npos);
+    EXPECT_NE(page.find("--fail-commits"), std::string::npos);
+    EXPECT_NE(page.find("Usage: sluice publish [OPTIONS]"), std::string::npos);
+    EXPECT_NE(page.find("--connect-timeout"), std::string::npos);
+  }
   EXPECT_NE(page.find("--log-format"), std::string::npos);
 }
 

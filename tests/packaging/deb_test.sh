@@ -50,6 +50,11 @@ for p in "${required_plugins[@]}"; do
 done
 has_plugin() { printf '%s\n' "${built_plugins[@]}" | grep -qxF "$1"; }
 echo "plugins built: ${built_plugins[*]}"
+# The Kafka tool (`sluice broker`, `sluice publish`: README, CLI) comes with the kafka plugin.
+kafka_tool=lib/sluice/libexec/sluice-kafka
+if has_plugin kafka.so; then
+  [ -x "$build/$kafka_tool" ] || fail "build tree has no $kafka_tool (build the sluice_plugins target first)"
+fi
 
 # `sluice plugins --json` from an installed tree: every plugin found is one of DIR/*.so,
 # and all of those are found.
@@ -70,6 +75,15 @@ check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
     [ -z "$p" ] || [[ "$p" == "$plugin_dir/"* ]] || fail "$label: plugin loaded from outside the installation: $p"
   done <<<"$paths"
   if ldd "$bin" | grep -q "not found"; then fail "$label: unresolved libraries: $(ldd "$bin" | grep 'not found')"; fi
+  # `sluice publish` runs the Kafka tool of the same tree; `sluice` itself never links librdkafka.
+  if readelf -d "$bin" | grep -q 'NEEDED.*rdkafka'; then fail "$label: $bin links librdkafka"; fi
+  if has_plugin kafka.so; then
+    if (cd "$scratch" && env -u LD_LIBRARY_PATH "$bin" publish --help 2>&1) | grep -q -- '--connect-timeout'; then
+      ok "$label: sluice publish --help reaches the Kafka tool"
+    else
+      fail "$label: sluice publish --help: $(cd "$scratch" && "$bin" publish --help 2>&1 | head -3)"
+    fi
+  fi
   local core
   core=$(ldd "$bin" | awk '/libsluice_core/ {print $3}')
   [[ "$(readlink -f "$core")" == "$(readlink -f "$(dirname "$bin")/../lib")/"* ]] ||
@@ -136,6 +150,7 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
   grep -q '^lib/libsluice_core\.so\.' <<<"$installed" || fail "lib/libsluice_core.so.* missing"
   grep -q '^share/sluice/sql/.*\.sql$' <<<"$installed" || fail "share/sluice/sql/*.sql missing"
   for p in "${built_plugins[@]}"; do need_file "$installed" "lib/sluice/plugins/$p"; done
+  if has_plugin kafka.so; then need_file "$installed" "$kafka_tool"; fi
   need_file "$installed" "${sdk_files[@]}"
   grep -qxF "ExecStart=$prefix/bin/sluice run $prefix/etc/sluice/pipeline.yaml" "$prefix/lib/systemd/system/sluice.service" ||
     fail "unit not rewritten for prefix $prefix: $(grep ExecStart "$prefix/lib/systemd/system/sluice.service")"
@@ -151,6 +166,10 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
     [ "$(runpath "$prefix/lib/sluice/plugins/$p")" = '$ORIGIN/../..' ] ||
       fail "$p RUNPATH is '$(runpath "$prefix/lib/sluice/plugins/$p")'"
   done
+  if has_plugin kafka.so; then
+    # shellcheck disable=SC2016
+    [ "$(runpath "$prefix/$kafka_tool")" = '$ORIGIN/../..' ] || fail "$kafka_tool RUNPATH is '$(runpath "$prefix/$kafka_tool")'"
+  fi
   check_runs_from "installed" "$prefix/bin/sluice" "$prefix/lib/sluice/plugins"
 else
   fail "cmake --install failed: $(tail -5 "$scratch/install.log")"
@@ -195,6 +214,7 @@ need_file "$contents" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/mo
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
 grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
 for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins/$p"; done
+if has_plugin kafka.so; then need_file "$contents" "usr/$kafka_tool"; fi
 need_file "$contents" "${sdk_files[@]/#/usr/}"
 if grep -q '^usr/etc/' <<<"$contents"; then fail "files under usr/etc: $(grep '^usr/etc/' <<<"$contents")"; fi
 if grep -q '^usr/local/' <<<"$contents"; then fail "files under usr/local"; fi
@@ -204,7 +224,7 @@ check_lintian "$deb"
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-grep -q 'librdkafka' <<<"$depends" || fail "Depends does not mention librdkafka"
+if has_plugin kafka.so; then grep -q 'librdkafka' <<<"$depends" || fail "Depends does not mention librdkafka"; fi
 if has_plugin postgres.so; then grep -q 'libpq5' <<<"$depends" || fail "Depends does not mention libpq5"; fi
 if has_plugin rest.so; then grep -q 'libpistache' <<<"$depends" || fail "Depends does not mention libpistache"; fi
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is not $arch"

@@ -35,12 +35,17 @@ Command add_validate_command(CLI::App& app, const GlobalOptions& global);
 Command add_plugins_command(CLI::App& app, const GlobalOptions& global);
 Command add_schema_command(CLI::App& app, const GlobalOptions& global);
 Command add_migrate_command(CLI::App& app, const GlobalOptions& global);
-Command add_broker_command(CLI::App& app, const GlobalOptions& global);   // broker.cpp
-Command add_publish_command(CLI::App& app, const GlobalOptions& global);  // publish.cpp
+Command add_broker_command(CLI::App& app, const GlobalOptions& global);   // the Kafka tool's broker.cpp
+Command add_publish_command(CLI::App& app, const GlobalOptions& global);  // the Kafka tool's publish.cpp
 // The operator commands talk to a running pipeline's admin API (admin_client.hpp).
 Command add_status_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp
 Command add_reload_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp
 Command add_tap_command(CLI::App& app, const GlobalOptions& global);           // tap_cmd.cpp
 Command add_dead_letters_command(CLI::App& app, const GlobalOptions& global);  // dead_letters_cmd.cpp
+
+// A command another executable implements (tool_commands.hpp): run with this process's
+// command line (argc, argv) in its place. tool_dispatch.cpp
+struct ToolCommand;
+Command add_tool_command(CLI::App& app, const ToolCommand& command, int argc, char** argv);
 
 }  // namespace sluice::cli

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "cli/kafka_orders.hpp"
-#include "cli/sample_order.hpp"
+#include "kafka_orders.hpp"
+#include "sample_order.hpp"
 #include "consumer_settings.hpp"
 #include "instance_slot.hpp"
 #include "kafka_stats.hpp"

@@ -23,6 +23,7 @@
 #include "kafka_publisher.hpp"
 #include "log_setup.hpp"
 #include "publish_progress.hpp"
+#include "tool_commands.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -220,11 +221,7 @@ int run_publish(const PublishOptions& o) {
 }  // namespace
 
 Command add_publish_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("publish",
-                                 "Publish orders to Kafka: the built-in sample, an NDJSON file, or N generated "
-                                 "distinct orders. Prints each delivered message's position (topic/partition@offset, the "
-                                 "token GET /order accepts in Sluice-Min-Position) on stdout, one a line; progress "
-                                 "and the summary on stderr. Exits 1 if any failed.");
+  auto* cmd = app.add_subcommand("publish", std::string(tool_command("publish").summary));
   auto o = std::make_shared<PublishOptions>();
   const char* env_brokers = std::getenv("KAFKA_BROKERS");
   o->brokers = env_brokers && *env_brokers ? env_brokers : "localhost:9092";

@@ -27,6 +27,7 @@
 
 #include "commands.hpp"
 #include "kafka_handles.hpp"
+#include "tool_commands.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -186,12 +187,7 @@ int run_broker(const BrokerOptions& options) {
 }  // namespace
 
 Command add_broker_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand(
-      "broker",
-      "Run an in-memory Kafka-protocol cluster (librdkafka mock) for demos and tests; prints its bootstrap "
-      "address as the first stdout line and runs until SIGINT/SIGTERM. Not durable, ~5 MiB kept per "
-      "partition: use real Kafka in production. SIGUSR1 takes all brokers down, SIGUSR2 brings them up, "
-      "SIGHUP makes the next 10 OffsetCommit requests fail (timeouts, coordinator and group errors).");
+  auto* cmd = app.add_subcommand("broker", std::string(tool_command("broker").summary));
   auto options = std::make_shared<BrokerOptions>();
   cmd->add_option("--topic", options->topics, "Topic to create, NAME:PARTITIONS (repeatable)")
       ->capture_default_str();
