@@ -7,10 +7,16 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-fs::path executable_dir() {
+fs::path executable_dir(const fs::path& link) {
   std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : self.parent_path();
+  fs::path self = fs::read_symlink(link, ec);
+  return ec ? fs::path() : self.parent_path();
+}
+
+std::optional<fs::path> installed_path(const fs::path& relative, const fs::path& link) {
+  fs::path dir = executable_dir(link);
+  if (dir.empty()) return std::nullopt;
+  return (dir / ".." / relative).lexically_normal();
 }
 
 std::vector<fs::path> plugin_search_path(const std::vector<std::string>& explicit_dirs) {
@@ -22,7 +28,7 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& explici
       if (!dir.empty()) dirs.emplace_back(dir);
     }
   }
-  dirs.push_back((executable_dir() / ".." / "lib" / "sluice" / "plugins").lexically_normal());
+  if (auto shipped = installed_path("lib/sluice/plugins")) dirs.push_back(*shipped);
   return dirs;
 }
 
@@ -30,8 +36,8 @@ fs::path data_path(std::string_view relative) {
   fs::path given(relative);
   std::error_code ec;
   if (given.is_absolute() || fs::exists(given, ec)) return given;
-  fs::path shipped = (executable_dir() / ".." / "share" / "sluice" / given).lexically_normal();
-  return fs::exists(shipped, ec) ? shipped : given;
+  auto shipped = installed_path(fs::path("share/sluice") / given);
+  return shipped && fs::exists(*shipped, ec) ? *shipped : given;
 }
 
 }  // namespace sluice

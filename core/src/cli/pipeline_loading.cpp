@@ -46,8 +46,8 @@ fs::path default_pipeline_file() {
   fs::path local = data_path("config/pipeline.yaml");
   std::error_code ec;
   if (fs::exists(local, ec)) return local;
-  fs::path installed = (executable_dir() / ".." / "etc" / "sluice" / "pipeline.yaml").lexically_normal();
-  if (fs::exists(installed, ec)) return installed;
+  auto installed = installed_path("etc/sluice/pipeline.yaml");
+  if (installed && fs::exists(*installed, ec)) return *installed;
   return "/etc/sluice/pipeline.yaml";
 }
 

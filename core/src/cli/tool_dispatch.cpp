@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,19 @@ namespace {
 
 // Where the tools are: lib/sluice/libexec next to bin/ (the build tree and an installation
 // share the layout, as they do for the plugins).
-std::filesystem::path tool_path(const ToolCommand& command) {
-  return (executable_dir() / ".." / "lib" / "sluice" / "libexec" / command.tool).lexically_normal();
+std::optional<std::filesystem::path> tool_path(const ToolCommand& command) {
+  return installed_path(std::filesystem::path("lib/sluice/libexec") / command.tool);
 }
 
 // Returns only when the tool cannot be started (absent: one line saying what the build lacks;
 // present but not runnable: the system's reason), with the exit code to use.
 int run_tool(const ToolCommand& command, int argc, char** argv) {
-  const std::string path = tool_path(command).string();
+  const auto found = tool_path(command);
+  if (!found) {
+    std::cerr << "sluice " << command.name << ": cannot tell where this sluice is installed (/proc/self/exe is unreadable)\n";
+    return exit_failure;
+  }
+  const std::string path = found->string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     std::cerr << "sluice " << command.name << ": " << command.missing << "; " << path << " is missing\n";
