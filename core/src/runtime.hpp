@@ -1,7 +1,7 @@
 // Runs a planned pipeline: creates its plugin instances, opens them (APIs, sinks, source)
 // with retry, polls the source into the stage pipeline (stage_pipeline.hpp: transforms ->
 // sinks in order -> dead letters, in-order acknowledgement), commits what it acknowledged to
-// the source, switches to a new plan at a batch boundary when asked (runtime_reload.cpp),
+// the source, switches to a new plan at a batch boundary when asked (reload_steps.hpp),
 // and stops gracefully (core/README.md, Delivery).
 #pragma once
 
@@ -61,9 +61,8 @@ class Runtime {
   std::unique_ptr<StagePipeline> make_pipeline();
   void replace_pipeline(std::unique_ptr<StagePipeline> next);
   void set_position_store();
-  // runtime_reload.cpp: on the source thread, between batches.
+  // runtime_reload.cpp: on the source thread, between batches (the steps: reload_steps.hpp).
   void apply_pending_reload();
-  bool open_for_reload(PluginInstance& sink);
   void count_reload(const char* result);
   // The outcome of reload #n, for the admin API (status, POST /admin/reload); the result
   // "applied" is recorded once the switch is certain, before APIs stop.
@@ -118,6 +117,8 @@ class Runtime {
   std::uint64_t reported_consumed_ = 0;
   bool stages_started_ = false;
 
+  // A reload's steps (reload_steps.cpp) swap the instances, sinks and pipeline above.
+  friend class ReloadSteps;
   // The operators' side (runtime_admin.cpp).
   friend class RuntimeAdmin;
   friend class CurrentDeadLetters;

@@ -1,0 +1,99 @@
+// One live reload of the running pipeline (README.md, "Live reload"), as the steps the README
+// walks through, run by Runtime::apply_pending_reload on the source thread between two polls.
+// The caller (the CLI) has already read and planned the new file: every plugin loaded, every
+// config checked; a file that does not plan never gets here (Runtime::reject_reload).
+//
+//  1. Plan the difference: stages whose plugin file and config are unchanged keep their live
+//     objects (sockets, caches, connections, group membership), unless a store they looked up
+//     is replaced. Nothing changed: only the APIs refresh.
+//  2. Prepare: every new plugin object is created before anything stops. A failure is
+//     "rejected": the pipeline runs on untouched.
+//  3. Reach the batch boundary: the stage pipeline drains, every batch in flight is written and
+//     committed, so a swap neither loses nor repeats a record. The source is not polled meanwhile.
+//  4. Open the new sinks while the old objects still exist. One that does not (fatal, or still
+//     retrying after kReloadOpenLimit) rolls the reload back: the new objects go, the old
+//     pipeline starts again ("rolled_back").
+//  5. Switch: APIs and a source that changed are stopped and closed (the source after its last
+//     commit), the new instances take the old ones' place, replaced sinks are closed and
+//     destroyed, the new stage pipeline started, then the new source opened (from the stored
+//     positions) and new APIs started on their address. A source or API that cannot start
+//     then is a fatal error. Replay batches queued for this thread fail before an API stops
+//     (replay_queue.hpp).
+//  6. APIs kept running (all of them when nothing changed) are refreshed: they re-read what
+//     lives outside the file, such as tokens (Api::refresh).
+//
+// Each step that ends the reload records its outcome for status and metrics
+// (Runtime::record_reload, Runtime::count_reload).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "plan_diff.hpp"
+#include "runtime.hpp"
+
+namespace sluice {
+
+// One object per reload, alive while Runtime::apply_pending_reload runs it: what one step
+// learns (the kept and the new objects, what a roll back restores) the next step reads here.
+class ReloadSteps {
+ public:
+  // Plans the difference between the running plan and `next`; `number` is the reload's #n.
+  ReloadSteps(Runtime& runtime, std::shared_ptr<const PipelinePlan> next, int number);
+  // Every step in order, until one ends the reload (applied, rejected, abandoned, rolled back).
+  void run();
+
+ private:
+  using Instances = std::vector<std::unique_ptr<PluginInstance>>;
+
+  // Step 1 and 6, for a file that changed nothing.
+  void refresh_only();
+  // Step 1: fills keep_.
+  void choose_kept_stages();
+  // Step 2: fills fresh_; false when a plugin refused (recorded "rejected").
+  bool create_new_stages();
+  // Step 3: false when the pipeline is stopping instead (recorded "abandoned").
+  bool drain_to_batch_boundary();
+  // Step 4: false when one could not open (its id in failed_sink_; the others opened stay open).
+  bool open_new_sinks();
+  bool open_within_limit(PluginInstance& sink);
+  // Step 4, after a sink failed: the new objects go, the old pipeline starts again.
+  void roll_back();
+  // Step 5, then 6 for the kept APIs.
+  void switch_to_new_plan();
+  void stop_replaced_apis();
+  void close_replaced_source();
+  // The new plan's instances, kept ones rebound, take instances_' place; returns the old ones.
+  Instances adopt_new_instances();
+  void retire(Instances replaced);
+  void start_new_stage_pipeline();
+  bool open_new_source();
+  bool start_new_apis();
+
+  PluginInstance* instance(const PlannedStage* stage) {
+    return keep_.count(stage) ? keep_[stage] : fresh_[stage].get();
+  }
+  bool kept(PluginInstance* instance) const { return kept_set_.count(instance) > 0; }
+
+  Runtime& runtime_;
+  spdlog::logger& log_;
+  const std::shared_ptr<const PipelinePlan> next_;
+  const int n_;
+  const PlanDiff diff_;
+  const std::string what_;  // the differences, for the log and the reload's answer
+  // The running objects that go on, by their stage in the new plan; and the new objects.
+  std::map<const PlannedStage*, PluginInstance*> keep_;
+  std::map<const PlannedStage*, std::unique_ptr<PluginInstance>> fresh_;
+  std::set<PluginInstance*> kept_set_;
+  // What a roll back restores.
+  std::map<std::string, Sink*, std::less<>> previous_sinks_;
+  Health::Snapshot health_before_;
+  std::vector<PluginInstance*> opened_;  // new sinks opened so far
+  std::string failed_sink_;
+  bool source_kept_ = false;
+};
+
+}  // namespace sluice
