@@ -105,15 +105,17 @@ TEST(Cli, ValidateAcceptsEveryShippedPipeline) {
   }
 }
 
-// Without DATABASE_URL the default pipeline does not fall back to a known password.
+// Without DATABASE_URL no shipped pipeline with a database falls back to a known password.
 TEST(Cli, DefaultPipelineWithoutDatabaseUrlIsRefusedWithTheMessage) {
   Process::Options options;
   options.env = {{"DATABASE_URL", ""}};
-  auto r = sluice({"validate", (source_dir() / "config/pipeline.yaml").string()}, options);
-  EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_NE(r.err.find("environment variable 'DATABASE_URL' is empty: set DATABASE_URL to postgresql://"),
-            std::string::npos)
-      << r.err;
+  for (const char* file : {"config/pipeline.yaml", "config/file-to-postgres.yaml"}) {
+    auto r = sluice({"validate", (source_dir() / file).string()}, options);
+    EXPECT_EQ(r.code, 3) << file << "\n" << r.err;
+    EXPECT_NE(r.err.find("environment variable 'DATABASE_URL' is empty: set DATABASE_URL to postgresql://"),
+              std::string::npos)
+        << file << "\n" << r.err;
+  }
 }
 
 TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
