@@ -1,7 +1,10 @@
 #include "global_options.hpp"
 
+#include <iostream>
+#include <stdexcept>
 #include <string>
 
+#include "log_setup.hpp"
 #include "sluice/abi.h"
 #include "sluice/version.hpp"
 
@@ -36,6 +39,28 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
                  "environment wins");
   app.require_subcommand(1);
   app.fallthrough();
+}
+
+int parse_and_run(CLI::App& app, const GlobalOptions& global, const std::vector<Command>& commands, int argc,
+                  char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  sluice::set_log_level(global.log_level);
+  sluice::set_log_format(global.log_format);
+  for (const auto& c : commands) {
+    if (!c.app->parsed()) continue;
+    try {
+      return c.run();
+    } catch (const std::runtime_error& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return exit_usage;
+    }
+  }
+  return exit_usage;
 }
 
 }  // namespace sluice::cli

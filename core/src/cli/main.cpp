@@ -1,9 +1,7 @@
 // sluice: one binary for running pipelines and the tools around them.
-#include <iostream>
 
 #include "commands.hpp"
 #include "global_options.hpp"
-#include "log_setup.hpp"
 #include "tool_commands.hpp"
 
 int main(int argc, char** argv) {
@@ -26,23 +24,5 @@ int main(int argc, char** argv) {
       add_tap_command(app, global),
       add_dead_letters_command(app, global),
   };
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? exit_ok : exit_usage;
-  }
-  sluice::set_log_level(global.log_level);
-  sluice::set_log_format(global.log_format);
-  for (const auto& c : commands) {
-    if (!c.app->parsed()) continue;
-    try {
-      return c.run();
-    } catch (const std::runtime_error& e) {
-      // The operator commands' setup errors (no admin token, a bad URL): one line, no trace.
-      std::cerr << "error: " << e.what() << "\n";
-      return exit_usage;
-    }
-  }
-  return exit_usage;
+  return parse_and_run(app, global, commands, argc, argv);
 }
