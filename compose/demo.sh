@@ -115,9 +115,9 @@ echo "$pg_dir" >"$state/pg-dir"
 ln -s "$pg_dir/server.log" "$state/postgresql.log"
 pg_port=$(free_port 5432)
 echo "==> starting PostgreSQL 15 on 127.0.0.1:$pg_port (data in $pg_dir, removed at the stop)"
-# From /: the postgres user cannot enter this clone, and its tools would say so.
 # A password of this run (in build/demo/env, mode 600), not one printed in a README.
 db_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+# From /: the postgres user cannot enter this clone, and its tools would say so.
 (cd / && pg_start "$pg_dir" "$pg_port" && pg_create_db "$pg_dir" "$pg_port" orders_db order_user "$db_password")
 export DATABASE_URL="postgresql://order_user:$db_password@127.0.0.1:$pg_port/orders_db"
 
