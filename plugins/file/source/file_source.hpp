@@ -12,7 +12,7 @@
 
 #include "file_settings.hpp"
 #include "line_reader.hpp"
-#include "string_member.hpp"
+#include "json_member.hpp"
 #include "sluice/plugin.hpp"
 
 namespace sluice::file_plugin {
@@ -62,7 +62,7 @@ class FileSource final : public Source {
       if (r == LineReader::Result::line) {
         Record rec;
         rec.value = std::move(line);
-        if (!key_field_.empty()) rec.key = string_member(rec.value, key_field_);
+        if (!key_field_.empty()) rec.key = json_string_member(rec.value, key_field_).value_or("");
         rec.stream = stream_;
         rec.offset = next_line_++;
         bytes += rec.value.size();

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "json_member.hpp"
 #include "sample_order.hpp"
 
 namespace sluice::cli {
@@ -61,12 +62,6 @@ KeyedMessage sample_order_message() {
   return {order.at("order_uid").get<std::string>(), order.dump()};
 }
 
-std::optional<std::string> order_key(std::string_view json) {
-  auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return std::nullopt;
-  auto uid = doc.find("order_uid");
-  if (uid == doc.end() || !uid->is_string()) return std::nullopt;
-  return uid->get<std::string>();
-}
+std::optional<std::string> order_key(std::string_view json) { return json_string_member(json, "order_uid"); }
 
 }  // namespace sluice::cli
