@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "operator/last_reload.hpp"
 #include "operator/plan_view.hpp"
 #include "replay_queue.hpp"
+#include "sluice/admin.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
 #include "tap_hub.hpp"
