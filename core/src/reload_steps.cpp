@@ -177,7 +177,7 @@ void ReloadSteps::switch_to_new_plan() {
   source_kept_ = kept(&runtime_.source());
   // Decided now; told before the APIs stop (one of them may be waiting for this answer).
   runtime_.record_reload(n_, "applied", {what_, std::to_string(kept_set_.size()) + " stage(s) kept"});
-  runtime_.taps_.end_all();  // an API about to stop may be streaming one
+  runtime_.operator_side_.end_taps();  // an API about to stop may be streaming one
   stop_replaced_apis();
   refresh_apis(runtime_.started_apis_, log_, n_);  // new ones read theirs when they start, below
   close_replaced_source();
@@ -194,11 +194,11 @@ void ReloadSteps::stop_replaced_apis() {
   // An API may be waiting for a replay batch that only this thread could dispatch: stopping
   // the API joins that thread, so its batch fails now (the replay answers, its letters stay).
   const bool apis_stop = std::any_of(started.begin(), started.end(), [&](PluginInstance* a) { return !kept(a); });
-  if (apis_stop) runtime_.replays_.close("a reload restarted the API; run the replay again for the rest");
+  if (apis_stop) runtime_.operator_side_.close_replays("a reload restarted the API; run the replay again for the rest");
   for (auto it = started.rbegin(); it != started.rend(); ++it) {
     if (!kept(*it)) runtime_.guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
   }
-  if (apis_stop && !runtime_.shared_.stopping) runtime_.replays_.open();
+  if (apis_stop && !runtime_.shared_.stopping) runtime_.operator_side_.open_replays();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
   std::erase_if(started, [&](PluginInstance* a) { return !kept(a); });
 }
@@ -246,11 +246,7 @@ void ReloadSteps::retire(Instances replaced) {
     if (!live_ids.count(i->id())) runtime_.shared_.health.clear(stage_health(i->id()));
   }
   // An admin call may be using the old dead-letter sink's store.
-  std::unique_lock use(runtime_.dead_letters_use_);
-  {
-    std::lock_guard lock(runtime_.status_mutex_);
-    runtime_.dead_letters_ = nullptr;
-  }
+  auto withdrawn = runtime_.operator_side_.withdraw_dead_letter_store();
   while (!replaced.empty()) replaced.pop_back();  // reverse creation order
 }
 

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "log_setup.hpp"
-#include "runtime_admin.hpp"
 
 namespace sluice {
 
@@ -20,7 +19,13 @@ Runtime::Runtime(const PipelinePlan& plan)
       log_(make_logger("runtime")),
       commits_(shared_.metrics.counter("sluice_commits_total",
                                        "Position commits the source accepted, each after every sink had every "
-                                       "record up to it (dead-lettered ones included)")) {
+                                       "record up to it (dead-lettered ones included)")),
+      operator_side_({shared_.metrics, shared_.health, [this] { return shared_.stopping.load(); },
+                      [this] {
+                        std::lock_guard lock(mutex_);
+                        return reloads_;
+                      },
+                      [this](const PartitionKey& key) { return source_lag(key); }}) {
   shared_.health.publish_to(shared_.metrics.gauge(
       "sluice_ready", "1 while every component is ready (what GET /readyz answers 200 for), else 0"));
   for (Role role : kCreationOrder) {
@@ -32,9 +37,7 @@ Runtime::Runtime(const PipelinePlan& plan)
   set_position_store();
   shared_.drain = [this](std::chrono::milliseconds limit) { return drain_in_flight(limit); };
   shared_.abandon_in_flight = [this] { pipeline_->discard_in_flight(); };
-  admin_ = std::make_unique<RuntimeAdmin>(*this);
-  taps_.count_open_in(shared_.metrics.gauge("sluice_taps_open", "Live taps open (GET /admin/tap, sluice tap)"));
-  shared_.admin = admin_.get();
+  shared_.admin = &operator_side_.admin();
   pipeline_ = make_pipeline();
 }
 
@@ -67,7 +70,7 @@ std::unique_ptr<StagePipeline> Runtime::make_pipeline() {
                    shared_.metrics,
                    shared_.health,
                    log_,
-                   &taps_};
+                   &operator_side_.tap_hub()};
   return std::make_unique<StagePipeline>(of(Role::transform), of(Role::sink),
                                          dead_letter.empty() ? nullptr : dead_letter.front(), std::move(hooks));
 }
@@ -109,8 +112,8 @@ void Runtime::request_stop(const std::string& reason) {
   }
   log_->info("stopping: {}", reason);
   // An API streaming a tap or waiting for a replay batch must not hold up its own stop.
-  taps_.end_all();
-  replays_.close(kNotRunning);
+  operator_side_.end_taps();
+  operator_side_.close_replays(kNotRunning);
   changed_.notify_all();
   std::lock_guard lock(mutex_);
   if (pipeline_) pipeline_->wake();
@@ -199,7 +202,7 @@ int Runtime::run() {
 }
 
 void Runtime::source_loop() {
-  replays_.open();
+  operator_side_.open_replays();
   Backoff backoff(std::chrono::milliseconds(plan_->spec.runtime.retry_initial_ms),
                   std::chrono::milliseconds(plan_->spec.runtime.retry_max_ms));
   bool source_degraded = false;
@@ -279,8 +282,7 @@ void Runtime::commit_completed() {
   Status s = guarded(src.id(), [&] { return src.as<Source>()->commit(positions); });
   if (s.is_ok()) {
     commits_.inc();
-    std::lock_guard lock(status_mutex_);
-    for (const Position& p : positions) committed_[p.key()] = p.offset;
+    operator_side_.record_commit(positions);
   }
   if (!s.is_ok()) {
     // A failed commit loses nothing: the records are delivered again and sinks upsert.
@@ -297,7 +299,7 @@ bool Runtime::drain_in_flight(std::chrono::milliseconds limit) {
 }
 
 void Runtime::finish() {
-  replays_.close(kNotRunning);
+  operator_side_.close_replays(kNotRunning);
   if (stages_started_) {
     pipeline_->finish();
     commit_completed();

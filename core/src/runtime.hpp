@@ -10,20 +10,16 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "host_impl.hpp"
+#include "operator/operator_side.hpp"
 #include "pipeline_builder.hpp"
-#include "replay_queue.hpp"
 #include "stage_pipeline.hpp"
-#include "tap_hub.hpp"
 
 namespace sluice {
-
-class RuntimeAdmin;
-class CurrentDeadLetters;
 
 class Runtime {
  public:
@@ -66,11 +62,15 @@ class Runtime {
   void count_reload(const char* result);
   // The outcome of reload #n, for the admin API (status, POST /admin/reload); the result
   // "applied" is recorded once the switch is certain, before APIs stop.
-  void record_reload(int n, const char* result, std::vector<std::string> messages);
-  // Source thread: after start and every reload, the view of the running plan the admin
-  // API reads (the plan and instances change only on that thread).
+  void record_reload(int n, const char* result, std::vector<std::string> messages) {
+    operator_side_.record_reload(n, result, std::move(messages));
+  }
+  // Source thread: after start and every reload, the view of the running plan the operator
+  // side reads (the plan and instances change only on that thread).
   void publish_status();
   void dispatch_replays();
+  // What the operator side's status reads for each committed partition (OperatorInputs).
+  std::optional<std::int64_t> source_lag(const PartitionKey& key) const;
   void publish_config_info();
   bool open_with_retry(const std::string& what, const std::function<Status()>& open);
   bool start_apis();
@@ -99,6 +99,9 @@ class Runtime {
   SharedState shared_;
   std::shared_ptr<spdlog::logger> log_;
   Counter& commits_;  // sluice_commits_total: "no commits while lag grows" is an alert
+  // What operators see (status, reload outcome, dead letters, replay, taps): published to
+  // from here, served to API plugins as shared_.admin (README.md, "Architecture").
+  OperatorSide operator_side_;
   // Every plugin object, in creation order (sinks first: sources and APIs may look them up).
   std::vector<std::unique_ptr<PluginInstance>> instances_;
   std::vector<PluginInstance*> started_apis_;
@@ -119,27 +122,6 @@ class Runtime {
 
   // A reload's steps (reload_steps.cpp) swap the instances, sinks and pipeline above.
   friend class ReloadSteps;
-  // The operators' side (runtime_admin.cpp).
-  friend class RuntimeAdmin;
-  friend class CurrentDeadLetters;
-  TapHub taps_;
-  std::unique_ptr<RuntimeAdmin> admin_;
-  std::function<void()> reload_trigger_;
-  // Replay batches waiting for the source thread (a replay: records with dead_letter_id, no
-  // positions), handed to the stage pipeline at a batch boundary.
-  ReplayQueue replays_;
-  // Under status_mutex_: what the admin API reports.
-  std::mutex status_mutex_;
-  nlohmann::json status_;  // pipeline, file, config hash, stages
-  std::vector<std::string> tap_points_;
-  DeadLetterStore* dead_letters_ = nullptr;
-  // Held shared by an admin call using dead_letters_, and exclusively by a reload destroying
-  // the sinks it replaced: the store never goes away under a call.
-  std::shared_mutex dead_letters_use_;
-  std::map<PartitionKey, std::int64_t> committed_;
-  ReloadReport last_reload_;
-  std::int64_t last_reload_ms_ = 0;
-  std::condition_variable reload_recorded_;
 };
 
 }  // namespace sluice

@@ -30,17 +30,6 @@ void Runtime::count_reload(const char* result) {
   shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}}).inc();
 }
 
-void Runtime::record_reload(int n, const char* result, std::vector<std::string> messages) {
-  {
-    std::lock_guard lock(status_mutex_);
-    last_reload_ = {result, n, std::move(messages)};
-    last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  }
-  reload_recorded_.notify_all();
-}
-
 void Runtime::publish_config_info() {
   auto& metrics = shared_.metrics;
   if (!config_hash_.empty()) metrics.remove("sluice_config_info", {{"hash", config_hash_}});

@@ -15,8 +15,10 @@
 //    that restarts the API fails the batch waiting for it (replay_queue.hpp).
 //  - Nothing is lost if the process dies mid-replay: a letter is only deleted once its
 //    record is stored; replaying again stores it again (sinks upsert), never twice.
-#include "runtime.hpp"
-#include "runtime_admin.hpp"
+#include <algorithm>
+
+#include "operator/operator_admin.hpp"
+#include "operator/operator_side.hpp"
 
 namespace sluice {
 
@@ -28,7 +30,7 @@ void note(std::vector<std::int64_t>& ids, std::int64_t id) {
 
 }  // namespace
 
-Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) {
+Status OperatorAdmin::replay(const ReplayOptions& options, ReplayReport& report) {
   const ReplayReport before = report;
   Status s = replay_pages(options, report);
   if (!options.dry_run) {  // a dry run changes nothing, so it counts nothing
@@ -39,7 +41,7 @@ Status RuntimeAdmin::replay(const ReplayOptions& options, ReplayReport& report) 
   return s;
 }
 
-Status RuntimeAdmin::replay_pages(const ReplayOptions& options, ReplayReport& report) {
+Status OperatorAdmin::replay_pages(const ReplayOptions& options, ReplayReport& report) {
   DeadLetterStore* store = dead_letters();
   if (!store) return Status::fatal("the pipeline has no dead-letter store that can list its letters");
   const std::string location = store->location();
@@ -88,7 +90,7 @@ Status RuntimeAdmin::replay_pages(const ReplayOptions& options, ReplayReport& re
 
     std::vector<std::int64_t> sent;
     for (const Record& r : batch.records) sent.push_back(r.dead_letter_id);
-    if (!runtime_.replays_.run(batch, deadline, report.error)) return Status::ok();
+    if (!side_.replays().run(batch, deadline, report.error)) return Status::ok();
     // What is left in the batch was kept by every sink; the rest was refused again.
     std::vector<std::int64_t> stored;
     for (const Record& r : batch.records) stored.push_back(r.dead_letter_id);

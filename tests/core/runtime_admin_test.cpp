@@ -1,4 +1,4 @@
-// The runtime's Admin (runtime_admin.cpp, runtime_replay.cpp, tap_hub.cpp) with fake plugins
+// The runtime's Admin (operator/operator_admin.cpp, runtime_replay.cpp, tap_hub.cpp) with fake plugins
 // under an endless stream: dead letters replayed through the running pipeline once its rule
 // is relaxed (each stored exactly once, then retired), refused again (kept, attempts + 1),
 // dry runs, taps at a stage, the status view and a reload through the admin interface.
