@@ -1,8 +1,10 @@
 # Which Debian package each installed file lands in (README, "Install and .deb"). Every
 # install() rule belongs to a CPack component, one package each (core/packaging.cmake):
 #
-#   core      sluice           the binary, libsluice_core, the SDK, the plugins that need no
-#                              Kafka or PostgreSQL client, web page, configuration, unit, man page
+#   core      sluice           the binary, libsluice_core, the plugins that need no Kafka or
+#                              PostgreSQL client, web page, configuration, unit, man page
+#   dev       sluice-dev       the plugin SDK (core/sdk): headers, the libsluice_core.so namelink,
+#                              lib/cmake/Sluice
 #   kafka     sluice-kafka     plugins/kafka* (librdkafka): the kafka plugin and the Kafka tool
 #   postgres  sluice-postgres  plugins/postgres* (SOCI, libpq) and the migrations in sql/
 #

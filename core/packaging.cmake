@@ -77,6 +77,7 @@ install(CODE "${sluice_install_prelude}${sluice_install_body}")
 #                    library installed; Recommends the two below (the default pipeline needs them)
 #   sluice-kafka     Depends: sluice (= this version), librdkafka
 #   sluice-postgres  Depends: sluice (= this version), SOCI, libpq
+#   sluice-dev       the plugin SDK; Depends: sluice (= this version) and what its headers include
 # A plugin must come from the same build as the binary (the build id), hence the exact version.
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -96,11 +97,10 @@ set(CPACK_DEBIAN_CORE_DESCRIPTION
     "Sluice reads a pipeline file (YAML), loads the plugins it names and moves\n"
     "records from a source through transforms into an ordered list of sinks,\n"
     "with at-least-once delivery. This package runs pipelines of its own plugins\n"
-    "(files, stdout, order validation, cache, REST and admin API) and holds the\n"
-    "plugin SDK. The default pipeline (/etc/sluice/pipeline.yaml) consumes orders\n"
-    "from Kafka and stores them in PostgreSQL: it needs sluice-kafka and\n"
-    "sluice-postgres. Run it with the sluice systemd service after setting\n"
-    "/etc/sluice/sluice.env.")
+    "(files, stdout, order validation, cache, REST and admin API). The default\n"
+    "pipeline (/etc/sluice/pipeline.yaml) consumes orders from Kafka and stores\n"
+    "them in PostgreSQL: it needs sluice-kafka and sluice-postgres. Run it with\n"
+    "the sluice systemd service after setting /etc/sluice/sluice.env.")
 set(CPACK_DEBIAN_KAFKA_DESCRIPTION
     "plugin-based stream processor (Kafka source and tool)\n"
     "The kafka source plugin of Sluice (consumer groups, offsets committed\n"
@@ -111,12 +111,19 @@ set(CPACK_DEBIAN_POSTGRES_DESCRIPTION
     "The PostgreSQL plugins of Sluice (the order sink with its change feed, and\n"
     "the dead-letter store) and the schema migrations they apply\n"
     "(/usr/share/sluice/sql). Links SOCI and libpq.")
-foreach(component CORE KAFKA POSTGRES)
+set(CPACK_DEBIAN_DEV_DESCRIPTION
+    "plugin-based stream processor (plugin SDK)\n"
+    "Headers of the Sluice plugin API, the libsluice_core.so link and the CMake\n"
+    "package (find_package(Sluice), sluice_add_plugin) to build plugins outside\n"
+    "the Sluice sources, for this very version of sluice.")
+foreach(component CORE KAFKA POSTGRES DEV)
   string(REPLACE ";" "" CPACK_DEBIAN_${component}_DESCRIPTION "${CPACK_DEBIAN_${component}_DESCRIPTION}")
 endforeach()
 set(CPACK_DEBIAN_CORE_PACKAGE_NAME sluice)
 set(CPACK_DEBIAN_KAFKA_PACKAGE_NAME sluice-kafka)
 set(CPACK_DEBIAN_POSTGRES_PACKAGE_NAME sluice-postgres)
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME sluice-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # The same installation as `cmake --install --prefix /usr`, into a DESTDIR, so that the
 # install-time rules above see the prefix /usr and put the configuration in /etc.
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -135,11 +142,12 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # stdout host (or one that only runs `sluice status`) can leave Kafka and PostgreSQL out.
 set(CPACK_DEBIAN_CORE_PACKAGE_RECOMMENDS
     "sluice-kafka (= ${SLUICE_DEB_VERSION}), sluice-postgres (= ${SLUICE_DEB_VERSION})")
-# The plugin SDK (headers, libsluice_core.so, find_package(Sluice)) is in `sluice` too: headers
-# and library of the same build together, which the build id demands anyway. Building a plugin
-# needs what the headers include and a compiler; the same compiler version as this package's
-# (g++ 12 on Debian 12), or the build ids differ.
-set(CPACK_DEBIAN_CORE_PACKAGE_SUGGESTS "g++, cmake, nlohmann-json3-dev, libspdlog-dev, libboost-dev")
+# The plugin SDK (headers, libsluice_core.so, find_package(Sluice)) needs exactly this build's
+# library (the build id) and what the headers include and SluiceConfig.cmake finds; building a
+# plugin also needs CMake and the same compiler version as this package's (g++ 12 on Debian 12),
+# or the build ids differ.
+set(CPACK_DEBIAN_DEV_PACKAGE_RECOMMENDS "g++, cmake")
+set(CPACK_DEBIAN_CORE_PACKAGE_SUGGESTS "sluice-dev")
 set(CPACK_DEBIAN_KAFKA_PACKAGE_SUGGESTS "kcat")
 set(CPACK_DEBIAN_POSTGRES_PACKAGE_SUGGESTS "postgresql (>= 15)")
 set(sluice_deb_needs_core "sluice (= ${SLUICE_DEB_VERSION})")
@@ -152,6 +160,9 @@ find_program(SLUICE_DPKG_SHLIBDEPS dpkg-shlibdeps)
 find_program(SLUICE_FILE_PROGRAM file)
 set(CPACK_DEBIAN_KAFKA_PACKAGE_DEPENDS "${sluice_deb_needs_core}")
 set(CPACK_DEBIAN_POSTGRES_PACKAGE_DEPENDS "${sluice_deb_needs_core}")
+# Holds no binary (the namelink is a symbolic link): nothing for dpkg-shlibdeps.
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
+    "${sluice_deb_needs_core}, nlohmann-json3-dev (>= 3.11), libspdlog-dev, libboost-dev (>= 1.74)")
 if(SLUICE_DPKG_SHLIBDEPS AND SLUICE_FILE_PROGRAM)
   foreach(component CORE KAFKA POSTGRES)
     set(CPACK_DEBIAN_${component}_PACKAGE_SHLIBDEPS ON)
@@ -206,7 +217,7 @@ foreach(component IN LISTS sluice_install_components)
   string(TOUPPER ${component} upper)
   if(NOT CPACK_DEBIAN_${upper}_PACKAGE_NAME)
     message(FATAL_ERROR "install component '${component}' has no package: name it in core/packaging.cmake "
-                        "(CPACK_DEBIAN_${upper}_PACKAGE_NAME) or install into core, kafka or postgres")
+                        "(CPACK_DEBIAN_${upper}_PACKAGE_NAME) or install into core, kafka, postgres or dev")
   endif()
   sluice_debian_docs(${component} ${CPACK_DEBIAN_${upper}_PACKAGE_NAME})
 endforeach()

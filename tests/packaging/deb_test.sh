@@ -4,15 +4,15 @@
 # 1. `cmake --install` into a scratch prefix: the layout, RUNPATHs, the unit rewritten for
 #    that prefix, and the installed binary finds the installed plugins.
 # 2. `cpack -G DEB` on the same build tree (nothing is rebuilt): the packages sluice,
-#    sluice-kafka and sluice-postgres (README, "Install and .deb"), each with lintian, its
+#    sluice-kafka, sluice-postgres and sluice-dev (README, "Install and .deb"), each with lintian, its
 #    files (none in two packages), Depends, docs and control files, inspected with dpkg-deb.
 # 3. `sluice` extracted alone into a scratch root runs a file -> stdout pipeline, with no ELF
 #    file of it linking librdkafka, SOCI or libpq; then with the other packages extracted
 #    over it, `sluice plugins` finds every plugin and the packaged pipeline starts.
 # 4. The Docker runtime stage installs every library package the .debs depend on.
-# Both the installation and `sluice` carry the plugin SDK (core/sdk): headers, the
+# Both the installation and `sluice-dev` carry the plugin SDK (core/sdk): headers, the
 # libsluice_core.so namelink and find_package(Sluice), which must work from the extracted
-# package (tests/sdk builds and runs a plugin with it).
+# packages (tests/sdk builds and runs a plugin with it).
 # Plugins this build does not have (SLUICE_ONLY_PLUGINS) are not required. Exit 77: skipped
 # (dpkg-deb missing).
 set -uo pipefail
@@ -166,7 +166,7 @@ version=$(config_value CPACK_PACKAGE_VERSION)-$(config_value CPACK_DEBIAN_PACKAG
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 deb_of() { echo "$scratch/deb/$1_${version}_${arch}.deb"; }
 # sluice-postgres always: it holds the migrations (sql/) even in a build without its plugins.
-packages=(sluice sluice-postgres)
+packages=(sluice sluice-postgres sluice-dev)
 if has_plugin kafka.so; then packages+=(sluice-kafka); fi
 built_debs=$(find "$scratch/deb" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort)
 expected_debs=$(for p in "${packages[@]}"; do basename "$(deb_of "$p")"; done | sort)
@@ -183,13 +183,17 @@ package_of() { for p in "${packages[@]}"; do if grep -qxF "$1" <<<"${files[$p]}"
 shipped_twice=$(for p in "${packages[@]}"; do echo "${files[$p]}"; done | sort | uniq -d)
 [ -z "$shipped_twice" ] || fail "files shipped by two packages: $(tr '\n' ' ' <<<"$shipped_twice")"
 
-# What `sluice` alone has: everything a file -> stdout pipeline needs, the service, the SDK.
+# What `sluice` alone has: everything a file -> stdout pipeline needs, and the service.
 need_file "${files[sluice]}" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
   lib/systemd/system/sluice.service usr/share/man/man1/sluice.1.gz usr/share/sluice/config/file-to-stdout.yaml \
   usr/lib/sluice/plugins/file_source.so usr/lib/sluice/plugins/file_sink.so usr/lib/sluice/plugins/stdout.so
 need_file "${files[sluice]}" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
 grep -q '^usr/lib/libsluice_core\.so\.' <<<"${files[sluice]}" || fail "usr/lib/libsluice_core.so.* not in sluice"
-need_file "${files[sluice]}" "${sdk_files[@]/#/usr/}"
+# The SDK is sluice-dev's: headers, the namelink, the CMake package.
+need_file "${files[sluice-dev]}" "${sdk_files[@]/#/usr/}"
+if grep -q '^usr/include/\|^usr/lib/cmake/\|^usr/lib/libsluice_core\.so$' <<<"${files[sluice]}"; then
+  fail "SDK files in sluice: $(grep '^usr/include/\|^usr/lib/cmake/\|^usr/lib/libsluice_core\.so$' <<<"${files[sluice]}" | head -3)"
+fi
 # Every plugin in exactly one package (no file is in two, checked above); Kafka's and PostgreSQL's
 # where their client libraries are.
 for p in "${built_plugins[@]}"; do
@@ -357,10 +361,10 @@ else
 fi
 
 # ---- 4. the Docker runtime stage has the libraries the packages depend on --------------------
-# (the image installs the build, every package's files: compose/Dockerfile)
+# (the image runs the build, the files of every package but the SDK's: compose/Dockerfile)
 runtime_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' "$src/compose/Dockerfile")
 base_image_packages=" libc6 libstdc++6 libgcc-s1 "  # in debian:12 already (apt needs them)
-all_depends=$(for p in "${packages[@]}"; do echo "${depends[$p]}"; done | tr ',' '\n' | grep -v '^ *sluice\b' | paste -sd,)
+all_depends=$(for p in "${packages[@]}"; do [ "$p" = sluice-dev ] || echo "${depends[$p]}"; done | tr ',' '\n' | grep -v '^ *sluice\b' | paste -sd,)
 IFS=',' read -ra alternatives <<<"$all_depends"
 for alt in "${alternatives[@]}"; do
   satisfied=0 names=""
