@@ -151,6 +151,13 @@ set(CPACK_DEBIAN_CORE_PACKAGE_SUGGESTS "sluice-dev")
 set(CPACK_DEBIAN_KAFKA_PACKAGE_SUGGESTS "kcat")
 set(CPACK_DEBIAN_POSTGRES_PACKAGE_SUGGESTS "postgresql (>= 15)")
 set(sluice_deb_needs_core "sluice (= ${SLUICE_DEB_VERSION})")
+# Their files were in `sluice` before the split: taking them over from an older `sluice` during
+# an upgrade needs Replaces (dpkg refuses to overwrite another package's file otherwise), and
+# Breaks keeps that older `sluice` from staying installed next to them (Debian policy 7.6.1).
+foreach(component KAFKA POSTGRES DEV)
+  set(CPACK_DEBIAN_${component}_PACKAGE_REPLACES "sluice (<< ${SLUICE_DEB_VERSION})")
+  set(CPACK_DEBIAN_${component}_PACKAGE_BREAKS "sluice (<< ${SLUICE_DEB_VERSION})")
+endforeach()
 
 # Runtime dependencies: computed per package by dpkg-shlibdeps (dpkg-dev) from what its binaries
 # link; without it, the lists for a full build on Debian 12. libsluice_core is no package's

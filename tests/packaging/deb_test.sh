@@ -233,6 +233,10 @@ fi
 for p in "${packages[@]}"; do
   [ "$p" = sluice ] && continue
   grep -qF "sluice (= $version)" <<<"${depends[$p]}" || fail "$p does not depend on sluice (= $version)"
+  # Files that were in the single `sluice` package of earlier versions: taken over on upgrade.
+  for field in Replaces Breaks; do
+    [ "$(dpkg-deb -f "$(deb_of "$p")" "$field")" = "sluice (<< $version)" ] || fail "$p: $field is not sluice (<< $version)"
+  done
 done
 recommends=$(dpkg-deb -f "$core_deb" Recommends)
 for p in sluice-kafka sluice-postgres; do
