@@ -1,5 +1,6 @@
-# The plugin SDK: what `cmake --install` (and the .deb) adds so plugins can be built outside
-# this tree against an installed Sluice. Included from core/CMakeLists.txt after sluice_core.
+# The plugin SDK: what `cmake --install` (and the sluice-dev package: install component dev,
+# core/package_components.cmake) adds so plugins can be built outside this tree against an
+# installed Sluice. Included from core/CMakeLists.txt after sluice_core.
 #
 #   include/sluice/*.h, *.hpp        the plugin API, with the generated version.hpp (build id)
 #   lib/libsluice_core.so            the namelink plugins link to
@@ -10,11 +11,12 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/sluice DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/include/sluice/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice)
+        COMPONENT dev FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/include/sluice/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice
+        COMPONENT dev)
 
 set(sluice_cmake_dir lib/cmake/Sluice)
-install(EXPORT SluiceTargets NAMESPACE Sluice:: DESTINATION ${sluice_cmake_dir})
+install(EXPORT SluiceTargets NAMESPACE Sluice:: DESTINATION ${sluice_cmake_dir} COMPONENT dev)
 configure_package_config_file(${CMAKE_CURRENT_SOURCE_DIR}/sdk/SluiceConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/sdk/SluiceConfig.cmake
   INSTALL_DESTINATION ${sluice_cmake_dir}
@@ -26,4 +28,4 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sdk/SluiceConfigVer
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sdk/SluiceConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/sdk/SluiceConfigVersion.cmake
               ${CMAKE_CURRENT_SOURCE_DIR}/sdk/SluicePlugin.cmake
-        DESTINATION ${sluice_cmake_dir})
+        DESTINATION ${sluice_cmake_dir} COMPONENT dev)

@@ -3,22 +3,28 @@
 #   deb_test.sh CPACK BUILD_DIR SOURCE_DIR SCRATCH
 # 1. `cmake --install` into a scratch prefix: the layout, RUNPATHs, the unit rewritten for
 #    that prefix, and the installed binary finds the installed plugins.
-# 2. `cpack -G DEB` on the same build tree (nothing is rebuilt): the package's files,
-#    Depends, conffiles and maintainer scripts, inspected with dpkg-deb.
-# 3. The package extracted into a scratch folder runs `sluice plugins` from there.
-# 4. The Docker runtime stage installs every library package the .deb depends on.
-# Both the installation and the package carry the plugin SDK (core/sdk): headers, the
+# 2. `cpack -G DEB` on the same build tree (nothing is rebuilt): the packages sluice,
+#    sluice-kafka, sluice-postgres and sluice-dev (README, "Install and .deb"), each with lintian, its
+#    files (none in two packages), Depends, docs and control files, inspected with dpkg-deb.
+# 3. `sluice` extracted alone into a scratch root runs a file -> stdout pipeline, with no ELF
+#    file of it linking librdkafka, SOCI or libpq; then with the other packages extracted
+#    over it, `sluice plugins` finds every plugin and the packaged pipeline starts.
+# 4. The Docker runtime stage installs every library package the .debs depend on.
+# Both the installation and `sluice-dev` carry the plugin SDK (core/sdk): headers, the
 # libsluice_core.so namelink and find_package(Sluice), which must work from the extracted
-# package (tests/sdk builds and runs a plugin with it).
+# packages (tests/sdk builds and runs a plugin with it).
 # Plugins this build does not have (SLUICE_ONLY_PLUGINS) are not required. Exit 77: skipped
 # (dpkg-deb missing).
 set -uo pipefail
 
 cpack=$1 build=$2 src=$3 scratch=$4
+here=$(cd "$(dirname "$0")" && pwd)
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
+# shellcheck source=tests/packaging/deb_checks.sh
+. "$here/deb_checks.sh"
 need_file() { # need_file LIST PATH...: each PATH is a line of LIST
   local list=$1; shift
   for p in "$@"; do
@@ -57,16 +63,17 @@ if has_plugin kafka.so; then
 fi
 
 # `sluice plugins --json` from an installed tree: every plugin found is one of DIR/*.so,
-# and all of those are found.
-check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
-  local label=$1 bin=$2 plugin_dir=$3 out
+# and all the PLUGINs (file names) are found; the Kafka tool is reached when KAFKA_TOOL is 1.
+check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR KAFKA_TOOL PLUGIN...
+  local label=$1 bin=$2 plugin_dir=$3 kafka_tool_there=$4 out
+  shift 4
   if ! out=$(cd "$scratch" && env -u SLUICE_PLUGIN_PATH -u LD_LIBRARY_PATH "$bin" plugins --json 2>"$scratch/plugins.err"); then
     fail "$label: sluice plugins failed: $(cat "$scratch/plugins.err")"
     return
   fi
   local paths
   paths=$(grep -o '"path": *"[^"]*"' <<<"$out" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u)
-  for p in "${built_plugins[@]}"; do
+  for p in "$@"; do
     if grep -qxF "$plugin_dir/$p" <<<"$paths"; then ok "$label: sluice plugins finds $p"; else
       fail "$label: sluice plugins does not list $plugin_dir/$p (found: $(tr '\n' ' ' <<<"$paths"))"
     fi
@@ -77,11 +84,18 @@ check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
   if ldd "$bin" | grep -q "not found"; then fail "$label: unresolved libraries: $(ldd "$bin" | grep 'not found')"; fi
   # `sluice publish` runs the Kafka tool of the same tree; `sluice` itself never links librdkafka.
   if readelf -d "$bin" | grep -q 'NEEDED.*rdkafka'; then fail "$label: $bin links librdkafka"; fi
-  if has_plugin kafka.so; then
+  if [ "$kafka_tool_there" = 1 ]; then
     if (cd "$scratch" && env -u LD_LIBRARY_PATH "$bin" publish --help 2>&1) | grep -q -- '--connect-timeout'; then
       ok "$label: sluice publish --help reaches the Kafka tool"
     else
       fail "$label: sluice publish --help: $(cd "$scratch" && "$bin" publish --help 2>&1 | head -3)"
+    fi
+  else
+    # Exits 1 (which pipefail would make the pipeline's status): the output is captured first.
+    local missing
+    missing=$(cd "$scratch" && env -u LD_LIBRARY_PATH "$bin" publish --help 2>&1)
+    if grep -q 'libexec/sluice-kafka is missing' <<<"$missing"; then ok "$label: sluice publish says the Kafka tool is missing"; else
+      fail "$label: sluice publish without the Kafka tool: $(head -3 <<<"$missing")"
     fi
   fi
   local core
@@ -93,50 +107,6 @@ check_runs_from() { # check_runs_from ROOT_LABEL BIN PLUGIN_DIR
 sdk_files=(include/sluice/plugin.hpp include/sluice/abi.h include/sluice/version.hpp lib/libsluice_core.so
            lib/cmake/Sluice/SluiceConfig.cmake lib/cmake/Sluice/SluiceConfigVersion.cmake
            lib/cmake/Sluice/SluiceTargets.cmake lib/cmake/Sluice/SluicePlugin.cmake)
-
-# Debian's documentation files (README, "Install and .deb"): the copyright file and the
-# gzipped Debian changelog, 644 root:root, the changelog's entry for this very version.
-check_debian_docs() { # check_debian_docs DEB
-  local deb=$1 doc=usr/share/doc/sluice listing
-  listing=$(dpkg-deb -c "$deb")
-  for f in "$doc/copyright" "$doc/changelog.Debian.gz"; do
-    if grep -Eq "^-rw-r--r-- root/root +[0-9]+ [0-9-]+ [0-9:]+ \./$f\$" <<<"$listing"; then ok "$f, 644 root/root"; else
-      fail "$f not in the package as a 644 root/root file: $(grep -F "$f" <<<"$listing" || echo missing)"
-    fi
-  done
-  local docs=$scratch/docs
-  rm -rf "$docs" && dpkg-deb -x "$deb" "$docs" || return
-  grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' "$docs/$doc/copyright" 2>/dev/null ||
-    fail "$doc/copyright is not machine-readable (no DEP-5 Format: line)"
-  local gz=$docs/$doc/changelog.Debian.gz header first
-  # gzip -9n: no file name (FLG 0) and no time stamp (MTIME 0), best compression (XFL 2).
-  header=$(od -An -tx1 -N10 "$gz" 2>/dev/null | tr -d ' \n')
-  [ "$header" = 1f8b0800000000000203 ] || fail "$doc/changelog.Debian.gz is not gzip -9n (header $header)"
-  first=$(gzip -dc "$gz" 2>/dev/null | head -1)
-  [ "$first" = "sluice ($(dpkg-deb -f "$deb" Version)) unstable; urgency=medium" ] ||
-    fail "$doc/changelog.Debian.gz starts with '$first', not this package's version $(dpkg-deb -f "$deb" Version)"
-  rm -rf "$docs"
-}
-
-# lintian (Debian 12: 2.116) on the package: every error fails the test; the warnings that
-# remain are listed, with the reason each stays, in README "Install and .deb".
-check_lintian() { # check_lintian DEB
-  if ! command -v lintian >/dev/null; then
-    fail "lintian not installed (apt-get install lintian; compose/packages.sh SLUICE_TEST_PACKAGES)"
-    return
-  fi
-  # Exit status: 0 nothing at --fail-on (error), 2 errors found, anything else lintian failed.
-  lintian --tag-display-limit 0 --fail-on error "$1" >"$scratch/lintian.log" 2>&1
-  local status=$?
-  cat "$scratch/lintian.log"
-  if grep -q '^E: ' "$scratch/lintian.log"; then
-    fail "lintian errors: $(grep '^E: ' "$scratch/lintian.log" | tr '\n' ';')"
-  elif [ "$status" -ne 0 ]; then
-    fail "lintian exited $status: $(tail -3 "$scratch/lintian.log")"
-  else
-    ok "lintian: no errors ($(lintian --version))"
-  fi
-}
 
 # ---- 1. cmake --install into a scratch prefix ------------------------------------------------
 prefix=$scratch/prefix
@@ -170,25 +140,20 @@ if cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; the
     # shellcheck disable=SC2016
     [ "$(runpath "$prefix/$kafka_tool")" = '$ORIGIN/../..' ] || fail "$kafka_tool RUNPATH is '$(runpath "$prefix/$kafka_tool")'"
   fi
-  check_runs_from "installed" "$prefix/bin/sluice" "$prefix/lib/sluice/plugins"
+  check_runs_from "installed" "$prefix/bin/sluice" "$prefix/lib/sluice/plugins" "$(has_plugin kafka.so && echo 1)" \
+    "${built_plugins[@]}"
 else
   fail "cmake --install failed: $(tail -5 "$scratch/install.log")"
 fi
 
-# ---- 2. cpack -G DEB ----------------------------------------------------------------------------
+# ---- 2. cpack -G DEB: one package per install component --------------------------------------
 # Plain `cpack` first builds the build tree's preinstall target (all of it), which would relink
-# binaries other tests are running when sources changed since the last build. So the package
-# is made from what is built: the same installation cpack does (prefix /usr into a DESTDIR,
-# stripped: CPACK_SET_DESTDIR, CPACK_STRIP_FILES), then cpack packages that folder
-# (CPACK_INSTALLED_DIRECTORIES) with every other setting of CPackConfig.cmake.
-stage=$scratch/stage
-if ! DESTDIR=$stage cmake --install "$build" --prefix /usr --strip >"$scratch/stage.log" 2>&1; then
-  fail "cmake --install --prefix /usr into $stage failed: $(tail -5 "$scratch/stage.log")"
-  echo "$failures failure(s)"
-  exit 1
-fi
+# binaries other tests are running when sources changed since the last build. The Ninja
+# generator has no preinstall target: named as CPACK_CMAKE_GENERATOR, cpack only runs the build
+# tree's install scripts (prefix /usr into a DESTDIR, stripped, one component at a time), with
+# every other setting of CPackConfig.cmake, whatever generator the build tree uses.
 if ! (cd "$scratch" && "$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/deb" \
-        -D CPACK_INSTALL_CMAKE_PROJECTS= -D "CPACK_INSTALLED_DIRECTORIES=$stage;/") >"$scratch/cpack.log" 2>&1; then
+        -D CPACK_CMAKE_GENERATOR=Ninja) >"$scratch/cpack.log" 2>&1; then
   cat "$scratch/cpack.log" >&2
   fail "cpack -G DEB failed"
   echo "$failures failure(s)"
@@ -199,48 +164,117 @@ if grep -q "preinstall" "$scratch/cpack.log"; then fail "cpack built the preinst
 config_value() { sed -n "s/^set($1 \"\\(.*\\)\")$/\\1/p" "$build/CPackConfig.cmake"; }
 version=$(config_value CPACK_PACKAGE_VERSION)-$(config_value CPACK_DEBIAN_PACKAGE_RELEASE)
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-deb=$scratch/deb/sluice_${version}_${arch}.deb
-if [ ! -f "$deb" ]; then
-  fail "expected $deb, got: $(ls "$scratch/deb")"
+deb_of() { echo "$scratch/deb/$1_${version}_${arch}.deb"; }
+# sluice-postgres always: it holds the migrations (sql/) even in a build without its plugins.
+packages=(sluice sluice-postgres sluice-dev)
+if has_plugin kafka.so; then packages+=(sluice-kafka); fi
+built_debs=$(find "$scratch/deb" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort)
+expected_debs=$(for p in "${packages[@]}"; do basename "$(deb_of "$p")"; done | sort)
+if [ "$built_debs" = "$expected_debs" ]; then ok "built $(tr '\n' ' ' <<<"$built_debs")"; else
+  fail "cpack built: $(tr '\n' ' ' <<<"$built_debs"); expected: $(tr '\n' ' ' <<<"$expected_debs")"
   echo "$failures failure(s)"
   exit 1
 fi
-ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+core_deb=$(deb_of sluice)
+declare -A files
+for p in "${packages[@]}"; do files[$p]=$(files_of "$(deb_of "$p")"); done
+# package_of PATH: the package(s) shipping PATH.
+package_of() { for p in "${packages[@]}"; do if grep -qxF "$1" <<<"${files[$p]}"; then echo "$p"; fi; done; }
+shipped_twice=$(for p in "${packages[@]}"; do echo "${files[$p]}"; done | sort | uniq -d)
+[ -z "$shipped_twice" ] || fail "files shipped by two packages: $(tr '\n' ' ' <<<"$shipped_twice")"
 
-contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||' | sort)
-need_file "$contents" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
-  lib/systemd/system/sluice.service usr/share/man/man1/sluice.1.gz
-need_file "$contents" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
-grep -q '^usr/lib/libsluice_core\.so\.' <<<"$contents" || fail "usr/lib/libsluice_core.so.* missing"
-grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"$contents" || fail "usr/share/sluice/sql/*.sql missing"
-for p in "${built_plugins[@]}"; do need_file "$contents" "usr/lib/sluice/plugins/$p"; done
-if has_plugin kafka.so; then need_file "$contents" "usr/$kafka_tool"; fi
-need_file "$contents" "${sdk_files[@]/#/usr/}"
-if grep -q '^usr/etc/' <<<"$contents"; then fail "files under usr/etc: $(grep '^usr/etc/' <<<"$contents")"; fi
-if grep -q '^usr/local/' <<<"$contents"; then fail "files under usr/local"; fi
-
-check_debian_docs "$deb"
-check_lintian "$deb"
-
-depends=$(dpkg-deb -f "$deb" Depends)
-echo "Depends: $depends"
-if has_plugin kafka.so; then grep -q 'librdkafka' <<<"$depends" || fail "Depends does not mention librdkafka"; fi
-if has_plugin postgres.so; then grep -q 'libpq5' <<<"$depends" || fail "Depends does not mention libpq5"; fi
-if has_plugin rest.so; then grep -q 'libpistache' <<<"$depends" || fail "Depends does not mention libpistache"; fi
-[ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is not $arch"
-
-control=$scratch/control
-dpkg-deb -e "$deb" "$control"
-if grep -qxF /etc/sluice/pipeline.yaml "$control/conffiles" 2>/dev/null; then ok "conffile /etc/sluice/pipeline.yaml"; else
-  fail "/etc/sluice/pipeline.yaml is not a conffile"
+# What `sluice` alone has: everything a file -> stdout pipeline needs, and the service.
+need_file "${files[sluice]}" usr/bin/sluice usr/share/sluice/web/index.html etc/sluice/pipeline.yaml \
+  lib/systemd/system/sluice.service usr/share/man/man1/sluice.1.gz usr/share/sluice/config/file-to-stdout.yaml \
+  usr/lib/sluice/plugins/file_source.so usr/lib/sluice/plugins/file_sink.so usr/lib/sluice/plugins/stdout.so
+need_file "${files[sluice]}" usr/share/sluice/monitoring/alerts.yml usr/share/sluice/monitoring/grafana/dashboards/sluice.json
+grep -q '^usr/lib/libsluice_core\.so\.' <<<"${files[sluice]}" || fail "usr/lib/libsluice_core.so.* not in sluice"
+# The SDK is sluice-dev's: headers, the namelink, the CMake package.
+need_file "${files[sluice-dev]}" "${sdk_files[@]/#/usr/}"
+if grep -q '^usr/include/\|^usr/lib/cmake/\|^usr/lib/libsluice_core\.so$' <<<"${files[sluice]}"; then
+  fail "SDK files in sluice: $(grep '^usr/include/\|^usr/lib/cmake/\|^usr/lib/libsluice_core\.so$' <<<"${files[sluice]}" | head -3)"
 fi
-for script in postinst prerm postrm; do
-  if [ -x "$control/$script" ] && sh -n "$control/$script"; then ok "maintainer script $script"; else fail "$script missing or broken"; fi
+# Every plugin in exactly one package (no file is in two, checked above); Kafka's and PostgreSQL's
+# where their client libraries are.
+for p in "${built_plugins[@]}"; do
+  owner=$(package_of "usr/lib/sluice/plugins/$p")
+  case $p in
+    kafka*) want=sluice-kafka ;;
+    postgres*) want=sluice-postgres ;;
+    *) want=${owner:-sluice} ;;
+  esac
+  if [ -n "$owner" ] && [ "$owner" = "$want" ]; then ok "$p in $owner"; else fail "$p is in '${owner:-no package}', not $want"; fi
+done
+if has_plugin kafka.so; then need_file "${files[sluice-kafka]}" "usr/$kafka_tool"; fi
+grep -q '^usr/share/sluice/sql/.*\.sql$' <<<"${files[sluice-postgres]}" || fail "usr/share/sluice/sql/*.sql not in sluice-postgres"
+for p in "${packages[@]}"; do
+  if grep -q '^usr/etc/\|^usr/local/' <<<"${files[$p]}"; then fail "$p: files under usr/etc or usr/local"; fi
 done
 
-# ---- 3. the package extracted somewhere runs from there -----------------------------------
+# Dependencies: `sluice` names no Kafka or PostgreSQL client library; the plugin packages name
+# theirs and exactly this build's `sluice` (plugins must match its build id).
+declare -A depends
+for p in "${packages[@]}"; do
+  depends[$p]=$(dpkg-deb -f "$(deb_of "$p")" Depends)
+  echo "$p Depends: ${depends[$p]}"
+  [ "$(dpkg-deb -f "$(deb_of "$p")" Architecture)" = "$arch" ] || fail "$p: Architecture is not $arch"
+done
+for lib in librdkafka libsoci libpq; do
+  if grep -q "$lib" <<<"${depends[sluice]}"; then fail "sluice depends on $lib: ${depends[sluice]}"; else ok "sluice: no $lib"; fi
+done
+if has_plugin rest.so; then grep -q 'libpistache' <<<"${depends[sluice]}" || fail "sluice Depends does not mention libpistache"; fi
+if has_plugin kafka.so; then
+  grep -q 'librdkafka' <<<"${depends[sluice-kafka]}" || fail "sluice-kafka Depends does not mention librdkafka"
+fi
+if has_plugin postgres.so; then
+  grep -q 'libpq5' <<<"${depends[sluice-postgres]}" || fail "sluice-postgres Depends does not mention libpq5"
+  grep -q 'libsoci-postgresql' <<<"${depends[sluice-postgres]}" || fail "sluice-postgres Depends does not mention SOCI"
+fi
+for p in "${packages[@]}"; do
+  [ "$p" = sluice ] && continue
+  grep -qF "sluice (= $version)" <<<"${depends[$p]}" || fail "$p does not depend on sluice (= $version)"
+  # Files that were in the single `sluice` package of earlier versions: taken over on upgrade.
+  for field in Replaces Breaks; do
+    [ "$(dpkg-deb -f "$(deb_of "$p")" "$field")" = "sluice (<< $version)" ] || fail "$p: $field is not sluice (<< $version)"
+  done
+done
+recommends=$(dpkg-deb -f "$core_deb" Recommends)
+for p in sluice-kafka sluice-postgres; do
+  grep -qF "$p (= $version)" <<<"$recommends" || fail "sluice does not recommend $p (= $version): '$recommends'"
+done
+
+for p in "${packages[@]}"; do
+  check_debian_docs "$(deb_of "$p")"
+  check_lintian "$(deb_of "$p")"
+  check_control "$(deb_of "$p")" "$([ "$p" = sluice ] && echo 1)"
+done
+control=$scratch/control-sluice
+
+# ---- 3. the packages extracted somewhere run from there -----------------------------------
+# `sluice` alone: no ELF file of it links a Kafka or PostgreSQL client, and a file -> stdout
+# pipeline runs (config/file-to-stdout.yaml, as installed).
 root=$scratch/root
-dpkg-deb -x "$deb" "$root"
+rm -rf "$root"
+dpkg-deb -x "$core_deb" "$root"
+core_links=$(elf_needed "$root")
+[ -n "$core_links" ] || fail "no NEEDED entries found in the sluice package (readelf?)"
+if grep -E 'rdkafka|soci|libpq' <<<"$core_links"; then fail "an ELF file of sluice links librdkafka, SOCI or libpq"; else
+  ok "sluice: no ELF file links librdkafka, SOCI or libpq"
+fi
+mapfile -t core_plugins < <(grep '^usr/lib/sluice/plugins/' <<<"${files[sluice]}" | sed 's|.*/||')
+check_runs_from "sluice alone" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins" 0 "${core_plugins[@]}"
+printf '%s\n' '{"order_id":"deb-1"}' '{"order_id":"deb-2"}' >"$scratch/replay.ndjson"
+if (cd "$scratch" && env -u SLUICE_PLUGIN_PATH -u LD_LIBRARY_PATH REPLAY_FILE="$scratch/replay.ndjson" \
+      timeout 60 "$root/usr/bin/sluice" run "$root/usr/share/sluice/config/file-to-stdout.yaml") \
+      >"$scratch/replay.out" 2>"$scratch/replay.err" &&
+   grep -q 'deb-1' "$scratch/replay.out" && grep -q 'deb-2' "$scratch/replay.out"; then
+  ok "sluice alone runs file -> stdout"
+else
+  fail "sluice alone, file -> stdout: $(tail -3 "$scratch/replay.err") / $(head -3 "$scratch/replay.out")"
+fi
+
+# The unit and the service's secrets (the rest of this section) with every package extracted.
+for p in "${packages[@]}"; do [ "$p" = sluice ] || dpkg-deb -x "$(deb_of "$p")" "$root"; done
 unit=$root/lib/systemd/system/sluice.service
 grep -qxF "ExecStart=/usr/bin/sluice run /etc/sluice/pipeline.yaml" "$unit" || fail "unit ExecStart: $(grep ExecStart "$unit")"
 grep -qxF "EnvironmentFile=-/etc/sluice/sluice.env" "$unit" || fail "unit has no EnvironmentFile=-/etc/sluice/sluice.env"
@@ -255,7 +289,8 @@ if command -v systemd-analyze >/dev/null; then
     ok "systemd-analyze verify"
   fi
 fi
-check_runs_from "extracted .deb" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins"
+check_runs_from "all packages" "$root/usr/bin/sluice" "$root/usr/lib/sluice/plugins" "$(has_plugin kafka.so && echo 1)" \
+  "${built_plugins[@]}"
 
 # Secrets under DynamicUser (README.md, "Install and .deb"): root's mode-600 files handed over as
 # credentials, never world-readable copies; reload, a system call filter, no view of others.
@@ -329,10 +364,12 @@ else
   fail "extracted .deb: tests/sdk/example does not configure against it: $(tail -5 "$scratch/sdk-example.log")"
 fi
 
-# ---- 4. the Docker runtime stage has the libraries the package depends on --------------------
+# ---- 4. the Docker runtime stage has the libraries the packages depend on --------------------
+# (the image runs the build, the files of every package but the SDK's: compose/Dockerfile)
 runtime_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' "$src/compose/Dockerfile")
 base_image_packages=" libc6 libstdc++6 libgcc-s1 "  # in debian:12 already (apt needs them)
-IFS=',' read -ra alternatives <<<"$depends"
+all_depends=$(for p in "${packages[@]}"; do [ "$p" = sluice-dev ] || echo "${depends[$p]}"; done | tr ',' '\n' | grep -v '^ *sluice\b' | paste -sd,)
+IFS=',' read -ra alternatives <<<"$all_depends"
 for alt in "${alternatives[@]}"; do
   satisfied=0 names=""
   IFS='|' read -ra choices <<<"$alt"
@@ -347,7 +384,7 @@ for alt in "${alternatives[@]}"; do
       fi
     done
   done
-  [ "$satisfied" = 1 ] || fail "compose/Dockerfile runtime stage does not install ${names% } (a dependency of the .deb)"
+  [ "$satisfied" = 1 ] || fail "compose/Dockerfile runtime stage does not install ${names% } (a dependency of the .debs)"
 done
 
 if [ "$failures" -ne 0 ]; then
@@ -355,4 +392,4 @@ if [ "$failures" -ne 0 ]; then
   exit 1
 fi
 echo "all packaging checks passed"
-rm -rf "$root" "$prefix" "$stage"
+rm -rf "$root" "$prefix"
