@@ -131,7 +131,7 @@ TEST(KafkaTool, WithoutTheToolTheCommandsSayWhatIsMissing) {
     EXPECT_EQ(r.code, 1) << joined(args) << ": " << r.err;
     EXPECT_EQ(r.out, "") << joined(args);
     EXPECT_EQ(r.err, "sluice " + command +
-                         ": this build has no Kafka tool (the kafka plugin was not built); " +
+                         ": no Kafka tool here (install the sluice-kafka package, or build with the kafka plugin); " +
                          (tree / "lib/sluice/libexec/sluice-kafka").string() + " is missing\n")
         << joined(args);
   }
