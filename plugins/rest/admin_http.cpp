@@ -9,7 +9,7 @@
 #include "fixed_header.hpp"
 #include "http_reply.hpp"
 #include "keep_alive.hpp"
-#include "min_position.hpp"
+#include "percent_decode.hpp"
 #include "openapi_document.hpp"
 #include "owned_header.hpp"
 #include "request_auth.hpp"

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "admin_routes.hpp"
+#include "shared_http.hpp"
 #include "allowed_hosts.hpp"
 #include "capped_slots.hpp"
 #include "auth_gate.hpp"

@@ -2,15 +2,11 @@
 
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
-#include <pthread.h>
-#include <sys/resource.h>
-
-#include <csignal>
-
 #include <algorithm>
 
 #include "admin_http.hpp"
 #include "auth_gate.hpp"
+#include "http_endpoint.hpp"
 #include "http_handler.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
@@ -26,65 +22,13 @@ using namespace Pistache;
 
 namespace {
 
-// Every client holds one file descriptor, and Pistache has no connection limit: at the usual
-// soft limit of 1024 open files (systemd's default for services), about a thousand slow or
-// idle clients exhaust it, accept() fails with EMFILE and every new client waits in the
-// kernel's backlog until one of them leaves. Raise the soft limit to the hard one, as nginx
-// (worker_rlimit_nofile) and Go's runtime do; the hard limit stays the operator's choice.
-void raise_open_files_limit(Host& host) {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);
-  if (limit.rlim_cur >= wanted) return;
-  const rlim_t before = limit.rlim_cur;
-  limit.rlim_cur = wanted;
-  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    host.log().info("open files limit raised from {} to {} (one per HTTP client)", before, wanted);
-  }
-}
-
 const char* scheme(const RestSettings& settings) { return settings.tls() ? "https" : "http"; }
 
-// One Pistache endpoint with the shared limits, TLS when configured. Throws on failure.
-std::unique_ptr<Http::Endpoint> make_endpoint(const RestSettings& settings, const ListenAddress& address,
-                                              int threads, const char* thread_name) {
-  auto endpoint = std::make_unique<Http::Endpoint>(Address(address.host, Port(address.port)));
-  auto options = Http::Endpoint::options()
-                     .threads(threads)
-                     .threadsName(thread_name)
-                     .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
-                     .maxRequestSize(settings.max_request_bytes)
-                     .headerTimeout(settings.header_timeout)
-                     .bodyTimeout(settings.header_timeout)
-                     .keepaliveTimeout(settings.keepalive_timeout);
-  endpoint->init(options);
-  // Debian's libpistache is built with PISTACHE_USE_SSL (it links libssl); a build without
-  // it throws here, which start() reports.
-  if (settings.tls()) endpoint->useSSL(settings.tls_cert, settings.tls_key);
-  return endpoint;
+// The options of a listener of this plugin: the shared limits, TLS when configured.
+EndpointOptions endpoint_options(const RestSettings& settings, int threads, const char* thread_name) {
+  return {threads,      thread_name,       settings.max_request_bytes, settings.header_timeout,
+          settings.keepalive_timeout, settings.tls_cert, settings.tls_key};
 }
-
-// Blocks SIGPIPE in the calling thread while it lives, so the threads Pistache starts meanwhile
-// (accept thread, event loops) inherit the blocked mask. Why: with TLS, Pistache writes with
-// SSL_accept/SSL_write, which use write() without MSG_NOSIGNAL, and a client that hangs up
-// mid-handshake or mid-response raised SIGPIPE and killed the whole process (seen in
-// TlsServer.IdleAndImpatientClientsNeitherStopNorKillTheServer). A blocked SIGPIPE leaves write()
-// failing with EPIPE, which Pistache handles; the process-wide disposition stays untouched.
-class SigpipeBlocked {
- public:
-  SigpipeBlocked() {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe, &before_);
-  }
-  ~SigpipeBlocked() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
-  SigpipeBlocked(const SigpipeBlocked&) = delete;
-  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
-
- private:
-  sigset_t before_{};
-};
 
 }  // namespace
 
@@ -94,7 +38,7 @@ RestApi::~RestApi() { stop(); }
 
 Status RestApi::start() {
   if (endpoint_) return Status::ok();
-  raise_open_files_limit(host_);
+  raise_open_files_limit(host_.log());
 
   std::vector<NamedStore> chain;
   for (const auto& id : settings_.lookup) {
@@ -116,11 +60,11 @@ Status RestApi::start() {
 
   std::string key_error;
   if (settings_.tls() && !check_private_file(settings_.tls_key, "tls_key", key_error)) {
-    return Status::fatal(key_error);
+    return Status::fatal("rest: " + key_error);
   }
   TokenSet tokens;
   std::string token_error;
-  if (!load_tokens(settings_, host_.log(), tokens, token_error)) return Status::fatal(token_error);
+  if (!load_tokens(settings_.token_sources(), host_.log(), tokens, token_error)) return Status::fatal(token_error);
   if (settings_.read_needs_token() && tokens.empty()) {
     const std::string env = settings_.tokens_env.empty() ? std::string("tokens_env") : settings_.tokens_env;
     return Status::fatal("rest: read_auth is token (the default) but no token is configured: set " + env +
@@ -153,7 +97,7 @@ Status RestApi::start() {
       &metrics_->lookup_queue_depth());
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
-    auto endpoint = make_endpoint(settings_, settings_.listen, settings_.threads, "sluice-rest");
+    auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_, settings_.threads, "sluice-rest"));
     endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate));
     endpoint->serveThreaded();
     endpoint_ = std::move(endpoint);
@@ -211,7 +155,7 @@ Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles f
         std::min<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::seconds(5));
     admin_settings.keepalive_timeout =
         std::max<std::chrono::milliseconds>(settings_.keepalive_timeout, std::chrono::minutes(11));
-    auto endpoint = make_endpoint(admin_settings, settings_.admin_listen, 1, "sluice-admin");
+    auto endpoint = make_endpoint(settings_.admin_listen, endpoint_options(admin_settings, 1, "sluice-admin"));
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
     endpoint->serveThreaded();
     admin_endpoint_ = std::move(endpoint);
@@ -260,7 +204,7 @@ Status RestApi::refresh() {
   if (!endpoint_ || !gate_) return Status::ok();
   TokenSet tokens;
   std::string error;
-  if (!load_tokens(settings_, host_.log(), tokens, error)) return Status::fatal(error + "; the previous tokens stay");
+  if (!load_tokens(settings_.token_sources(), host_.log(), tokens, error)) return Status::fatal(error + "; the previous tokens stay");
   if (settings_.read_needs_token() && tokens.empty()) {
     return Status::fatal("rest: read_auth is token but no token is left; the previous tokens stay");
   }

@@ -12,12 +12,14 @@ namespace Pistache::Http {
 class Endpoint;
 }
 
-namespace sluice::rest {
-
+namespace sluice::http {
 class StaticFiles;
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
+}  // namespace sluice::http
+
+namespace sluice::rest {
 
 class RestApi : public Api {
  public:

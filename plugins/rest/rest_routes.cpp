@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "input_bounds.hpp"
+#include "percent_decode.hpp"
 #include "openapi_document.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
@@ -26,12 +27,6 @@ std::string dump(const nlohmann::json& value) {
 }
 
 }  // namespace
-
-std::string error_json(std::string_view message, std::string_view extra_key, std::string_view extra_value) {
-  nlohmann::json body{{"error", message}};
-  if (!extra_key.empty()) body[std::string(extra_key)] = extra_value;
-  return dump(body);
-}
 
 RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
                        Health& health, std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end)

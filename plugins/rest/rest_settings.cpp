@@ -1,11 +1,8 @@
 #include "rest_settings.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sched.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -14,37 +11,6 @@
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
-
-ListenAddress parse_listen_address(const std::string& text, const std::string& key) {
-  auto fail = [&](const std::string& why) -> ConfigError {
-    return ConfigError(key, key + " address \"" + text + "\" " + why +
-                                     " (expected host:port, [ipv6]:port or :port)");
-  };
-  ListenAddress address;
-  std::string port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      throw fail("has an unterminated IPv6 host or no port");
-    }
-    address.host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) throw fail("has no port");
-    address.host = text.substr(0, colon);
-    if (address.host.find(':') != std::string::npos) throw fail("must put an IPv6 host in brackets");
-    port_text = text.substr(colon + 1);
-  }
-  if (address.host.empty()) address.host = "0.0.0.0";
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    throw fail("has an invalid port");
-  }
-  address.port = static_cast<std::uint16_t>(port);
-  return address;
-}
 
 // One less than the CPUs this process may use: on the two-core machines we measure on, two
 // HTTP threads plus the client (or the pipeline's own threads) meant three busy threads on two
@@ -57,31 +23,7 @@ int default_threads() {
   return std::clamp(n - 1, 1, 64);
 }
 
-std::string format_listen_address(const ListenAddress& address) {
-  const bool v6 = address.host.find(':') != std::string::npos;
-  return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
-}
-
-bool is_loopback(const ListenAddress& address) {
-  // Address literals only: a name such as 127.example.org may resolve anywhere.
-  in_addr v4{};
-  if (::inet_pton(AF_INET, address.host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, address.host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return address.host == "localhost";
-}
-
 namespace {
-
-Conversion<ListenAddress> listen_conversion(const char* key) {
-  return Conversion<ListenAddress>{
-      sluice_key_string,
-      [key](const nlohmann::json& value) {
-        if (!value.is_string()) throw ConfigError(key, std::string(key) + " must be a string");
-        return parse_listen_address(value.get<std::string>(), key);
-      },
-      [](const ListenAddress& address) { return nlohmann::json(format_listen_address(address)); }};
-}
 
 void check_choice(const std::string& key, const std::string& value, const char* a, const char* b) {
   if (value != a && value != b) {
@@ -89,19 +31,9 @@ void check_choice(const std::string& key, const std::string& value, const char* 
   }
 }
 
-// Pistache runs each TLS handshake on its one accept thread, with a timeout per read: a client
-// sending its ClientHello a byte every few seconds holds every new client back for as long as
-// it likes. On loopback only local processes can do that; anywhere else a proxy terminates TLS.
 void check_tls_on_loopback(const RestSettings& settings) {
-  if (!settings.tls()) return;
-  for (const auto& [key, address] : {std::pair{"listen", settings.listen}, std::pair{"admin_listen", settings.admin_listen}}) {
-    if (is_loopback(address)) continue;
-    throw ConfigError("tls_cert",
-                      std::string("tls_cert with ") + key + " " + format_listen_address(address) +
-                          " is refused: TLS is served on loopback addresses only, because one slow client can "
-                          "stall every TLS handshake of this server. Listen on 127.0.0.1 and let a "
-                          "TLS-terminating proxy face the network (compose/tls-proxy/nginx.conf; README, \"TLS\")");
-  }
+  http::check_tls_on_loopback(settings.tls(), "listen", settings.listen);
+  http::check_tls_on_loopback(settings.tls(), "admin_listen", settings.admin_listen);
 }
 
 }  // namespace
