@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
-#include "admin_http.hpp"
 #include "auth_gate.hpp"
 #include "http_endpoint.hpp"
 #include "http_handler.hpp"
@@ -76,15 +75,13 @@ Status RestApi::start() {
                      "customer's name, address and payment; set read_auth: token (README, \"Authentication\")",
                      format_listen_address(settings_.listen));
   }
-  const bool admin_api = tokens.has_admin();
-  // A gate per listener: each has its own failure buckets, so failed guesses on the public
-  // port (from behind a NAT, say) never lock the operator out of the admin port.
+  // Its own failure buckets: failed guesses here (from behind a NAT, say) never lock the
+  // operator out of the admin API, which has a gate of its own.
   const AuthLimiter::Options limits{settings_.auth_failures_burst, settings_.auth_failures_refill};
-  const TrustedProxies trusted(settings_.trusted_proxies);
-  auto admin_gate = std::make_shared<AuthGate>(tokens, limits, host_.metrics(), trusted);
-  auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), trusted);
+  auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(),
+                                         TrustedProxies(settings_.trusted_proxies));
   gate_ = gate;
-  StaticFiles admin_files = files;
+  // The operator page is the admin API's (plugins/admin): never handed out here.
   files.hide("admin.");
   // Read-your-writes positions beyond the end of the source's stream are refused at once.
   StreamEnd stream_end = [&host = host_](const Position& p, std::chrono::milliseconds timeout) {
@@ -110,80 +107,10 @@ Status RestApi::start() {
   host_.log().info("REST listening on {}://{}:{} with {} thread(s), {} lookup thread(s){}, read_auth {}",
                    scheme(settings_), settings_.listen.host, port(), settings_.threads, settings_.lookup_threads,
                    why.empty() ? " (page from " + files_root.string() + ")" : " (no page)", settings_.read_auth);
-  if (!admin_api) {
-    host_.log().info("no admin token configured: the admin API is off");
-    return Status::ok();
-  }
-  admin_gate_ = admin_gate;
-  Status admin = start_admin(admin_gate, std::move(admin_files));
-  if (!admin.is_ok()) stop();
-  return admin;
-}
-
-Status RestApi::start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files) {
-  auto shared = std::make_shared<AdminShared>();
-  shared->routes = std::make_shared<const AdminRoutes>(host_.admin(), host_.log());
-  shared->gate = gate;
-  // Admin requests wait for the database, a replay or a reload: a longer queue wait than
-  // lookups, and a short queue (operators, not traffic).
-  admin_executor_ = std::make_shared<LookupExecutor>(
-      LookupExecutor::Options{settings_.admin_threads, 64, std::chrono::seconds(30)}, nullptr);
-  shared->executor = admin_executor_;
-  // Taps, replays and reloads: as many threads again, and a queue as short as the operators.
-  admin_long_executor_ = std::make_shared<LookupExecutor>(
-      LookupExecutor::Options{settings_.admin_threads, 8, std::chrono::seconds(30)}, nullptr);
-  shared->long_executor = admin_long_executor_;
-  shared->files = std::make_shared<const StaticFiles>(std::move(files));
-  shared->http_metrics = metrics_;
-  shared->metrics = &host_.metrics();
-  shared->serves_metrics = settings_.metrics_on_admin();
-  shared->metrics_need_token = settings_.read_needs_token();
-  shared->allowed_hosts = AllowedHosts(settings_.allowed_hosts);
-  shared->connections = std::make_shared<const CappedSlots>(
-      static_cast<std::size_t>(settings_.admin_max_connections),
-      &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
-  admin_stopping_ = shared->stopping;
-  try {
-    SigpipeBlocked quiet;
-    // Pistache 0.0.5 times a busy connection with the header timeout from the moment its
-    // request is handed over, and an idle one with the keep-alive timeout. Admin answers are
-    // late by design (a tap answers when it ends, up to 10 minutes; a reload waits up to 60 s),
-    // so an authenticated request is marked idle (admin_http.hpp) and the keep-alive timeout
-    // allows the longest tap; the header timeout, all an unauthenticated client gets, is short.
-    RestSettings admin_settings = settings_;
-    admin_settings.header_timeout =
-        std::min<std::chrono::milliseconds>(settings_.header_timeout, std::chrono::seconds(5));
-    admin_settings.keepalive_timeout =
-        std::max<std::chrono::milliseconds>(settings_.keepalive_timeout, std::chrono::minutes(11));
-    auto endpoint = make_endpoint(settings_.admin_listen, endpoint_options(admin_settings, 1, "sluice-admin"));
-    endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
-    endpoint->serveThreaded();
-    admin_endpoint_ = std::move(endpoint);
-  } catch (const std::exception& e) {
-    return Status::fatal("rest: cannot listen on admin_listen " + format_listen_address(settings_.admin_listen) +
-                         ": " + e.what());
-  }
-  host_.log().info("admin API listening on {}://{}:{} with {} admin thread(s)", scheme(settings_),
-                   settings_.admin_listen.host, admin_port(), settings_.admin_threads);
   return Status::ok();
 }
 
 void RestApi::stop() {
-  if (admin_endpoint_) {
-    admin_stopping_->store(true);
-    admin_executor_->stop();  // running admin requests finish and send first
-    admin_long_executor_->stop();
-    try {
-      admin_endpoint_->shutdown();
-    } catch (const std::exception& e) {
-      host_.log().warn("rest: admin shutdown: {}", e.what());
-    }
-    admin_endpoint_.reset();
-  }
-  if (admin_executor_) admin_executor_->stop();
-  if (admin_long_executor_) admin_long_executor_->stop();
-  admin_executor_.reset();
-  admin_long_executor_.reset();
   if (!endpoint_) return;
   // First the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
@@ -197,7 +124,6 @@ void RestApi::stop() {
   endpoint_.reset();
   executor_.reset();
   gate_.reset();
-  admin_gate_.reset();
 }
 
 Status RestApi::refresh() {
@@ -208,13 +134,7 @@ Status RestApi::refresh() {
   if (settings_.read_needs_token() && tokens.empty()) {
     return Status::fatal("rest: read_auth is token but no token is left; the previous tokens stay");
   }
-  if (admin_gate_ && !tokens.has_admin()) {
-    host_.log().warn("no admin token left: every /admin request is refused until one is added");
-  } else if (!admin_gate_ && tokens.has_admin()) {
-    host_.log().warn("an admin token was added: the admin listener opens at the next start of this API");
-  }
   const std::size_t count = tokens.size();
-  if (admin_gate_) admin_gate_->replace_tokens(tokens);
   gate_->replace_tokens(std::move(tokens));
   host_.log().info("tokens read again: {} token(s)", count);
   return Status::ok();
@@ -222,10 +142,6 @@ Status RestApi::refresh() {
 
 std::uint16_t RestApi::port() const {
   return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0;
-}
-
-std::uint16_t RestApi::admin_port() const {
-  return admin_endpoint_ ? static_cast<std::uint16_t>(admin_endpoint_->getPort()) : 0;
 }
 
 }  // namespace sluice::rest

@@ -35,7 +35,7 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       lookup_(std::move(lookup)),
       files_(std::move(files)),
       min_position_wait_(settings.min_position_wait),
-      metrics_on_main_(!settings.metrics_on_admin()),
+      metrics_on_main_(settings.metrics_on_main()),
       reads_need_token_(settings.read_needs_token()),
       metrics_(metrics),
       health_(health),

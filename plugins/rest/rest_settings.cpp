@@ -31,11 +31,6 @@ void check_choice(const std::string& key, const std::string& value, const char* 
   }
 }
 
-void check_tls_on_loopback(const RestSettings& settings) {
-  http::check_tls_on_loopback(settings.tls(), "listen", settings.listen);
-  http::check_tls_on_loopback(settings.tls(), "admin_listen", settings.admin_listen);
-}
-
 }  // namespace
 
 const ConfigMap<RestSettings>& rest_config_map() {
@@ -91,28 +86,17 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "need none (the demo; a warning unless listen is loopback), while the listing /api/orders "
           "still does; /healthz, /readyz stay open"),
       key("metrics_on", &S::metrics_on,
-          "main: /metrics on the main listener; admin: on the admin listener only. It needs a token "
-          "exactly when orders do (read_auth: token)"),
-      key("admin_listen", &S::admin_listen,
-          "address of the admin listener (/admin/..., admin token required), same syntax as listen; "
-          "only opened when an admin token is configured",
-          listen_conversion("admin_listen")),
-      key("admin_threads", &S::admin_threads,
-          "threads (1..16) running admin requests, which block (database, replay, reload)")
-          .range(1, 16),
-      key("admin_max_connections", &S::admin_max_connections,
-          "connections the admin listener holds at once (1..10000); more are closed as soon as they are "
-          "accepted")
-          .range(1, 10000),
+          "main: /metrics on this listener; none: not here (the admin API serves it with admin: {metrics: true}). "
+          "It needs a token exactly when orders do (read_auth: token)"),
       key("auth_failures_burst", &S::auth_failures_burst,
-          "wrong tokens a client (IPv4 address, IPv6 /64) may send to one listener in a burst; then its "
+          "wrong tokens a client (IPv4 address, IPv6 /64) may send in a burst; then its "
           "wrong tokens get 429 until the bucket refills (a right token always passes)")
           .range(1, 100000),
       key("auth_failures_refill_ms", &S::auth_failures_refill,
-          "one more wrong token is allowed per client and listener every this many milliseconds")
+          "one more wrong token is allowed per client every this many milliseconds")
           .range(1, 3600 * 1000),
       key("tls_cert", &S::tls_cert,
-          "PEM certificate (chain) for HTTPS on both listeners; needs tls_key; loopback listeners only "
+          "PEM certificate (chain) for HTTPS; needs tls_key; loopback listen addresses only "
           "(elsewhere a TLS proxy: compose/tls-proxy)"),
       key("tls_key", &S::tls_key,
           "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
@@ -121,7 +105,7 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
           "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
       key("allowed_hosts", &S::allowed_hosts,
-          "host names (and addresses) both listeners answer for, without port; a request with another "
+          "host names (and addresses) answered for, without port; a request with another "
           "Host gets 421 (against DNS rebinding), /healthz and /readyz excepted. Empty: any Host"),
   };
   return map;
@@ -138,7 +122,13 @@ RestSettings parse_settings(const Config& config) {
     throw ConfigError("max_url_bytes", "max_url_bytes must be smaller than max_request_bytes");
   }
   check_choice("read_auth", settings.read_auth, "open", "token");
-  check_choice("metrics_on", settings.metrics_on, "main", "admin");
+  if (settings.metrics_on == "admin") {
+    // Read from older pipeline files: the planner turns it into the admin API's `metrics: true`
+    // (README, "Operating Sluice"); a config that reaches the plugin with it skipped that.
+    throw ConfigError("metrics_on", "metrics_on: admin moved to the admin API: write metrics_on: none here and "
+                                    "`admin: {metrics: true}` at the top of the pipeline file");
+  }
+  check_choice("metrics_on", settings.metrics_on, "main", "none");
   try {
     TrustedProxies{settings.trusted_proxies};
   } catch (const std::invalid_argument& e) {
@@ -148,7 +138,7 @@ RestSettings parse_settings(const Config& config) {
     throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
                       "tls_cert and tls_key go together: set both or neither");
   }
-  check_tls_on_loopback(settings);
+  check_tls_on_loopback(settings.tls(), "listen", settings.listen);
   return settings;
 }
 

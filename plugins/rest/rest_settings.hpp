@@ -39,21 +39,18 @@ struct RestSettings {
   std::string tokens_file;                    // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
   std::string read_auth = "token";            // "token" | "open" (README, "Authentication")
-  std::string metrics_on = "main";            // "main" | "admin"
-  ListenAddress admin_listen{"127.0.0.1", 8082};
-  int admin_threads = 2;
-  int admin_max_connections = 64;
+  std::string metrics_on = "main";            // "main" | "none"
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;
   std::string tls_key;
   // Reverse proxies whose X-Forwarded-For names the client (client_address.hpp).
   std::vector<std::string> trusted_proxies;
-  // Host header names answered on both listeners (allowed_hosts.hpp); empty: any.
+  // Host header names answered (allowed_hosts.hpp); empty: any.
   std::vector<std::string> allowed_hosts;
 
   bool read_needs_token() const { return read_auth == "token"; }
-  bool metrics_on_admin() const { return metrics_on == "admin"; }
+  bool metrics_on_main() const { return metrics_on == "main"; }
   bool tls() const { return !tls_cert.empty(); }
   TokenSources token_sources() const { return {tokens_file, tokens_env, "rest"}; }
 };

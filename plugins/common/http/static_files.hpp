@@ -35,7 +35,7 @@ class StaticFiles {
   const std::filesystem::path& root() const { return root_; }
   // Files of the top folder whose names start with `prefix` ("admin.": the operator page) are
   // not_found here: the main listener does not hand out the admin page
-  // (plugins/rest/README.md, "Admin listener").
+  // (plugins/admin/README.md, "Routes").
   void hide(std::string prefix) { hidden_prefix_ = std::move(prefix); }
 
   // Reads the file for `target` into `body`; `content_type` is set on ok. The file's real

@@ -11,7 +11,7 @@
 #include "admin_json.hpp"
 #include "admin_routes.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 namespace {
 
 class MemoryLetters final : public DeadLetterStore {
@@ -355,4 +355,4 @@ TEST(AdminJsonTest, TimesParseInEveryAcceptedForm) {
 }
 
 }  // namespace
-}  // namespace sluice::rest
+}  // namespace sluice::admin

@@ -6,9 +6,10 @@
 
 #include "admin_json.hpp"
 #include "input_bounds.hpp"
-#include "rest_routes.hpp"
+#include "json_error.hpp"
+#include "shared_http.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 namespace {
 
@@ -424,4 +425,4 @@ void AdminRoutes::tap(const AdminRequest& request, AdminReply& reply) const {
   };
 }
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin

@@ -123,11 +123,11 @@ class AdminThreads : public AuthServerTest {
     for (auto& t : clients_) t.join();
     AuthServerTest::TearDown();
   }
-  nlohmann::json auth_config() const override { return {{"admin_threads", 2}}; }
+  nlohmann::json admin_config() const override { return {{"threads", 2}}; }
 
   // A long request on a client thread of its own; its answer is not the point.
   void in_background(const std::string& path, const std::string& method) {
-    const int port = api->admin_port();
+    const int port = admin_port();
     clients_.emplace_back([port, path, method] {
       httplib::Client client("127.0.0.1", port);
       client.set_read_timeout(60, 0);
@@ -155,19 +155,19 @@ TEST_F(AdminThreads, TwoLongRequestsInFlightLeaveStatusAThread) {
   ASSERT_TRUE(flight_.wait_for([&] { return flight_.taps_open == 1 && flight_.replays_running == 1; }, 10s))
       << "the two long requests did not start";
   const auto asked = Clock::now();
-  auto status = request(api->admin_port(), "/admin/status", admin_token);
+  auto status = request(admin_port(), "/admin/status", admin_token);
   ASSERT_TRUE(status) << "no answer to /admin/status while a tap and a replay run";
   EXPECT_EQ(status->status, 200) << status->body;
   EXPECT_LT(Clock::now() - asked, 2s);
   // Listing letters is short as well.
-  auto letters = request(api->admin_port(), "/admin/dead-letters", admin_token);
+  auto letters = request(admin_port(), "/admin/dead-letters", admin_token);
   ASSERT_TRUE(letters);
   EXPECT_EQ(letters->status, 200) << letters->body;
 }
 
 TEST_F(AdminThreads, AQuietTapNoticesWithinSecondsThatItsClientLeft) {
   {
-    RawConnection client(api->admin_port());
+    RawConnection client(admin_port());
     ASSERT_TRUE(client.connected());
     ASSERT_TRUE(client.send(std::string("GET /admin/tap?stage=quiet&timeout_ms=600000 HTTP/1.1\r\nHost: t\r\n"
                                         "Authorization: Bearer ") +

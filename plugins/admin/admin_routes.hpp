@@ -17,7 +17,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 struct AdminRequest {
   std::string method;  // "GET", "POST", "DELETE", ...
@@ -69,4 +69,4 @@ class AdminRoutes {
   spdlog::logger& log_;
 };
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin

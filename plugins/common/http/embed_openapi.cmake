@@ -19,13 +19,13 @@ endif()
 set(source "// Generated from ${INPUT} by embed_openapi.cmake: edit the JSON file, not this one.
 #include \"openapi_document.hpp\"
 
-namespace sluice::rest {
+namespace sluice::http {
 
 std::string_view openapi_document() {
   static constexpr char text[] = R\"${delimiter}(${document})${delimiter}\";
   return {text, sizeof text - 1};
 }
 
-}  // namespace sluice::rest
+}  // namespace sluice::http
 ")
 file(WRITE "${OUTPUT}" "${source}")

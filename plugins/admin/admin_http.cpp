@@ -6,17 +6,17 @@
 #include <algorithm>
 #include <chrono>
 
+#include "answer_written.hpp"
 #include "fixed_header.hpp"
-#include "http_reply.hpp"
+#include "json_error.hpp"
 #include "keep_alive.hpp"
-#include "percent_decode.hpp"
 #include "openapi_document.hpp"
 #include "owned_header.hpp"
+#include "percent_decode.hpp"
 #include "request_auth.hpp"
-#include "rest_routes.hpp"
 #include "sluice/metrics.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 using namespace Pistache;
 using Clock = std::chrono::steady_clock;
@@ -95,24 +95,15 @@ void close_after(Async::Promise<ssize_t>& sent, Http::ResponseWriter& response) 
 
 void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, int status, std::string body,
             Clock::time_point started, const AuthDenial* denial = nullptr, const char* type = content_type::json) {
-  Reply reply;
-  reply.route = route;
-  reply.status = status;
-  reply.content_type = type;
-  reply.body = std::move(body);
-  if (denial) {
-    reply.auth_challenge = denial->challenge;
-    reply.retry_after = denial->retry_after;
-  }
   auto& headers = response.headers();
-  headers.add(fixed_header("Content-Type", reply.content_type));
+  headers.add(fixed_header("Content-Type", type));
   headers.add(fixed_header("X-Content-Type-Options", "nosniff"));
-  if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
-  if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
+  if (denial && denial->challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
+  if (denial && denial->retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(denial->retry_after)));
   if (auto connection = headers.tryGet<Http::Header::Connection>()) {
     *connection = Http::Header::Connection(Http::ConnectionControl::Close);
   }
-  auto sent = response.send(static_cast<Http::Code>(reply.status), reply.body);
+  auto sent = response.send(static_cast<Http::Code>(status), body);
   close_after(sent, response);
   metrics.record(route, status, Clock::now() - started);
 }
@@ -236,4 +227,4 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   }
 }
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin

@@ -39,7 +39,7 @@ std::string admin_request(const std::string& method, const std::string& path) {
 
 class AdminLimits : public AuthServerTest {
  protected:
-  nlohmann::json auth_config() const override { return {{"header_timeout_ms", 400}}; }
+  nlohmann::json admin_config() const override { return {{"header_timeout_ms", 400}}; }
   void SetUp() override {
     host.set_admin(&slow_);
     AuthServerTest::SetUp();
@@ -48,7 +48,7 @@ class AdminLimits : public AuthServerTest {
 };
 
 TEST_F(AdminLimits, HalfAHeaderIsDroppedAfterTheShortTimeout) {
-  RawConnection connection(api->admin_port());
+  RawConnection connection(admin_port());
   ASSERT_TRUE(connection.connected());
   ASSERT_TRUE(connection.send("GET /admin/status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor"));
   const auto started = std::chrono::steady_clock::now();
@@ -57,7 +57,7 @@ TEST_F(AdminLimits, HalfAHeaderIsDroppedAfterTheShortTimeout) {
 }
 
 TEST_F(AdminLimits, AnAuthenticatedRequestMayTakeLongerThanTheHeaderTimeout) {
-  RawConnection connection(api->admin_port());
+  RawConnection connection(admin_port());
   ASSERT_TRUE(connection.send(admin_request("POST", "/admin/reload")));
   auto answer = connection.read_response(10s);
   ASSERT_TRUE(answer) << "the 1.5 s reload was cut off";
@@ -70,7 +70,7 @@ TEST_F(AdminLimits, AnAuthenticatedRequestMayTakeLongerThanTheHeaderTimeout) {
 }
 
 TEST_F(AdminLimits, AnUnauthenticatedAnswerClosesItsConnection) {
-  RawConnection connection(api->admin_port());
+  RawConnection connection(admin_port());
   ASSERT_TRUE(connection.send("GET /admin/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
   auto answer = connection.read_response();
   ASSERT_TRUE(answer);
@@ -81,21 +81,21 @@ TEST_F(AdminLimits, AnUnauthenticatedAnswerClosesItsConnection) {
 class CappedAdminConnections : public AdminLimits {
  protected:
   // A header timeout long enough that only the cap can close the connection the test opens.
-  nlohmann::json auth_config() const override { return {{"header_timeout_ms", 4000}, {"admin_max_connections", 3}}; }
+  nlohmann::json admin_config() const override { return {{"header_timeout_ms", 4000}, {"max_connections", 3}}; }
 };
 
 TEST_F(CappedAdminConnections, ConnectionsBeyondTheCapAreClosedAtOnceWhileTheOperatorsWorks) {
-  RawConnection operator_connection(api->admin_port());
+  RawConnection operator_connection(admin_port());
   ASSERT_TRUE(operator_connection.send(admin_request("GET", "/admin/status")));
   auto first = operator_connection.read_response();
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 200);
 
-  RawConnection silent_a(api->admin_port());
-  RawConnection silent_b(api->admin_port());
+  RawConnection silent_a(admin_port());
+  RawConnection silent_b(admin_port());
   ASSERT_TRUE(silent_a.connected() && silent_b.connected());
   EXPECT_FALSE(silent_a.closed_by_peer(300ms)) << "within the cap";
-  RawConnection over(api->admin_port());
+  RawConnection over(admin_port());
   EXPECT_TRUE(over.closed_by_peer(1s)) << "a fourth connection was kept";
 
   ASSERT_TRUE(operator_connection.send(admin_request("GET", "/admin/status")));
@@ -107,9 +107,9 @@ TEST_F(CappedAdminConnections, ConnectionsBeyondTheCapAreClosedAtOnceWhileTheOpe
 TEST_F(CappedAdminConnections, ASlotComesBackWhenAConnectionEnds) {
   for (int round = 0; round < 3; ++round) {
     std::vector<std::unique_ptr<RawConnection>> held;
-    for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<RawConnection>(api->admin_port()));
+    for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<RawConnection>(admin_port()));
     ASSERT_FALSE(held.back()->closed_by_peer(300ms)) << "round " << round;
-    RawConnection over(api->admin_port());
+    RawConnection over(admin_port());
     EXPECT_TRUE(over.closed_by_peer(1s)) << "round " << round;
     held.clear();  // closed by the client: the slots come back
     ASSERT_TRUE(wait_until(

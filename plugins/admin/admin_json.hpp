@@ -9,7 +9,7 @@
 
 #include "sluice/admin.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 // "2026-12-01T06:23:43.123Z".
 std::string rfc3339_ms(std::int64_t unix_ms);
@@ -32,4 +32,4 @@ nlohmann::json tap_line(const TapRecord& tapped);
 // Dumps replacing invalid UTF-8, so no input can make a reply fail.
 std::string json_text(const nlohmann::json& value);
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin

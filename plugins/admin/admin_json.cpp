@@ -5,7 +5,7 @@
 
 #include "sluice/log_text.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 namespace {
 
@@ -178,4 +178,4 @@ std::string json_text(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin

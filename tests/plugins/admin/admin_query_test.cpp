@@ -3,7 +3,7 @@
 
 #include "admin_http.hpp"
 
-namespace sluice::rest {
+namespace sluice::admin {
 namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -23,4 +23,4 @@ TEST(AdminQuery, MalformedEscapeIsRefused) {
 }
 
 }  // namespace
-}  // namespace sluice::rest
+}  // namespace sluice::admin

@@ -1,5 +1,5 @@
 // The admin listener's Pistache handler: /admin/... (admin token), /healthz, /metrics when
-// metrics_on is admin, and the page folder (the operator page, same origin as the API).
+// `metrics: true`, and the page folder (the operator page, same origin as the API).
 //
 // Admin requests block (database, replay, reload), so they never run on Pistache's event
 // loop: the handler checks the token there, then hands an AdminRequest to the admin threads
@@ -7,7 +7,7 @@
 // and a reload wait for the pipeline: they get threads of their own (long_executor), so two of
 // them never leave a status request without a thread.
 //
-// Timeouts (plugins/rest/README.md, "Admin listener"): a connection must send its request head within the
+// Timeouts (plugins/admin/README.md, "Timeouts and connections"): a connection must send its request head within the
 // short header timeout (Pistache's, at most 5 s here), so a client stalling before it
 // authenticated holds nothing for long. A request that passed the admin token is marked
 // idle while an admin thread works on it, so the listener's long keep-alive timeout (11
@@ -42,7 +42,7 @@ namespace sluice {
 class Metrics;
 }
 
-namespace sluice::rest {
+namespace sluice::admin {
 
 // What every clone of the handler shares.
 struct AdminShared {
@@ -54,10 +54,10 @@ struct AdminShared {
   std::shared_ptr<const StaticFiles> files;
   std::shared_ptr<HttpMetrics> http_metrics;
   Metrics* metrics = nullptr;
-  bool serves_metrics = false;      // metrics_on: admin
-  bool metrics_need_token = false;  // read_auth: token
+  bool serves_metrics = false;      // metrics: true
+  bool metrics_need_token = false;  // metrics_auth: token
   AllowedHosts allowed_hosts;       // Host header check (DNS rebinding)
-  // One slot per open connection (admin_max_connections): over the cap, closed at once.
+  // One slot per open connection (max_connections): over the cap, closed at once.
   std::shared_ptr<const CappedSlots> connections;
   // Set by stop(): a streamed answer still running ends at its next chunk.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
@@ -87,4 +87,4 @@ class AdminHttpHandler : public Pistache::Http::Handler {
 bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
                   std::vector<std::pair<std::string, std::string>>& out);
 
-}  // namespace sluice::rest
+}  // namespace sluice::admin
