@@ -41,6 +41,24 @@ TEST_F(OperatorCli, OldRestAdminKeysStillOpenTheAdminApiWithOneDeprecationLine) 
   EXPECT_EQ(count_of(run_->err(), "deprecated"), 1u) << run_->err();
 }
 
+// A change to the top-level admin: is applied by a reload like any API's: the admin API asked
+// for the reload is restarted with its new keys and answers the next request with them.
+TEST_F(OperatorCli, AReloadAppliesAChangedAdminKey) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto metrics_status = [&] {
+    auto r = run({find_on_path("curl"), "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                  "Authorization: Bearer " + kReadToken, admin_url_ + "/metrics"});
+    return r.out;
+  };
+  EXPECT_EQ(metrics_status(), "404") << "metrics: false, the default";
+  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "1048576", .rest_extra = "", .admin_extra = "  metrics: true\n"}));
+  auto applied = cli({"reload"});
+  EXPECT_EQ(applied.code, 0) << applied.err << applied.out;
+  EXPECT_NE(applied.out.find("reload #1: applied"), std::string::npos) << applied.out;
+  ASSERT_TRUE(wait_while_running(*run_, [&] { return metrics_status() == "200"; }, 30s)) << run_->err();
+  EXPECT_EQ(cli({"status"}).code, 0);
+}
+
 // `sluice validate` of a pipeline whose top-level admin: is `admin_text`: its exit code and stderr.
 RunResult validate_admin(const std::string& name, const std::string& admin_text) {
   auto dir = scratch_dir("admin_key_" + name);
