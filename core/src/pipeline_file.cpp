@@ -1,5 +1,6 @@
 #include "pipeline_file.hpp"
 
+#include "admin_section.hpp"
 #include "plugin_registry.hpp"
 #include "sluice/log_text.hpp"
 
@@ -191,7 +192,7 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
     throw PipelineError({file_name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
   }
   if (!root || root.IsNull()) throw PipelineError({file_name, 1, 1}, "the pipeline file is empty (expected keys: source, sinks, ...)");
-  check_keys(r, root, "the pipeline file", {"name", "source", "transforms", "sinks", "dead_letter", "api", "runtime"});
+  check_keys(r, root, "the pipeline file", {"name", "source", "transforms", "sinks", "dead_letter", "api", "admin", "runtime"});
 
   PipelineSpec spec;
   spec.file = file_name;
@@ -206,6 +207,7 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
       throw PipelineError(r.mark(root["sinks"]), "'sinks' must list at least one sink");
     }
   }
+  read_admin_section(r, root, spec);
   spec.runtime = read_runtime(r, root["runtime"]);
 
   std::set<std::string> ids;

@@ -101,9 +101,11 @@ struct PipelineSpec {
   std::string file;
   std::string name;
   // Every stage, in kRoles order: exactly one source, then transforms, at least one sink, at
-  // most one dead_letter sink, then APIs.
+  // most one dead_letter sink, then APIs, the admin API (top-level `admin:`) last.
   std::vector<StageSpec> stages;
   RuntimeSettings runtime;
+  // "file:line:col: deprecated: ..." lines the loader logs as warnings (admin_section.hpp).
+  std::vector<std::string> notices;
   std::vector<const StageSpec*> of(Role role) const { return stages_of(stages, role); }
 };
 

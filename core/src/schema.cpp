@@ -49,7 +49,8 @@ json value_schema(const sluice_config_key& k) {
   return s;
 }
 
-json stage_schema(const LoadedPlugin& p, bool with_id) {
+// The `config:` mapping of a stage of plugin `p`: its declared keys, nothing else.
+json config_schema(const LoadedPlugin& p) {
   const auto& d = *p.descriptor;
   json props = json::object();
   json required = json::array();
@@ -59,13 +60,20 @@ json stage_schema(const LoadedPlugin& p, bool with_id) {
   }
   json config = {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
   if (!required.empty()) config["required"] = required;
+  return config;
+}
+
+json stage_schema(const LoadedPlugin& p, bool with_id) {
+  const auto& d = *p.descriptor;
+  json config = config_schema(p);
+  const bool has_required = config.contains("required");
   json stage = {{"type", "object"},
                 {"description", d.description},
                 {"properties", {{"plugin", {{"const", d.name}}}, {"config", config}}},
                 {"required", {"plugin"}},
                 {"additionalProperties", false}};
   if (with_id) stage["properties"]["id"] = {{"type", "string"}, {"description", "Unique id; stores are referred to by it"}};
-  if (!required.empty()) stage["required"].push_back("config");
+  if (has_required) stage["required"].push_back("config");
   return stage;
 }
 
@@ -105,6 +113,13 @@ json pipeline_schema(const std::vector<const LoadedPlugin*>& plugins) {
       p = {{"type", "array"}, {"items", entry}};
       if (role == Role::sink) p["minItems"] = 1;
     }
+  }
+  // The top-level admin: holds the admin plugin's keys (admin_section.hpp); empty: the defaults.
+  for (const auto* p : plugins) {
+    if (p->descriptor->kind != sluice_kind_api || std::string(p->descriptor->name) != "admin") continue;
+    json config = config_schema(*p);
+    config["description"] = p->descriptor->description;
+    properties["admin"] = {{"anyOf", {config, {{"type", "null"}}}}};
   }
   return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
           {"title", "Sluice pipeline file"},

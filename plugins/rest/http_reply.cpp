@@ -1,7 +1,6 @@
 #include "http_reply.hpp"
 
 #include <charconv>
-#include <future>
 #include <memory>
 
 #include "auth_gate.hpp"
@@ -73,15 +72,6 @@ Async::Promise<ssize_t> send_reply(const Reply& reply, Http::ResponseWriter& res
   auto sent = response.send(static_cast<Http::Code>(reply.status), reply.body);
   metrics.record(reply.route, reply.status, std::chrono::steady_clock::now() - started);
   return sent;
-}
-
-void wait_until_written(Async::Promise<ssize_t>& sent, std::chrono::milliseconds bound) {
-  if (sent.isFulfilled() || sent.isRejected()) return;
-  // Shared with the callbacks: they may run after a wait that gave up.
-  auto settled = std::make_shared<std::promise<void>>();
-  auto written = settled->get_future();
-  sent.then([settled](ssize_t) { settled->set_value(); }, [settled](std::exception_ptr) { settled->set_value(); });
-  written.wait_for(bound);
 }
 
 }  // namespace sluice::rest

@@ -1,5 +1,4 @@
 #include "min_position.hpp"
-#include "hex_digit.hpp"
 
 #include <charconv>
 #include <limits>
@@ -62,26 +61,6 @@ bool parse_min_positions(std::string_view list, std::vector<MinPosition>& out, s
     if (comma == std::string_view::npos) return true;
     list.remove_prefix(comma + 1);
   }
-}
-
-bool percent_decode(std::string_view text, std::string& out) {
-  out.clear();
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return false;
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+') {
-      c = ' ';
-    }
-    out.push_back(c);
-  }
-  return true;
 }
 
 }  // namespace sluice::rest

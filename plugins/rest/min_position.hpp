@@ -30,7 +30,5 @@ bool parse_min_position(std::string_view token, Position& position);
 // `out`. On a bad token (or too many) returns false with `bad` set to the offending text.
 bool parse_min_positions(std::string_view list, std::vector<MinPosition>& out, std::string& bad);
 
-// %XX decoding for a query value ('+' is a space, as in forms). False on a malformed escape.
-bool percent_decode(std::string_view text, std::string& out);
 
 }  // namespace sluice::rest

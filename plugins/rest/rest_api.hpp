@@ -1,8 +1,8 @@
 // The `rest` api plugin: serves orders from the configured stores, health, metrics and the
-// web page over HTTP (Pistache), on its own threads between start() and stop().
+// web page over HTTP (Pistache), on its own threads between start() and stop(). The operators'
+// API is the `admin` plugin's (plugins/admin).
 #pragma once
 
-#include <atomic>
 #include <memory>
 
 #include "rest_settings.hpp"
@@ -12,12 +12,14 @@ namespace Pistache::Http {
 class Endpoint;
 }
 
-namespace sluice::rest {
-
+namespace sluice::http {
 class StaticFiles;
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
+}  // namespace sluice::http
+
+namespace sluice::rest {
 
 class RestApi : public Api {
  public:
@@ -33,14 +35,12 @@ class RestApi : public Api {
   Status start() override;
   // Stops accepting, closes connections and joins every thread. Safe to call twice.
   void stop() override;
-  // At a reload: reads the tokens again (tokens_file, tokens_env) and hands them to both
-  // listeners; on an error (a malformed or unprotected file) the old tokens stay.
+  // At a reload: reads the tokens again (tokens_file, tokens_env); on an error (a malformed or
+  // unprotected file) the old tokens stay.
   Status refresh() override;
 
   // The port actually bound (differs from the configured one when that was 0); 0 if not serving.
   std::uint16_t port() const;
-  // The admin listener's port; 0 when it is not serving (no admin token configured).
-  std::uint16_t admin_port() const;
 
  private:
   RestSettings settings_;
@@ -50,16 +50,8 @@ class RestApi : public Api {
   // which must not outlive the endpoint.
   std::shared_ptr<LookupExecutor> executor_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
-  // The admin listener and its threads: only with an admin token.
-  std::shared_ptr<LookupExecutor> admin_executor_;
-  std::shared_ptr<LookupExecutor> admin_long_executor_;  // taps, replays, reloads
-  std::unique_ptr<Pistache::Http::Endpoint> admin_endpoint_;
-  std::shared_ptr<std::atomic<bool>> admin_stopping_;
-  // The listeners' gates, for refresh(); null when that listener needs no token / is off.
+  // The listener's gate, for refresh().
   std::shared_ptr<AuthGate> gate_;
-  std::shared_ptr<AuthGate> admin_gate_;
-
-  Status start_admin(const std::shared_ptr<AuthGate>& gate, StaticFiles files);
 };
 
 }  // namespace sluice::rest

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "input_bounds.hpp"
+#include "percent_decode.hpp"
 #include "openapi_document.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
@@ -27,12 +28,6 @@ std::string dump(const nlohmann::json& value) {
 
 }  // namespace
 
-std::string error_json(std::string_view message, std::string_view extra_key, std::string_view extra_value) {
-  nlohmann::json body{{"error", message}};
-  if (!extra_key.empty()) body[std::string(extra_key)] = extra_value;
-  return dump(body);
-}
-
 RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
                        Health& health, std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end)
     : max_url_bytes_(settings.max_url_bytes),
@@ -40,7 +35,7 @@ RestRoutes::RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticF
       lookup_(std::move(lookup)),
       files_(std::move(files)),
       min_position_wait_(settings.min_position_wait),
-      metrics_on_main_(!settings.metrics_on_admin()),
+      metrics_on_main_(settings.metrics_on_main()),
       reads_need_token_(settings.read_needs_token()),
       metrics_(metrics),
       health_(health),

@@ -19,6 +19,7 @@
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
+#include "json_error.hpp"
 
 namespace sluice {
 class Health;
@@ -26,11 +27,6 @@ class Metrics;
 }  // namespace sluice
 
 namespace sluice::rest {
-
-namespace content_type {
-inline constexpr const char* json = "application/json";
-inline constexpr const char* prometheus = "text/plain; version=0.0.4; charset=utf-8";
-}  // namespace content_type
 
 struct RequestView {
   bool is_get = true;
@@ -163,10 +159,5 @@ class RestRoutes {
 
 // The names of the components Health reports not ready, sorted; without their reasons.
 std::vector<std::string> not_ready_components(const Health& health);
-
-// {"error": message, extra_key: extra_value} with both strings escaped (and invalid UTF-8
-// replaced) so any client input can be echoed back safely.
-std::string error_json(std::string_view message, std::string_view extra_key = {},
-                       std::string_view extra_value = {});
 
 }  // namespace sluice::rest

@@ -1,11 +1,8 @@
 #include "rest_settings.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sched.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -14,37 +11,6 @@
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
-
-ListenAddress parse_listen_address(const std::string& text, const std::string& key) {
-  auto fail = [&](const std::string& why) -> ConfigError {
-    return ConfigError(key, key + " address \"" + text + "\" " + why +
-                                     " (expected host:port, [ipv6]:port or :port)");
-  };
-  ListenAddress address;
-  std::string port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      throw fail("has an unterminated IPv6 host or no port");
-    }
-    address.host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) throw fail("has no port");
-    address.host = text.substr(0, colon);
-    if (address.host.find(':') != std::string::npos) throw fail("must put an IPv6 host in brackets");
-    port_text = text.substr(colon + 1);
-  }
-  if (address.host.empty()) address.host = "0.0.0.0";
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    throw fail("has an invalid port");
-  }
-  address.port = static_cast<std::uint16_t>(port);
-  return address;
-}
 
 // One less than the CPUs this process may use: on the two-core machines we measure on, two
 // HTTP threads plus the client (or the pipeline's own threads) meant three busy threads on two
@@ -57,50 +23,11 @@ int default_threads() {
   return std::clamp(n - 1, 1, 64);
 }
 
-std::string format_listen_address(const ListenAddress& address) {
-  const bool v6 = address.host.find(':') != std::string::npos;
-  return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
-}
-
-bool is_loopback(const ListenAddress& address) {
-  // Address literals only: a name such as 127.example.org may resolve anywhere.
-  in_addr v4{};
-  if (::inet_pton(AF_INET, address.host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, address.host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return address.host == "localhost";
-}
-
 namespace {
-
-Conversion<ListenAddress> listen_conversion(const char* key) {
-  return Conversion<ListenAddress>{
-      sluice_key_string,
-      [key](const nlohmann::json& value) {
-        if (!value.is_string()) throw ConfigError(key, std::string(key) + " must be a string");
-        return parse_listen_address(value.get<std::string>(), key);
-      },
-      [](const ListenAddress& address) { return nlohmann::json(format_listen_address(address)); }};
-}
 
 void check_choice(const std::string& key, const std::string& value, const char* a, const char* b) {
   if (value != a && value != b) {
     throw ConfigError(key, key + " must be \"" + a + "\" or \"" + b + "\", not \"" + value + "\"");
-  }
-}
-
-// Pistache runs each TLS handshake on its one accept thread, with a timeout per read: a client
-// sending its ClientHello a byte every few seconds holds every new client back for as long as
-// it likes. On loopback only local processes can do that; anywhere else a proxy terminates TLS.
-void check_tls_on_loopback(const RestSettings& settings) {
-  if (!settings.tls()) return;
-  for (const auto& [key, address] : {std::pair{"listen", settings.listen}, std::pair{"admin_listen", settings.admin_listen}}) {
-    if (is_loopback(address)) continue;
-    throw ConfigError("tls_cert",
-                      std::string("tls_cert with ") + key + " " + format_listen_address(address) +
-                          " is refused: TLS is served on loopback addresses only, because one slow client can "
-                          "stall every TLS handshake of this server. Listen on 127.0.0.1 and let a "
-                          "TLS-terminating proxy face the network (compose/tls-proxy/nginx.conf; README, \"TLS\")");
   }
 }
 
@@ -159,28 +86,17 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "need none (the demo; a warning unless listen is loopback), while the listing /api/orders "
           "still does; /healthz, /readyz stay open"),
       key("metrics_on", &S::metrics_on,
-          "main: /metrics on the main listener; admin: on the admin listener only. It needs a token "
-          "exactly when orders do (read_auth: token)"),
-      key("admin_listen", &S::admin_listen,
-          "address of the admin listener (/admin/..., admin token required), same syntax as listen; "
-          "only opened when an admin token is configured",
-          listen_conversion("admin_listen")),
-      key("admin_threads", &S::admin_threads,
-          "threads (1..16) running admin requests, which block (database, replay, reload)")
-          .range(1, 16),
-      key("admin_max_connections", &S::admin_max_connections,
-          "connections the admin listener holds at once (1..10000); more are closed as soon as they are "
-          "accepted")
-          .range(1, 10000),
+          "main: /metrics on this listener; none: not here (the admin API serves it with admin: {metrics: true}). "
+          "It needs a token exactly when orders do (read_auth: token)"),
       key("auth_failures_burst", &S::auth_failures_burst,
-          "wrong tokens a client (IPv4 address, IPv6 /64) may send to one listener in a burst; then its "
+          "wrong tokens a client (IPv4 address, IPv6 /64) may send in a burst; then its "
           "wrong tokens get 429 until the bucket refills (a right token always passes)")
           .range(1, 100000),
       key("auth_failures_refill_ms", &S::auth_failures_refill,
-          "one more wrong token is allowed per client and listener every this many milliseconds")
+          "one more wrong token is allowed per client every this many milliseconds")
           .range(1, 3600 * 1000),
       key("tls_cert", &S::tls_cert,
-          "PEM certificate (chain) for HTTPS on both listeners; needs tls_key; loopback listeners only "
+          "PEM certificate (chain) for HTTPS; needs tls_key; loopback listen addresses only "
           "(elsewhere a TLS proxy: compose/tls-proxy)"),
       key("tls_key", &S::tls_key,
           "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
@@ -189,7 +105,7 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
           "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
       key("allowed_hosts", &S::allowed_hosts,
-          "host names (and addresses) both listeners answer for, without port; a request with another "
+          "host names (and addresses) answered for, without port; a request with another "
           "Host gets 421 (against DNS rebinding), /healthz and /readyz excepted. Empty: any Host"),
   };
   return map;
@@ -206,7 +122,13 @@ RestSettings parse_settings(const Config& config) {
     throw ConfigError("max_url_bytes", "max_url_bytes must be smaller than max_request_bytes");
   }
   check_choice("read_auth", settings.read_auth, "open", "token");
-  check_choice("metrics_on", settings.metrics_on, "main", "admin");
+  if (settings.metrics_on == "admin") {
+    // Read from older pipeline files: the planner turns it into the admin API's `metrics: true`
+    // (README, "Operating Sluice"); a config that reaches the plugin with it skipped that.
+    throw ConfigError("metrics_on", "metrics_on: admin moved to the admin API: write metrics_on: none here and "
+                                    "`admin: {metrics: true}` at the top of the pipeline file");
+  }
+  check_choice("metrics_on", settings.metrics_on, "main", "none");
   try {
     TrustedProxies{settings.trusted_proxies};
   } catch (const std::invalid_argument& e) {
@@ -216,7 +138,7 @@ RestSettings parse_settings(const Config& config) {
     throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
                       "tls_cert and tls_key go together: set both or neither");
   }
-  check_tls_on_loopback(settings);
+  check_tls_on_loopback(settings.tls(), "listen", settings.listen);
   return settings;
 }
 

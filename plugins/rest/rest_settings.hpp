@@ -9,16 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "listen_address.hpp"
+#include "shared_http.hpp"
 #include "sluice/abi.h"
 #include "sluice/config.hpp"
 #include "sluice/config_map.hpp"
+#include "token_sources.hpp"
 
 namespace sluice::rest {
-
-struct ListenAddress {
-  std::string host;  // "0.0.0.0", "::", "127.0.0.1", a name ...
-  std::uint16_t port = 0;
-};
 
 // Every member's initializer is the key's default: the declared default (what `sluice plugins`,
 // the README and the schema state) is derived from it (rest_config_map()).
@@ -41,22 +39,20 @@ struct RestSettings {
   std::string tokens_file;                    // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
   std::string read_auth = "token";            // "token" | "open" (README, "Authentication")
-  std::string metrics_on = "main";            // "main" | "admin"
-  ListenAddress admin_listen{"127.0.0.1", 8082};
-  int admin_threads = 2;
-  int admin_max_connections = 64;
+  std::string metrics_on = "main";            // "main" | "none"
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;
   std::string tls_key;
   // Reverse proxies whose X-Forwarded-For names the client (client_address.hpp).
   std::vector<std::string> trusted_proxies;
-  // Host header names answered on both listeners (allowed_hosts.hpp); empty: any.
+  // Host header names answered (allowed_hosts.hpp); empty: any.
   std::vector<std::string> allowed_hosts;
 
   bool read_needs_token() const { return read_auth == "token"; }
-  bool metrics_on_admin() const { return metrics_on == "admin"; }
+  bool metrics_on_main() const { return metrics_on == "main"; }
   bool tls() const { return !tls_cert.empty(); }
+  TokenSources token_sources() const { return {tokens_file, tokens_env, "rest"}; }
 };
 
 // The keys the plugin declares, bound to RestSettings' members.
@@ -66,12 +62,5 @@ const ConfigMap<RestSettings>& rest_config_map();
 RestSettings parse_settings(const Config& config);
 // What `threads: 0` (the default) means on this machine.
 int default_threads();
-
-// "host:port", "[v6]:port" or ":port"; throws ConfigError(key, ...) when malformed.
-ListenAddress parse_listen_address(const std::string& text, const std::string& key = "listen");
-// The other way: "host:port", or "[v6]:port" for a host with a colon.
-std::string format_listen_address(const ListenAddress& address);
-// 127.0.0.0/8, ::1 or localhost: only this machine can connect.
-bool is_loopback(const ListenAddress& address);
 
 }  // namespace sluice::rest

@@ -363,7 +363,8 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
   EXPECT_TRUE(alerts) << "compose/monitoring/alerts.yml is not among the rule files";
 
   // The job the rules name scrapes sluice where the default pipeline serves /metrics:
-  // metrics_on main (the default) is the HTTP_LISTEN port; read_auth token needs a token.
+  // metrics_on main (the default) is the HTTP_LISTEN port, else the top-level admin: with
+  // metrics: true; read_auth token needs a token.
   YAML::Node rest;
   YAML::Node pipeline = load_pipeline();
   for (const auto& api : pipeline["api"]) {
@@ -371,8 +372,9 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
   }
   ASSERT_TRUE(rest) << "the default pipeline has no rest api";
   const auto env = environment("sluice");
-  std::string listen = substitute(rest["metrics_on"].as<std::string>("main") == "admin"
-                                      ? rest["admin_listen"].as<std::string>("127.0.0.1:8082")
+  const YAML::Node admin = pipeline["admin"];
+  std::string listen = substitute(rest["metrics_on"].as<std::string>("main") != "main" && admin
+                                      ? admin["listen"].as<std::string>("127.0.0.1:8082")
                                       : rest["listen"].as<std::string>(""),
                                   env);
   const std::string port = listen.substr(listen.rfind(':') + 1);

@@ -38,8 +38,10 @@ source:
 )", "test.yaml", {});
   std::vector<Role> roles;
   for (const auto& s : spec.stages) roles.push_back(s.role);
+  // The rest API implies the admin API (README, "Operating Sluice"): one more API, last.
   EXPECT_EQ(roles, (std::vector<Role>{Role::source, Role::transform, Role::sink, Role::sink, Role::dead_letter,
-                                      Role::api}));
+                                      Role::api, Role::api}));
+  EXPECT_EQ(spec.stages.back().plugin, "admin");
   ASSERT_EQ(spec.of(Role::sink).size(), 2u);
   EXPECT_EQ(spec.of(Role::sink)[0]->id, "a");
   EXPECT_EQ(spec.of(Role::sink)[1]->id, "b");
@@ -94,10 +96,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "test.yaml:2:1: YAML syntax error: end of sequence flow not found"},
         BadCase{"not_a_map", "- just\n- a list\n",
                 "test.yaml:1:1: the pipeline file must be a mapping of keys (name, source, transforms, sinks, "
-                "dead_letter, api, runtime)"},
+                "dead_letter, api, admin, runtime)"},
         BadCase{"unknown_top_key", kSource + "sinkz:\n  - plugin: stdout\n",
                 "test.yaml:4:1: unknown key 'sinkz' in the pipeline file (did you mean 'sinks'?); expected one of: "
-                "name, source, transforms, sinks, dead_letter, api, runtime"},
+                "name, source, transforms, sinks, dead_letter, api, admin, runtime"},
         BadCase{"missing_source", kSinks, "test.yaml:1:1: missing required key 'source' (the plugin records come from)"},
         BadCase{"missing_sinks", kSource,
                 "test.yaml:1:1: missing required key 'sinks' (a list of at least one sink)"},

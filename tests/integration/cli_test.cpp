@@ -91,6 +91,11 @@ TEST(Cli, SchemaDescribesPluginsAndTheirKeys) {
     }
   }
   EXPECT_TRUE(found) << schema["properties"]["source"].dump(2);
+  // The top-level admin: is the admin plugin's keys, and nothing else (README, "Operating Sluice").
+  const auto& admin = schema["properties"]["admin"]["anyOf"][0];
+  EXPECT_EQ(admin["additionalProperties"], false) << schema["properties"]["admin"].dump(2);
+  EXPECT_TRUE(admin["properties"].contains("listen")) << admin.dump(2);
+  EXPECT_TRUE(admin["properties"].contains("max_connections")) << admin.dump(2);
 }
 
 TEST(Cli, ValidateAcceptsEveryShippedPipeline) {

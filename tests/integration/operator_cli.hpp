@@ -1,6 +1,6 @@
 // The operator commands' harness: a real `sluice run` (file source following a file ->
 // order_validate -> memory_cache, the in-memory listable fake_dead_letters sink from
-// tests/fixtures, the rest plugin's admin listener, tokens from the environment), and the CLI
+// tests/fixtures, the rest API and the top-level `admin:` API, tokens from the environment), and the CLI
 // run as child processes against it; the assertions are on exit codes and what is printed. No
 // PostgreSQL, no Kafka. Tests: operator_cli_test.cpp (status, tap, auth, TLS) and
 // operator_cli_letters_test.cpp (dead letters, reload, secrets).
@@ -43,7 +43,18 @@ std::string order_without_locale(const std::string& uid) {
 
 struct PipelineOptions {
   std::string max_bytes = "1048576";
-  std::string rest_extra;  // more rest config lines (tls_cert, tls_key, ...)
+  std::string rest_extra;   // more rest config lines (tls_cert, tls_key, ...)
+  std::string admin_extra;  // more lines of the top-level admin: (tls_cert, tls_key, ...)
+};
+
+// How pipeline() writes the admin API.
+enum class AdminForm {
+  top_level,  // the top-level admin: key, beside the rest API
+  // The pipeline files of before the admin plugin: the admin API's keys in rest's config
+  // (admin_listen ...), no top-level admin: (README, "Operating Sluice").
+  legacy_rest_keys,
+  // No rest API at all, and a stdout sink instead of the validated cache: the admin API alone.
+  without_rest,
 };
 
 class OperatorCli : public testing::Test {
@@ -66,29 +77,48 @@ class OperatorCli : public testing::Test {
 
   // clang-format off
   std::string pipeline(const PipelineOptions& o = {}) const {
-    return "name: opcli\n"
+    const std::string admin_listen = "\"127.0.0.1:" + std::to_string(admin_port_) + "\"";
+    const std::string web = "\"" + (source_dir() / "web").string() + "\"";
+    const bool without_rest = admin_form_ == AdminForm::without_rest;
+    const bool legacy = admin_form_ == AdminForm::legacy_rest_keys;
+    std::string text = "name: opcli\n"
            "source:\n"
            "  plugin: file\n"
-           "  config: { path: in.ndjson, position_file: in.pos, follow: true, key_field: order_uid }\n"
-           "transforms:\n"
-           "  - id: validate\n"
-           "    plugin: order_validate\n"
-           "    config: { max_bytes: " + o.max_bytes + " }\n"  // line 8
-           "sinks:\n"
-           "  - { id: cache, plugin: memory_cache }\n"
-           "dead_letter:\n"
+           "  config: { path: in.ndjson, position_file: in.pos, follow: true, key_field: order_uid }\n";
+    if (without_rest) {
+      text += "sinks:\n"
+              "  - { id: out, plugin: stdout }\n";
+    } else {
+      text += "transforms:\n"
+              "  - id: validate\n"
+              "    plugin: order_validate\n"
+              "    config: { max_bytes: " + o.max_bytes + " }\n"  // line 8
+              "sinks:\n"
+              "  - { id: cache, plugin: memory_cache }\n";
+    }
+    text += "dead_letter:\n"
            "  plugin: fake_dead_letters\n" +
-           (dead_letter_password_.empty() ? "" : "  config: { password: \"" + dead_letter_password_ + "\" }\n") +
-           "api:\n"
-           "  - plugin: rest\n"
-           "    config:\n"
-           "      listen: \"127.0.0.1:" + std::to_string(listen_port_) + "\"\n"
-           "      admin_listen: \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n"
-           "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
-           "      lookup: [cache]\n"
-           "      read_auth: open\n" + o.rest_extra;
+           (dead_letter_password_.empty() ? "" : "  config: { password: \"" + dead_letter_password_ + "\" }\n");
+    if (!without_rest) {
+      text += "api:\n"
+             "  - plugin: rest\n"
+             "    config:\n"
+             "      listen: \"127.0.0.1:" + std::to_string(listen_port_) + "\"\n" +
+             (legacy ? "      admin_listen: " + admin_listen + "\n" : std::string()) +
+             "      static_dir: " + web + "\n"
+             "      lookup: [cache]\n"
+             "      read_auth: open\n" + o.rest_extra;
+    }
+    if (!legacy) {
+      text += "admin:\n"
+              "  listen: " + admin_listen + "\n"
+              "  static_dir: " + web + "\n" + o.admin_extra;
+    }
+    return text;
   }
   // clang-format on
+
+  AdminForm admin_form_ = AdminForm::top_level;
 
   // `sluice run` of pipeline(o), by pid; returns once the admin API answers `sluice status`.
   void start(const PipelineOptions& o = {}, const std::vector<std::string>& status_args = {}) {

@@ -128,13 +128,13 @@ TEST_F(OperatorCli, DeadLetterShowEscapesTerminalSequencesAndRawGivesTheBytes) {
 
 TEST_F(OperatorCli, ReloadAppliesAnEditAndRejectsABrokenOneWithItsPlace) {
   ASSERT_NO_FATAL_FAILURE(start());
-  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
+  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = "", .admin_extra = ""}));
   auto applied = cli({"reload"});
   EXPECT_EQ(applied.code, 0) << applied.err;
   EXPECT_NE(applied.out.find("reload #1: applied"), std::string::npos) << applied.out;
 
   // An unknown key on line 8 (order_validate's config).
-  std::string broken = pipeline({.max_bytes = "65536, max_byts: 5", .rest_extra = ""});
+  std::string broken = pipeline({.max_bytes = "65536, max_byts: 5", .rest_extra = "", .admin_extra = ""});
   write_file(dir_ / "p.yaml", broken);
   auto rejected = cli({"reload"});
   EXPECT_EQ(rejected.code, 1) << rejected.err;
@@ -198,7 +198,7 @@ TEST_F(OperatorCli, ARotatedPasswordAppearsNowhereAndLeavesTheConfigHash) {
     EXPECT_EQ(text.find(fragment), std::string::npos) << where << " shows the password:\n" << text;
   }
 
-  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = ""}));
+  write_file(dir_ / "p.yaml", pipeline({.max_bytes = "65536", .rest_extra = "", .admin_extra = ""}));
   auto plain = cli({"reload"});
   EXPECT_NE(plain.out.find("validate.max_bytes 1048576 -> 65536"), std::string::npos) << plain.out;
   EXPECT_NE(config_hash(metrics()), hash_before) << "a plain edit moves the hash";

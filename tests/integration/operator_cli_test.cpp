@@ -134,7 +134,7 @@ TEST_F(OperatorCli, TapSaysOnStderrThatItWaits) {
 // end line (it used to be cut with an empty 408 after header_timeout_ms, 10 s by default,
 // so the default `sluice tap` of 30 s on a quiet pipeline always failed).
 TEST_F(OperatorCli, ATapLongerThanTheHeaderTimeoutEndsAtItsTime) {
-  ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576", .rest_extra = "      header_timeout_ms: 1000\n"}));
+  ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576", .rest_extra = "", .admin_extra = "  header_timeout_ms: 1000\n"}));
   auto tap = cli({"tap", "validate", "-n", "5", "--for", "3"});
   ASSERT_EQ(tap.code, 0) << tap.err;
   auto lines = non_empty_lines_of(tap.out);
@@ -220,7 +220,8 @@ TEST_F(OperatorCli, TlsAdminListenerIsCheckedAgainstTheGivenCertificate) {
   admin_url_ = "https://127.0.0.1:" + std::to_string(admin_port_);
   ASSERT_NO_FATAL_FAILURE(
       start({.max_bytes = "1048576",
-             .rest_extra = "      tls_cert: \"" + cert.string() + "\"\n      tls_key: \"" + key.string() + "\"\n"},
+             .rest_extra = "      tls_cert: \"" + cert.string() + "\"\n      tls_key: \"" + key.string() + "\"\n",
+             .admin_extra = "  tls_cert: \"" + cert.string() + "\"\n  tls_key: \"" + key.string() + "\"\n"},
             {"--cacert", cert.string()}));
   auto ok = cli({"status", "--cacert", cert.string()});
   EXPECT_EQ(ok.code, 0) << ok.err;

@@ -1,4 +1,4 @@
-// plugins/rest/openapi.json against the real thing: (a) the document is valid OpenAPI 3.1
+// plugins/common/http/openapi.json against the real thing: (a) the document is valid OpenAPI 3.1
 // (@seriousme/openapi-schema-validator), (b) two real `sluice run`s are started (file ->
 // order_validate -> memory_cache, fake_dead_letters, rest: openapi-pipeline.yaml with open
 // reads, openapi-locked.yaml with tokens and no store), and (c) every (path, method, status)

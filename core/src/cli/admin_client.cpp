@@ -55,7 +55,7 @@ std::string token_from_file(const std::string& path) {
 
 void add_admin_options(CLI::App* cmd, AdminTarget& target) {
   cmd->add_option("--admin-url", target.url,
-                  "The admin listener of a running sluice (rest plugin's admin_listen); default "
+                  "The admin API of a running sluice (the pipeline file's admin: listen); default "
                   "$SLUICE_ADMIN_URL, else " + std::string(kDefaultUrl));
   cmd->add_option("--token-file", target.token_file,
                   "File with the admin token (alone, or an \"admin <token>\" line); default "

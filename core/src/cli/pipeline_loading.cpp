@@ -22,7 +22,12 @@ Environment read_environment(const GlobalOptions& global) {
 }
 
 PipelinePlan plan_file(const fs::path& file, const Environment& env, PluginRegistry& registry) {
-  return plan_pipeline(load_pipeline_file(file, env), env, registry);
+  PipelineSpec spec = load_pipeline_file(file, env);
+  if (!spec.notices.empty()) {
+    auto log = make_logger("pipeline");
+    for (const auto& notice : spec.notices) log->warn(notice);
+  }
+  return plan_pipeline(std::move(spec), env, registry);
 }
 
 }  // namespace

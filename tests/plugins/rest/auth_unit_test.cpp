@@ -123,17 +123,17 @@ TEST(AuthTokens, LoadFromFileAndEnvironmentAtStart) {
   test::PluginTestHost host;
   TokenSet tokens;
   std::string error;
-  ASSERT_TRUE(load_tokens(settings, host.log(), tokens, error)) << error;
+  ASSERT_TRUE(load_tokens(settings.token_sources(), host.log(), tokens, error)) << error;
   EXPECT_EQ(tokens.match(admin_token), Role::admin);
   EXPECT_EQ(tokens.match(read_token), Role::read);
 
   test::write_file(path, "read " + std::string(read_token) + "\nadmin 0123\n");
   TokenSet bad;
-  EXPECT_FALSE(load_tokens(settings, host.log(), bad, error));
+  EXPECT_FALSE(load_tokens(settings.token_sources(), host.log(), bad, error));
   EXPECT_NE(error.find(path.string() + ":2"), std::string::npos) << error;
 
   settings.tokens_file = (dir / "missing").string();
-  EXPECT_FALSE(load_tokens(settings, host.log(), bad, error));
+  EXPECT_FALSE(load_tokens(settings.token_sources(), host.log(), bad, error));
   EXPECT_NE(error.find("missing"), std::string::npos) << error;
   ::unsetenv("SLUICE_TEST_LOAD_TOKENS");
 }
@@ -150,13 +150,13 @@ TEST(AuthTokens, RefusesATokensFileOpenToGroupOrOthers) {
     ::chmod(path.c_str(), mode);
     TokenSet tokens;
     std::string error;
-    EXPECT_TRUE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode << ": " << error;
+    EXPECT_TRUE(load_tokens(settings.token_sources(), host.log(), tokens, error)) << std::oct << mode << ": " << error;
   }
   for (mode_t mode : {0640, 0604, 0644, 0620, 0602, 0610}) {
     ::chmod(path.c_str(), mode);
     TokenSet tokens;
     std::string error;
-    EXPECT_FALSE(load_tokens(settings, host.log(), tokens, error)) << std::oct << mode;
+    EXPECT_FALSE(load_tokens(settings.token_sources(), host.log(), tokens, error)) << std::oct << mode;
     EXPECT_TRUE(tokens.empty()) << "nothing read from a refused file";
     char shown[8];
     std::snprintf(shown, sizeof shown, "%03o", static_cast<unsigned>(mode));

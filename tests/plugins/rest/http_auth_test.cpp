@@ -1,52 +1,15 @@
 // Authentication over real sockets: every endpoint x {no, read, admin, wrong token} x
-// read_auth open/token, with the exact status each time; the admin listener's presence.
+// read_auth open/token, with the exact status each time (the admin API's own cases:
+// tests/plugins/admin/admin_auth_test.cpp).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "auth_server.hpp"
+#include "auth_table.hpp"
 
 namespace sluice::test {
 namespace {
-
-enum class Listener { main, admin };
-struct Endpoint {
-  Listener listener;
-  std::string path;
-};
-
-// Expected status for {no token, read, admin, wrong token}.
-struct Row {
-  Endpoint endpoint;
-  std::array<int, 4> status;
-};
-
-class AuthTable : public AuthServerTest {
- protected:
-  void check(const std::vector<Row>& rows) {
-    cache.put(sample_uid, sample_order_json());
-    const std::array<std::string, 4> tokens{"", read_token, admin_token, wrong_token};
-    const std::array<const char*, 4> names{"no token", "read", "admin", "wrong"};
-    for (const auto& row : rows) {
-      const int port = row.endpoint.listener == Listener::main ? this->port() : api->admin_port();
-      const std::string where =
-          std::string(row.endpoint.listener == Listener::main ? "main " : "admin ") + row.endpoint.path;
-      for (std::size_t i = 0; i < tokens.size(); ++i) {
-        auto res = request(port, row.endpoint.path, tokens[i]);
-        ASSERT_TRUE(res) << where << " with " << names[i];
-        EXPECT_EQ(res->status, row.status[i]) << where << " with " << names[i] << ": " << res->body;
-        if (res->status == 401) {
-          EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer realm=\"sluice\"") << where;
-        }
-        if (res->status >= 400) {
-          EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << where;
-          EXPECT_TRUE(nlohmann::json::parse(res->body).contains("error")) << where << ": " << res->body;
-        }
-      }
-    }
-  }
-};
 
 class OpenReads : public AuthTable {};
 class TokenReads : public AuthTable {
@@ -57,7 +20,7 @@ class TokenReads : public AuthTable {
 const std::string order_path = std::string("/order/") + sample_uid;
 
 TEST_F(OpenReads, EveryEndpointAnswersAsDocumented) {
-  ASSERT_GT(api->admin_port(), 0);
+  ASSERT_GT(admin_port(), 0);
   check({
       {{Listener::main, order_path}, {200, 200, 200, 200}},
       // The listing never is open: it would hand out every id to look up.
@@ -86,70 +49,13 @@ TEST_F(TokenReads, EveryEndpointAnswersAsDocumented) {
   });
 }
 
-class MetricsOnAdmin : public AuthTable {
- protected:
-  nlohmann::json auth_config() const override { return {{"read_auth", "token"}, {"metrics_on", "admin"}}; }
-};
-
-TEST_F(MetricsOnAdmin, MetricsMoveToTheAdminListenerAndStillNeedAReadToken) {
-  check({
-      {{Listener::main, "/metrics"}, {404, 404, 404, 404}},
-      {{Listener::admin, "/metrics"}, {401, 200, 200, 401}},
-  });
-  auto res = request(api->admin_port(), "/metrics", read_token);
-  ASSERT_TRUE(res);
-  EXPECT_NE(res->body.find("sluice_http_auth_failures_total"), std::string::npos);
-}
-
-TEST_F(OpenReads, AdminMethodsAndStaticPage) {
-  for (const char* method : {"GET", "POST", "DELETE"}) {
-    auto res = request(api->admin_port(), "/admin/dead_letters?limit=5", admin_token, method);
-    ASSERT_TRUE(res) << method;
-    EXPECT_EQ(res->status, 503) << method << " should reach the admin routes: " << res->body;
-  }
-  auto put = request(api->admin_port(), "/admin/status", admin_token, "PUT");
-  ASSERT_TRUE(put);
-  EXPECT_EQ(put->status, 405);
-  EXPECT_EQ(put->get_header_value("Allow"), "GET, POST, DELETE");
-  // The page folder is served on the admin listener too (the operator page's origin).
-  auto page = request(api->admin_port(), "/app.js", "");
-  ASSERT_TRUE(page);
-  EXPECT_EQ(page->status, 200);
-  EXPECT_EQ(page->body, "console.log(1);");
-}
-
-class ReadTokenOnly : public AuthServerTest {
- protected:
-  std::string tokens() const override { return std::string("read:") + read_token; }
-  nlohmann::json auth_config() const override { return {{"admin_listen", "127.0.0.1:" + std::to_string(admin_port_)}}; }
-  int admin_port_ = free_port();
-};
-
-TEST_F(ReadTokenOnly, NoAdminTokenMeansNoAdminListener) {
-  EXPECT_EQ(api->admin_port(), 0);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(admin_port_));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const int connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  const int error = errno;
-  ::close(fd);
-  EXPECT_EQ(connected, -1);
-  EXPECT_EQ(error, ECONNREFUSED);
-  // And the main listener has no /admin either.
-  auto res = request(port(), "/admin/status", read_token);
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 404);
-}
-
 class NeverRefills : public AuthServerTest {
  protected:
   // One hour per credit: the test runs long before a single one comes back.
   nlohmann::json auth_config() const override {
     return {{"read_auth", "token"}, {"auth_failures_refill_ms", 3600 * 1000}};
   }
+  nlohmann::json admin_config() const override { return {{"auth_failures_refill_ms", 3600 * 1000}}; }
 };
 
 TEST_F(NeverRefills, ThousandWrongTokensAreMostlyRefusedWith429AndCounted) {
@@ -201,12 +107,12 @@ TEST_F(NeverRefills, EachListenerHasItsOwnBuckets) {
   for (int i = 0; i < 11; ++i) ASSERT_TRUE(request(port(), "/api/orders", wrong_token));
   ASSERT_EQ(request(port(), "/api/orders", wrong_token)->status, 429);
   // ...leaves the admin port's untouched: a wrong token there is a plain 401, not 429.
-  auto admin = request(api->admin_port(), "/admin/status", wrong_token);
+  auto admin = request(admin_port(), "/admin/status", wrong_token);
   ASSERT_TRUE(admin);
   EXPECT_EQ(admin->status, 401) << admin->body;
   // And the other way round.
-  for (int i = 0; i < 11; ++i) ASSERT_TRUE(request(api->admin_port(), "/admin/status", wrong_token));
-  EXPECT_EQ(request(api->admin_port(), "/admin/status", wrong_token)->status, 429);
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(request(admin_port(), "/admin/status", wrong_token));
+  EXPECT_EQ(request(admin_port(), "/admin/status", wrong_token)->status, 429);
 }
 
 // GET /api/orders with a wrong token and an X-Forwarded-For header.
@@ -227,6 +133,11 @@ class BehindTrustedProxy : public NeverRefills {
  protected:
   nlohmann::json auth_config() const override {
     auto config = NeverRefills::auth_config();
+    config["trusted_proxies"] = {"127.0.0.1", "10.0.0.0/8"};
+    return config;
+  }
+  nlohmann::json admin_config() const override {
+    auto config = NeverRefills::admin_config();
     config["trusted_proxies"] = {"127.0.0.1", "10.0.0.0/8"};
     return config;
   }

@@ -52,7 +52,7 @@ TEST_F(PageHeaders, EveryAnswerOfTheAdminListenerSaysNosniff) {
   for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{
            {"/admin/status", ""}, {"/admin/status", admin_token}, {"/admin/status", read_token},
            {"/healthz", ""}, {"/admin.html", ""}, {"/nope", ""}, {"/openapi.json", ""}}) {
-    auto res = get_with_host(api->admin_port(), target, "127.0.0.1", token);
+    auto res = get_with_host(admin_port(), target, "127.0.0.1", token);
     ASSERT_TRUE(res) << target;
     EXPECT_EQ(res->header("x-content-type-options"), "nosniff") << target << " -> " << res->status;
   }
@@ -66,7 +66,7 @@ TEST_F(PageHeaders, PageAnswersCarryTheContentSecurityPolicy) {
     expect_page_csp(*res, target);
   }
   for (const char* target : {"/admin.html", "/admin.js", "/index.html"}) {
-    auto res = raw_get(api->admin_port(), target);
+    auto res = raw_get(admin_port(), target);
     ASSERT_TRUE(res) << target;
     ASSERT_EQ(res->status, 200) << target;
     expect_page_csp(*res, std::string("admin listener ") + target);
@@ -79,7 +79,7 @@ TEST_F(PageHeaders, TheOperatorPageIsServedOnlyOnTheAdminListener) {
     ASSERT_TRUE(main) << target;
     EXPECT_EQ(main->status, 404) << "main listener " << target;
     EXPECT_EQ(main->body.find("operator"), std::string::npos) << target;
-    auto admin = raw_get(api->admin_port(), target);
+    auto admin = raw_get(admin_port(), target);
     ASSERT_TRUE(admin) << target;
     EXPECT_EQ(admin->status, 200) << "admin listener " << target;
   }
@@ -88,11 +88,12 @@ TEST_F(PageHeaders, TheOperatorPageIsServedOnlyOnTheAdminListener) {
 class HostChecked : public PageHeaders {
  protected:
   nlohmann::json auth_config() const override { return {{"allowed_hosts", {"Sluice.Example", "127.0.0.1", "::1"}}}; }
+  nlohmann::json admin_config() const override { return auth_config(); }
 };
 
 TEST_F(HostChecked, OnlyListedHostsAreAnsweredOnBothListeners) {
   const std::string order = "/order/" + std::string(sample_uid);
-  for (int port : {port(), static_cast<int>(api->admin_port())}) {
+  for (int port : {port(), admin_port()}) {
     const std::string where = port == this->port() ? "main" : "admin";
     for (const std::string& host : std::vector<std::string>{
              "sluice.example", "SLUICE.example:8081", "127.0.0.1:" + std::to_string(port), "[::1]:8081"}) {

@@ -1,4 +1,4 @@
-// GET /openapi.json: the built-in OpenAPI 3.1 document (plugins/rest/openapi.json) on both
+// GET /openapi.json: the built-in OpenAPI 3.1 document (plugins/common/http/openapi.json) on both
 // listeners, without a token, with or without a page folder. tests/openapi checks the
 // document against a running sluice, route by route.
 #include <regex>
@@ -17,6 +17,7 @@ class OpenApiServed : public AuthServerTest {
   nlohmann::json auth_config() const override {
     return {{"read_auth", "token"}, {"static_dir", (page_dir() / "absent").string()}};
   }
+  nlohmann::json admin_config() const override { return {{"static_dir", (page_dir() / "absent").string()}}; }
 };
 
 nlohmann::json parse_document(const httplib::Result& res, const std::string& where) {
@@ -28,11 +29,11 @@ nlohmann::json parse_document(const httplib::Result& res, const std::string& whe
 }
 
 TEST_F(OpenApiServed, OnBothListenersWithoutTokenOrPageFolder) {
-  ASSERT_GT(api->admin_port(), 0);
+  ASSERT_GT(admin_port(), 0);
   // The page folder is absent, and orders do need a token on this server.
   EXPECT_EQ(request(port(), "/index.html", "")->status, 404);
   EXPECT_EQ(request(port(), std::string("/order/") + sample_uid, "")->status, 401);
-  for (const int listener : {port(), static_cast<int>(api->admin_port())}) {
+  for (const int listener : {port(), admin_port()}) {
     const std::string where = "port " + std::to_string(listener);
     auto res = request(listener, "/openapi.json", "");
     ASSERT_TRUE(res) << where;
@@ -40,12 +41,12 @@ TEST_F(OpenApiServed, OnBothListenersWithoutTokenOrPageFolder) {
     ASSERT_TRUE(doc.is_object());
     ASSERT_TRUE(doc.contains("openapi") && doc["openapi"].is_string()) << where;
     EXPECT_TRUE(std::regex_match(doc["openapi"].get<std::string>(), std::regex(R"(3\.1\.\d+)"))) << doc["openapi"];
-    EXPECT_EQ(res->body, rest::openapi_document()) << where;
+    EXPECT_EQ(res->body, http::openapi_document()) << where;
   }
 }
 
 TEST_F(OpenApiServed, OnlyGetIsAnswered) {
-  for (const int listener : {port(), static_cast<int>(api->admin_port())}) {
+  for (const int listener : {port(), admin_port()}) {
     auto res = request(listener, "/openapi.json", "", "POST");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 405) << "port " << listener;
@@ -60,12 +61,12 @@ TEST_F(OpenApiBuiltIn, WinsOverAFileOfTheSameNameInThePageFolder) {
   auto res = httplib::Client("127.0.0.1", port()).Get("/openapi.json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->body, rest::openapi_document());
+  EXPECT_EQ(res->body, http::openapi_document());
 }
 
 // Every route the plugin counts in its metrics is a path of the document.
 TEST(OpenApiDocument, DescribesEveryRouteTheCodeKnows) {
-  const nlohmann::json doc = nlohmann::json::parse(rest::openapi_document());
+  const nlohmann::json doc = nlohmann::json::parse(http::openapi_document());
   ASSERT_TRUE(doc.contains("paths"));
   for (auto route : {rest::Route::order, rest::Route::recent_orders, rest::Route::healthz, rest::Route::readyz,
                      rest::Route::metrics, rest::Route::openapi}) {

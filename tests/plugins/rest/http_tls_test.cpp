@@ -44,6 +44,7 @@ class TlsServer : public AuthServerTest {
   nlohmann::json auth_config() const override {
     return {{"tls_cert", certificate().cert.string()}, {"tls_key", certificate().key.string()}};
   }
+  nlohmann::json admin_config() const override { return auth_config(); }
 
   // curl's status code for https://127.0.0.1:<port><path>, trusting only our certificate.
   static std::string curl_status(int port, const std::string& path, const std::string& token = "",
@@ -66,8 +67,8 @@ class TlsServer : public AuthServerTest {
 
 TEST_F(TlsServer, BothListenersSpeakHttpsAndPlainHttpIsRefusedCleanly) {
   EXPECT_EQ(curl_status(port(), "/healthz"), "200");
-  EXPECT_EQ(curl_status(api->admin_port(), "/admin/status", admin_token), "503");  // reached the routes
-  EXPECT_EQ(curl_status(api->admin_port(), "/admin/status"), "401");
+  EXPECT_EQ(curl_status(admin_port(), "/admin/status", admin_token), "503");  // reached the routes
+  EXPECT_EQ(curl_status(admin_port(), "/admin/status"), "401");
 
   {
     RawConnection plain(port());

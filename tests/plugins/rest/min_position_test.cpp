@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "min_position.hpp"
+#include "percent_decode.hpp"
 
 using namespace sluice::rest;
+using sluice::http::percent_decode;
 
 TEST(MinPosition, ParsesIntoANextOffset) {
   sluice::Position p;
