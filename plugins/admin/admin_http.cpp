@@ -64,8 +64,9 @@ class AdminJob final : public LookupJob {
       reply.status = 500;
       reply.body = error_json("internal error", "detail", e.what());
     }
-    auto sent = send_admin(reply, reply.body, response_);
+    // Counted before the answer leaves, so a client that read it finds it in /metrics.
     shared_->http_metrics->record(Route::admin, reply.status, Clock::now() - started_);
+    auto sent = send_admin(reply, reply.body, response_);
     wait_until_written(sent, answer_write_bound);
   }
 
@@ -73,8 +74,8 @@ class AdminJob final : public LookupJob {
     AdminReply reply;
     reply.status = 503;
     reply.body = error_json(why == Refusal::stopping ? "server is stopping" : "admin threads busy, try again");
-    send_admin(reply, reply.body, response_);
     shared_->http_metrics->record(Route::admin, reply.status, Clock::now() - started_);
+    send_admin(reply, reply.body, response_);
   }
 
  private:
@@ -103,9 +104,9 @@ void answer(Http::ResponseWriter& response, HttpMetrics& metrics, Route route, i
   if (auto connection = headers.tryGet<Http::Header::Connection>()) {
     *connection = Http::Header::Connection(Http::ConnectionControl::Close);
   }
+  metrics.record(route, status, Clock::now() - started);
   auto sent = response.send(static_cast<Http::Code>(status), body);
   close_after(sent, response);
-  metrics.record(route, status, Clock::now() - started);
 }
 
 }  // namespace

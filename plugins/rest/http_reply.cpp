@@ -69,9 +69,10 @@ Async::Promise<ssize_t> send_reply(const Reply& reply, Http::ResponseWriter& res
   if (reply.stale) headers.add(fixed_header("X-Sluice-Stale", "true"));
   if (reply.auth_challenge) headers.add(fixed_header("WWW-Authenticate", bearer_challenge));
   if (reply.retry_after > 0) headers.add(owned_header("Retry-After", std::to_string(reply.retry_after)));
-  auto sent = response.send(static_cast<Http::Code>(reply.status), reply.body);
+  // Counted before the answer leaves: a client that has read it and asks /metrics next (from a
+  // listener thread while this one is a lookup thread) always finds it counted.
   metrics.record(reply.route, reply.status, std::chrono::steady_clock::now() - started);
-  return sent;
+  return response.send(static_cast<Http::Code>(reply.status), reply.body);
 }
 
 }  // namespace sluice::rest
