@@ -7,7 +7,7 @@ namespace sluice {
 namespace {
 
 const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, int kind, PluginRegistry& registry,
-                            std::vector<std::string>& errors) {
+                            std::vector<std::string>& errors, std::vector<std::string>& notices) {
   const LoadedPlugin* plugin = nullptr;
   try {
     plugin = &registry.find(stage.plugin, kind);
@@ -33,6 +33,13 @@ const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, in
     return nullptr;
   }
   (void)spec;
+  if (plugin->descriptor->name != stage.plugin) {
+    notices.push_back(std::string(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' is now called '" +
+                                                                        plugin->descriptor->name +
+                                                                        "'; the old name still works but will go "
+                                                                        "(README.md, \"Plugins\")")
+                                      .what()));
+  }
   return plugin;
 }
 
@@ -83,7 +90,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
   plan.spec = spec;
 
   for (const auto& s : spec.stages) {
-    plan.stages.push_back(PlannedStage{s, resolve(spec, s, plugin_kind(s.role), registry, errors), {}});
+    plan.stages.push_back(PlannedStage{s, resolve(spec, s, plugin_kind(s.role), registry, errors, plan.notices), {}});
   }
 
   // Store references may only name sinks that declare themselves stores.

@@ -39,6 +39,8 @@ inline Role role_of(const PlannedStage& stage) { return stage.spec.role; }
 struct PipelinePlan {
   PipelineSpec spec;
   std::vector<PlannedStage> stages;  // one per spec.stages, in the same order
+  // Warnings about the file that do not stop it (a plugin named by its former name).
+  std::vector<std::string> notices;
   std::vector<const PlannedStage*> of(Role role) const { return stages_of(stages, role); }
   // The one source (a valid plan always has it).
   const PlannedStage& source() const { return *first_of(stages, Role::source); }

@@ -109,6 +109,13 @@ const LoadedPlugin& PluginRegistry::find(const std::string& name, int kind) {
       }
     }
   }
+  for (const LoadedPlugin* plugin : all()) {
+    const auto& d = *plugin->descriptor;
+    if (d.kind != kind || !d.former_names) continue;
+    for (const char* const* former = d.former_names; *former; ++former) {
+      if (name == *former) return *plugin;
+    }
+  }
   throw std::out_of_range(name);
 }
 

@@ -30,7 +30,9 @@ class PluginRegistry {
 
   // The plugin called `name` of `kind`: file NAME_KIND.so or NAME.so in the first search
   // dir that has one (so a source and a sink may share a name, like `file`). Throws
-  // PluginLoadError when the file is broken, std::out_of_range when there is none.
+  // PluginLoadError when the file is broken, std::out_of_range when there is none. Without such
+  // a file, a plugin of `kind` that lists `name` among its former names (renamed; abi.h) is the
+  // answer: its descriptor's name then differs from `name`.
   const LoadedPlugin& find(const std::string& name, int kind);
   // Every plugin in the search path; broken files are reported in `errors`.
   std::vector<const LoadedPlugin*> all(std::vector<std::string>* errors = nullptr);

@@ -176,13 +176,13 @@ TEST(PipelineFile, UnknownPluginSuggestsAndListsAvailable) {
 
 // Sinks after the one that keeps positions (postgres) must be volatile: a durable one there
 // would miss the records of a crash between the two writes.
-const std::string kDb = "  - { id: db, plugin: postgres, config: { dsn: \"postgresql:///x\" } }\n";
+const std::string kDb = "  - { id: db, plugin: postgres_orders, config: { dsn: \"postgresql:///x\" } }\n";
 const std::string kFileOut = "  - { id: out, plugin: file, config: { path: out.ndjson } }\n";
 
 std::string durable_after(const std::string& sink, int line, const std::string& keeper = "db") {
-  return "test.yaml:" + std::to_string(line) + ":5: sink '" + sink + "' (" + (sink == "out" ? "file" : "postgres") +
+  return "test.yaml:" + std::to_string(line) + ":5: sink '" + sink + "' (" + (sink == "out" ? "file" : "postgres_orders") +
          ") is durable but comes after '" + keeper +
-         "' (postgres), which keeps the positions the source resumes from: a crash between the two writes would "
+         "' (postgres_orders), which keeps the positions the source resumes from: a crash between the two writes would "
          "lose records from '" + sink + "'. Put '" + sink + "' before '" + keeper +
          "' (it then gets every record at least once) or give it a pipeline of its own; only volatile sinks "
          "(caches, taps) may follow '" + keeper + "'";
@@ -195,7 +195,7 @@ TEST(SinkOrder, DurableSinkAfterThePositionsKeeperIsRefusedAtItsEntry) {
 TEST(SinkOrder, EveryDurableSinkAfterTheKeeperIsNamedAndVolatileOnesAreNot) {
   std::string sinks = kDb + "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n" + kFileOut +
                       "  - { id: tap, plugin: stdout }\n" +
-                      "  - { id: db2, plugin: postgres, config: { dsn: \"postgresql:///y\" } }\n";
+                      "  - { id: db2, plugin: postgres_orders, config: { dsn: \"postgresql:///y\" } }\n";
   EXPECT_EQ(pipeline_errors(kSource + "sinks:\n" + sinks), durable_after("out", 7) + "\n" + durable_after("db2", 9));
 }
 

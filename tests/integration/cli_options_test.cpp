@@ -162,7 +162,7 @@ TEST_F(JsonLogRun, TwoSigtermsLeaveOnlyJsonLinesOnStderr) {
   SilentListener silent;
   write_file(dir_ / "hang.yaml", "name: json-log-hang\nsource: { plugin: file, config: { follow: true, path: " +
                                      (dir_ / "in.ndjson").string() +
-                                     " } }\nsinks: [ { id: db, plugin: postgres, config: { dsn: \"postgresql://u@127.0.0.1:" +
+                                     " } }\nsinks: [ { id: db, plugin: postgres_orders, config: { dsn: \"postgresql://u@127.0.0.1:" +
                                      std::to_string(silent.port()) + "/db?connect_timeout=120\" } } ]\n");
   Process run({sluice_binary().string(), "run", (dir_ / "hang.yaml").string(), "--log-format", "json"});
   ASSERT_TRUE(run.wait_stderr("opening sink 'db'", 60s)) << run.err();

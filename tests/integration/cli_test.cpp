@@ -10,6 +10,7 @@
 #include "sluice/abi.h"
 #include "sluice/version.hpp"
 #include "support/process.hpp"
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -143,7 +144,7 @@ TEST(Cli, AnAmbiguousDsnPasswordIsRefusedAtItsPlaceWithoutEcho) {
   for (std::string password : {"pa/Zq7Xss", "p@Zq7Xss", "pa:Zq7Xss", "pa#Zq7Xss", "pa%Zq7Xss"}) {
     SCOPED_TRACE(password);
     write_file(dir / "p.yaml", "source: { plugin: file, config: { path: in.ndjson } }\nsinks:\n  - id: db\n"
-                               "    plugin: postgres\n    config: { dsn: \"postgresql://u:" + password +
+                               "    plugin: postgres_orders\n    config: { dsn: \"postgresql://u:" + password +
                                    "@127.0.0.1:1/x\" }\n");
     for (const char* command : {"validate", "run"}) {
       auto r = sluice({command, (dir / "p.yaml").string()}, {.env = {}, .cwd = dir, .stdin_text = ""});
@@ -160,7 +161,7 @@ TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
   write_file(dir / "in.ndjson", "a\n");
   const std::string head = "name: sink-order\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
                            " }\nsinks:\n";
-  const std::string db = "  - id: db\n    plugin: postgres\n    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n";
+  const std::string db = "  - id: db\n    plugin: postgres_orders\n    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n";
   const std::string out = "  - id: out\n    plugin: file\n    config: { path: " + (dir / "out.ndjson").string() + " }\n";
   const std::string cache = "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n";
   write_file(dir / "bad.yaml", head + db + cache + out);
@@ -168,7 +169,7 @@ TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
 
   const std::string expected =
       "error: " + (dir / "bad.yaml").string() +
-      ":10:5: sink 'out' (file) is durable but comes after 'db' (postgres), which keeps the positions the source "
+      ":10:5: sink 'out' (file) is durable but comes after 'db' (postgres_orders), which keeps the positions the source "
       "resumes from: a crash between the two writes would lose records from 'out'. Put 'out' before 'db' (it then "
       "gets every record at least once) or give it a pipeline of its own; only volatile sinks (caches, taps) may "
       "follow 'db'\n";
@@ -186,6 +187,28 @@ TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
   EXPECT_EQ(good.out, (dir / "good.yaml").string() + ": ok (sink-order: file -> 0 transform(s) -> 3 sink(s))\n");
 }
 
+// A renamed plugin answers to its former name (README.md, "Plugins"): the file still plans,
+// and says once where the old name stands and what it is now called.
+TEST(Cli, AFormerPluginNameLoadsTheRenamedPluginWithOneDeprecationLine) {
+  auto dir = scratch_dir("cli_former_name");
+  write_file(dir / "in.ndjson", "a\n");
+  write_file(dir / "p.yaml", "name: former\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
+                                 " }\nsinks:\n  - id: db\n    plugin: postgres\n"
+                                 "    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n");
+  auto validate = sluice({"validate", (dir / "p.yaml").string()});
+  EXPECT_EQ(validate.code, 0) << validate.err;
+  EXPECT_EQ(validate.out, (dir / "p.yaml").string() + ": ok (former: file -> 0 transform(s) -> 1 sink(s))\n");
+  const std::string line = (dir / "p.yaml").string() +
+                           ":7:13: plugin 'postgres' is now called 'postgres_orders'; the old name still works";
+  EXPECT_NE(validate.err.find(line), std::string::npos) << validate.err;
+  EXPECT_EQ(sluice::test::occurrences(validate.err, "is now called"), 1u) << validate.err;
+
+  write_file(dir / "typo.yaml", "name: former\nsource:\n  plugin: file\n  config: { path: " +
+                                    (dir / "in.ndjson").string() + " }\nsinks:\n  - id: db\n    plugin: postgre\n");
+  auto typo = sluice({"validate", (dir / "typo.yaml").string()});
+  EXPECT_EQ(typo.code, 3) << "a near miss is still unknown, not a former name: " << typo.err;
+}
+
 TEST(Cli, PluginsListShowsWhichSinksAreVolatile) {
   auto json = sluice({"plugins", "--json"});
   ASSERT_EQ(json.code, 0) << json.err;
@@ -195,13 +218,13 @@ TEST(Cli, PluginsListShowsWhichSinksAreVolatile) {
   }
   EXPECT_EQ(is_volatile, (std::map<std::string, bool>{{"file", false},
                                                       {"memory_cache", true},
-                                                      {"postgres", false},
+                                                      {"postgres_orders", false},
                                                       {"postgres_dead_letter", false},
                                                       {"stdout", true}}));
   auto text = sluice({"plugins"});
   EXPECT_NE(text.out.find("memory_cache (sink, " SLUICE_VERSION_STRING ") [store, volatile]\n"), std::string::npos)
       << text.out;
-  EXPECT_NE(text.out.find("postgres (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"), std::string::npos);
+  EXPECT_NE(text.out.find("postgres_orders (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"), std::string::npos);
   EXPECT_NE(text.out.find("stdout (sink, " SLUICE_VERSION_STRING ") [volatile]\n"), std::string::npos);
 }
 

@@ -226,7 +226,7 @@ if has_plugin rest.so; then grep -q 'libpistache' <<<"${depends[sluice]}" || fai
 if has_plugin kafka.so; then
   grep -q 'librdkafka' <<<"${depends[sluice-kafka]}" || fail "sluice-kafka Depends does not mention librdkafka"
 fi
-if has_plugin postgres.so; then
+if has_plugin postgres_orders.so; then
   grep -q 'libpq5' <<<"${depends[sluice-postgres]}" || fail "sluice-postgres Depends does not mention libpq5"
   grep -q 'libsoci-postgresql' <<<"${depends[sluice-postgres]}" || fail "sluice-postgres Depends does not mention SOCI"
 fi
@@ -339,7 +339,7 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q "environment variable
 else
   fail "packaged pipeline without DATABASE_URL: exit $status, $(tail -3 "$scratch/no-dsn.log")"
 fi
-if has_plugin rest.so && has_plugin kafka.so && has_plugin postgres.so && has_plugin postgres_dead_letter.so &&
+if has_plugin rest.so && has_plugin kafka.so && has_plugin postgres_orders.so && has_plugin postgres_dead_letter.so &&
    has_plugin memory_cache.so && has_plugin order_validate.so; then
   run_packaged "$scratch/no-token.log" DATABASE_URL=postgresql://u:p@127.0.0.1:1/db SLUICE_TOKENS_FILE="$root/etc/sluice/tokens"
   status=$?

@@ -55,7 +55,7 @@ class HostileMessages : public ::testing::Test {
              << "    follow: true\n"
              << "transforms:\n  - { id: validate, plugin: order_validate, config: { max_bytes: 1900000 } }\n"
              << "sinks:\n"
-             << "  - { id: db, plugin: postgres, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
+             << "  - { id: db, plugin: postgres_orders, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
              << "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
              << "dead_letter:\n  plugin: postgres_dead_letter\n  config: { dsn: \"" << cluster_->dsn() << "\" }\n"
              << "api:\n  - { plugin: rest, config: { listen: \"127.0.0.1:" << port_ << "\", lookup: [cache, db], read_auth: open } }\n";

@@ -95,7 +95,7 @@ class HttpHostile : public ::testing::Test {
              << "    follow: true\n"
              << "transforms:\n  - plugin: order_validate\n"
              << "sinks:\n"
-             << "  - { id: db, plugin: postgres, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
+             << "  - { id: db, plugin: postgres_orders, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
              << "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
              << "api:\n  - plugin: rest\n    config:\n"
              << "      listen: \"127.0.0.1:" << port_ << "\"\n"

@@ -74,6 +74,9 @@ typedef struct sluice_plugin_descriptor {
    * `config_json` was validated against `keys`; `host` is a sluice::Host*. */
   void* (*create)(const char* config_json, void* host, sluice_error* err);
   void (*destroy)(void* object);
+  /* Names this plugin had before (NULL-terminated array, or NULL): a pipeline file that still
+   * uses one gets this plugin and one deprecation line (README.md, "Plugins"). */
+  const char* const* former_names;
 } sluice_plugin_descriptor;
 
 typedef const sluice_plugin_descriptor* (*sluice_entry_fn)(void);

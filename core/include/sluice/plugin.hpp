@@ -234,6 +234,15 @@ constexpr std::uint32_t flags_of() {
   }
 }
 
+template <class Class>
+constexpr const char* const* former_names_of() {
+  if constexpr (requires { Class::plugin_former_names; }) {
+    return Class::plugin_former_names;
+  } else {
+    return nullptr;
+  }
+}
+
 }  // namespace detail
 }  // namespace sluice
 
@@ -245,6 +254,8 @@ constexpr std::uint32_t flags_of() {
 //     static constexpr sluice_config_key plugin_keys[] = {{"name", sluice_key_string, 1, nullptr, "doc", 0}, ...};
 //       (the last field: 1 for a secret, see abi.h)
 //   optionally static constexpr const char* plugin_version = "1.2.0"; (default: this tree's version)
+//   optionally static constexpr const char* plugin_former_names[] = {"old_name", nullptr}; (a
+//     renamed plugin: pipeline files naming it the old way still load it, with a deprecation line)
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
 //     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
 //   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
@@ -265,6 +276,7 @@ constexpr std::uint32_t flags_of() {
         ::sluice::detail::flags_of<CLASS>(),                                                   \
         &::sluice::detail::create<CLASS, sluice_kind_##KIND>,                                  \
         &::sluice::detail::destroy<CLASS, sluice_kind_##KIND>,                                 \
+        ::sluice::detail::former_names_of<CLASS>(),                                            \
     };                                                                                         \
     return &descriptor;                                                                        \
   }

@@ -21,13 +21,19 @@ Environment read_environment(const GlobalOptions& global) {
   return env;
 }
 
+// Deprecations and other warnings about the file, one line each.
+void warn_each(const std::vector<std::string>& notices) {
+  if (notices.empty()) return;
+  auto log = make_logger("pipeline");
+  for (const auto& notice : notices) log->warn(notice);
+}
+
 PipelinePlan plan_file(const fs::path& file, const Environment& env, PluginRegistry& registry) {
   PipelineSpec spec = load_pipeline_file(file, env);
-  if (!spec.notices.empty()) {
-    auto log = make_logger("pipeline");
-    for (const auto& notice : spec.notices) log->warn(notice);
-  }
-  return plan_pipeline(std::move(spec), env, registry);
+  warn_each(spec.notices);
+  PipelinePlan plan = plan_pipeline(std::move(spec), env, registry);
+  warn_each(plan.notices);
+  return plan;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "plugins/postgres/postgres_fixture.hpp"
+#include "plugins/postgres_orders/postgres_fixture.hpp"
 
 namespace sluice::test {
 namespace {

@@ -13,7 +13,7 @@ namespace sluice::test {
 namespace {
 
 TEST(TableOwnership, ThePostgresSinkHoldsNoStatementOnTheDeadLetterTable) {
-  const std::filesystem::path folder = source_dir() / "plugins/postgres";
+  const std::filesystem::path folder = source_dir() / "plugins/postgres_orders";
   std::size_t read = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     const std::string extension = entry.path().extension().string();

@@ -1,4 +1,4 @@
-// The `postgres` sink: stores orders normalized (sql/postgres/0001_orders.sql) with their source
+// The `postgres_orders` sink (formerly `postgres`): stores orders normalized (sql/postgres/0001_orders.sql) with their source
 // positions in the same transaction, answers lookups as a store, streams its contents for cache warm-up, and
 // tells sources where to resume (README.md, "Delivery guarantees", Effectively-once into
 // PostgreSQL). Coherence (README.md, "Coherent reads across instances"): every stored order has a
@@ -39,6 +39,9 @@ PostgresSettings parse_postgres_settings(const Config& config);
 
 class PostgresSink final : public Sink, public Store, public PositionStore {
  public:
+  // Its name until 0.1: pipeline files saying `plugin: postgres` still load it, with a
+  // deprecation line (README.md, "Plugins").
+  static constexpr const char* plugin_former_names[] = {"postgres", nullptr};
   static constexpr const char* plugin_description =
       "Stores orders in PostgreSQL (normalized, upsert by order_uid, positions in the same "
       "transaction); a store and a position store";

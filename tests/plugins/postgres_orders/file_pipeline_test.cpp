@@ -46,7 +46,7 @@ class FilePipeline : public ::testing::Test {
              << "    position_file: " << (dir_ / "orders.position").string() << "\n"
              << "transforms:\n  - plugin: order_validate\n"
              << "sinks:\n"
-             << "  - { id: db, plugin: postgres, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
+             << "  - { id: db, plugin: postgres_orders, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
              << "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
              << "dead_letter:\n  plugin: postgres_dead_letter\n  config: { dsn: \"" << cluster_->dsn() << "\" }\n";
     write_file(dir_ / "pipeline.yaml", pipeline.str());
