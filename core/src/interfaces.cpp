@@ -1,14 +1,18 @@
 // Out-of-line destructors and default methods of the plugin interfaces: their vtables and
 // type info live here, in libsluice_core, once for every plugin.
-#include "sluice/plugin.hpp"
+#include "sluice/admin.hpp"
+#include "sluice/api.hpp"
+#include "sluice/change_feed.hpp"
+#include "sluice/dead_letters.hpp"
+#include "sluice/position_store.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/source.hpp"
+#include "sluice/store.hpp"
+#include "sluice/transform.hpp"
 
 namespace sluice {
 
 Host::~Host() = default;
-Admin* Host::admin() { return nullptr; }
-std::optional<std::int64_t> Host::source_end_offset(const std::string&, std::int32_t, std::chrono::milliseconds) {
-  return std::nullopt;
-}
 Admin::~Admin() = default;
 Tap::~Tap() = default;
 DeadLetterStore::~DeadLetterStore() = default;

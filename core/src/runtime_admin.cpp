@@ -98,8 +98,7 @@ nlohmann::json RuntimeAdmin::status() {
   for (const auto& [key, offset] : committed) {
     nlohmann::json p{{"stream", key.stream}, {"partition", key.partition}, {"committed", offset}};
     // The kafka source reports its lag per partition; other sources have none.
-    auto lag = r.shared_.metrics.gauge_value("sluice_kafka_lag",
-                                             {{"topic", key.stream}, {"partition", std::to_string(key.partition)}});
+    auto lag = r.shared_.lags.lag(key);
     p["lag"] = lag ? nlohmann::json(static_cast<std::int64_t>(*lag)) : nlohmann::json(nullptr);
     positions.push_back(std::move(p));
   }

@@ -8,6 +8,8 @@
 #include "pipeline_builder.hpp"
 #include "sluice/log_fields.hpp"
 #include "sluice/log_text.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/transform.hpp"
 #include "stage_pipeline.hpp"
 
 namespace sluice {

@@ -18,7 +18,8 @@
 #include "negative_cache.hpp"
 #include "order_cache.hpp"
 #include "recent_keys.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/store.hpp"
 #include "watermarks.hpp"
 
 namespace sluice::cache {
@@ -58,8 +59,8 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_volatile;
   static const ConfigMap<CacheSettings>& config_map() { return cache_config_map(); }
 
-  MemoryCache(const Config& config, Host& host);
-  MemoryCache(const CacheSettings& settings, Host& host);
+  MemoryCache(const Config& config, SinkHost& host);
+  MemoryCache(const CacheSettings& settings, SinkHost& host);
 
   // Sink
   Status open() override;
@@ -98,7 +99,7 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   void finish_opening(Opening result, const std::string& why);
   void update_gauges();
 
-  Host& host_;
+  SinkHost& host_;
   std::string warm_from_;
   bool follow_;
   std::size_t max_entries_;

@@ -80,10 +80,10 @@ const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
   return map;
 }
 
-DeadLetterSink::DeadLetterSink(const Config& config, Host& host)
+DeadLetterSink::DeadLetterSink(const Config& config, SinkHost& host)
     : DeadLetterSink(dead_letter_config_map().parse(config), host) {}
 
-DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
+DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, SinkHost& host)
     : host_(host),
       redacted_dsn_(redacted(settings.dsn)),
       migrations_(settings.migrations.value_or(std::string())),

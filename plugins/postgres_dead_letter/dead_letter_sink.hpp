@@ -13,7 +13,8 @@
 #include "dead_letter_store.hpp"
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/dead_letters.hpp"
+#include "sluice/sink.hpp"
 
 namespace sluice::pg {
 
@@ -34,8 +35,8 @@ class DeadLetterSink final : public Sink {
       "Stores dead letters (raw bytes, reason, JSON pointer, source position) in PostgreSQL";
   static const ConfigMap<DeadLetterSettings>& config_map() { return dead_letter_config_map(); }
 
-  DeadLetterSink(const Config& config, Host& host);
-  DeadLetterSink(const DeadLetterSettings& settings, Host& host);
+  DeadLetterSink(const Config& config, SinkHost& host);
+  DeadLetterSink(const DeadLetterSettings& settings, SinkHost& host);
   ~DeadLetterSink() override;
 
   Status open() override;
@@ -52,7 +53,7 @@ class DeadLetterSink final : public Sink {
   // Retention, if due; logs and counts what it pruned, logs (only) what failed.
   void prune_if_due();
 
-  Host& host_;
+  SinkHost& host_;
   std::string redacted_dsn_;
   std::filesystem::path migrations_;
   bool migrate_on_open_;

@@ -31,7 +31,7 @@ namespace {
 // idle clients exhaust it, accept() fails with EMFILE and every new client waits in the
 // kernel's backlog until one of them leaves. Raise the soft limit to the hard one, as nginx
 // (worker_rlimit_nofile) and Go's runtime do; the hard limit stays the operator's choice.
-void raise_open_files_limit(Host& host) {
+void raise_open_files_limit(ApiHost& host) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
   const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);
@@ -88,7 +88,7 @@ class SigpipeBlocked {
 
 }  // namespace
 
-RestApi::RestApi(const Config& config, Host& host) : settings_(parse_settings(config)), host_(host) {}
+RestApi::RestApi(const Config& config, ApiHost& host) : settings_(parse_settings(config)), host_(host) {}
 
 RestApi::~RestApi() { stop(); }
 
@@ -98,7 +98,7 @@ Status RestApi::start() {
 
   std::vector<NamedStore> chain;
   for (const auto& id : settings_.lookup) {
-    Store* store = host_.store(id);
+    Store* store = host_.store_reader(id);
     if (!store) return Status::fatal("rest: lookup names \"" + id + "\", which is not a store sink");
     chain.push_back({id, store});
   }

@@ -1,5 +1,5 @@
-// Read access to what a sink holds (memory cache, database), its change feed, and the
-// positions a sink keeps transactionally with its data.
+// Read access to what a sink holds (memory cache, database) and its change feed. The positions
+// a sink keeps with its data are in position_store.hpp.
 //
 // Versions: a store that versions what it holds (postgres: a commit sequence) gives every
 // stored value a version that only grows per key; 0 means "unversioned". A cache never
@@ -76,15 +76,6 @@ class BOOST_SYMBOL_VISIBLE Store {
   // `position.stream`/`position.partition` before `position.offset` (a next-offset, as in
   // Position), or until `deadline`. Default: unknown (the store cannot tell).
   virtual Reach wait_for(const Position& position, std::chrono::steady_clock::time_point deadline);
-};
-
-class BOOST_SYMBOL_VISIBLE PositionStore {
- public:
-  virtual ~PositionStore();
-  // The next offset to read for (stream, partition), as committed with the data.
-  // Sets `found` false when the store has none.
-  virtual Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
-                      bool& found) = 0;
 };
 
 }  // namespace sluice
