@@ -14,6 +14,7 @@
 #include "sluice/api.hpp"
 #include "sluice/sink.hpp"
 #include "sluice/source.hpp"
+#include "sluice/store.hpp"
 #include "source_ends.hpp"
 
 namespace sluice {
@@ -54,7 +55,7 @@ class HostImpl final : public SourceHost, public SinkHost, public ApiHost {
 
   Store* store(std::string_view id) override;
 
-  Store* store_reader(std::string_view id) override { return store(id); }
+  StoreReader* store_reader(std::string_view id) override { return store(id); }
   Admin* admin() override { return shared_.admin; }
   std::optional<std::int64_t> source_end_offset(const std::string& stream, std::int32_t partition,
                                                 std::chrono::milliseconds timeout) override {

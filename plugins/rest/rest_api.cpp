@@ -98,7 +98,7 @@ Status RestApi::start() {
 
   std::vector<NamedStore> chain;
   for (const auto& id : settings_.lookup) {
-    Store* store = host_.store_reader(id);
+    StoreReader* store = host_.store_reader(id);
     if (!store) return Status::fatal("rest: lookup names \"" + id + "\", which is not a store sink");
     chain.push_back({id, store});
   }

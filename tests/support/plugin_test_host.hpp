@@ -39,7 +39,7 @@ class PluginTestHost final : public SourceHost, public SinkHost, public ApiHost 
     auto it = stores_.find(std::string(id));
     return it == stores_.end() ? nullptr : it->second;
   }
-  Store* store_reader(std::string_view id) override { return store(id); }
+  StoreReader* store_reader(std::string_view id) override { return store(id); }
   PositionStore* position_store() override { return positions_; }
   bool drain(std::chrono::milliseconds) override { return true; }
   void abandon_in_flight() override {}

@@ -14,15 +14,15 @@
 
 namespace sluice {
 
-class Store;  // sluice/store.hpp
+class StoreReader;  // sluice/store.hpp
 class Admin;  // sluice/admin.hpp
 
 // What the runtime offers an API: the base Host, the stores to read, the operators' side and
 // where the running source ends.
 class BOOST_SYMBOL_VISIBLE ApiHost : public virtual Host {
  public:
-  // The sink declared with `id` if it is a store, else nullptr.
-  virtual Store* store_reader(std::string_view id) = 0;
+  // The reading side of the sink declared with `id` if it is a store, else nullptr.
+  virtual StoreReader* store_reader(std::string_view id) = 0;
   // The operators' side of the running pipeline (from start() on); nullptr when there is
   // none (`sluice migrate`, tests).
   virtual Admin* admin() = 0;
