@@ -125,8 +125,8 @@ class Runtime {
   TapHub taps_;
   std::unique_ptr<RuntimeAdmin> admin_;
   std::function<void()> reload_trigger_;
-  // Replay batches waiting for the source thread (a replay: records with dead_letter_id, no
-  // positions), handed to the stage pipeline at a batch boundary.
+  // Replay batches waiting for the source thread (a replay: Batch::replay set, no positions),
+  // handed to the stage pipeline at a batch boundary.
   ReplayQueue replays_;
   // Under status_mutex_: what the admin API reports.
   std::mutex status_mutex_;

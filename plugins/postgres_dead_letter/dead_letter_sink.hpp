@@ -2,7 +2,7 @@
 // raw bytes (at most max_payload_bytes of them, with the whole payload's size and SHA-256),
 // the reason, the JSON pointer and the source position. Replays of the same position (after a
 // crash) count up `attempts` instead of adding rows; so does a replayed letter refused again
-// (Record::dead_letter_id). Operators reach the letters through dead_letter_store().
+// (Batch::replay, sluice/replay.hpp). Operators reach the letters through dead_letter_store().
 #pragma once
 
 #include <cstdint>
@@ -49,7 +49,7 @@ class DeadLetterSink final : public Sink {
   Status failed(const PgError& error, const char* doing);
   void insert(const Record& record);
   // A replay refused again: counts up its letter; false when the letter is gone (discarded).
-  bool update_replayed(const Record& record);
+  bool update_replayed(std::int64_t dead_letter_id, const Record& record);
   // Retention, if due; logs and counts what it pruned, logs (only) what failed.
   void prune_if_due();
 
