@@ -140,6 +140,48 @@ TEST_F(RuntimeAdminTest, ALetterRefusedAgainStaysWithOneMoreAttempt) {
   }
 }
 
+// A replay batch the sink partly refuses again: the letter ids travel beside the records
+// (Batch::replay), so when the refused records leave the middle of the batch, the ids of the
+// ones stored must still be theirs. Exactly the stored letters are retired, exactly the refused
+// ones stay with one more attempt.
+TEST_F(RuntimeAdminTest, AReplayPartlyRefusedRetiresExactlyTheStoredLetters) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(20));
+  runtime_->request_reload(plan(10));  // now refuses offsets 0, 10, 20...: half the letters
+  plans_.push_back(nullptr);
+  ASSERT_TRUE(test::wait_until([&] { return reloads("applied") >= 1; }, 20s, 2ms));
+  DeadLetterQuery first;
+  first.limit = 20;
+  std::vector<DeadLetter> chosen;
+  ASSERT_TRUE(admin()->dead_letters()->list(first, false, chosen).is_ok());
+  ASSERT_EQ(chosen.size(), 20u);
+  std::vector<std::int64_t> refused, stored;
+  for (const auto& l : chosen) (l.offset % 10 == 0 ? refused : stored).push_back(l.id);
+  ASSERT_FALSE(refused.empty());
+  ASSERT_FALSE(stored.empty());
+
+  ReplayOptions options;
+  for (const auto& l : chosen) options.query.ids.push_back(l.id);
+  options.query.limit = 0;
+  options.batch_records = 7;  // mixed batches: refused records leave from their middle
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_EQ(report.error, "");
+  EXPECT_EQ(report.replayed_ids, stored);
+  EXPECT_EQ(report.failed_ids, refused);
+  for (const auto& l : chosen) {
+    DeadLetter now;
+    bool found = false;
+    ASSERT_TRUE(admin()->dead_letters()->get(l.id, now, found).is_ok());
+    if (l.offset % 10 == 0) {
+      ASSERT_TRUE(found) << "letter " << l.id << " (offset " << l.offset << ") was refused again";
+      EXPECT_EQ(now.attempts, 2) << "letter " << l.id;
+    } else {
+      EXPECT_FALSE(found) << "letter " << l.id << " (offset " << l.offset << ") was stored: retired";
+    }
+  }
+}
+
 TEST_F(RuntimeAdminTest, ADryRunChangesNothing) {
   start(plan(5));
   ASSERT_TRUE(wait_letters(10));
