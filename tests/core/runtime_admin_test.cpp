@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -180,6 +181,42 @@ TEST_F(RuntimeAdminTest, AReplayPartlyRefusedRetiresExactlyTheStoredLetters) {
       EXPECT_FALSE(found) << "letter " << l.id << " (offset " << l.offset << ") was stored: retired";
     }
   }
+}
+
+// A tap shows which letter a replayed record is (TapRecord::dead_letter_id): refused again, the
+// record reaches the dead-letter tap with its own letter's id, next to the source's new refusals
+// (id 0).
+TEST_F(RuntimeAdminTest, TheDeadLetterTapNamesTheLetterAReplayedRecordCameFrom) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(10));
+  DeadLetterQuery first;
+  first.limit = 3;
+  std::vector<DeadLetter> chosen;
+  ASSERT_TRUE(admin()->dead_letters()->list(first, false, chosen).is_ok());
+  ASSERT_EQ(chosen.size(), 3u);
+  std::map<std::int64_t, std::int64_t> offset_of;  // letter id -> its record's offset
+  for (const auto& l : chosen) offset_of[l.id] = l.offset;
+
+  TapLimits limits;
+  limits.limit = 100000;
+  limits.max_per_second = 100000;
+  std::string error;
+  auto tap = admin()->tap("dead_letter", limits, error);
+  ASSERT_TRUE(tap) << error;
+  ReplayOptions options;
+  for (const auto& l : chosen) options.query.ids.push_back(l.id);
+  options.query.limit = 0;
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  ASSERT_EQ(report.failed, 3u);
+
+  std::map<std::int64_t, std::int64_t> seen;  // letter id -> the tapped record's offset
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  TapRecord record;
+  while (seen.size() < offset_of.size() && tap->next(record, deadline)) {
+    if (record.dead_letter_id != 0) seen[record.dead_letter_id] = record.record.offset;
+  }
+  EXPECT_EQ(seen, offset_of);
 }
 
 TEST_F(RuntimeAdminTest, ADryRunChangesNothing) {
