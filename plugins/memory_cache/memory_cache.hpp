@@ -93,8 +93,8 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   // warm_up.cpp: streams `source` into the cache. The first time it is the warm-up (progress
   // log lines, the "warmup" health component); later it is a resync that re-confirms what
   // the cache holds and never evicts for it.
-  Status load_from(Store& source, bool first);
-  Status follow_feed(Store& source);
+  Status load_from(WarmSource& source, bool first);
+  Status follow_feed(WarmSource& source);
   void set_feed_state(FeedState state, const std::string& reason);
   void finish_opening(Opening result, const std::string& why);
   void update_gauges();
@@ -110,6 +110,7 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   // Bounded caches only: announced keys they do not hold (see announced_versions.hpp).
   AnnouncedVersions announced_;
   Watermarks watermarks_;
+  // The warm_from store: warmed from and followed (WarmSource), asked for recent keys (StoreReader).
   Store* warm_source_ = nullptr;
   bool followed_ = false;  // follow() succeeded and unfollow() is still due
   std::atomic<FeedState> feed_state_{FeedState::off};
