@@ -8,6 +8,15 @@ namespace sluice {
 
 HostImpl::HostImpl(std::string name, SharedState& shared) : logger_(make_logger(name)), shared_(shared) {}
 
+void* HostImpl::for_kind(int kind) {
+  switch (kind) {
+    case sluice_kind_source: return static_cast<SourceHost*>(this);
+    case sluice_kind_sink: return static_cast<SinkHost*>(this);
+    case sluice_kind_api: return static_cast<ApiHost*>(this);
+    default: return static_cast<Host*>(this);  // transforms
+  }
+}
+
 spdlog::logger& HostImpl::log() { return *logger_; }
 
 Store* HostImpl::store(std::string_view id) {

@@ -1,14 +1,18 @@
 // Out-of-line destructors and default methods of the plugin interfaces: their vtables and
 // type info live here, in libsluice_core, once for every plugin.
-#include "sluice/plugin.hpp"
+#include "sluice/admin.hpp"
+#include "sluice/api.hpp"
+#include "sluice/change_feed.hpp"
+#include "sluice/dead_letters.hpp"
+#include "sluice/position_store.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/source.hpp"
+#include "sluice/store.hpp"
+#include "sluice/transform.hpp"
 
 namespace sluice {
 
 Host::~Host() = default;
-Admin* Host::admin() { return nullptr; }
-std::optional<std::int64_t> Host::source_end_offset(const std::string&, std::int32_t, std::chrono::milliseconds) {
-  return std::nullopt;
-}
 Admin::~Admin() = default;
 Tap::~Tap() = default;
 DeadLetterStore::~DeadLetterStore() = default;
@@ -25,12 +29,13 @@ Store* Sink::store() { return nullptr; }
 PositionStore* Sink::position_store() { return nullptr; }
 DeadLetterStore* Sink::dead_letter_store() { return nullptr; }
 
-Store::~Store() = default;
-Lookup Store::get(std::string_view key, std::string& value) {
+StoreReader::~StoreReader() = default;
+WarmSource::~WarmSource() = default;
+Lookup StoreReader::get(std::string_view key, std::string& value) {
   std::int64_t version = 0;
   return get(key, value, version);
 }
-bool Store::answers_from_memory() const { return false; }
+bool StoreReader::answers_from_memory() const { return false; }
 Status Store::get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) {
   std::string value;
   for (const auto& key : keys) {
@@ -43,16 +48,16 @@ Status Store::get_many(const std::vector<std::string>& keys, const FoundVisitor&
   }
   return Status::ok();
 }
-void Store::fill(std::string_view, std::string_view, std::int64_t) {}
-void Store::fill_absent(std::string_view) {}
-Status Store::follow(ChangeFollower&) { return Status::fatal("this store has no change feed"); }
-void Store::unfollow(ChangeFollower&) {}
-Reach Store::wait_for(const Position&, std::chrono::steady_clock::time_point) { return Reach::unknown; }
+void StoreReader::fill(std::string_view, std::string_view, std::int64_t) {}
+void StoreReader::fill_absent(std::string_view) {}
+Status WarmSource::follow(ChangeFollower&) { return Status::fatal("this store has no change feed"); }
+void WarmSource::unfollow(ChangeFollower&) {}
+Reach StoreReader::wait_for(const Position&, std::chrono::steady_clock::time_point) { return Reach::unknown; }
 ChangeFollower::~ChangeFollower() = default;
-Status Store::recent(std::size_t, std::vector<std::string>&) {
+Status StoreReader::recent(std::size_t, std::vector<std::string>&) {
   return Status::fatal("this store does not list recent keys");
 }
-std::int64_t Store::size() const { return -1; }
+std::int64_t StoreReader::size() const { return -1; }
 PositionStore::~PositionStore() = default;
 
 }  // namespace sluice

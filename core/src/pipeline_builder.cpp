@@ -1,6 +1,6 @@
 #include "pipeline_builder.hpp"
 
-#include "sluice/plugin.hpp"
+#include "host_impl.hpp"
 
 namespace sluice {
 
@@ -107,12 +107,12 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, Plu
   return plan;
 }
 
-PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host)
+PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<HostImpl> host)
     : id_(stage.spec.id), plugin_(stage.spec.plugin), role_(stage.spec.role), planned_(&stage), host_(std::move(host)) {
   const sluice_plugin_descriptor& d = *stage.plugin->descriptor;
   sluice_error err{};
   std::string config = stage.config.values.dump();
-  object_ = d.create(config.c_str(), host_.get(), &err);
+  object_ = d.create(config.c_str(), host_->for_kind(d.kind), &err);
   if (object_ == nullptr) {
     std::string key = err.key;
     auto it = stage.config.value_marks.find(key);

@@ -49,12 +49,12 @@ struct PipelinePlan {
 // Throws ValidationError listing every problem.
 PipelinePlan plan_pipeline(const PipelineSpec& spec, const Environment& env, PluginRegistry& registry);
 
-class Host;
+class HostImpl;
 // One live plugin object; destroyed through its own library's destroy().
 class PluginInstance {
  public:
   // Throws ValidationError (at the key's file:line:col when the plugin names one).
-  PluginInstance(const PlannedStage& stage, std::unique_ptr<Host> host);
+  PluginInstance(const PlannedStage& stage, std::unique_ptr<HostImpl> host);
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -67,7 +67,7 @@ class PluginInstance {
   // generation when a reload picked up a replaced file): which build a stage runs.
   std::string origin() const;
   Role role() const { return role_; }
-  Host& host() const { return *host_; }
+  HostImpl& host() const { return *host_; }
   // The stage it was made from (its plan outlives it).
   const PlannedStage& planned() const { return *planned_; }
   // Kept by a reload: from now on it stands for the same, unchanged stage of the new plan.
@@ -78,7 +78,7 @@ class PluginInstance {
   std::string plugin_;
   Role role_;
   const PlannedStage* planned_;
-  std::unique_ptr<Host> host_;
+  std::unique_ptr<HostImpl> host_;
   void* object_ = nullptr;
   void (*destroy_)(void*) = nullptr;
 };

@@ -22,13 +22,8 @@ void Runtime::publish_status() {
                                                            : dead_letter.front()->as<Sink>()->dead_letter_store());
 }
 
-// Any thread (an admin status). The kafka source reports its lag per partition as a gauge.
-std::optional<std::int64_t> Runtime::source_lag(const PartitionKey& key) const {
-  auto lag = shared_.metrics.gauge_value("sluice_kafka_lag",
-                                         {{"topic", key.stream}, {"partition", std::to_string(key.partition)}});
-  if (!lag) return std::nullopt;
-  return static_cast<std::int64_t>(*lag);
-}
+// Any thread (an admin status): what the source reported (SourceHost::report_lag), if anything.
+std::optional<std::int64_t> Runtime::source_lag(const PartitionKey& key) const { return shared_.lags.lag(key); }
 
 void Runtime::set_reload_trigger(std::function<void()> trigger) {
   operator_side_.set_reload_trigger(std::move(trigger));

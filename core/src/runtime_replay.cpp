@@ -4,10 +4,10 @@
 // every stage keeps its one-thread, in-order contract.
 //
 //  - A replayed record keeps its original stream, partition and offset (the dead-letter sink
-//    updates the same letter when it is refused again: attempts + 1, the new reason) and
-//    carries dead_letter_id; the batch has no positions, so nothing is committed to the
-//    source and no sink fences it.
-//  - The batch names where the letters live (retire_dead_letters_in): a sink writing to the
+//    updates the same letter when it is refused again: attempts + 1, the new reason); the
+//    batch carries each record's letter id beside it (Batch::replay, sluice/replay.hpp) and
+//    has no positions, so nothing is committed to the source and no sink fences it.
+//  - The batch names where the letters live (ReplayBatch::retire_in): a sink writing to the
 //    same database deletes the letters of the records it stores in its own transaction. The
 //    records every sink kept are then retired here as well (a no-op for those already gone).
 //  - A replay ends within replay_deadline_ (under the CLI's 120 s): past it, it stops between
@@ -19,6 +19,7 @@
 
 #include "operator/operator_admin.hpp"
 #include "operator/operator_side.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice {
 
@@ -65,7 +66,7 @@ Status OperatorAdmin::replay_pages(const ReplayOptions& options, ReplayReport& r
     report.matched += letters.size();
 
     Batch batch;
-    batch.retire_dead_letters_in = location;
+    ReplayBatch replay{{}, location};
     for (DeadLetter& letter : letters) {
       if (letter.truncated()) {
         ++report.skipped;
@@ -83,17 +84,17 @@ Status OperatorAdmin::replay_pages(const ReplayOptions& options, ReplayReport& r
       record.stream = std::move(letter.stream);
       record.partition = letter.partition;
       record.offset = letter.offset;
-      record.dead_letter_id = letter.id;
+      replay.dead_letter_ids.push_back(letter.id);
       batch.records.push_back(std::move(record));
     }
     if (batch.records.empty()) continue;
 
-    std::vector<std::int64_t> sent;
-    for (const Record& r : batch.records) sent.push_back(r.dead_letter_id);
+    const std::vector<std::int64_t> sent = replay.dead_letter_ids;
+    batch.replay = std::make_shared<const ReplayBatch>(std::move(replay));
     if (!side_.replays().run(batch, deadline, report.error)) return Status::ok();
     // What is left in the batch was kept by every sink; the rest was refused again.
     std::vector<std::int64_t> stored;
-    for (const Record& r : batch.records) stored.push_back(r.dead_letter_id);
+    if (batch.replay) stored = batch.replay->dead_letter_ids;
     std::sort(stored.begin(), stored.end());
     if (!stored.empty()) {
       Status retired = store->retire(stored);

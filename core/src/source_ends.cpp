@@ -1,6 +1,6 @@
 #include "source_ends.hpp"
 
-#include "sluice/plugin.hpp"
+#include "sluice/source.hpp"
 
 namespace sluice {
 

@@ -1,4 +1,4 @@
-// The running source as API threads may ask it where its streams end (Host::source_end_offset,
+// The running source as API threads may ask it where its streams end (ApiHost::source_end_offset,
 // Source::end_offset), kept apart from the source thread's own use of it: the runtime
 // publishes the source once it opened and retracts it before closing it, at a stop or a
 // reload that replaces it. Retracting waits for the questions already asked (each bounded by

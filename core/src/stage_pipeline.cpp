@@ -66,8 +66,8 @@ StagePipeline::~StagePipeline() {
   }
 }
 
-void StagePipeline::offer(std::string_view point, const std::vector<Record>& records) {
-  if (hooks_.taps) hooks_.taps->offer(point, records);
+void StagePipeline::offer(std::string_view point, const Batch& batch) {
+  if (hooks_.taps) hooks_.taps->offer(point, batch.records, batch.replay.get());
 }
 
 void StagePipeline::start() {
@@ -75,7 +75,7 @@ void StagePipeline::start() {
 }
 
 void StagePipeline::dispatch(Batch&& batch, BatchDone done) {
-  offer("source", batch.records);
+  offer("source", batch);
   // Replayed records were counted when the source first handed them out.
   if (!done) consumed_.inc(batch.records.size());
   std::size_t bytes = 0;

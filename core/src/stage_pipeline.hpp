@@ -139,7 +139,7 @@ class StagePipeline {
   void stage_loop(std::size_t stage);
   bool discarded(std::uint64_t sequence);
   void note_fenced(const std::vector<Position>& stored);
-  void offer(std::string_view point, const std::vector<Record>& records);
+  void offer(std::string_view point, const Batch& batch);
 
   // stage_work.cpp: what each stage does. done: the stage holds every remaining record or
   // sent it to the dead-letter sink; the batch may go on. abandoned: stopping while the
@@ -151,11 +151,13 @@ class StagePipeline {
   // (stopping, or batch `sequence` discarded by a rebalance) or failed.
   bool with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
                   Result& result);
-  void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, std::vector<Record>& dead);
+  // Moves the records `outcome` rejected from `batch` to `dead` (with their dead-letter ids
+  // when `batch` is a replay: sluice/replay.hpp).
+  void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead);
   // Drops the records a sink found behind its stored positions (rule 5).
   void take_behind(Batch& batch, const Outcome& outcome);
   // Thread-safe: stages on different threads share the one dead-letter sink.
-  bool write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result);
+  bool write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result);
 
   std::vector<PluginInstance*> transforms_;
   PluginInstance* dead_letter_;

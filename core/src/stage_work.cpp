@@ -8,9 +8,31 @@
 #include "pipeline_builder.hpp"
 #include "sluice/log_fields.hpp"
 #include "sluice/log_text.hpp"
+#include "sluice/replay.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/transform.hpp"
 #include "stage_pipeline.hpp"
 
 namespace sluice {
+
+namespace {
+
+// Keeps the records of `batch` whose `drop` flag is 0, in order, and a replay's dead-letter
+// ids with them, so ids and records stay parallel (sluice/replay.hpp).
+void keep_records(Batch& batch, const std::vector<char>& drop) {
+  std::vector<std::int64_t> ids;
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    if (drop[i]) continue;
+    if (batch.replay) ids.push_back(dead_letter_id(batch, i));
+    if (keep != i) batch.records[keep] = std::move(batch.records[i]);
+    ++keep;
+  }
+  batch.records.resize(keep);
+  if (batch.replay) batch.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(ids), batch.replay->retire_in});
+}
+
+}  // namespace
 
 StagePipeline::Result StagePipeline::run_stage(std::size_t stage, Batch& batch) {
   const Stage& s = stages_.at(stage);
@@ -19,7 +41,7 @@ StagePipeline::Result StagePipeline::run_stage(std::size_t stage, Batch& batch) 
 
 StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
   Result result = Result::done;
-  std::vector<Record> dead;
+  Batch dead;
   Outcome outcome;
   for (auto* t : transforms_) {
     auto* transform = t->as<Transform>();
@@ -29,16 +51,16 @@ StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
     }, result);
     if (!ok) return result;
     take_rejected(batch, outcome, t->id(), dead);
-    offer(t->id(), batch.records);
+    offer(t->id(), batch);
   }
   // Dead letters are made durable before any sink sees the batch (rule 3).
-  if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
+  if (!dead.records.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
 
 StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   Result result = Result::done;
-  std::vector<Record> dead;
+  Batch dead;
   Outcome outcome;
   auto* sink = s.as<Sink>();
   bool ok = with_retry(s.id(), batch.sequence, [&] {
@@ -48,11 +70,11 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   if (!ok) return result;
   take_rejected(batch, outcome, s.id(), dead);
   take_behind(batch, outcome);
-  offer(s.id(), batch.records);
+  offer(s.id(), batch);
   // Right after the sink that refused them, before later sinks (rule 3). A sink that commits
   // positions with its data leaves a window here (refused by the database, then a crash):
   // such records are rare (the validator runs first); README.md, "Delivery guarantees", says so.
-  if (!dead.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
+  if (!dead.records.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
 
@@ -92,10 +114,10 @@ bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence,
   }
 }
 
-void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage,
-                                  std::vector<Record>& dead) {
+void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead) {
   if (outcome.rejected().empty()) return;
   std::vector<char> drop(batch.records.size(), 0);
+  std::vector<std::int64_t> dead_ids = dead.replay ? dead.replay->dead_letter_ids : std::vector<std::int64_t>{};
   for (const auto& r : outcome.rejected()) {
     if (r.index >= batch.records.size() || drop[r.index]) {
       log_.error("'{}' rejected record index {} which is not in the batch of {}; ignored", stage, r.index,
@@ -105,16 +127,11 @@ void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const st
     drop[r.index] = 1;
     Record& rec = batch.records[r.index];
     rec.rejection = {static_cast<const Defect&>(r), stage};
-    dead.push_back(std::move(rec));
+    dead.records.push_back(std::move(rec));
+    if (batch.replay) dead_ids.push_back(dead_letter_id(batch, r.index));
   }
-  std::size_t keep = 0;
-  for (std::size_t i = 0; i < batch.records.size(); ++i) {
-    if (!drop[i]) {
-      if (keep != i) batch.records[keep] = std::move(batch.records[i]);
-      ++keep;
-    }
-  }
-  batch.records.resize(keep);
+  if (batch.replay) dead.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(dead_ids), batch.replay->retire_in});
+  keep_records(batch, drop);
 }
 
 void StagePipeline::take_behind(Batch& batch, const Outcome& outcome) {
@@ -127,16 +144,21 @@ void StagePipeline::take_behind(Batch& batch, const Outcome& outcome) {
     return -1;
   };
   std::size_t before = batch.records.size();
-  std::erase_if(batch.records, [&](const Record& r) { return r.offset < stored(r.stream, r.partition); });
+  std::vector<char> drop(batch.records.size(), 0);
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    const Record& r = batch.records[i];
+    drop[i] = r.offset < stored(r.stream, r.partition);
+  }
+  keep_records(batch, drop);
   // A position not past the stored one has nothing to commit.
   std::erase_if(batch.positions, [&](const Position& p) { return p.offset <= stored(p.stream, p.partition); });
   fenced_records_.inc(before - batch.records.size());
   note_fenced(outcome.behind());
 }
 
-bool StagePipeline::write_dead_letters(std::vector<Record>& dead, std::uint64_t sequence, Result& result) {
+bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result) {
   auto& metrics = hooks_.metrics;
-  for (const auto& rec : dead) {
+  for (const auto& rec : dead.records) {
     metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
                     {{"reason", rec.rejection.reason}}).inc();
     // Reason, pointer and detail are the record's own words (a JSON key becomes the pointer).
@@ -149,9 +171,8 @@ bool StagePipeline::write_dead_letters(std::vector<Record>& dead, std::uint64_t 
               printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
   }
   offer("dead_letter", dead);
-  Batch dl;
-  dl.records = std::move(dead);
-  dead.clear();
+  Batch dl = std::move(dead);  // a replay's ids go along: the dead-letter sink updates those letters
+  dead = Batch{};
   if (!dead_letter_) return true;  // logged above, one line each: not silent
 
   std::lock_guard lock(dead_letter_mutex_);

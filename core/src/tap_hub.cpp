@@ -30,7 +30,7 @@ struct TapHub::TapState {
   bool done(Clock::time_point now) const { return taken >= limits.limit || now >= ends_at; }
 
   // Under `mutex`. False once nothing more is wanted.
-  bool take(const Record& record, Clock::time_point now, std::int64_t time_ms) {
+  bool take(const Record& record, std::int64_t dead_letter_id, Clock::time_point now, std::int64_t time_ms) {
     if (done(now)) return false;
     if (now - window_start >= std::chrono::seconds(1)) {
       window_start = now;
@@ -53,7 +53,7 @@ struct TapHub::TapState {
     out.record.offset = record.offset;
     out.record.timestamp_ms = record.timestamp_ms;
     out.record.version = record.version;
-    out.record.dead_letter_id = record.dead_letter_id;
+    out.dead_letter_id = dead_letter_id;
     out.record.rejection = record.rejection;
     queue.push_back(std::move(out));
     return true;
@@ -155,7 +155,7 @@ void TapHub::end_all() {
   }
 }
 
-void TapHub::offer_slow(std::string_view stage, const std::vector<Record>& records) {
+void TapHub::offer_slow(std::string_view stage, const std::vector<Record>& records, const ReplayBatch* replay) {
   std::vector<std::shared_ptr<TapState>> taps;
   {
     std::lock_guard lock(state_->mutex);
@@ -169,8 +169,9 @@ void TapHub::offer_slow(std::string_view stage, const std::vector<Record>& recor
   for (const auto& t : taps) {
     {
       std::lock_guard lock(t->mutex);
-      for (const Record& r : records) {
-        if (!t->take(r, now, time_ms)) break;
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const std::int64_t letter = replay && i < replay->dead_letter_ids.size() ? replay->dead_letter_ids[i] : 0;
+        if (!t->take(records[i], letter, now, time_ms)) break;
       }
     }
     t->arrived.notify_all();

@@ -16,6 +16,7 @@
 #include "sluice/admin.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/record.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice {
 
@@ -35,8 +36,9 @@ class TapHub {
   // their readers return what is queued, then see the end.
   void end_all();
   // Stage threads: copies what open taps on `stage` still want.
-  void offer(std::string_view stage, const std::vector<Record>& records) {
-    if (state_->open.load(std::memory_order_relaxed) > 0) offer_slow(stage, records);
+  // `replay`: the batch's replay (its dead-letter ids, parallel to `records`), or null.
+  void offer(std::string_view stage, const std::vector<Record>& records, const ReplayBatch* replay = nullptr) {
+    if (state_->open.load(std::memory_order_relaxed) > 0) offer_slow(stage, records, replay);
   }
 
   struct TapState;
@@ -53,7 +55,7 @@ class TapHub {
   };
 
  private:
-  void offer_slow(std::string_view stage, const std::vector<Record>& records);
+  void offer_slow(std::string_view stage, const std::vector<Record>& records, const ReplayBatch* replay);
   // Shared with every tap, so a tap may outlive the hub (an API thread still holding it).
   std::shared_ptr<State> state_;
 };

@@ -34,7 +34,7 @@ EndpointOptions endpoint_options(const AdminSettings& settings) {
 
 }  // namespace
 
-AdminApi::AdminApi(const Config& config, Host& host) : settings_(parse_admin_settings(config)), host_(host) {}
+AdminApi::AdminApi(const Config& config, ApiHost& host) : settings_(parse_admin_settings(config)), host_(host) {}
 
 AdminApi::~AdminApi() { stop(); }
 

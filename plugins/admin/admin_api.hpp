@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "admin_settings.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/api.hpp"
 
 namespace Pistache::Http {
 class Endpoint;
@@ -30,7 +30,7 @@ class AdminApi : public Api {
   static const ConfigMap<AdminSettings>& config_map() { return admin_config_map(); }
 
   // Checks the config; does no I/O (nothing is opened or bound until start()).
-  AdminApi(const Config& config, Host& host);
+  AdminApi(const Config& config, ApiHost& host);
   ~AdminApi() override;
 
   // Reads the tokens; without an admin token among them the API stays off (logged), else binds.
@@ -45,7 +45,7 @@ class AdminApi : public Api {
 
  private:
   AdminSettings settings_;
-  Host& host_;
+  ApiHost& host_;
   std::shared_ptr<AuthGate> gate_;
   std::shared_ptr<LookupExecutor> executor_;
   std::shared_ptr<LookupExecutor> long_executor_;  // taps, replays, reloads

@@ -164,7 +164,7 @@ nlohmann::json tap_line(const TapRecord& t) {
   if (!r.key.empty()) put_bytes(out, "key", r.key);
   put_bytes(out, "value", r.value);
   if (r.version) out["version"] = r.version;
-  if (r.dead_letter_id) out["dead_letter_id"] = r.dead_letter_id;
+  if (t.dead_letter_id) out["dead_letter_id"] = t.dead_letter_id;
   if (!r.rejection.reason.empty()) {
     out["rejection"] = {{"reason", r.rejection.reason},
                         {"pointer", r.rejection.pointer},

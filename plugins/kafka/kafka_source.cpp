@@ -20,7 +20,7 @@ int to_ms(std::chrono::milliseconds d) {
 
 }  // namespace
 
-KafkaSource::KafkaSource(const Config& config, Host& host)
+KafkaSource::KafkaSource(const Config& config, SourceHost& host)
     : host_(host), settings_(ConsumerSettings::from(config)), metrics_(host.metrics()) {}
 
 KafkaSource::~KafkaSource() { close(); }
@@ -357,7 +357,9 @@ int KafkaSource::stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
   StatsSummary stats = summarize_stats(std::string_view(json, len));
   if (!stats.parsed) return 0;
   for (const PartitionLag& p : stats.lags) {
-    if (self->offsets_.owns(p.topic, p.partition)) self->metrics_.lag(p.topic, p.partition, p.lag);
+    if (!self->offsets_.owns(p.topic, p.partition)) continue;
+    self->metrics_.lag(p.topic, p.partition, p.lag);
+    self->host_.report_lag(p.topic, p.partition, p.lag);  // the admin status's positions
   }
   if (!stats.broker_up && self->ready_) self->set_ready(false, "no broker connection");
   if (stats.broker_up && !self->ready_ && self->offsets_.owned_count() > 0) self->set_ready(true);

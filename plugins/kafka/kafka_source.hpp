@@ -23,7 +23,7 @@
 #include "kafka_metrics.hpp"
 #include "offset_tracker.hpp"
 #include "pending_records.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/source.hpp"
 
 namespace sluice::kafka {
 
@@ -34,7 +34,7 @@ class KafkaSource final : public Source {
       "accepted the records (at-least-once, per-partition order kept)";
   static const ConfigMap<ConsumerSettings>& config_map() { return consumer_config_map(); }
 
-  KafkaSource(const Config& config, Host& host);
+  KafkaSource(const Config& config, SourceHost& host);
   ~KafkaSource() override;
 
   Status open() override;
@@ -87,7 +87,7 @@ class KafkaSource final : public Source {
   void flush_commits_if_due();
   void set_ready(bool ready, const std::string& reason = {});
 
-  Host& host_;
+  SourceHost& host_;
   ConsumerSettings settings_;
   KafkaMetrics metrics_;
   KafkaHandle consumer_;

@@ -15,6 +15,7 @@
 
 #include "kafka_source.hpp"
 #include "sluice/log_fields.hpp"
+#include "sluice/position_store.hpp"
 
 namespace sluice::kafka {
 namespace {
@@ -148,6 +149,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   for (int i = 0; i < partitions->cnt; ++i) {
     offsets_.revoke(partitions->elems[i].topic, partitions->elems[i].partition);
     metrics_.forget(partitions->elems[i].topic, partitions->elems[i].partition);  // no stale lag in /metrics
+    host_.report_lag(partitions->elems[i].topic, partitions->elems[i].partition, std::nullopt);  // nor in the status
   }
   // Abandoning is all or nothing: in an incremental revoke, batches of partitions this member
   // keeps were dropped too and must be read again.

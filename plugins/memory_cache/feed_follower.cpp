@@ -33,7 +33,7 @@ void MemoryCache::finish_opening(Opening result, const std::string& why) {
   opening_cv_.notify_all();
 }
 
-Status MemoryCache::follow_feed(Store& source) {
+Status MemoryCache::follow_feed(WarmSource& source) {
   {
     std::lock_guard lock(opening_mutex_);
     opening_ = Opening::waiting;

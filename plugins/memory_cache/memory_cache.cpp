@@ -48,9 +48,9 @@ const ConfigMap<CacheSettings>& cache_config_map() {
   return map;
 }
 
-MemoryCache::MemoryCache(const Config& config, Host& host) : MemoryCache(cache_config_map().parse(config), host) {}
+MemoryCache::MemoryCache(const Config& config, SinkHost& host) : MemoryCache(cache_config_map().parse(config), host) {}
 
-MemoryCache::MemoryCache(const CacheSettings& settings, Host& host)
+MemoryCache::MemoryCache(const CacheSettings& settings, SinkHost& host)
     : host_(host),
       warm_from_(settings.warm_from.value_or(std::string())),
       follow_(settings.follow),

@@ -18,7 +18,8 @@
 #include "negative_cache.hpp"
 #include "order_cache.hpp"
 #include "recent_keys.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/store.hpp"
 #include "watermarks.hpp"
 
 namespace sluice::cache {
@@ -58,8 +59,8 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_volatile;
   static const ConfigMap<CacheSettings>& config_map() { return cache_config_map(); }
 
-  MemoryCache(const Config& config, Host& host);
-  MemoryCache(const CacheSettings& settings, Host& host);
+  MemoryCache(const Config& config, SinkHost& host);
+  MemoryCache(const CacheSettings& settings, SinkHost& host);
 
   // Sink
   Status open() override;
@@ -92,13 +93,13 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   // warm_up.cpp: streams `source` into the cache. The first time it is the warm-up (progress
   // log lines, the "warmup" health component); later it is a resync that re-confirms what
   // the cache holds and never evicts for it.
-  Status load_from(Store& source, bool first);
-  Status follow_feed(Store& source);
+  Status load_from(WarmSource& source, bool first);
+  Status follow_feed(WarmSource& source);
   void set_feed_state(FeedState state, const std::string& reason);
   void finish_opening(Opening result, const std::string& why);
   void update_gauges();
 
-  Host& host_;
+  SinkHost& host_;
   std::string warm_from_;
   bool follow_;
   std::size_t max_entries_;
@@ -109,6 +110,7 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   // Bounded caches only: announced keys they do not hold (see announced_versions.hpp).
   AnnouncedVersions announced_;
   Watermarks watermarks_;
+  // The warm_from store: warmed from and followed (WarmSource), asked for recent keys (StoreReader).
   Store* warm_source_ = nullptr;
   bool followed_ = false;  // follow() succeeded and unfollow() is still due
   std::atomic<FeedState> feed_state_{FeedState::off};

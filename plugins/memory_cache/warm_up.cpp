@@ -14,7 +14,7 @@ constexpr auto progress_interval = std::chrono::seconds(5);
 
 }  // namespace
 
-Status MemoryCache::load_from(Store& source, bool first) {
+Status MemoryCache::load_from(WarmSource& source, bool first) {
   using clock = std::chrono::steady_clock;
   auto started = clock::now();
   auto last_report = started;

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "order_check.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/transform.hpp"
 
 namespace sluice::orders {
 

@@ -11,6 +11,7 @@
 #include "pg_migrator.hpp"
 #include "pg_status.hpp"
 #include "sluice/log_text.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -80,10 +81,10 @@ const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
   return map;
 }
 
-DeadLetterSink::DeadLetterSink(const Config& config, Host& host)
+DeadLetterSink::DeadLetterSink(const Config& config, SinkHost& host)
     : DeadLetterSink(dead_letter_config_map().parse(config), host) {}
 
-DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, Host& host)
+DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, SinkHost& host)
     : host_(host),
       redacted_dsn_(redacted(settings.dsn)),
       migrations_(settings.migrations.value_or(std::string())),
@@ -185,10 +186,10 @@ void DeadLetterSink::insert(const Record& record) {
   connection_.query(insert_statement, params);
 }
 
-bool DeadLetterSink::update_replayed(const Record& record) {
+bool DeadLetterSink::update_replayed(std::int64_t dead_letter_id, const Record& record) {
   const Rejection& why = record.rejection;
   Result result = connection_.query(update_replayed_statement,
-                                    {{std::to_string(record.dead_letter_id)},
+                                    {{std::to_string(dead_letter_id)},
                                      {reason_of(why)},
                                      {clean_text(why.pointer)},
                                      {clean_text(why.detail)},
@@ -204,10 +205,12 @@ Status DeadLetterSink::write(Batch& batch, Outcome&) {
       // One transaction per batch; dead letters are rare, so one statement per record is
       // plenty and keeps bytea parameters binary.
       connection_.exec("BEGIN");
-      for (const Record& record : batch.records) {
+      for (std::size_t i = 0; i < batch.records.size(); ++i) {
+        const Record& record = batch.records[i];
         // A replay refused again updates its letter; gone meanwhile (discarded), it is a
         // new letter like any other.
-        if (record.dead_letter_id != 0 && update_replayed(record)) continue;
+        const std::int64_t letter = dead_letter_id(batch, i);
+        if (letter != 0 && update_replayed(letter, record)) continue;
         insert(record);
       }
       connection_.exec("COMMIT");

@@ -2,7 +2,7 @@
 // raw bytes (at most max_payload_bytes of them, with the whole payload's size and SHA-256),
 // the reason, the JSON pointer and the source position. Replays of the same position (after a
 // crash) count up `attempts` instead of adding rows; so does a replayed letter refused again
-// (Record::dead_letter_id). Operators reach the letters through dead_letter_store().
+// (Batch::replay, sluice/replay.hpp). Operators reach the letters through dead_letter_store().
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@
 #include "dead_letter_store.hpp"
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/dead_letters.hpp"
+#include "sluice/sink.hpp"
 
 namespace sluice::pg {
 
@@ -34,8 +35,8 @@ class DeadLetterSink final : public Sink {
       "Stores dead letters (raw bytes, reason, JSON pointer, source position) in PostgreSQL";
   static const ConfigMap<DeadLetterSettings>& config_map() { return dead_letter_config_map(); }
 
-  DeadLetterSink(const Config& config, Host& host);
-  DeadLetterSink(const DeadLetterSettings& settings, Host& host);
+  DeadLetterSink(const Config& config, SinkHost& host);
+  DeadLetterSink(const DeadLetterSettings& settings, SinkHost& host);
   ~DeadLetterSink() override;
 
   Status open() override;
@@ -48,11 +49,11 @@ class DeadLetterSink final : public Sink {
   Status failed(const PgError& error, const char* doing);
   void insert(const Record& record);
   // A replay refused again: counts up its letter; false when the letter is gone (discarded).
-  bool update_replayed(const Record& record);
+  bool update_replayed(std::int64_t dead_letter_id, const Record& record);
   // Retention, if due; logs and counts what it pruned, logs (only) what failed.
   void prune_if_due();
 
-  Host& host_;
+  SinkHost& host_;
   std::string redacted_dsn_;
   std::filesystem::path migrations_;
   bool migrate_on_open_;

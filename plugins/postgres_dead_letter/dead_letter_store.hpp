@@ -9,6 +9,7 @@
 #include <string>
 
 #include "pg_connection.hpp"
+#include "sluice/dead_letters.hpp"
 #include "sluice/plugin.hpp"
 
 namespace sluice::pg {

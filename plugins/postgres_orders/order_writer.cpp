@@ -8,6 +8,7 @@
 
 #include "change_notice.hpp"
 #include "dead_letter_table.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -73,7 +74,7 @@ void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outc
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = batch.records.size(); i-- > 0;) {
     const Record& record = batch.records[i];
-    if (fence && fence->behind(record)) {
+    if (fence && dead_letter_id(batch, i) == 0 && fence->behind(record)) {  // a replay never is (stored_positions.hpp)
       ++stats.fenced;
       continue;
     }
@@ -137,10 +138,10 @@ void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcom
 }
 
 std::size_t OrderWriter::retire_dead_letters(PgConnection& connection, const Batch& batch) {
-  if (location_.empty() || batch.retire_dead_letters_in != location_) return 0;
+  if (location_.empty() || !batch.replay || batch.replay->retire_in != location_) return 0;
   std::vector<std::int64_t> ids;
   for (const Stored& s : stored_) {
-    if (std::int64_t id = batch.records[s.index].dead_letter_id) ids.push_back(id);
+    if (std::int64_t id = dead_letter_id(batch, s.index)) ids.push_back(id);
   }
   if (ids.empty()) return 0;
   // Ids already gone (discarded meanwhile) are fine: the order is stored either way.

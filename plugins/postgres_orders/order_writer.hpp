@@ -15,7 +15,7 @@
 // for the whole batch; the one-by-one path a fresh one after each order's own DELETE.
 // Before COMMIT, the transaction NOTIFYs what it stored (change_notice.hpp).
 //
-// Replays (Batch::retire_dead_letters_in): when the batch's dead letters live in this very
+// Replays (Batch::replay, sluice/replay.hpp): when the batch's dead letters live in this very
 // database, the transaction also deletes the letters of the records it stored (not of those
 // refused), so the order and its letter's retirement commit or roll back together. The statement
 // is the dead-letter table's own (dead_letter_table.hpp, plugins/common/pg); this sink holds none.
@@ -47,7 +47,7 @@ class OrderWriter {
 
   // The channel to NOTIFY in every batch transaction; empty: no change feed.
   void set_feed_channel(std::string channel) { feed_channel_ = std::move(channel); }
-  // pg::location() of this writer's database: a replay batch whose retire_dead_letters_in is
+  // pg::location() of this writer's database: a replay batch whose ReplayBatch::retire_in is
   // the same has its letters deleted in the batch's transaction. Empty: never.
   void set_location(std::string location) { location_ = std::move(location); }
 

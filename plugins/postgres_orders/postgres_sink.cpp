@@ -47,9 +47,9 @@ PostgresSettings parse_postgres_settings(const Config& config) {
   return settings;
 }
 
-PostgresSink::PostgresSink(const Config& config, Host& host) : PostgresSink(parse_postgres_settings(config), host) {}
+PostgresSink::PostgresSink(const Config& config, SinkHost& host) : PostgresSink(parse_postgres_settings(config), host) {}
 
-PostgresSink::PostgresSink(const PostgresSettings& settings, Host& host)
+PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
     : host_(host),
       connect_string_(dsn_connect_string(settings.dsn, "sluice")),
       redacted_dsn_(redacted(settings.dsn)),

@@ -19,7 +19,9 @@
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "pg_read_pool.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/position_store.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/store.hpp"
 
 namespace sluice::pg {
 
@@ -48,8 +50,8 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_positions;
   static const ConfigMap<PostgresSettings>& config_map() { return postgres_config_map(); }
 
-  PostgresSink(const Config& config, Host& host);
-  PostgresSink(const PostgresSettings& settings, Host& host);
+  PostgresSink(const Config& config, SinkHost& host);
+  PostgresSink(const PostgresSettings& settings, SinkHost& host);
   ~PostgresSink() override;
 
   // Sink
@@ -86,7 +88,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   Status read_failed(const PgError& error, const char* doing);
   void set_available(bool available, const std::string& why);
 
-  Host& host_;
+  SinkHost& host_;
   std::string connect_string_;
   std::string redacted_dsn_;
   std::filesystem::path migrations_;

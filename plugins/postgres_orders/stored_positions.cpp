@@ -1,5 +1,7 @@
 #include "stored_positions.hpp"
 
+#include "sluice/replay.hpp"
+
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -61,8 +63,9 @@ void StoredPositions::find_fences(const Batch& batch) {
     return stored_.size();
   };
   std::vector<char> fenced(stored_.size() + 1, 0);  // the last slot: partitions not stored
-  for (const Record& r : batch.records) {
-    if (r.dead_letter_id != 0) continue;  // see behind()
+  for (std::size_t k = 0; k < batch.records.size(); ++k) {
+    const Record& r = batch.records[k];
+    if (dead_letter_id(batch, k) != 0) continue;  // see behind()
     std::size_t i = index_of(r.stream, r.partition);
     if (i < stored_.size() && r.offset >= 0 && r.offset < stored_[i].offset) fenced[i] = 1;
   }

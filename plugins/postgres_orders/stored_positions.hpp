@@ -25,11 +25,11 @@ class StoredPositions {
 
   // The stored next offset of (stream, partition): 0 when nothing is stored.
   std::int64_t stored(const std::string& stream, std::int32_t partition) const;
-  // A replayed dead letter (dead_letter_id) is never behind: it lies below the stored
-  // position by nature, and nothing else writes it.
+  // A record from the source below the stored position. A replayed dead letter (one with a
+  // dead_letter_id, sluice/replay.hpp) is never behind: it lies below the stored position by
+  // nature, and nothing else writes it; callers do not ask for one.
   bool behind(const Record& record) const {
-    return record.dead_letter_id == 0 && record.offset >= 0 &&
-           record.offset < stored(record.stream, record.partition);
+    return record.offset >= 0 && record.offset < stored(record.stream, record.partition);
   }
   // The stored positions of the partitions the locked batch is (partly) behind on, for
   // Outcome::behind; empty in the common case.

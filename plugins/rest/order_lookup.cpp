@@ -8,7 +8,7 @@ namespace {
 
 // Stores promise not to throw, but a request thread is no place to find out otherwise:
 // anything thrown is treated as the store being unavailable.
-Lookup guarded_get(Store& store, std::string_view uid, std::string& value, std::int64_t& version) {
+Lookup guarded_get(StoreReader& store, std::string_view uid, std::string& value, std::int64_t& version) {
   try {
     version = 0;
     return store.get(uid, value, version);
@@ -17,7 +17,7 @@ Lookup guarded_get(Store& store, std::string_view uid, std::string& value, std::
   }
 }
 
-bool in_memory(const Store& store) {
+bool in_memory(const StoreReader& store) {
   try {
     return store.answers_from_memory();
   } catch (...) {
@@ -56,7 +56,7 @@ OrderLookup::Answer OrderLookup::walk(std::string_view uid, std::string& value, 
   };
 
   for (std::size_t i = first; i < chain_.size(); ++i) {
-    Store& store = *chain_[i].store;
+    StoreReader& store = *chain_[i].store;
     if (memory_only && !in_memory(store)) {
       value.clear();
       return {Result::needs_io};
@@ -119,7 +119,7 @@ OrderLookup::RecentResult OrderLookup::recent(std::size_t limit, std::vector<std
       if (uids.size() > limit) uids.resize(limit);
       return RecentResult::ok;
     }
-    // fatal is what Store::recent's default says: this store cannot list; try the next one.
+    // fatal is what StoreReader::recent's default says: this store cannot list; try the next one.
     if (status.code() == StatusCode::retry) any_unavailable = true;
   }
   uids.clear();

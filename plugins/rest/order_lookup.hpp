@@ -15,7 +15,7 @@ namespace sluice::rest {
 
 struct NamedStore {
   std::string id;
-  Store* store = nullptr;
+  StoreReader* store = nullptr;
 };
 
 class OrderLookup {

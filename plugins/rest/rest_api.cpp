@@ -31,7 +31,7 @@ EndpointOptions endpoint_options(const RestSettings& settings, int threads, cons
 
 }  // namespace
 
-RestApi::RestApi(const Config& config, Host& host) : settings_(parse_settings(config)), host_(host) {}
+RestApi::RestApi(const Config& config, ApiHost& host) : settings_(parse_settings(config)), host_(host) {}
 
 RestApi::~RestApi() { stop(); }
 
@@ -41,7 +41,7 @@ Status RestApi::start() {
 
   std::vector<NamedStore> chain;
   for (const auto& id : settings_.lookup) {
-    Store* store = host_.store(id);
+    StoreReader* store = host_.store_reader(id);
     if (!store) return Status::fatal("rest: lookup names \"" + id + "\", which is not a store sink");
     chain.push_back({id, store});
   }

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "rest_settings.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/api.hpp"
 
 namespace Pistache::Http {
 class Endpoint;
@@ -28,7 +28,7 @@ class RestApi : public Api {
   static const ConfigMap<RestSettings>& config_map() { return rest_config_map(); }
 
   // Checks the config; does no I/O (nothing is opened or bound until start()).
-  RestApi(const Config& config, Host& host);
+  RestApi(const Config& config, ApiHost& host);
   ~RestApi() override;
 
   // Resolves the lookup stores and the page folder, binds and serves on `threads` threads.
@@ -44,7 +44,7 @@ class RestApi : public Api {
 
  private:
   RestSettings settings_;
-  Host& host_;
+  ApiHost& host_;
   std::shared_ptr<HttpMetrics> metrics_;
   // Stopped (and joined) before the endpoint shuts down: its jobs hold response writers,
   // which must not outlive the endpoint.

@@ -90,7 +90,7 @@ struct Reply {
   }
 };
 
-// Where a position's partition ends now: the next offset it will write (Host::source_end_offset),
+// Where a position's partition ends now: the next offset it will write (ApiHost::source_end_offset),
 // or nothing when unknown. Asked on a lookup thread, within the timeout.
 using StreamEnd = std::function<std::optional<std::int64_t>(const Position&, std::chrono::milliseconds timeout)>;
 

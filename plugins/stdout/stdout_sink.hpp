@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "record_format.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
 #include "stdout_settings.hpp"
 
 namespace sluice::stdout_plugin {
@@ -16,7 +16,7 @@ class StdoutSink final : public Sink {
   static constexpr std::uint32_t plugin_flags = sluice_flag_volatile;
   static const ConfigMap<StdoutSettings>& config_map() { return stdout_config_map(); }
 
-  StdoutSink(const Config& config, Host&)
+  StdoutSink(const Config& config, SinkHost&)
       : format_(file_plugin::parse_format(stdout_config_map().parse(config).format)) {}
 
   Status open() override { return Status::ok(); }

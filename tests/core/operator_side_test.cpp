@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "sluice/replay.hpp"
 #include "support/process.hpp"
 
 namespace sluice {
@@ -279,10 +280,19 @@ TEST_F(OperatorSideTest, AReplayIsHandedToTheSourceThreadAndRetiresWhatEverySink
   std::thread source([&] {
     while (!done) {
       for (auto& [batch, finish] : side().take_replays()) {
-        handed_locations.push_back(batch.retire_dead_letters_in);
+        ASSERT_TRUE(batch.replay);
+        handed_locations.push_back(batch.replay->retire_in);
         EXPECT_TRUE(batch.positions.empty());  // nothing to commit to the source
-        std::erase_if(batch.records, [](const Record& r) { return r.offset == 40; });
-        finish(batch, true);
+        // As the stage pipeline does with a refused record: it leaves with its letter's id.
+        Batch kept;
+        ReplayBatch kept_ids{{}, batch.replay->retire_in};
+        for (std::size_t i = 0; i < batch.records.size(); ++i) {
+          if (batch.records[i].offset == 40) continue;
+          kept.records.push_back(batch.records[i]);
+          kept_ids.dead_letter_ids.push_back(dead_letter_id(batch, i));
+        }
+        kept.replay = std::make_shared<const ReplayBatch>(std::move(kept_ids));
+        finish(kept, true);
       }
       std::this_thread::sleep_for(1ms);  // between batches, as the source loop polls
     }

@@ -3,6 +3,8 @@
 // deadline (a batch still queued is then taken back and never runs).
 #include "replay_queue.hpp"
 
+#include "sluice/replay.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,9 +19,8 @@ using Clock = ReplayQueue::Clock;
 
 Batch batch_of(std::int64_t letter) {
   Batch batch;
-  Record record;
-  record.dead_letter_id = letter;
-  batch.records.push_back(record);
+  batch.records.push_back(Record{});
+  batch.replay = std::make_shared<const ReplayBatch>(ReplayBatch{{letter}, ""});
   return batch;
 }
 
@@ -66,12 +67,12 @@ TEST(ReplayQueue, TheWaiterGetsBackWhatThePipelineKept) {
   auto waiter = run_async(queue, 7, 30s);
   auto taken = take_some(queue);
   ASSERT_EQ(taken.size(), 1u);
-  EXPECT_EQ(taken[0].first.records.at(0).dead_letter_id, 7);
+  EXPECT_EQ(dead_letter_id(taken[0].first, 0), 7);
   taken[0].second(taken[0].first, true);
   Waiter w = waiter.get();
   EXPECT_TRUE(w.ok) << w.error;
   ASSERT_EQ(w.batch.records.size(), 1u);
-  EXPECT_EQ(w.batch.records[0].dead_letter_id, 7);
+  EXPECT_EQ(dead_letter_id(w.batch, 0), 7);
 }
 
 TEST(ReplayQueue, AnAbandonedBatchIsAnError) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -140,6 +141,84 @@ TEST_F(RuntimeAdminTest, ALetterRefusedAgainStaysWithOneMoreAttempt) {
   }
 }
 
+// A replay batch the sink partly refuses again: the letter ids travel beside the records
+// (Batch::replay), so when the refused records leave the middle of the batch, the ids of the
+// ones stored must still be theirs. Exactly the stored letters are retired, exactly the refused
+// ones stay with one more attempt.
+TEST_F(RuntimeAdminTest, AReplayPartlyRefusedRetiresExactlyTheStoredLetters) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(20));
+  runtime_->request_reload(plan(10));  // now refuses offsets 0, 10, 20...: half the letters
+  plans_.push_back(nullptr);
+  ASSERT_TRUE(test::wait_until([&] { return reloads("applied") >= 1; }, 20s, 2ms));
+  DeadLetterQuery first;
+  first.limit = 20;
+  std::vector<DeadLetter> chosen;
+  ASSERT_TRUE(admin()->dead_letters()->list(first, false, chosen).is_ok());
+  ASSERT_EQ(chosen.size(), 20u);
+  std::vector<std::int64_t> refused, stored;
+  for (const auto& l : chosen) (l.offset % 10 == 0 ? refused : stored).push_back(l.id);
+  ASSERT_FALSE(refused.empty());
+  ASSERT_FALSE(stored.empty());
+
+  ReplayOptions options;
+  for (const auto& l : chosen) options.query.ids.push_back(l.id);
+  options.query.limit = 0;
+  options.batch_records = 7;  // mixed batches: refused records leave from their middle
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  EXPECT_EQ(report.error, "");
+  EXPECT_EQ(report.replayed_ids, stored);
+  EXPECT_EQ(report.failed_ids, refused);
+  for (const auto& l : chosen) {
+    DeadLetter now;
+    bool found = false;
+    ASSERT_TRUE(admin()->dead_letters()->get(l.id, now, found).is_ok());
+    if (l.offset % 10 == 0) {
+      ASSERT_TRUE(found) << "letter " << l.id << " (offset " << l.offset << ") was refused again";
+      EXPECT_EQ(now.attempts, 2) << "letter " << l.id;
+    } else {
+      EXPECT_FALSE(found) << "letter " << l.id << " (offset " << l.offset << ") was stored: retired";
+    }
+  }
+}
+
+// A tap shows which letter a replayed record is (TapRecord::dead_letter_id): refused again, the
+// record reaches the dead-letter tap with its own letter's id, next to the source's new refusals
+// (id 0).
+TEST_F(RuntimeAdminTest, TheDeadLetterTapNamesTheLetterAReplayedRecordCameFrom) {
+  start(plan(5));
+  ASSERT_TRUE(wait_letters(10));
+  DeadLetterQuery first;
+  first.limit = 3;
+  std::vector<DeadLetter> chosen;
+  ASSERT_TRUE(admin()->dead_letters()->list(first, false, chosen).is_ok());
+  ASSERT_EQ(chosen.size(), 3u);
+  std::map<std::int64_t, std::int64_t> offset_of;  // letter id -> its record's offset
+  for (const auto& l : chosen) offset_of[l.id] = l.offset;
+
+  TapLimits limits;
+  limits.limit = 100000;
+  limits.max_per_second = 100000;
+  std::string error;
+  auto tap = admin()->tap("dead_letter", limits, error);
+  ASSERT_TRUE(tap) << error;
+  ReplayOptions options;
+  for (const auto& l : chosen) options.query.ids.push_back(l.id);
+  options.query.limit = 0;
+  ReplayReport report;
+  ASSERT_TRUE(admin()->replay(options, report).is_ok());
+  ASSERT_EQ(report.failed, 3u);
+
+  std::map<std::int64_t, std::int64_t> seen;  // letter id -> the tapped record's offset
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  TapRecord record;
+  while (seen.size() < offset_of.size() && tap->next(record, deadline)) {
+    if (record.dead_letter_id != 0) seen[record.dead_letter_id] = record.record.offset;
+  }
+  EXPECT_EQ(seen, offset_of);
+}
+
 TEST_F(RuntimeAdminTest, ADryRunChangesNothing) {
   start(plan(5));
   ASSERT_TRUE(wait_letters(10));
@@ -204,6 +283,23 @@ TEST_F(RuntimeAdminTest, StatusNamesThePipelineItsStagesAndCommittedPositions) {
   ASSERT_TRUE(test::wait_until(
       [&] { return admin()->status()["positions"][0]["committed"].get<std::int64_t>() > first; }, 20s, 2ms));
   EXPECT_TRUE(status["last_reload"].is_null());
+}
+
+// The lag comes from the source through SourceHost::report_lag (fake_source reports what it read
+// past each commit), not from a plugin's metric read by name: a source without a kafka gauge
+// still shows it.
+TEST_F(RuntimeAdminTest, StatusShowsTheLagTheSourceReports) {
+  start(plan(0));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        auto positions = admin()->status()["positions"];
+        return !positions.empty() && positions[0]["lag"].is_number_integer();
+      },
+      20s, 2ms))
+      << admin()->status().dump();
+  EXPECT_GE(admin()->status()["positions"][0]["lag"].get<std::int64_t>(), 0);
+  EXPECT_FALSE(runtime_->shared().metrics.gauge_value("sluice_kafka_lag", {{"topic", "fake"}, {"partition", "0"}}))
+      << "no kafka gauge: the lag came through the host";
 }
 
 TEST_F(RuntimeAdminTest, AReloadThroughTheAdminReportsItsOutcome) {

@@ -195,7 +195,7 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
   stop();
 }
 
-// APIs ask the running source where its stream ends (Host::source_end_offset) from their own
+// APIs ask the running source where its stream ends (ApiHost::source_end_offset) from their own
 // threads, while reloads replace and close that source: no question may reach a closed one.
 TEST_F(RuntimeReloadTest, EndOffsetQuestionsNeverReachAClosedSourceAcrossReloads) {
   auto with_batch = [&](int batch) {

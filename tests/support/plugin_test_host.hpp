@@ -1,6 +1,6 @@
-// A Host for tests that create plugin objects directly (linking the plugin's class, not
+// A host for tests that create plugin objects directly (linking the plugin's class, not
 // loading the module): its own metrics and health, a quiet logger, stores registered by id,
-// and data files taken from the source tree.
+// and data files taken from the source tree. Like the runtime's, it is every kind's host.
 #pragma once
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -14,12 +14,18 @@
 #include <optional>
 #include <string>
 
-#include "sluice/plugin.hpp"
+// Every kind's host, and what the hosts hand out (tests of any plugin use them).
+#include "sluice/admin.hpp"
+#include "sluice/api.hpp"
+#include "sluice/position_store.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/source.hpp"
+#include "sluice/store.hpp"
 #include "support/process.hpp"
 
 namespace sluice::test {
 
-class PluginTestHost final : public Host {
+class PluginTestHost final : public SourceHost, public SinkHost, public ApiHost {
  public:
   explicit PluginTestHost(const std::string& name = "test")
       : logger_(std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
@@ -33,9 +39,24 @@ class PluginTestHost final : public Host {
     auto it = stores_.find(std::string(id));
     return it == stores_.end() ? nullptr : it->second;
   }
+  StoreReader* store_reader(std::string_view id) override { return store(id); }
   PositionStore* position_store() override { return positions_; }
   bool drain(std::chrono::milliseconds) override { return true; }
   void abandon_in_flight() override {}
+  void report_lag(const std::string& stream, std::int32_t partition, std::optional<std::int64_t> lag) override {
+    std::lock_guard lock(lags_mutex_);
+    if (lag) {
+      lags_[{stream, partition}] = *lag;
+    } else {
+      lags_.erase({stream, partition});
+    }
+  }
+  // The last lag reported for `stream`/`partition` (report_lag), or nothing.
+  std::optional<std::int64_t> reported_lag(const std::string& stream, std::int32_t partition) {
+    std::lock_guard lock(lags_mutex_);
+    auto it = lags_.find({stream, partition});
+    return it == lags_.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
+  }
   std::filesystem::path data_path(std::string_view relative) override { return source_dir() / relative; }
   bool stopping() const override { return stopping_; }
   Admin* admin() override { return admin_; }
@@ -70,6 +91,8 @@ class PluginTestHost final : public Host {
   PositionStore* positions_ = nullptr;
   std::atomic<bool> stopping_{false};
   Admin* admin_ = nullptr;
+  std::mutex lags_mutex_;
+  std::map<PartitionKey, std::int64_t> lags_;
   std::mutex source_end_mutex_;
   std::function<std::optional<std::int64_t>(const std::string&, std::int32_t, std::chrono::milliseconds)> source_end_;
 };

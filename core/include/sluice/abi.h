@@ -12,10 +12,13 @@
 extern "C" {
 #endif
 
-/* Bump on any change to this file or to the C++ interfaces in plugin.hpp. 7 (not yet shipped
- * when these came together): secret keys (sluice_config_key.secret), Api::refresh,
- * Source::end_offset and Host::source_end_offset. */
-#define SLUICE_ABI_VERSION 7u
+/* Bump on any change to this file or to the C++ interfaces a plugin sees (plugin.hpp and the
+ * kind and opt-in headers it names). 7: secret keys (sluice_config_key.secret), Api::refresh,
+ * Source::end_offset and Host::source_end_offset. 8: a header and a host per kind
+ * (SourceHost, SinkHost, ApiHost; transforms get Host), SourceHost::report_lag, the store
+ * split into StoreReader and WarmSource, and replay beside the batch (sluice/replay.hpp)
+ * instead of Record::dead_letter_id (README.md, "Write your own plugin": "From ABI 7 to 8"). */
+#define SLUICE_ABI_VERSION 8u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 
 enum sluice_kind {
@@ -71,7 +74,9 @@ typedef struct sluice_plugin_descriptor {
   size_t key_count;
   uint32_t flags; /* enum sluice_flags */
   /* Returns the kind's C++ interface pointer (sluice::Source* ...) or NULL with `err` set.
-   * `config_json` was validated against `keys`; `host` is a sluice::Host*. */
+   * `config_json` was validated against `keys`; `host` is the kind's host: a sluice::SourceHost*,
+   * sluice::Host* (transform), sluice::SinkHost* or sluice::ApiHost*, converted to void* from
+   * exactly that type. */
   void* (*create)(const char* config_json, void* host, sluice_error* err);
   void (*destroy)(void* object);
   /* Names this plugin had before (NULL-terminated array, or NULL): a pipeline file that still

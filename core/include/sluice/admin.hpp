@@ -1,4 +1,4 @@
-// What the runtime offers an API plugin's operator endpoints (Host::admin()): the running
+// What the runtime offers an API plugin's operator endpoints (ApiHost::admin()): the running
 // pipeline's status, a reload, the dead letters and their replay through the current
 // transforms and sinks, and a live tap of the records passing a stage.
 #pragma once
@@ -55,6 +55,7 @@ struct TapRecord {
   std::int64_t time_ms = 0;  // Unix time, milliseconds, when it passed
   Record record;             // value cut to max_value_bytes; rejection set at "dead_letter"
   std::size_t value_bytes = 0;  // the value's size before the cut
+  std::int64_t dead_letter_id = 0;  // a replayed record: the letter it replays (replay.hpp); else 0
 };
 
 // A running tap: records are copied to it as they pass its stage, until it ends.

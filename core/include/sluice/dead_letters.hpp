@@ -66,7 +66,7 @@ class BOOST_SYMBOL_VISIBLE DeadLetterStore {
   virtual Status discard(const DeadLetterQuery& query, std::int64_t& discarded) = 0;
   // Deletes these letters: a replay stored them in every sink. Ids already gone are fine (a
   // sink writing into the same database retired them in its own transaction, see
-  // Batch::retire_dead_letters_in).
+  // ReplayBatch::retire_in, replay.hpp).
   virtual Status retire(const std::vector<std::int64_t>& ids) = 0;
   // Where the letters live, in the form every plugin of the same kind derives from its own
   // connection settings (e.g. "postgresql://host:5432/dbname"): a sink whose own location is

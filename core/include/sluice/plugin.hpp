@@ -1,28 +1,26 @@
-// The C++ interfaces a plugin implements, the Host it talks back to, and the one macro that
-// turns a class into a loadable plugin.
+// What every plugin needs, whatever its kind: the Plugin base, the base Host (log, metrics,
+// health, shipped data files, stopping), Config and Status, and the one macro that turns a
+// class into a loadable plugin. Each kind's interface and host are in its own header, which a
+// plugin includes instead of this one: sluice/source.hpp, transform.hpp, sink.hpp, api.hpp.
+// Stores, change feeds, dead letters, the admin side and replay are opt-in headers
+// (sluice/store.hpp, change_feed.hpp, position_store.hpp, dead_letters.hpp, admin.hpp,
+// replay.hpp): a plugin includes one only if it uses it (README.md, "Write your own plugin").
 #pragma once
 
 #include <boost/config.hpp>
-#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "sluice/abi.h"
-#include "sluice/admin.hpp"
 #include "sluice/config.hpp"
 #include "sluice/config_map.hpp"
-#include "sluice/dead_letters.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
-#include "sluice/record.hpp"
 #include "sluice/status.hpp"
-#include "sluice/store.hpp"
 #include "sluice/version.hpp"
 
 namespace spdlog {
@@ -31,42 +29,20 @@ class logger;
 
 namespace sluice {
 
-// What the runtime offers one plugin instance. Each instance has its own Host, so its log
-// lines carry its name.
+// What the runtime offers every plugin instance; each kind gets a host with more (SourceHost,
+// SinkHost, ApiHost; a transform gets this one). Each instance has its own host, so its log
+// lines carry its name. Virtual base of the kind hosts, so one object can serve every kind.
 class BOOST_SYMBOL_VISIBLE Host {
  public:
   virtual ~Host();
   virtual spdlog::logger& log() = 0;
   virtual Metrics& metrics() = 0;
   virtual Health& health() = 0;
-  // A sink declared with `id` that is a store, or nullptr.
-  virtual Store* store(std::string_view id) = 0;
-  // The first sink that keeps positions with its data (for sources), or nullptr.
-  virtual PositionStore* position_store() = 0;
-  // Sources only, from inside poll()/idle(): blocks until every batch handed out so far is
-  // fully handled, then calls commit() with their positions (true). Used on partition
-  // revocation. Past `limit` it stops waiting and abandons the batches still in flight
-  // (false): they are never acknowledged, and stages that have not run them yet skip them.
-  // Their records are read again by whoever owns the partitions next; fencing in the
-  // position store makes a write that was already under way harmless.
-  virtual bool drain(std::chrono::milliseconds limit) = 0;
-  // Sources only: abandons every batch in flight at once, without waiting (an assignment
-  // was lost: another member may own the partitions, so nothing more of them should reach
-  // the sinks).
-  virtual void abandon_in_flight() = 0;
   // Finds a shipped data file or folder (web/, sql/): as given if it exists relative to the
   // working directory or is absolute, else in the installation's or build tree's share dir.
   virtual std::filesystem::path data_path(std::string_view relative) = 0;
   // True once a stop was requested (SIGINT/SIGTERM or a fatal error elsewhere).
   virtual bool stopping() const = 0;
-  // The operators' side of the running pipeline (APIs only, from start() on); nullptr when
-  // there is none (`sluice migrate`, tests).
-  virtual Admin* admin();
-  // APIs: where the running source's `stream`/`partition` ends now (Source::end_offset), or
-  // nothing when unknown: no source open (starting, reloading, stopping), a source that
-  // cannot say, or no answer within `timeout`. Thread-safe; never reaches a closed source.
-  virtual std::optional<std::int64_t> source_end_offset(const std::string& stream, std::int32_t partition,
-                                                        std::chrono::milliseconds timeout);
 };
 
 class BOOST_SYMBOL_VISIBLE Plugin {
@@ -74,92 +50,42 @@ class BOOST_SYMBOL_VISIBLE Plugin {
   virtual ~Plugin();
 };
 
-struct PollLimits {
-  std::size_t max_records = 1000;
-  std::chrono::milliseconds max_wait{100};
-  // Bytes of keys and values in one batch: a source stops filling it past this (a single
-  // record larger than it still goes alone). A source that reads ahead keeps at most four
-  // batches' worth (4 * max_bytes), so memory stays bounded whatever the message size.
-  std::size_t max_bytes = std::size_t{32} << 20;
-};
-
-// Produces batches on one thread (the runtime's source thread). Every method is called on
-// that thread.
-class BOOST_SYMBOL_VISIBLE Source : public Plugin {
- public:
-  virtual Status open() = 0;
-  // Fills `out` (records and positions). An empty batch is fine. end_of_input ends a run.
-  virtual Status poll(Batch& out, const PollLimits& limits) = 0;
-  // The runtime is full (backpressure): keep sessions alive, hand out nothing.
-  virtual Status idle(std::chrono::milliseconds wait) = 0;
-  // Positions every sink accepted, in order; safe to make durable.
-  virtual Status commit(const std::vector<Position>& positions) = 0;
-  // A position store holds these partitions further than batches this source handed out
-  // (another instance stored them: this one was paused or evicted). `stored` is the stored
-  // next offset per partition; nothing below it needs reading again. Default: ignore.
-  virtual void fenced(const std::vector<Position>& stored);
-  virtual void close();
-  // The one exception to "every method on the source thread": called from API threads (a
-  // read-your-writes check, plugins/rest/README.md), concurrently with poll(), idle() and
-  // commit(), and only between an open() that succeeded and close(). The next offset
-  // `stream`/`partition` will write, fresh from where the stream lives (Kafka: the high-water
-  // mark), within `timeout`; nothing when unknown (not this source's stream, no answer in
-  // time). Default: unknown. Last in the class so the other virtuals keep their slots.
-  virtual std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
-                                                 std::chrono::milliseconds timeout);
-};
-
-// Maps, validates or routes records. May change records in place and reject single ones.
-// Every transform's apply() runs on the runtime's transforms thread, one batch at a time, in
-// order (while the sinks write earlier batches on their own threads).
-class BOOST_SYMBOL_VISIBLE Transform : public Plugin {
- public:
-  virtual Status apply(Batch& batch, Outcome& outcome) = 0;
-};
-
-// Writes batches. write() returns ok only when the batch is durable; rejected records go to
-// the dead-letter route; retry means "nothing was kept, call again later". Each sink's write()
-// runs on that sink's own thread, one batch at a time, in order: a later sink gets batch n
-// after this one returned ok for it, while this one may already write batch n+1.
-class BOOST_SYMBOL_VISIBLE Sink : public Plugin {
- public:
-  // Connect, apply migrations, warm up. May take long; report progress in the log.
-  virtual Status open() = 0;
-  virtual Status write(Batch& batch, Outcome& outcome) = 0;
-  virtual void close();
-  // Apply schema migrations only (for `sluice migrate`).
-  virtual Status migrate();
-  virtual Store* store();
-  virtual PositionStore* position_store();
-  // A dead-letter sink that can list and manage what it keeps (admin API, `sluice
-  // dead-letters`), or nullptr. Thread-safe from open() on.
-  virtual DeadLetterStore* dead_letter_store();
-};
-
-// A front end (REST). Runs its own threads between start() and stop().
-class BOOST_SYMBOL_VISIBLE Api : public Plugin {
- public:
-  virtual Status start() = 0;
-  virtual void stop() = 0;
-  // At every reload (SIGHUP, `sluice reload`, POST /admin/reload) that keeps this API running,
-  // even when the pipeline file did not change: re-read what the API reads from outside the
-  // file (the rest plugin: its tokens, so they rotate without a restart). An error leaves the
-  // API as it was; the reload reports it. The default does nothing.
-  virtual Status refresh();
-};
+// The interfaces and hosts of the kinds, declared here so the macro can name them; each is
+// defined in its kind's header, which the plugin's translation unit includes.
+class Source;
+class SourceHost;
+class Transform;
+class Sink;
+class SinkHost;
+class Api;
+class ApiHost;
 
 namespace detail {
 
 template <int Kind>
 struct KindInterface;
+// The interface a kind implements and the host it is given. The runtime passes create() a
+// pointer to exactly that host type (converted to void* from it), so the cast back is exact.
 template <>
-struct KindInterface<sluice_kind_source> { using type = Source; };
+struct KindInterface<sluice_kind_source> {
+  using type = Source;
+  using host = SourceHost;
+};
 template <>
-struct KindInterface<sluice_kind_transform> { using type = Transform; };
+struct KindInterface<sluice_kind_transform> {
+  using type = Transform;
+  using host = Host;
+};
 template <>
-struct KindInterface<sluice_kind_sink> { using type = Sink; };
+struct KindInterface<sluice_kind_sink> {
+  using type = Sink;
+  using host = SinkHost;
+};
 template <>
-struct KindInterface<sluice_kind_api> { using type = Api; };
+struct KindInterface<sluice_kind_api> {
+  using type = Api;
+  using host = ApiHost;
+};
 
 inline void copy_text(char* dst, std::size_t cap, std::string_view text) {
   std::size_t n = text.size() < cap - 1 ? text.size() : cap - 1;
@@ -170,9 +96,10 @@ inline void copy_text(char* dst, std::size_t cap, std::string_view text) {
 template <class Class, int Kind>
 void* create(const char* config_json, void* host, sluice_error* err) noexcept {
   using Interface = typename KindInterface<Kind>::type;
+  using KindHost = typename KindInterface<Kind>::host;
   try {
     Config config(nlohmann::json::parse(config_json));
-    Interface* object = new Class(config, *static_cast<Host*>(host));
+    Interface* object = new Class(config, *static_cast<KindHost*>(host));
     return object;
   } catch (const ConfigError& e) {
     copy_text(err->key, sizeof err->key, e.key());
@@ -258,8 +185,11 @@ constexpr const char* const* former_names_of() {
 //     renamed plugin: pipeline files naming it the old way still load it, with a deprecation line)
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
 //     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
-//   a constructor CLASS(const sluice::Config&, sluice::Host&) that does no I/O.
-// KIND is one of: source, transform, sink, api.
+//   a constructor that does no I/O, taking its kind's host: CLASS(const sluice::Config&,
+//     sluice::SourceHost&) for a source, sluice::Host& for a transform, sluice::SinkHost& for a
+//     sink, sluice::ApiHost& for an API.
+// KIND is one of: source, transform, sink, api; the translation unit includes that kind's
+// header (sluice/source.hpp, transform.hpp, sink.hpp, api.hpp).
 #define SLUICE_PLUGIN(NAME, KIND, CLASS)                                                      \
   extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept; \
   extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept { \

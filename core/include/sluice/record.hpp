@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,9 @@ struct Record {
   // record under); later sinks (caches) keep it, so a stale value never replaces it. 0: none.
   std::int64_t version = 0;
   Rejection rejection;  // filled only for records on the dead-letter route
-  // A replay of this dead letter (DeadLetter::id); 0: a record from the source. Sinks write it
-  // like any other (positions are not checked: it lies below them by nature); refused again,
-  // the dead-letter sink updates that letter (attempts + 1, the new reason).
-  std::int64_t dead_letter_id = 0;
 };
+
+struct ReplayBatch;  // sluice/replay.hpp
 
 struct Batch {
   std::vector<Record> records;
@@ -62,11 +61,10 @@ struct Batch {
   // positions (postgres) can record them in the same transaction as the data.
   std::vector<Position> positions;
   std::uint64_t sequence = 0;  // assigned by the runtime, increasing
-  // A replay batch (records with dead_letter_id, no positions): the DeadLetterStore::location()
-  // holding the letters. A sink that writes to that same place deletes the letters of the
-  // records it stores in its own transaction, so the order and the letter's retirement commit
-  // together. "" for batches from the source.
-  std::string retire_dead_letters_in;
+  // A replay of dead letters (no positions): which letter each record is and where they live,
+  // kept by the runtime beside the records (sluice/replay.hpp says why and how). Null for
+  // batches from the source.
+  std::shared_ptr<const ReplayBatch> replay;
 };
 
 // Per-record outcome of a transform or sink: the records it refused. Everything else in

@@ -1,5 +1,6 @@
-// Read access to what a sink holds (memory cache, database), its change feed, and the
-// positions a sink keeps transactionally with its data.
+// Read access to what a sink holds (memory cache, database), split by caller (StoreReader,
+// WarmSource, below), and its change feed. The positions
+// a sink keeps with its data are in position_store.hpp.
 //
 // Versions: a store that versions what it holds (postgres: a commit sequence) gives every
 // stored value a version that only grows per key; 0 means "unversioned". A cache never
@@ -38,9 +39,18 @@ enum class Reach { reached, not_yet, unknown };
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value, std::int64_t version)>;
 using FoundVisitor = std::function<void(std::string_view key, std::string_view value, std::int64_t version)>;
 
-class BOOST_SYMBOL_VISIBLE Store {
+// A store's two faces, each for its own callers:
+//  - StoreReader: what an API's lookup chain calls from its threads (rest: order_lookup.cpp,
+//    rest_routes.cpp; ApiHost::store_reader hands it out): get, answers_from_memory, recent,
+//    size, wait_for, and fill / fill_absent, the chain telling an earlier store (a cache)
+//    what a later one answered.
+//  - WarmSource: what a cache calls on the store it warms from and follows (memory_cache's
+//    warm_from, through SinkHost::store): scan, get_many, follow / unfollow.
+// A sink that is a store (sluice_flag_store) implements both as a Store and returns it from
+// Sink::store(): postgres (read, warmed from, followed) and memory_cache (read, filled).
+class BOOST_SYMBOL_VISIBLE StoreReader {
  public:
-  virtual ~Store();
+  virtual ~StoreReader();
   // Thread-safe; called from API threads while the pipeline writes. Sets `version` for a
   // found (or stale) value. May block on I/O unless answers_from_memory().
   virtual Lookup get(std::string_view key, std::string& value, std::int64_t& version) = 0;
@@ -48,12 +58,6 @@ class BOOST_SYMBOL_VISIBLE Store {
   Lookup get(std::string_view key, std::string& value);
   // True when get() never waits on I/O, so a front end may call it on its event loop.
   virtual bool answers_from_memory() const;
-  // Streams every (key, value, version) to `visit` without loading everything at once;
-  // stops early when `visit` returns false. Used for cache warm-up.
-  virtual Status scan(const ScanVisitor& visit) = 0;
-  // Looks up many keys at once (a cache refreshing what a feed announced); visits the ones
-  // found. Default: get() one by one.
-  virtual Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit);
   // A value found in a later store of a lookup chain; caches keep it unless they hold a
   // newer version, others ignore it.
   virtual void fill(std::string_view key, std::string_view value, std::int64_t version);
@@ -64,27 +68,34 @@ class BOOST_SYMBOL_VISIBLE Store {
   virtual Status recent(std::size_t limit, std::vector<std::string>& keys);
   // Number of entries if cheap to know, else -1.
   virtual std::int64_t size() const;
-
-  // Change feed: starts announcing every commit of this store to `follower` (see
-  // change_feed.hpp) and returns at once; the first resumed() follows on the store's feed
-  // thread. Default: fatal (this store has no feed).
-  virtual Status follow(ChangeFollower& follower);
-  // Stops announcing to `follower`; returns once no callback runs any more.
-  virtual void unfollow(ChangeFollower& follower);
-
   // Read-your-writes: waits until reads from this store reflect every record of
   // `position.stream`/`position.partition` before `position.offset` (a next-offset, as in
   // Position), or until `deadline`. Default: unknown (the store cannot tell).
   virtual Reach wait_for(const Position& position, std::chrono::steady_clock::time_point deadline);
 };
 
-class BOOST_SYMBOL_VISIBLE PositionStore {
+class BOOST_SYMBOL_VISIBLE WarmSource {
  public:
-  virtual ~PositionStore();
-  // The next offset to read for (stream, partition), as committed with the data.
-  // Sets `found` false when the store has none.
-  virtual Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
-                      bool& found) = 0;
+  virtual ~WarmSource();
+  // Streams every (key, value, version) to `visit` without loading everything at once;
+  // stops early when `visit` returns false. Used for cache warm-up and resync.
+  virtual Status scan(const ScanVisitor& visit) = 0;
+  // Looks up many keys at once (a cache refreshing what a feed announced); visits the ones
+  // found.
+  virtual Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) = 0;
+  // Change feed: starts announcing every commit of this store to `follower` (see
+  // change_feed.hpp) and returns at once; the first resumed() follows on the store's feed
+  // thread. Default: fatal (this store has no feed).
+  virtual Status follow(ChangeFollower& follower);
+  // Stops announcing to `follower`; returns once no callback runs any more.
+  virtual void unfollow(ChangeFollower& follower);
 };
+
+class BOOST_SYMBOL_VISIBLE Store : public StoreReader, public WarmSource {
+ public:
+  // Default: get() one by one.
+  Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) override;
+};
+
 
 }  // namespace sluice

@@ -14,7 +14,7 @@
 
 #include "file_settings.hpp"
 #include "record_format.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
 
 namespace sluice::file_plugin {
 
@@ -23,9 +23,9 @@ class FileSink final : public Sink {
   static constexpr const char* plugin_description = "Appends records to a file, one line each, fsynced per batch";
   static const ConfigMap<FileSinkSettings>& config_map() { return file_sink_config_map(); }
 
-  FileSink(const Config& config, Host& host) : FileSink(file_sink_config_map().parse(config), host) {}
+  FileSink(const Config& config, SinkHost& host) : FileSink(file_sink_config_map().parse(config), host) {}
 
-  FileSink(const FileSinkSettings& settings, Host& host)
+  FileSink(const FileSinkSettings& settings, SinkHost& host)
       : host_(host), path_(settings.path), format_(parse_format(settings.format)), fsync_(settings.fsync) {
     if (path_.empty()) throw ConfigError("path", "must not be empty");
   }
@@ -94,7 +94,7 @@ class FileSink final : public Sink {
     return Status::ok();
   }
 
-  Host& host_;
+  SinkHost& host_;
   std::string path_;
   RecordFormat format_;
   bool fsync_;

@@ -13,7 +13,7 @@
 #include "file_settings.hpp"
 #include "line_reader.hpp"
 #include "json_member.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/source.hpp"
 
 namespace sluice::file_plugin {
 
@@ -22,9 +22,9 @@ class FileSource final : public Source {
   static constexpr const char* plugin_description = "Reads records from an NDJSON file or stdin, one per line";
   static const ConfigMap<FileSourceSettings>& config_map() { return file_source_config_map(); }
 
-  FileSource(const Config& config, Host& host) : FileSource(file_source_config_map().parse(config), host) {}
+  FileSource(const Config& config, SourceHost& host) : FileSource(file_source_config_map().parse(config), host) {}
 
-  FileSource(const FileSourceSettings& settings, Host& host)
+  FileSource(const FileSourceSettings& settings, SourceHost& host)
       : host_(host),
         path_(settings.path),
         position_file_(settings.position_file.value_or("")),
@@ -118,7 +118,7 @@ class FileSource final : public Source {
     return (in >> n) ? n : 0;
   }
 
-  Host& host_;
+  SourceHost& host_;
   std::string path_;
   std::string position_file_;
   bool follow_;

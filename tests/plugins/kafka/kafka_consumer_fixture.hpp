@@ -8,11 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "kafka_source.hpp"
+#include "sluice/position_store.hpp"
 #include "support/broker.hpp"
 #include "support/process.hpp"
 #include "support/text.hpp"
@@ -56,7 +59,7 @@ class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
 
 // Plays the runtime: records handed out stay "in flight" until accept() or drain(). Its log
 // lines are kept for the tests to read (and printed as they come).
-class FakeHost : public Host {
+class FakeHost : public SourceHost {
  public:
   FakeHost() {
     logger_->sinks().push_back(spdlog::default_logger()->sinks().front());
@@ -66,7 +69,6 @@ class FakeHost : public Host {
   std::string log_text() { return capture_->text(); }
   Metrics& metrics() override { return metrics_; }
   Health& health() override { return health_; }
-  Store* store(std::string_view) override { return nullptr; }
   PositionStore* position_store() override { return position_store_; }
   bool drain(std::chrono::milliseconds limit) override {
     ++drains;
@@ -83,6 +85,14 @@ class FakeHost : public Host {
     in_flight.clear();
     in_flight_records.clear();
   }
+  void report_lag(const std::string& stream, std::int32_t partition, std::optional<std::int64_t> lag) override {
+    std::lock_guard lock(lags_mutex);
+    if (lag) {
+      lags[{stream, partition}] = *lag;
+    } else {
+      lags.erase({stream, partition});
+    }
+  }
   std::filesystem::path data_path(std::string_view relative) override { return relative; }
   bool stopping() const override { return false; }
 
@@ -95,6 +105,8 @@ class FakeHost : public Host {
 
   Source* source = nullptr;
   PositionStore* position_store_ = nullptr;
+  std::mutex lags_mutex;
+  std::map<PartitionKey, std::int64_t> lags;  // report_lag(), from librdkafka's stats thread
   std::vector<Position> in_flight;
   std::vector<Record> in_flight_records;
   std::vector<Record> accepted_records;

@@ -117,6 +117,28 @@ TEST(KafkaSource, LagOfRevokedPartitionsLeavesTheMetrics) {
       << "a: " << a.host.metrics().render() << "\nb: " << b.host.metrics().render();
 }
 
+// The lag reaches the runtime through SourceHost::report_lag (the admin status's positions),
+// and a revoked partition's leaves it as it leaves the metrics: the new owner reports it.
+TEST(KafkaSource, LagIsReportedToTheHostAndARevokedPartitionsIsForgotten) {
+  Broker broker;
+  publish(broker, 200, "r");
+  Consumer a(broker, "g-lag-host");
+  auto reported = [](Consumer& c) {
+    std::lock_guard lock(c.host.lags_mutex);
+    return c.host.lags.size();
+  };
+  ASSERT_TRUE(test::wait_until([&] { a.step(50ms); return reported(a) == 4; }, 30s, 0ms));
+  Consumer b(broker, "g-lag-host");
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        b.step(50ms);
+        return a.host.drains >= 1 && reported(a) == 2 && reported(b) == 2;
+      },
+      60s, 0ms))
+      << "a reports " << reported(a) << ", b " << reported(b);
+}
+
 TEST(KafkaSource, DrainTimeoutInCooperativeRevokeReadsKeptPartitionsAgain) {
   Broker broker;
   publish(broker, 400, "m");

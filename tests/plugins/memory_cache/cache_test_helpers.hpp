@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "memory_cache.hpp"
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
 
 namespace sluice::test {
 

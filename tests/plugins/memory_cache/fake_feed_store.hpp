@@ -15,7 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "sluice/plugin.hpp"
+#include "sluice/change_feed.hpp"
+#include "sluice/store.hpp"
 
 namespace sluice::test {
 

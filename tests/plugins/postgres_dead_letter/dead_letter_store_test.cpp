@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "sluice/replay.hpp"
 #include "plugins/postgres_orders/postgres_fixture.hpp"
 
 namespace sluice::test {
@@ -41,9 +42,11 @@ class DeadLetterStoreTest : public PostgresTest {
     EXPECT_TRUE(status.is_ok()) << status.message();
     return sink;
   }
-  void write(pg::DeadLetterSink& sink, std::vector<Record> records) {
+  // `replayed`: a replay's letter ids, one per record (sluice/replay.hpp); empty: none.
+  void write(pg::DeadLetterSink& sink, std::vector<Record> records, std::vector<std::int64_t> replayed = {}) {
     Batch batch;
     batch.records = std::move(records);
+    if (!replayed.empty()) batch.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(replayed), ""});
     Outcome outcome;
     Status status = sink.write(batch, outcome);
     ASSERT_TRUE(status.is_ok()) << status.message();
@@ -282,9 +285,8 @@ TEST_F(DeadLetterStoreTest, ReplayRefusedAgainUpdatesItsLetter) {
   std::vector<Record> again;
   for (std::size_t i = 0; i < 2; ++i) {
     again.push_back(letter(i == 0 ? "{\"a\":1}" : "{\"b\":2}", i == 0 ? 4 : -1, "db_refused", "db", "/customer_id"));
-    again.back().dead_letter_id = ids[i];
   }
-  write(*sink, again);
+  write(*sink, again, ids);  // replays of those letters
   EXPECT_EQ(all_ids(), ids);  // the same letters, no new ones
   for (std::size_t i = 0; i < 2; ++i) {
     SCOPED_TRACE(i);

@@ -1,13 +1,18 @@
 // Replays into the postgres sink (README.md, "Operating Sluice", Replay): a replay batch (records
-// with dead_letter_id, no positions, retire_dead_letters_in = the dead-letter store's location)
+// with Batch::replay: the letters' ids and the dead-letter store's location, no positions)
 // stores its orders and deletes their letters in the same transaction when the letters live in the
 // sink's own database; a refused record keeps its letter; another location is left alone; and a
 // replayed record is never fenced, though its offset lies below the stored position.
 #include <gtest/gtest.h>
 
 #include "dead_letter_table.hpp"
+
+#include <map>
+#include <utility>
+
 #include "pg_connection.hpp"
 #include "pipeline_steps.hpp"
+#include "sluice/replay.hpp"
 #include "pg_dsn.hpp"
 #include "postgres_fixture.hpp"
 #include "support/order_samples.hpp"
@@ -38,12 +43,23 @@ class RetirementTest : public PostgresTest {
   bool order_exists(const std::string& uid) {
     return scalar("SELECT count(*) FROM orders WHERE order_uid = '" + uid + "'") == "1";
   }
-  // A replay of letter `id` as the runtime sends it.
-  static Record replay(std::string value, std::int64_t id, std::int64_t offset) {
+  // A replay of letter `id` as the runtime sends it (its id goes beside it: as_replay()).
+  Record replay(std::string value, std::int64_t id, std::int64_t offset) {
     Record record = make_record(std::move(value), offset);
-    record.dead_letter_id = id;
+    replayed_[{record.value, offset}] = id;
     return record;
   }
+  // Makes `batch` a replay of the letters in `where`, as the runtime does (sluice/replay.hpp):
+  // each record made by replay() carries its letter's id, the others (from the source) none.
+  void as_replay(Batch& batch, std::string where) {
+    ReplayBatch replay{{}, std::move(where)};
+    for (const Record& r : batch.records) {
+      auto it = replayed_.find({r.value, r.offset});
+      replay.dead_letter_ids.push_back(it == replayed_.end() ? 0 : it->second);
+    }
+    batch.replay = std::make_shared<const ReplayBatch>(std::move(replay));
+  }
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> replayed_;
   std::string location() const { return pg::location(dsn()); }
   double retired_metric() {
     return host_.metrics().counter("sluice_postgres_dead_letters_retired_total", "").value();
@@ -57,7 +73,7 @@ TEST_F(RetirementTest, StoredReplayRetiresItsLetterInTheSameTransaction) {
   std::int64_t id = add_letter(order, 5);
   Batch batch;
   batch.records.push_back(replay(order, id, 5));
-  batch.retire_dead_letters_in = location();
+  as_replay(batch, location());
   Outcome outcome;
   ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
   EXPECT_TRUE(outcome.rejected().empty());
@@ -78,14 +94,14 @@ TEST_F(RetirementTest, AnEmptyReplayBatchAfterAStoredOneTouchesNothing) {
     orders.push_back(make_order("before-empty-" + std::to_string(i)).dump());
     stored.records.push_back(replay(orders.back(), add_letter(orders.back(), i), i));
   }
-  stored.retire_dead_letters_in = location();
+  as_replay(stored, location());
   Outcome outcome;
   ASSERT_TRUE(sink_->write(stored, outcome).is_ok());
   ASSERT_EQ(scalar("SELECT count(*) FROM orders"), "20");
 
   // Without storage of its own, the old write lands near address 0: a crash in any build.
   Batch empty;
-  empty.retire_dead_letters_in = location();
+  as_replay(empty, location());
   Outcome none;
   ASSERT_TRUE(sink_->write(empty, none).is_ok());
   EXPECT_TRUE(empty.records.empty());
@@ -102,7 +118,7 @@ TEST_F(RetirementTest, RefusedReplayKeepsItsLetterWhileTheStoredOneIsRetired) {
   Batch batch;
   batch.records.push_back(replay(good, good_id, 1));
   batch.records.push_back(replay(bad, bad_id, 2));
-  batch.retire_dead_letters_in = location();
+  as_replay(batch, location());
   Outcome outcome;
   ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
   ASSERT_EQ(outcome.rejected().size(), 1u);
@@ -124,7 +140,7 @@ TEST_F(RetirementTest, RefusedByTheDatabaseOnTheOneByOnePathKeepsItsLetter) {
   Batch batch;
   batch.records.push_back(replay(good, good_id, 1));
   batch.records.push_back(replay(refused.dump(), bad_id, 2));
-  batch.retire_dead_letters_in = location();
+  as_replay(batch, location());
   Outcome outcome;
   ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
   ASSERT_EQ(outcome.rejected().size(), 1u);
@@ -143,7 +159,7 @@ TEST_F(RetirementTest, LettersElsewhereAreLeftToTheRuntime) {
     SCOPED_TRACE(where);
     Batch batch;
     batch.records.push_back(replay(order, id, 7));
-    batch.retire_dead_letters_in = where;
+    as_replay(batch, where);
     Outcome outcome;
     ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
     EXPECT_TRUE(order_exists("replayed-2"));
@@ -186,7 +202,7 @@ TEST_F(RetirementTest, ReplayBelowTheStoredPositionIsNotFenced) {
   std::int64_t id = add_letter(order, 3);
   Batch batch;
   batch.records.push_back(replay(order, id, 3));
-  batch.retire_dead_letters_in = location();
+  as_replay(batch, location());
   outcome.clear();
   ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
   EXPECT_TRUE(outcome.behind().empty());
@@ -202,7 +218,7 @@ TEST_F(RetirementTest, ReplayBelowTheStoredPositionIsNotFenced) {
   mixed.records.push_back(replay(again, mixed_id, 4));
   mixed.records.push_back(make_record(make_order("from-source-2").dump(), 20));
   mixed.positions.push_back({"orders", 0, 21});
-  mixed.retire_dead_letters_in = location();
+  as_replay(mixed, location());
   outcome.clear();
   ASSERT_TRUE(sink_->write(mixed, outcome).is_ok());
   EXPECT_TRUE(outcome.behind().empty());

@@ -7,7 +7,8 @@
 
 #include <vector>
 
-#include "sluice/plugin.hpp"
+#include "sluice/sink.hpp"
+#include "sluice/transform.hpp"
 
 namespace sluice::test {
 

@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "sluice/plugin.hpp"
+#include "sluice/change_feed.hpp"
+#include "sluice/store.hpp"
 
 namespace sluice::test {
 

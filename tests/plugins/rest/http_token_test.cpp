@@ -156,7 +156,7 @@ TEST_F(ShortTokenWait, NotReachedInTimeIs409WithTheWait) {
   EXPECT_NE(metrics().find("sluice_http_token_timeouts_total 1\n"), std::string::npos);
 }
 
-// The source says where its stream ends (Host::source_end_offset): a position beyond it is
+// The source says where its stream ends (ApiHost::source_end_offset): a position beyond it is
 // refused at once instead of holding a lookup thread for the whole min_position_wait.
 class StreamEnds : public Tokens {
  protected:

@@ -2,11 +2,12 @@
 //   {"id": 1}  ->  {"id": 1, "pipeline": "orders"}
 // Records that are not JSON objects go to the dead-letter route instead.
 //
-// A plugin is a class implementing one interface of sluice/plugin.hpp (Source, Transform, Sink
-// or Api) plus one SLUICE_PLUGIN line that makes it loadable.
+// A plugin is a class implementing its kind's interface (a transform: sluice/transform.hpp; a
+// source, sink or API: sluice/source.hpp, sink.hpp, api.hpp) plus one SLUICE_PLUGIN line that
+// makes it loadable.
 #include <nlohmann/json.hpp>
 
-#include "sluice/plugin.hpp"
+#include "sluice/transform.hpp"
 
 namespace example {
 
