@@ -177,7 +177,7 @@ TEST(LiveReload, TenReloadsUnderASteadyStreamLoseNothingAndRestartNothing) {
 
   // The reloads, spread over the stream: add/remove the stdout sink, max_bytes, batch_max.
   const auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(kStreamDuration) / (kReloads + 2);
-  int stages = 6;  // source, validate, db, cache, dead letter, rest
+  int stages = 7;  // source, validate, db, cache, dead letter, rest, admin
   for (int n = 1; n <= kReloads; ++n) {
     std::this_thread::sleep_for(pause);  // pacing only: each reload waits for the previous one's log line
     Edit next = state;
@@ -211,7 +211,7 @@ TEST(LiveReload, TenReloadsUnderASteadyStreamLoseNothingAndRestartNothing) {
     std::cout << "reload #" << n << " at +" << ms_since(stream_started) << " ms (" << changes << "): applied "
               << ms_since(sent) << " ms after SIGHUP" << std::endl;
     state = next;
-    stages = 6 + (state.watch ? 1 : 0);
+    stages = 7 + (state.watch ? 1 : 0);
   }
   const long long reloads_done_ms = ms_since(stream_started);
 
