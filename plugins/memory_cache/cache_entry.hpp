@@ -1,5 +1,5 @@
-// One cached order in a single allocation: a 32-byte header, then the key bytes, then the
-// canonical JSON. No std::string, no node: the cost per order is this header, malloc's
+// One cached entry in a single allocation: a 32-byte header, then the key bytes, then the
+// value. No std::string, no node: the cost per entry is this header, malloc's
 // own word or two and one index slot.
 #pragma once
 

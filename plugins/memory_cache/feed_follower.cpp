@@ -127,7 +127,7 @@ Status MemoryCache::committed(const CommittedChange& change) {
 }
 
 void MemoryCache::lost(const std::string& why) {
-  host_.log().warn("change feed of {} lost: {}; cached orders are checked against it until it resumes",
+  host_.log().warn("change feed of {} lost: {}; cached entries are checked against it until it resumes",
                    warm_from_, why);
   set_feed_state(FeedState::lost, why);
   if (!loaded_once_) finish_opening(Opening::failed, "change feed of " + warm_from_ + " lost: " + why);

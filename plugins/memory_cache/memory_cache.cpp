@@ -33,14 +33,14 @@ const ConfigMap<CacheSettings>& cache_config_map() {
           "follow the change feed of warm_from (commits of every instance refresh the cache); "
           "a store without a feed falls back to a one-shot warm-up"),
       key("max_entries", &S::max_entries,
-          "most orders kept (0 = all); beyond it the least recently used go (sampled LRU)")
+          "most entries kept (0 = all); beyond it the least recently used go (sampled LRU)")
           .at_least(0, &cache_range_message),
       key("progress_every", &S::progress_every,
-          "log warm-up progress every this many orders (and at least every 5 seconds)")
+          "log warm-up progress every this many entries (and at least every 5 seconds)")
           .at_least(1, &cache_range_message),
       key("negative_ttl_ms", &S::negative_ttl,
-          "remember for this long that the database lacks an order, so repeated lookups of a "
-          "missing id are answered here (0 = off)")
+          "remember for this long that the database lacks a key, so repeated lookups of a "
+          "missing key are answered here (0 = off)")
           .at_least(0, &cache_range_message),
       key("negative_max_entries", &S::negative_max_entries, "most remembered misses; when full the oldest go")
           .at_least(1, &cache_range_message),
@@ -64,11 +64,11 @@ MemoryCache::MemoryCache(const CacheSettings& settings, SinkHost& host)
       warm_(warm_from_.empty()),
       hits_(host.metrics().counter("sluice_cache_hits_total", "Cache lookups answered")),
       misses_(host.metrics().counter("sluice_cache_misses_total", "Cache lookups not found")),
-      entries_(host.metrics().gauge("sluice_cache_entries", "Orders held by the memory cache")),
+      entries_(host.metrics().gauge("sluice_cache_entries", "Entries (keys and their values) held by the memory cache")),
       bytes_(host.metrics().gauge("sluice_cache_bytes",
                                   "Heap bytes held by the memory cache (entries and index)")),
       invalidations_(host.metrics().counter("sluice_cache_invalidations_total",
-                                            "Cached orders replaced by a newer version the change feed announced")),
+                                            "Cached entries replaced by a newer version the change feed announced")),
       negative_hits_(host.metrics().counter("sluice_cache_negative_hits_total",
                                             "Lookups answered 'absent' from a remembered miss")),
       feed_events_(host.metrics().counter("sluice_feed_events_total", "Change feed commits applied by the cache")),

@@ -1,5 +1,6 @@
-// The `memory_cache` sink and store: every order's canonical JSON in memory, ready to serve
-// as is. It comes after the database in the sink list, so it never shows an order the
+// The `memory_cache` sink and store: every record's value by its key in memory, served as
+// stored (in the default pipeline an order's canonical JSON by order_uid; nothing here reads
+// the value). It comes after the database in the sink list, so it never shows a value the
 // database does not hold (save, then cache). At start it warms from a store (warm_from) and
 // then follows that store's change feed, so writes of other instances reach it too; every
 // entry carries the store's version, and an older version never replaces a newer one
@@ -16,7 +17,7 @@
 
 #include "announced_versions.hpp"
 #include "negative_cache.hpp"
-#include "order_cache.hpp"
+#include "cache_map.hpp"
 #include "recent_keys.hpp"
 #include "sluice/sink.hpp"
 #include "sluice/store.hpp"
@@ -52,8 +53,8 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   static constexpr const char* warmup_component = "warmup";
   static constexpr const char* feed_component = "change feed";
   static constexpr const char* plugin_description =
-      "Keeps every order's JSON in memory for lookups; warms from another store at start and "
-      "follows its change feed";
+      "Keeps every record's value by key in memory for lookups; warms from another store at start "
+      "and follows its change feed";
   // Volatile: it starts empty and warms from the database, so it may come after the sink
   // that keeps positions without a crash losing anything from it.
   static constexpr std::uint32_t plugin_flags = sluice_flag_store | sluice_flag_volatile;
@@ -104,7 +105,7 @@ class MemoryCache final : public Sink, public Store, public ChangeFollower {
   bool follow_;
   std::size_t max_entries_;
   std::size_t progress_every_;
-  OrderCache cache_;
+  CacheMap cache_;
   RecentKeys recent_;
   NegativeCache negative_;
   // Bounded caches only: announced keys they do not hold (see announced_versions.hpp).

@@ -32,7 +32,7 @@ Status MemoryCache::load_from(WarmSource& source, bool first) {
       host_.health().set(feed_component, false, "catching up: " + text);
     }
   };
-  report(doing + ": 0 orders");
+  report(doing + ": 0 entries");
   if (first) {
     host_.log().info("warming up from {}", warm_from_);
   } else {
@@ -56,7 +56,7 @@ Status MemoryCache::load_from(WarmSource& source, bool first) {
     auto now = clock::now();
     if (loaded % progress_every_ == 0 || now - last_report >= progress_interval) {
       last_report = now;
-      std::string progress = doing + ": " + std::to_string(loaded) + " orders";
+      std::string progress = doing + ": " + std::to_string(loaded) + " entries";
       host_.log().info("{} ({:.1f} MiB)", progress, static_cast<double>(cache_.memory_bytes()) / (1 << 20));
       report(progress);
     }
@@ -68,14 +68,14 @@ Status MemoryCache::load_from(WarmSource& source, bool first) {
   }
   double seconds = std::chrono::duration<double>(clock::now() - started).count();
   if (first) {
-    host_.log().info("warm-up done: {} orders, {:.1f} MiB in {:.2f} s ({:.0f} orders/s){}{}", loaded,
+    host_.log().info("warm-up done: {} entries, {:.1f} MiB in {:.2f} s ({:.0f} entries/s){}{}", loaded,
                      static_cast<double>(cache_.memory_bytes()) / (1 << 20), seconds,
                      seconds > 0 ? loaded / seconds : 0.0,
                      full ? "; max_entries reached, the rest stays in " + warm_from_ : std::string(),
                      skipped ? "; " + std::to_string(skipped) + " too large to cache" : std::string());
     host_.health().set(warmup_component, true);
   } else {
-    host_.log().info("resync from {} done: {} orders confirmed in {:.2f} s{}", warm_from_, loaded, seconds,
+    host_.log().info("resync from {} done: {} entries confirmed in {:.2f} s{}", warm_from_, loaded, seconds,
                      no_room ? "; " + std::to_string(no_room) + " not held (max_entries)" : std::string());
   }
   update_gauges();

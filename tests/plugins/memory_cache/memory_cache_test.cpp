@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "memory_cache.hpp"
-#include "order_cache.hpp"
+#include "cache_map.hpp"
 #include "support/order_samples.hpp"
 #include "support/plugin_test_host.hpp"
 
@@ -16,7 +16,7 @@ namespace sluice::test {
 namespace {
 
 using cache::MemoryCache;
-using cache::OrderCache;
+using cache::CacheMap;
 
 Config cache_config(std::int64_t max_entries = 0) {
   return Config(nlohmann::json{{"max_entries", max_entries}, {"progress_every", 100000}});
@@ -118,7 +118,7 @@ TEST(MemoryCache, MemoryPerOrderIsAtMostOnePointTwoTimesItsJson) {
   malloc_trim(0);
   std::size_t before = mallinfo2().uordblks;
   {
-    OrderCache cache(0);
+    CacheMap cache(0);
     for (int i = 0; i < count; ++i) ASSERT_TRUE(cache::accepted(cache.put("mem-" + std::to_string(i), documents[i])));
     std::size_t used = mallinfo2().uordblks - before;
     double ratio = static_cast<double>(used) / static_cast<double>(json_bytes);
@@ -133,7 +133,7 @@ TEST(MemoryCache, MemoryPerOrderIsAtMostOnePointTwoTimesItsJson) {
 }
 
 TEST(MemoryCache, ReadersKeepReadingWhileAWriterWrites) {
-  OrderCache cache(0);
+  CacheMap cache(0);
   std::string document = make_order("x").dump();
   for (int i = 0; i < 10000; ++i) cache.put("c-" + std::to_string(i), document);
   std::atomic<bool> done{false};

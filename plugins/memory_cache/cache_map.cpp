@@ -1,4 +1,4 @@
-#include "order_cache.hpp"
+#include "cache_map.hpp"
 
 #include <bit>
 #include <functional>
@@ -18,7 +18,7 @@ std::size_t shard_count_for(std::size_t max_entries) {
 
 }  // namespace
 
-OrderCache::OrderCache(std::size_t max_entries) {
+CacheMap::CacheMap(std::size_t max_entries) {
   std::size_t count = shard_count_for(max_entries);
   for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<CacheShard>());
   per_shard_max_ = max_entries ? std::max<std::size_t>(1, max_entries / count) : 0;
@@ -26,22 +26,22 @@ OrderCache::OrderCache(std::size_t max_entries) {
   shard_shift_ = 64 - std::countr_zero(count);
 }
 
-CacheShard& OrderCache::shard_for(std::uint64_t hash) const {
+CacheShard& CacheMap::shard_for(std::uint64_t hash) const {
   std::size_t index = shards_.size() == 1 ? 0 : static_cast<std::size_t>(hash >> shard_shift_);
   return *shards_[index];
 }
 
-bool OrderCache::get(std::string_view key, std::string& value, EntryMeta* meta) const {
+bool CacheMap::get(std::string_view key, std::string& value, EntryMeta* meta) const {
   std::uint64_t hash = std::hash<std::string_view>{}(key);
   return shard_for(hash).get(key, hash, value, meta);
 }
 
-bool OrderCache::held_version(std::string_view key, std::int64_t& version) const {
+bool CacheMap::held_version(std::string_view key, std::int64_t& version) const {
   std::uint64_t hash = std::hash<std::string_view>{}(key);
   return shard_for(hash).held_version(key, hash, version);
 }
 
-PutResult OrderCache::put(std::string_view key, std::string_view value, std::int64_t version, bool may_evict) {
+PutResult CacheMap::put(std::string_view key, std::string_view value, std::int64_t version, bool may_evict) {
   std::uint64_t hash = std::hash<std::string_view>{}(key);
   CacheShard& shard = shard_for(hash);
   // Allocated before the lock; a refused one is freed again (a put rarely loses).
@@ -53,13 +53,13 @@ PutResult OrderCache::put(std::string_view key, std::string_view value, std::int
   return result;
 }
 
-std::size_t OrderCache::size() const {
+std::size_t CacheMap::size() const {
   std::size_t total = 0;
   for (const auto& shard : shards_) total += shard->size();
   return total;
 }
 
-std::size_t OrderCache::memory_bytes() const {
+std::size_t CacheMap::memory_bytes() const {
   std::size_t total = 0;
   for (const auto& shard : shards_) total += shard->memory_bytes();
   return total;

@@ -1,4 +1,5 @@
-// The sharded map from order_uid to canonical JSON. Shards cut lock contention: a reader
+// The sharded map from a record key to its value (in the default pipeline order_uid -> the
+// order's canonical JSON). Shards cut lock contention: a reader
 // only ever waits for a writer of the same shard, for a few probes.
 #pragma once
 
@@ -12,11 +13,11 @@
 
 namespace sluice::cache {
 
-class OrderCache {
+class CacheMap {
  public:
   // max_entries 0 = unbounded. With a bound, each shard holds max_entries / shards and
   // evicts the least recently used of a sample (approximate LRU, no per-entry list).
-  explicit OrderCache(std::size_t max_entries);
+  explicit CacheMap(std::size_t max_entries);
 
   bool get(std::string_view key, std::string& value, EntryMeta* meta = nullptr) const;
   bool held_version(std::string_view key, std::int64_t& version) const;
