@@ -42,6 +42,71 @@ Status OperatorAdmin::replay(const ReplayOptions& options, ReplayReport& report)
   return s;
 }
 
+namespace {
+
+// One page of letters as a replay batch (Batch::replay: their ids beside the records); letters
+// kept only in part, and every letter of a dry run, are counted here and left out.
+Batch replay_batch_of(std::vector<DeadLetter>& letters, bool dry_run, const std::string& location,
+                      ReplayReport& report) {
+  Batch batch;
+  ReplayBatch replay{{}, location};
+  for (DeadLetter& letter : letters) {
+    if (letter.truncated()) {
+      ++report.skipped;
+      note(report.skipped_ids, letter.id);
+      continue;
+    }
+    if (dry_run) {
+      ++report.replayed;  // would be replayed
+      note(report.replayed_ids, letter.id);
+      continue;
+    }
+    Record record;
+    record.key = std::move(letter.key);
+    record.value = std::move(letter.raw);
+    record.stream = std::move(letter.stream);
+    record.partition = letter.partition;
+    record.offset = letter.offset;
+    replay.dead_letter_ids.push_back(letter.id);
+    batch.records.push_back(std::move(record));
+  }
+  if (!batch.records.empty()) batch.replay = std::make_shared<const ReplayBatch>(std::move(replay));
+  return batch;
+}
+
+// After the pipeline ran `batch`: what is left in it was kept by every sink (retired now), the
+// rest of `sent` was refused again. False when retiring failed (the replay stops, said in
+// report.error).
+bool settle_replayed(const Batch& batch, const std::vector<std::int64_t>& sent, DeadLetterStore& store,
+                     Counter& retired_total, ReplayReport& report) {
+  std::vector<std::int64_t> stored;
+  if (batch.replay) stored = batch.replay->dead_letter_ids;
+  std::sort(stored.begin(), stored.end());
+  if (!stored.empty()) {
+    Status retired = store.retire(stored);
+    if (!retired.is_ok()) {
+      // Stored but still listed: a second replay stores them again (an upsert), harmless.
+      report.error =
+          "stored, but could not retire " + std::to_string(stored.size()) + " letter(s): " + retired.message();
+      report.replayed += stored.size();
+      return false;
+    }
+    retired_total.inc(stored.size());
+  }
+  for (std::int64_t id : sent) {
+    if (std::binary_search(stored.begin(), stored.end(), id)) {
+      ++report.replayed;
+      note(report.replayed_ids, id);
+    } else {
+      ++report.failed;
+      note(report.failed_ids, id);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Status OperatorAdmin::replay_pages(const ReplayOptions& options, ReplayReport& report) {
   DeadLetterStore* store = dead_letters();
   if (!store) return Status::fatal("the pipeline has no dead-letter store that can list its letters");
@@ -65,57 +130,11 @@ Status OperatorAdmin::replay_pages(const ReplayOptions& options, ReplayReport& r
     page.after_id = letters.back().id;
     report.matched += letters.size();
 
-    Batch batch;
-    ReplayBatch replay{{}, location};
-    for (DeadLetter& letter : letters) {
-      if (letter.truncated()) {
-        ++report.skipped;
-        note(report.skipped_ids, letter.id);
-        continue;
-      }
-      if (options.dry_run) {
-        ++report.replayed;  // would be replayed
-        note(report.replayed_ids, letter.id);
-        continue;
-      }
-      Record record;
-      record.key = std::move(letter.key);
-      record.value = std::move(letter.raw);
-      record.stream = std::move(letter.stream);
-      record.partition = letter.partition;
-      record.offset = letter.offset;
-      replay.dead_letter_ids.push_back(letter.id);
-      batch.records.push_back(std::move(record));
-    }
+    Batch batch = replay_batch_of(letters, options.dry_run, location, report);
     if (batch.records.empty()) continue;
-
-    const std::vector<std::int64_t> sent = replay.dead_letter_ids;
-    batch.replay = std::make_shared<const ReplayBatch>(std::move(replay));
+    const std::vector<std::int64_t> sent = batch.replay->dead_letter_ids;
     if (!side_.replays().run(batch, deadline, report.error)) return Status::ok();
-    // What is left in the batch was kept by every sink; the rest was refused again.
-    std::vector<std::int64_t> stored;
-    if (batch.replay) stored = batch.replay->dead_letter_ids;
-    std::sort(stored.begin(), stored.end());
-    if (!stored.empty()) {
-      Status retired = store->retire(stored);
-      if (!retired.is_ok()) {
-        // Stored but still listed: a second replay stores them again (an upsert), harmless.
-        report.error = "stored, but could not retire " + std::to_string(stored.size()) +
-                       " letter(s): " + retired.message();
-        report.replayed += stored.size();
-        return Status::ok();
-      }
-      retired_.inc(stored.size());
-    }
-    for (std::int64_t id : sent) {
-      if (std::binary_search(stored.begin(), stored.end(), id)) {
-        ++report.replayed;
-        note(report.replayed_ids, id);
-      } else {
-        ++report.failed;
-        note(report.failed_ids, id);
-      }
-    }
+    if (!settle_replayed(batch, sent, *store, retired_, report)) return Status::ok();
   }
   return Status::ok();
 }
