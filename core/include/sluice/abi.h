@@ -16,8 +16,8 @@ extern "C" {
  * kind and opt-in headers it names). 7: secret keys (sluice_config_key.secret), Api::refresh,
  * Source::end_offset and Host::source_end_offset. 8: a header and a host per kind
  * (SourceHost, SinkHost, ApiHost; transforms get Host), SourceHost::report_lag, the store
- * split into StoreReader and WarmSource, and replay beside the batch (sluice/replay.hpp)
- * instead of Record::dead_letter_id (README.md, "Write your own plugin": "From ABI 7 to 8"). */
+ * split into StoreReader and WarmSource, replay beside the batch (sluice/replay.hpp)
+ * instead of Record::dead_letter_id, and the descriptor's former_names (README.md, "Write your own plugin": "From ABI 7 to 8"). */
 #define SLUICE_ABI_VERSION 8u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 
