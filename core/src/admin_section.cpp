@@ -107,8 +107,9 @@ void read_admin_section(const SpecReader& r, const YAML::Node& root, PipelineSpe
                           "keep the top-level 'admin:'");
     }
     if (!admin.IsNull() && !admin.IsMap()) {
-      throw PipelineError(r.mark(admin), "'admin' must be a mapping of the admin API's keys (listen, threads, ...; "
-                                         "see `sluice plugins`), or empty for the defaults");
+      throw PipelineError(r.mark(admin),
+                          "'admin' must be a mapping of the admin API's keys (listen, threads, ...; "
+                          "see `sluice plugins`), or empty for the defaults");
     }
     spec.stages.push_back(admin_stage(r.mark(admin), admin.IsMap() ? admin : YAML::Node()));
     return;

@@ -10,15 +10,24 @@ using nlohmann::json;
 
 const char* key_type_name(int type) {
   switch (type) {
-    case sluice_key_string: return "string";
-    case sluice_key_int: return "integer";
-    case sluice_key_number: return "number";
-    case sluice_key_bool: return "boolean";
-    case sluice_key_list: return "list of strings";
-    case sluice_key_map: return "map of strings";
-    case sluice_key_store: return "store id";
-    case sluice_key_stores: return "list of store ids";
-    default: return "unknown type";
+    case sluice_key_string:
+      return "string";
+    case sluice_key_int:
+      return "integer";
+    case sluice_key_number:
+      return "number";
+    case sluice_key_bool:
+      return "boolean";
+    case sluice_key_list:
+      return "list of strings";
+    case sluice_key_map:
+      return "map of strings";
+    case sluice_key_store:
+      return "store id";
+    case sluice_key_stores:
+      return "list of store ids";
+    default:
+      return "unknown type";
   }
 }
 
@@ -97,22 +106,30 @@ struct ValueReader {
   json read(const YAML::Node& node, int type) const {
     switch (type) {
       case sluice_key_string:
-      case sluice_key_store: return text(node, type == sluice_key_store ? "a store id" : "a string");
-      case sluice_key_int: return integer(node);
-      case sluice_key_number: return number(node);
-      case sluice_key_bool: return boolean(node);
-      case sluice_key_list: return list(node, "a list of strings");
-      case sluice_key_stores: return list(node, "a list of store ids");
-      case sluice_key_map: return map(node);
-      default: throw PipelineError(reader.mark(node), "key '" + key + "' has a type this sluice does not know");
+      case sluice_key_store:
+        return text(node, type == sluice_key_store ? "a store id" : "a string");
+      case sluice_key_int:
+        return integer(node);
+      case sluice_key_number:
+        return number(node);
+      case sluice_key_bool:
+        return boolean(node);
+      case sluice_key_list:
+        return list(node, "a list of strings");
+      case sluice_key_stores:
+        return list(node, "a list of store ids");
+      case sluice_key_map:
+        return map(node);
+      default:
+        throw PipelineError(reader.mark(node), "key '" + key + "' has a type this sluice does not know");
     }
   }
 };
 
 void check_store_refs(const SpecReader& reader, const std::string& key, const YAML::Node& node, const json& value,
                       const std::vector<std::string>& stores, std::vector<std::string>& errors) {
-  std::vector<std::string> ids = value.is_array() ? value.get<std::vector<std::string>>()
-                                                  : std::vector<std::string>{value.get<std::string>()};
+  std::vector<std::string> ids =
+      value.is_array() ? value.get<std::vector<std::string>>() : std::vector<std::string>{value.get<std::string>()};
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (std::find(stores.begin(), stores.end(), ids[i]) != stores.end()) continue;
     const YAML::Node at = node.IsSequence() ? node[i] : node;
@@ -138,7 +155,8 @@ CheckedConfig check_config(const SpecReader& reader, const StageSpec& stage, con
     for (const auto& kv : stage.config) {
       // A mapping or list as a key ({ [db] }) has no string form (found by fuzzing).
       if (!kv.first.IsScalar()) {
-        errors.push_back(PipelineError(reader.mark(kv.first), "a config key of " + where + " must be a plain name").what());
+        errors.push_back(
+            PipelineError(reader.mark(kv.first), "a config key of " + where + " must be a plain name").what());
         continue;
       }
       std::string key = kv.first.as<std::string>();

@@ -56,8 +56,8 @@ void Environment::load_file(const std::filesystem::path& path) {
     bool ok = !key.empty();
     std::string value = ok ? parse_value(trim(text.substr(eq + 1)), ok) : std::string{};
     if (!ok) {
-      throw std::runtime_error(path.string() + ":" + std::to_string(number) +
-                               ": expected KEY=VALUE, got '" + text + "'");
+      throw std::runtime_error(path.string() + ":" + std::to_string(number) + ": expected KEY=VALUE, got '" + text +
+                               "'");
     }
     file_values_[key] = value;
   }

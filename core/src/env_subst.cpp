@@ -31,7 +31,8 @@ std::string expand_variables(std::string_view text, const Environment& env, std:
     std::string_view inner = text.substr(i + 2, close - i - 2);
     // ${NAME:-default} or ${NAME:?message}, whichever operator comes first.
     auto sep = inner.find(':');
-    if (sep != std::string_view::npos && (sep + 1 >= inner.size() || (inner[sep + 1] != '-' && inner[sep + 1] != '?'))) {
+    if (sep != std::string_view::npos &&
+        (sep + 1 >= inner.size() || (inner[sep + 1] != '-' && inner[sep + 1] != '?'))) {
       sep = std::string_view::npos;  // not an operator: the name check below rejects the ':'
     }
     const bool required = sep != std::string_view::npos && inner[sep + 1] == '?';
@@ -59,8 +60,7 @@ std::string expand_variables(std::string_view text, const Environment& env, std:
     } else {
       error_offset = i;
       throw std::invalid_argument("environment variable '" + name +
-                                  "' is not set (set it, add it to .env, or write ${" + name +
-                                  ":-default})");
+                                  "' is not set (set it, add it to .env, or write ${" + name + ":-default})");
     }
     i = close;
   }

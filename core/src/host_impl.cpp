@@ -1,6 +1,7 @@
+#include "host_impl.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include "host_impl.hpp"
 #include "log_setup.hpp"
 #include "paths.hpp"
 
@@ -10,10 +11,14 @@ HostImpl::HostImpl(std::string name, SharedState& shared) : logger_(make_logger(
 
 void* HostImpl::for_kind(int kind) {
   switch (kind) {
-    case sluice_kind_source: return static_cast<SourceHost*>(this);
-    case sluice_kind_sink: return static_cast<SinkHost*>(this);
-    case sluice_kind_api: return static_cast<ApiHost*>(this);
-    default: return static_cast<Host*>(this);  // transforms
+    case sluice_kind_source:
+      return static_cast<SourceHost*>(this);
+    case sluice_kind_sink:
+      return static_cast<SinkHost*>(this);
+    case sluice_kind_api:
+      return static_cast<ApiHost*>(this);
+    default:
+      return static_cast<Host*>(this);  // transforms
   }
 }
 

@@ -41,9 +41,13 @@ Status Store::get_many(const std::vector<std::string>& keys, const FoundVisitor&
   for (const auto& key : keys) {
     std::int64_t version = 0;
     switch (get(key, value, version)) {
-      case Lookup::found: visit(key, value, version); break;
-      case Lookup::unavailable: return Status::retry("store unavailable");
-      default: break;
+      case Lookup::found:
+        visit(key, value, version);
+        break;
+      case Lookup::unavailable:
+        return Status::retry("store unavailable");
+      default:
+        break;
     }
   }
   return Status::ok();

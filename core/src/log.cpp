@@ -43,8 +43,7 @@ spdlog::level::level_enum& current_level() {
 void set_log_level(const std::string& level) {
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
-    throw std::invalid_argument("unknown log level '" + level +
-                                "' (expected trace, debug, info, warn, error or off)");
+    throw std::invalid_argument("unknown log level '" + level + "' (expected trace, debug, info, warn, error or off)");
   }
   current_level() = parsed;
   spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(parsed); });

@@ -2,8 +2,9 @@
 // core component the logger is named after), message and the call's structured fields.
 #pragma once
 
-#include <memory>
 #include <spdlog/formatter.h>
+
+#include <memory>
 
 namespace sluice {
 

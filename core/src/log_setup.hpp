@@ -2,8 +2,9 @@
 // component) in every line.
 #pragma once
 
-#include <memory>
 #include <spdlog/spdlog.h>
+
+#include <memory>
 #include <string>
 
 namespace sluice {

@@ -90,18 +90,14 @@ Series<Histogram, prometheus::Histogram>& series_of(FamilyEntry& f, Histogram*) 
 
 prometheus::detail::Builder<prometheus::Counter> builder_of(Counter*) { return prometheus::BuildCounter(); }
 prometheus::detail::Builder<prometheus::Gauge> builder_of(Gauge*) { return prometheus::BuildGauge(); }
-prometheus::detail::Builder<prometheus::Histogram> builder_of(Histogram*) {
-  return prometheus::BuildHistogram();
-}
+prometheus::detail::Builder<prometheus::Histogram> builder_of(Histogram*) { return prometheus::BuildHistogram(); }
 
 // prometheus-cpp lists families by type and series by hash; /metrics lists both by name, so
 // a diff of two scrapes reads like a diff.
 void sort_for_reading(std::vector<prometheus::MetricFamily>& families) {
-  std::sort(families.begin(), families.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(families.begin(), families.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (auto& f : families) {
-    std::sort(f.metric.begin(), f.metric.end(),
-              [](const auto& a, const auto& b) { return a.label < b.label; });
+    std::sort(f.metric.begin(), f.metric.end(), [](const auto& a, const auto& b) { return a.label < b.label; });
   }
 }
 
@@ -114,8 +110,7 @@ struct Metrics::Impl {
 
   // The sluice object for name + labels, created with `make(theirs)` the first time.
   template <typename Ours, typename Make, typename... Args>
-  Ours& series(const std::string& name, const std::string& help, const Labels& labels, Make make,
-               Args&&... args) {
+  Ours& series(const std::string& name, const std::string& help, const Labels& labels, Make make, Args&&... args) {
     std::lock_guard lock(mutex);
     auto found = families.find(name);
     if (found == families.end()) {
@@ -152,18 +147,16 @@ Counter& Metrics::counter(const std::string& name, const std::string& help, cons
 }
 
 Gauge& Metrics::gauge(const std::string& name, const std::string& help, const Labels& labels) {
-  return impl_->series<Gauge>(name, help, labels,
-                              [](prometheus::Gauge& g) { return std::make_unique<Gauge>(g); });
+  return impl_->series<Gauge>(name, help, labels, [](prometheus::Gauge& g) { return std::make_unique<Gauge>(g); });
 }
 
-Histogram& Metrics::histogram(const std::string& name, const std::string& help,
-                              const std::vector<double>& bounds, const Labels& labels) {
+Histogram& Metrics::histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
+                              const Labels& labels) {
   std::vector<double> sorted = bounds;  // prometheus-cpp refuses unsorted bounds
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   return impl_->series<Histogram>(
-      name, help, labels,
-      [&sorted](prometheus::Histogram& h) { return std::make_unique<Histogram>(h, sorted); },
+      name, help, labels, [&sorted](prometheus::Histogram& h) { return std::make_unique<Histogram>(h, sorted); },
       prometheus::Histogram::BucketBoundaries(sorted));
 }
 

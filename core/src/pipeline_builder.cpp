@@ -22,22 +22,23 @@ const LoadedPlugin* resolve(const PipelineSpec& spec, const StageSpec& stage, in
     errors.push_back(PipelineError(stage.plugin_mark, msg).what());
     return nullptr;
   } catch (const PluginLoadError& e) {
-    errors.push_back(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' cannot be used: " + e.what()).what());
+    errors.push_back(
+        PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' cannot be used: " + e.what()).what());
     return nullptr;
   }
   if (plugin->descriptor->kind != kind) {
     errors.push_back(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' is a " +
-                                                          kind_name(plugin->descriptor->kind) + ", but '" + role_key(stage.role) +
-                                                          "' needs a " + kind_name(kind))
+                                                          kind_name(plugin->descriptor->kind) + ", but '" +
+                                                          role_key(stage.role) + "' needs a " + kind_name(kind))
                          .what());
     return nullptr;
   }
   (void)spec;
   if (plugin->descriptor->name != stage.plugin) {
     notices.push_back(std::string(PipelineError(stage.plugin_mark, "plugin '" + stage.plugin + "' is now called '" +
-                                                                        plugin->descriptor->name +
-                                                                        "'; the old name still works but will go "
-                                                                        "(README.md, \"Plugins\")")
+                                                                       plugin->descriptor->name +
+                                                                       "'; the old name still works but will go "
+                                                                       "(README.md, \"Plugins\")")
                                       .what()));
   }
   return plugin;
@@ -56,15 +57,16 @@ void check_sink_order(const std::vector<const PlannedStage*>& sinks, std::vector
     if (keeper && !(flags & sluice_flag_volatile)) {
       const std::string& id = s.spec.id;
       const std::string& db = keeper->spec.id;
-      errors.push_back(PipelineError(s.spec.mark,
-                                     "sink '" + id + "' (" + s.spec.plugin + ") is durable but comes after '" + db +
+      errors.push_back(
+          PipelineError(s.spec.mark, "sink '" + id + "' (" + s.spec.plugin + ") is durable but comes after '" + db +
                                          "' (" + keeper->spec.plugin +
                                          "), which keeps the positions the source resumes from: a crash between "
-                                         "the two writes would lose records from '" + id + "'. Put '" + id +
-                                         "' before '" + db + "' (it then gets every record at least once) or give "
+                                         "the two writes would lose records from '" +
+                                         id + "'. Put '" + id + "' before '" + db +
+                                         "' (it then gets every record at least once) or give "
                                          "it a pipeline of its own; only volatile sinks (caches, taps) may follow '" +
                                          db + "'")
-                           .what());
+              .what());
     }
     if (!keeper && (flags & sluice_flag_positions)) keeper = &s;
   }
@@ -74,11 +76,15 @@ void check_sink_order(const std::vector<const PlannedStage*>& sinks, std::vector
 
 int plugin_kind(Role role) {
   switch (role) {
-    case Role::source: return sluice_kind_source;
-    case Role::transform: return sluice_kind_transform;
+    case Role::source:
+      return sluice_kind_source;
+    case Role::transform:
+      return sluice_kind_transform;
     case Role::sink:
-    case Role::dead_letter: return sluice_kind_sink;
-    case Role::api: return sluice_kind_api;
+    case Role::dead_letter:
+      return sluice_kind_sink;
+    case Role::api:
+      return sluice_kind_api;
   }
   return 0;
 }
@@ -127,8 +133,8 @@ PluginInstance::PluginInstance(const PlannedStage& stage, std::unique_ptr<HostIm
 
 std::string PluginInstance::origin() const {
   const LoadedPlugin& p = *planned_->plugin;
-  std::string out = plugin_ + " from " + p.path.string() + ", version " +
-                    (p.descriptor->version ? p.descriptor->version : "?");
+  std::string out =
+      plugin_ + " from " + p.path.string() + ", version " + (p.descriptor->version ? p.descriptor->version : "?");
   if (p.generation > 1) out += ", reloaded file #" + std::to_string(p.generation);
   return out;
 }

@@ -60,7 +60,9 @@ class PluginInstance {
   PluginInstance& operator=(const PluginInstance&) = delete;
 
   template <class Interface>
-  Interface* as() const { return static_cast<Interface*>(object_); }
+  Interface* as() const {
+    return static_cast<Interface*>(object_);
+  }
   const std::string& id() const { return id_; }
   const std::string& plugin_name() const { return plugin_; }
   // "postgres from /usr/lib/sluice/plugins/postgres_sink.so, version 0.1.0" (and the load's

@@ -1,9 +1,5 @@
 #include "pipeline_file.hpp"
 
-#include "admin_section.hpp"
-#include "plugin_registry.hpp"
-#include "sluice/log_text.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,15 +8,24 @@
 #include <set>
 #include <sstream>
 
+#include "admin_section.hpp"
+#include "plugin_registry.hpp"
+#include "sluice/log_text.hpp"
+
 namespace sluice {
 
 const char* role_key(Role role) {
   switch (role) {
-    case Role::source: return "source";
-    case Role::transform: return "transforms";
-    case Role::sink: return "sinks";
-    case Role::dead_letter: return "dead_letter";
-    case Role::api: return "api";
+    case Role::source:
+      return "source";
+    case Role::transform:
+      return "transforms";
+    case Role::sink:
+      return "sinks";
+    case Role::dead_letter:
+      return "dead_letter";
+    case Role::api:
+      return "api";
   }
   return "?";
 }
@@ -29,9 +34,7 @@ bool role_has_id(Role role) { return role == Role::transform || role == Role::si
 
 bool role_is_single(Role role) { return role == Role::source || role == Role::dead_letter; }
 
-std::string Mark::str() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
+std::string Mark::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 
 Mark SpecReader::mark(const YAML::Node& node) const {
   auto m = node.Mark();
@@ -95,7 +98,9 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
   StageSpec stage;
   stage.role = role;
   stage.mark = r.mark(node);
-  if (!node["plugin"]) throw PipelineError(stage.mark, "missing required key 'plugin' in " + slot + " entry (the plugin's name, see `sluice plugins`)");
+  if (!node["plugin"])
+    throw PipelineError(
+        stage.mark, "missing required key 'plugin' in " + slot + " entry (the plugin's name, see `sluice plugins`)");
   stage.plugin = r.scalar(node["plugin"], "'plugin'");
   stage.plugin_mark = r.mark(node["plugin"]);
   // A name is looked up as NAME.so in the plugin folders: "../../tmp/x" would load /tmp/x.so.
@@ -111,7 +116,8 @@ StageSpec read_stage(const SpecReader& r, const YAML::Node& node, Role role) {
     stage.id_mark = r.mark(node["id"]);
   }
   if (YAML::Node config = node["config"]; config && !config.IsNull()) {
-    if (!config.IsMap()) throw PipelineError(r.mark(config), "'config' of " + slot + " entry must be a mapping of keys");
+    if (!config.IsMap())
+      throw PipelineError(r.mark(config), "'config' of " + slot + " entry must be a mapping of keys");
     stage.config = config;
   }
   return stage;
@@ -126,7 +132,8 @@ void read_role(const SpecReader& r, const YAML::Node& node, Role role, std::vect
     return;
   }
   if (!node.IsSequence()) {
-    throw PipelineError(r.mark(node), "'" + std::string(role_key(role)) + "' must be a list of entries (- plugin: NAME)");
+    throw PipelineError(r.mark(node),
+                        "'" + std::string(role_key(role)) + "' must be a list of entries (- plugin: NAME)");
   }
   for (const auto& item : node) out.push_back(read_stage(r, item, role));
 }
@@ -149,15 +156,20 @@ long long read_positive(const SpecReader& r, const YAML::Node& node, const std::
 RuntimeSettings read_runtime(const SpecReader& r, const YAML::Node& node) {
   RuntimeSettings s;
   if (!node || node.IsNull()) return s;
-  check_keys(r, node, "runtime",
-             {"batch_max", "batch_wait_ms", "max_in_flight", "max_in_flight_bytes", "retry_initial_ms", "retry_max_ms"});
+  check_keys(
+      r, node, "runtime",
+      {"batch_max", "batch_wait_ms", "max_in_flight", "max_in_flight_bytes", "retry_initial_ms", "retry_max_ms"});
   if (node["batch_max"]) s.batch_max = static_cast<std::size_t>(read_positive(r, node["batch_max"], "batch_max"));
-  if (node["batch_wait_ms"]) s.batch_wait_ms = static_cast<int>(read_positive(r, node["batch_wait_ms"], "batch_wait_ms"));
-  if (node["max_in_flight"]) s.max_in_flight = static_cast<std::size_t>(read_positive(r, node["max_in_flight"], "max_in_flight"));
+  if (node["batch_wait_ms"])
+    s.batch_wait_ms = static_cast<int>(read_positive(r, node["batch_wait_ms"], "batch_wait_ms"));
+  if (node["max_in_flight"])
+    s.max_in_flight = static_cast<std::size_t>(read_positive(r, node["max_in_flight"], "max_in_flight"));
   if (node["max_in_flight_bytes"]) {
-    s.max_in_flight_bytes = static_cast<std::size_t>(read_positive(r, node["max_in_flight_bytes"], "max_in_flight_bytes"));
+    s.max_in_flight_bytes =
+        static_cast<std::size_t>(read_positive(r, node["max_in_flight_bytes"], "max_in_flight_bytes"));
   }
-  if (node["retry_initial_ms"]) s.retry_initial_ms = static_cast<int>(read_positive(r, node["retry_initial_ms"], "retry_initial_ms"));
+  if (node["retry_initial_ms"])
+    s.retry_initial_ms = static_cast<int>(read_positive(r, node["retry_initial_ms"], "retry_initial_ms"));
   if (node["retry_max_ms"]) s.retry_max_ms = static_cast<int>(read_positive(r, node["retry_max_ms"], "retry_max_ms"));
   return s;
 }
@@ -191,13 +203,16 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
   } catch (const YAML::ParserException& e) {
     throw PipelineError({file_name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
   }
-  if (!root || root.IsNull()) throw PipelineError({file_name, 1, 1}, "the pipeline file is empty (expected keys: source, sinks, ...)");
-  check_keys(r, root, "the pipeline file", {"name", "source", "transforms", "sinks", "dead_letter", "api", "admin", "runtime"});
+  if (!root || root.IsNull())
+    throw PipelineError({file_name, 1, 1}, "the pipeline file is empty (expected keys: source, sinks, ...)");
+  check_keys(r, root, "the pipeline file",
+             {"name", "source", "transforms", "sinks", "dead_letter", "api", "admin", "runtime"});
 
   PipelineSpec spec;
   spec.file = file_name;
   spec.name = root["name"] ? r.scalar(root["name"], "'name'") : "pipeline";
-  if (!root["source"]) throw PipelineError(r.mark(root), "missing required key 'source' (the plugin records come from)");
+  if (!root["source"])
+    throw PipelineError(r.mark(root), "missing required key 'source' (the plugin records come from)");
   for (Role role : kRoles) {
     if (role == Role::sink && !root["sinks"]) {
       throw PipelineError(r.mark(root), "missing required key 'sinks' (a list of at least one sink)");
@@ -213,7 +228,8 @@ PipelineSpec parse_pipeline(const std::string& text, const std::string& file_nam
   std::set<std::string> ids;
   for (const auto& stage : spec.stages) {
     if (role_has_id(stage.role) && !ids.insert(stage.id).second) {
-      throw PipelineError(stage.id_mark, "id '" + stage.id + "' is used twice; give each transform and sink its own `id:`");
+      throw PipelineError(stage.id_mark,
+                          "id '" + stage.id + "' is used twice; give each transform and sink its own `id:`");
     }
   }
   return spec;

@@ -45,8 +45,7 @@ class SpecReader {
 // What a stage is for. A pipeline is one list of stages, each tagged by its role.
 enum class Role { source, transform, sink, dead_letter, api };
 // The order stages are listed in (and the pipeline file's keys are read in).
-inline constexpr std::array<Role, 5> kRoles = {Role::source, Role::transform, Role::sink, Role::dead_letter,
-                                               Role::api};
+inline constexpr std::array<Role, 5> kRoles = {Role::source, Role::transform, Role::sink, Role::dead_letter, Role::api};
 // The pipeline file's key for the role: "source", "transforms", "sinks", "dead_letter", "api".
 const char* role_key(Role role);
 // Transforms and sinks have ids of their own; the source, the dead-letter sink and APIs are
@@ -57,23 +56,23 @@ bool role_is_single(Role role);
 
 struct StageSpec {
   Role role = Role::source;
-  std::string id;      // unique among sinks; defaults to the plugin name
+  std::string id;  // unique among sinks; defaults to the plugin name
   std::string plugin;
   Mark mark;
   Mark plugin_mark;
   Mark id_mark;
-  YAML::Node config;   // a map, or undefined when the stage has no config
+  YAML::Node config;  // a map, or undefined when the stage has no config
 };
 
 struct RuntimeSettings {
-  std::size_t batch_max = 1000;      // records per batch from the source
-  int batch_wait_ms = 20;            // how long a source may wait to fill a batch
-  std::size_t max_in_flight = 4;     // batches between source and sinks (backpressure)
+  std::size_t batch_max = 1000;   // records per batch from the source
+  int batch_wait_ms = 20;         // how long a source may wait to fill a batch
+  std::size_t max_in_flight = 4;  // batches between source and sinks (backpressure)
   // Bytes of records (keys and values) between source and sinks: bounds memory whatever the
   // message size. A batch holds at most max_in_flight_bytes / max_in_flight of them.
   std::size_t max_in_flight_bytes = std::size_t{128} << 20;
-  int retry_initial_ms = 100;        // first backoff after a sink asks to retry
-  int retry_max_ms = 10000;          // backoff cap
+  int retry_initial_ms = 100;  // first backoff after a sink asks to retry
+  int retry_max_ms = 10000;    // backoff cap
 };
 
 inline Role role_of(const StageSpec& stage) { return stage.role; }

@@ -62,8 +62,10 @@ void config_changes(const PlannedStage& old, const PlannedStage& next, std::vect
   const auto& a = old.config.values;
   const auto& b = next.config.values;
   std::set<std::string> keys;
-  if (a.is_object()) for (const auto& [k, v] : a.items()) keys.insert(k);
-  if (b.is_object()) for (const auto& [k, v] : b.items()) keys.insert(k);
+  if (a.is_object())
+    for (const auto& [k, v] : a.items()) keys.insert(k);
+  if (b.is_object())
+    for (const auto& [k, v] : b.items()) keys.insert(k);
   for (const auto& key : keys) {
     std::string before = a.contains(key) ? a.at(key).dump() : "(unset)";
     std::string after = b.contains(key) ? b.at(key).dump() : "(unset)";
@@ -130,8 +132,8 @@ PlanDiff diff_plans(const PipelinePlan& running, const PipelinePlan& next) {
       continue;
     }
     diff.changed.emplace_back(old, &s);
-    if (!same_plugin) diff.changes.push_back(std::string(role_key(s.spec.role)) + " " + s.spec.id + ": " +
-                                             plugin_change(*old, s));
+    if (!same_plugin)
+      diff.changes.push_back(std::string(role_key(s.spec.role)) + " " + s.spec.id + ": " + plugin_change(*old, s));
     config_changes(*old, s, diff.changes);
   }
   for (const auto& s : running.stages) {

@@ -1,8 +1,9 @@
+#include "plugin_loader.hpp"
+
 #include <dlfcn.h>
 
 #include <fstream>
 
-#include "plugin_loader.hpp"
 #include "sluice/version.hpp"
 
 namespace sluice {
@@ -11,11 +12,16 @@ namespace fs = std::filesystem;
 
 const char* kind_name(int kind) {
   switch (kind) {
-    case sluice_kind_source: return "source";
-    case sluice_kind_transform: return "transform";
-    case sluice_kind_sink: return "sink";
-    case sluice_kind_api: return "api";
-    default: return "unknown kind";
+    case sluice_kind_source:
+      return "source";
+    case sluice_kind_transform:
+      return "transform";
+    case sluice_kind_sink:
+      return "sink";
+    case sluice_kind_api:
+      return "api";
+    default:
+      return "unknown kind";
   }
 }
 
@@ -56,17 +62,17 @@ LoadedPlugin load_plugin_library(const fs::path& path, boost::dll::shared_librar
   if (ec) throw PluginLoadError(where + "cannot load: " + dlopen_reason(opened));
   if (!library.has(SLUICE_ENTRY_SYMBOL)) {
     throw PluginLoadError(where + "not a sluice plugin: entry symbol '" SLUICE_ENTRY_SYMBOL
-                          "' not found (declare the plugin with SLUICE_PLUGIN)");
+                                  "' not found (declare the plugin with SLUICE_PLUGIN)");
   }
   auto entry = library.get<const sluice_plugin_descriptor*()>(SLUICE_ENTRY_SYMBOL);
   const sluice_plugin_descriptor* d = entry();
   if (d == nullptr) throw PluginLoadError(where + "entry symbol returned no descriptor");
 
-  const std::string host_versions = "this sluice " SLUICE_VERSION_STRING " has ABI version " +
-                                    std::to_string(SLUICE_ABI_VERSION);
+  const std::string host_versions =
+      "this sluice " SLUICE_VERSION_STRING " has ABI version " + std::to_string(SLUICE_ABI_VERSION);
   if (d->abi_version != SLUICE_ABI_VERSION) {
-    throw PluginLoadError(where + "plugin ABI version " + std::to_string(d->abi_version) + ", but " +
-                          host_versions + "; rebuild the plugin against this sluice");
+    throw PluginLoadError(where + "plugin ABI version " + std::to_string(d->abi_version) + ", but " + host_versions +
+                          "; rebuild the plugin against this sluice");
   }
   if (d->struct_size != sizeof(sluice_plugin_descriptor)) {
     throw PluginLoadError(where + "plugin descriptor is " + std::to_string(d->struct_size) + " bytes, but " +

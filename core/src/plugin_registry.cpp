@@ -30,7 +30,8 @@ void refuse_writable_by_others(const fs::path& path, const char* what) {
   throw PluginLoadError(path.string() + ": the plugin " + what + " is writable by " +
                         ((st.st_mode & S_IWOTH) ? "everyone" : "its group") + " (mode " + mode +
                         "), so anyone who can write it could run code inside sluice; refusing to load from it "
-                        "(chmod go-w " + path.string() + ")");
+                        "(chmod go-w " +
+                        path.string() + ")");
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ class PluginRegistry {
   const LoadedPlugin& load_replacement(const std::filesystem::path& path, int generation);
   std::vector<std::filesystem::path> search_path_;
   std::vector<std::unique_ptr<boost::dll::shared_library>> libraries_;
-  std::deque<LoadedPlugin> plugins_;  // every load; stages point into it, so it never moves
+  std::deque<LoadedPlugin> plugins_;                  // every load; stages point into it, so it never moves
   std::map<std::filesystem::path, Current> current_;  // the newest load of each path
   std::filesystem::path copies_dir_;
 };

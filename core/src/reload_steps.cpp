@@ -155,7 +155,10 @@ bool ReloadSteps::open_within_limit(PluginInstance& sink) {
 
 void ReloadSteps::roll_back() {
   for (auto it = opened_.rbegin(); it != opened_.rend(); ++it) {
-    runtime_.guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+    runtime_.guarded((*it)->id(), [&] {
+      (*it)->as<Sink>()->close();
+      return Status::ok();
+    });
   }
   fresh_.clear();
   // What the failed objects reported goes with them. A running plugin that reported
@@ -196,7 +199,11 @@ void ReloadSteps::stop_replaced_apis() {
   const bool apis_stop = std::any_of(started.begin(), started.end(), [&](PluginInstance* a) { return !kept(a); });
   if (apis_stop) runtime_.operator_side_.close_replays("a reload restarted the API; run the replay again for the rest");
   for (auto it = started.rbegin(); it != started.rend(); ++it) {
-    if (!kept(*it)) runtime_.guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
+    if (!kept(*it))
+      runtime_.guarded((*it)->id(), [&] {
+        (*it)->as<Api>()->stop();
+        return Status::ok();
+      });
   }
   if (apis_stop && !runtime_.shared_.stopping) runtime_.operator_side_.open_replays();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
@@ -209,7 +216,10 @@ void ReloadSteps::close_replaced_source() {
   if (source_kept_ || !runtime_.source_opened_) return;
   PluginInstance& source = runtime_.source();
   runtime_.shared_.source_ends.retract();  // APIs keep running and may be asking it
-  runtime_.guarded(source.id(), [&] { source.as<Source>()->close(); return Status::ok(); });
+  runtime_.guarded(source.id(), [&] {
+    source.as<Source>()->close();
+    return Status::ok();
+  });
   runtime_.source_opened_ = false;
 }
 
@@ -237,7 +247,10 @@ void ReloadSteps::retire(Instances replaced) {
   auto& opened_sinks = runtime_.opened_sinks_;
   for (auto it = opened_sinks.rbegin(); it != opened_sinks.rend(); ++it) {
     if (kept(*it)) continue;
-    runtime_.guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+    runtime_.guarded((*it)->id(), [&] {
+      (*it)->as<Sink>()->close();
+      return Status::ok();
+    });
   }
   opened_sinks = runtime_.of({Role::sink, Role::dead_letter});
   std::set<std::string> live_ids;

@@ -29,15 +29,17 @@ bool ReplayQueue::run(Batch& batch, Clock::time_point deadline, std::string& err
   if (!wait->ended.wait_until(lock, deadline, [&] { return wait->done; })) {
     lock.unlock();
     if (withdraw(wait)) {
-      error = "the pipeline did not take a replay batch in time (busy with a reload or a slow source); its "
-              "letters stay";
+      error =
+          "the pipeline did not take a replay batch in time (busy with a reload or a slow source); its "
+          "letters stay";
       return false;
     }
     lock.lock();
     // Taken meanwhile: the pipeline has it, or has just ended it.
     if (!wait->done) {
-      error = "a replay batch was not finished in time (a sink keeps retrying?); its letters stay until it is "
-              "stored, and a later replay finds what is left";
+      error =
+          "a replay batch was not finished in time (a sink keeps retrying?); its letters stay until it is "
+          "stored, and a later replay finds what is left";
       return false;
     }
   }

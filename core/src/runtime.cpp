@@ -186,7 +186,8 @@ int Runtime::run() {
              dead_letter.empty() ? "" : ", dead letters to '" + dead_letter.front()->id() + "'");
   publish_config_info();
   PluginInstance& src = source();
-  source_opened_ = start_apis() && open_sinks() && open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
+  source_opened_ =
+      start_apis() && open_sinks() && open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
   if (source_opened_) {
     shared_.source_ends.publish(src.as<Source>());
     shared_.health.set(stage_health(src.id()), true);
@@ -305,12 +306,22 @@ void Runtime::finish() {
     commit_completed();
   }
   shared_.source_ends.retract();  // before the source closes: APIs may be asking it
-  if (source_opened_) guarded(source().id(), [&] { source().as<Source>()->close(); return Status::ok(); });
+  if (source_opened_)
+    guarded(source().id(), [&] {
+      source().as<Source>()->close();
+      return Status::ok();
+    });
   for (auto it = opened_sinks_.rbegin(); it != opened_sinks_.rend(); ++it) {
-    guarded((*it)->id(), [&] { (*it)->as<Sink>()->close(); return Status::ok(); });
+    guarded((*it)->id(), [&] {
+      (*it)->as<Sink>()->close();
+      return Status::ok();
+    });
   }
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
-    guarded((*it)->id(), [&] { (*it)->as<Api>()->stop(); return Status::ok(); });
+    guarded((*it)->id(), [&] {
+      (*it)->as<Api>()->stop();
+      return Status::ok();
+    });
   }
   log_->info("pipeline '{}' stopped", plan_->spec.name);
 }

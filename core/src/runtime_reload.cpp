@@ -34,8 +34,9 @@ void Runtime::publish_config_info() {
   auto& metrics = shared_.metrics;
   if (!config_hash_.empty()) metrics.remove("sluice_config_info", {{"hash", config_hash_}});
   config_hash_ = plan_hash(*plan_);
-  metrics.gauge("sluice_config_info", "1, labelled with the hash of the pipeline config running now",
-                {{"hash", config_hash_}})
+  metrics
+      .gauge("sluice_config_info", "1, labelled with the hash of the pipeline config running now",
+             {{"hash", config_hash_}})
       .set(1);
   for (const char* result : {"applied", "rejected", "rolled_back"}) {
     shared_.metrics.counter("sluice_reloads_total", "Pipeline reloads, by result", {{"result", result}});

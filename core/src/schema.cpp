@@ -35,13 +35,24 @@ namespace {
 json value_schema(const sluice_config_key& k) {
   json s;
   switch (k.type) {
-    case sluice_key_int: s = {{"anyOf", {{{"type", "integer"}}, {{"type", "string"}}}}}; break;
-    case sluice_key_number: s = {{"anyOf", {{{"type", "number"}}, {{"type", "string"}}}}}; break;
-    case sluice_key_bool: s = {{"anyOf", {{{"type", "boolean"}}, {{"type", "string"}}}}}; break;
+    case sluice_key_int:
+      s = {{"anyOf", {{{"type", "integer"}}, {{"type", "string"}}}}};
+      break;
+    case sluice_key_number:
+      s = {{"anyOf", {{{"type", "number"}}, {{"type", "string"}}}}};
+      break;
+    case sluice_key_bool:
+      s = {{"anyOf", {{{"type", "boolean"}}, {{"type", "string"}}}}};
+      break;
     case sluice_key_list:
-    case sluice_key_stores: s = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
-    case sluice_key_map: s = {{"type", "object"}, {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}}; break;
-    default: s = {{"type", "string"}};
+    case sluice_key_stores:
+      s = {{"type", "array"}, {"items", {{"type", "string"}}}};
+      break;
+    case sluice_key_map:
+      s = {{"type", "object"}, {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
+      break;
+    default:
+      s = {{"type", "string"}};
   }
   s["description"] = k.doc;
   if (k.secret) s["writeOnly"] = true;  // a credential: editors should not echo it
@@ -72,7 +83,8 @@ json stage_schema(const LoadedPlugin& p, bool with_id) {
                 {"properties", {{"plugin", {{"const", d.name}}}, {"config", config}}},
                 {"required", {"plugin"}},
                 {"additionalProperties", false}};
-  if (with_id) stage["properties"]["id"] = {{"type", "string"}, {"description", "Unique id; stores are referred to by it"}};
+  if (with_id)
+    stage["properties"]["id"] = {{"type", "string"}, {"description", "Unique id; stores are referred to by it"}};
   if (has_required) stage["required"].push_back("config");
   return stage;
 }
@@ -88,7 +100,9 @@ json one_of_kind(const std::vector<const LoadedPlugin*>& plugins, int kind, bool
 }  // namespace
 
 json pipeline_schema(const std::vector<const LoadedPlugin*>& plugins) {
-  auto positive = [](const char* doc) { return json{{"anyOf", {{{"type", "integer"}, {"minimum", 1}}, {{"type", "string"}}}}, {"description", doc}}; };
+  auto positive = [](const char* doc) {
+    return json{{"anyOf", {{{"type", "integer"}, {"minimum", 1}}, {{"type", "string"}}}}, {"description", doc}};
+  };
   json properties = {
       {"name", {{"type", "string"}, {"description", "Name used in logs"}}},
       {"runtime",

@@ -178,8 +178,10 @@ bool StagePipeline::drain(std::chrono::milliseconds limit) {
     left = in_flight_;
   }
   if (!drained) {
-    log_.warn("rebalance: {} batch(es) still in flight after {} ms; abandoning them (they are read again "
-              "by the partitions' next owner)", left, limit.count());
+    log_.warn(
+        "rebalance: {} batch(es) still in flight after {} ms; abandoning them (they are read again "
+        "by the partitions' next owner)",
+        left, limit.count());
     discard_in_flight();
   }
   return drained;

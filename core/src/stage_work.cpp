@@ -29,7 +29,8 @@ void keep_records(Batch& batch, const std::vector<char>& drop) {
     ++keep;
   }
   batch.records.resize(keep);
-  if (batch.replay) batch.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(ids), batch.replay->retire_in});
+  if (batch.replay)
+    batch.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(ids), batch.replay->retire_in});
 }
 
 }  // namespace
@@ -45,10 +46,13 @@ StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
   Outcome outcome;
   for (auto* t : transforms_) {
     auto* transform = t->as<Transform>();
-    bool ok = with_retry(t->id(), batch.sequence, [&] {
-      outcome.clear();
-      return transform->apply(batch, outcome);
-    }, result);
+    bool ok = with_retry(
+        t->id(), batch.sequence,
+        [&] {
+          outcome.clear();
+          return transform->apply(batch, outcome);
+        },
+        result);
     if (!ok) return result;
     take_rejected(batch, outcome, t->id(), dead);
     offer(t->id(), batch);
@@ -63,10 +67,13 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   Batch dead;
   Outcome outcome;
   auto* sink = s.as<Sink>();
-  bool ok = with_retry(s.id(), batch.sequence, [&] {
-    outcome.clear();
-    return sink->write(batch, outcome);
-  }, result);
+  bool ok = with_retry(
+      s.id(), batch.sequence,
+      [&] {
+        outcome.clear();
+        return sink->write(batch, outcome);
+      },
+      result);
   if (!ok) return result;
   take_rejected(batch, outcome, s.id(), dead);
   take_behind(batch, outcome);
@@ -105,7 +112,7 @@ bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence,
     hooks_.health.set(stage_health(stage), false, status.message());
     degraded = true;
     log_.warn("'{}' asked to retry (attempt {}): {}; next try in {} ms", stage, attempt,
-                        printable(status.message(), 1024), backoff.peek().count());
+              printable(status.message(), 1024), backoff.peek().count());
     if (!hooks_.pause(backoff.next(), [&] { return discarded(sequence); })) {
       if (discarded(sequence)) log_.warn("'{}' gives up on a batch abandoned by a rebalance", stage);
       result = Result::abandoned;
@@ -121,7 +128,7 @@ void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const st
   for (const auto& r : outcome.rejected()) {
     if (r.index >= batch.records.size() || drop[r.index]) {
       log_.error("'{}' rejected record index {} which is not in the batch of {}; ignored", stage, r.index,
-                           batch.records.size());
+                 batch.records.size());
       continue;
     }
     drop[r.index] = 1;
@@ -130,7 +137,8 @@ void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const st
     dead.records.push_back(std::move(rec));
     if (batch.replay) dead_ids.push_back(dead_letter_id(batch, r.index));
   }
-  if (batch.replay) dead.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(dead_ids), batch.replay->retire_in});
+  if (batch.replay)
+    dead.replay = std::make_shared<const ReplayBatch>(ReplayBatch{std::move(dead_ids), batch.replay->retire_in});
   keep_records(batch, drop);
 }
 
@@ -159,13 +167,19 @@ void StagePipeline::take_behind(Batch& batch, const Outcome& outcome) {
 bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result) {
   auto& metrics = hooks_.metrics;
   for (const auto& rec : dead.records) {
-    metrics.counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
-                    {{"reason", rec.rejection.reason}}).inc();
+    metrics
+        .counter("sluice_records_dead_lettered_total", "Records sent to the dead-letter route, by reason",
+                 {{"reason", rec.rejection.reason}})
+        .inc();
     // Reason, pointer and detail are the record's own words (a JSON key becomes the pointer).
     const std::string reason = printable(rec.rejection.reason, 64);
     log_event(log_, spdlog::level::warn,
-              {{"stage", rec.rejection.stage}, {"reason", reason}, {"stream", rec.stream},
-               {"partition", rec.partition}, {"offset", rec.offset}, {"key", rec.key}},
+              {{"stage", rec.rejection.stage},
+               {"reason", reason},
+               {"stream", rec.stream},
+               {"partition", rec.partition},
+               {"offset", rec.offset},
+               {"key", rec.key}},
               "dead letter from '{}': {} at {} ({}) [{}:{}@{}]", rec.rejection.stage, reason,
               rec.rejection.pointer.empty() ? "/" : printable(rec.rejection.pointer, 256),
               printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
@@ -178,20 +192,26 @@ bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Resu
   std::lock_guard lock(dead_letter_mutex_);
   auto* sink = dead_letter_->as<Sink>();
   Outcome outcome;
-  bool ok = with_retry(dead_letter_->id(), sequence, [&] {
-    outcome.clear();
-    return sink->write(dl, outcome);
-  }, result);
+  bool ok = with_retry(
+      dead_letter_->id(), sequence,
+      [&] {
+        outcome.clear();
+        return sink->write(dl, outcome);
+      },
+      result);
   if (!ok) return false;
   for (const auto& r : outcome.rejected()) {
     if (r.index >= dl.records.size()) continue;
     const Record& rec = dl.records[r.index];
     const std::string reason = printable(rec.rejection.reason, 64);
     log_event(log_, spdlog::level::err,
-              {{"stream", rec.stream}, {"partition", rec.partition}, {"offset", rec.offset},
-               {"reason", reason}, {"key", rec.key}},
-              "dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream,
-              rec.partition, rec.offset, printable(r.detail.empty() ? r.reason : r.detail, 1024), reason);
+              {{"stream", rec.stream},
+               {"partition", rec.partition},
+               {"offset", rec.offset},
+               {"reason", reason},
+               {"key", rec.key}},
+              "dead-letter sink refused a record [{}:{}@{}]: {}; its original rejection: {}", rec.stream, rec.partition,
+              rec.offset, printable(r.detail.empty() ? r.reason : r.detail, 1024), reason);
   }
   return true;
 }

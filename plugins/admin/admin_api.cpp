@@ -28,8 +28,13 @@ namespace {
 constexpr std::chrono::minutes longest_admin_answer{11};
 
 EndpointOptions endpoint_options(const AdminSettings& settings) {
-  return {1, "sluice-admin", settings.max_request_bytes, settings.header_timeout, longest_admin_answer,
-          settings.tls_cert, settings.tls_key};
+  return {1,
+          "sluice-admin",
+          settings.max_request_bytes,
+          settings.header_timeout,
+          longest_admin_answer,
+          settings.tls_cert,
+          settings.tls_key};
 }
 
 }  // namespace
@@ -59,14 +64,14 @@ Status AdminApi::start() {
   }
   auto shared = std::make_shared<AdminShared>();
   shared->routes = std::make_shared<const AdminRoutes>(host_.admin(), host_.log());
-  gate_ = std::make_shared<AuthGate>(std::move(tokens),
-                                     AuthLimiter::Options{settings_.auth_failures_burst, settings_.auth_failures_refill},
-                                     host_.metrics(), TrustedProxies(settings_.trusted_proxies));
+  gate_ = std::make_shared<AuthGate>(
+      std::move(tokens), AuthLimiter::Options{settings_.auth_failures_burst, settings_.auth_failures_refill},
+      host_.metrics(), TrustedProxies(settings_.trusted_proxies));
   shared->gate = gate_;
   // Admin requests wait for the database, a replay or a reload: a longer queue wait than
   // order lookups, and a short queue (operators, not traffic).
-  executor_ = std::make_shared<LookupExecutor>(
-      LookupExecutor::Options{settings_.threads, 64, std::chrono::seconds(30)}, nullptr);
+  executor_ = std::make_shared<LookupExecutor>(LookupExecutor::Options{settings_.threads, 64, std::chrono::seconds(30)},
+                                               nullptr);
   shared->executor = executor_;
   // Taps, replays and reloads: as many threads again, and a queue as short as the operators.
   long_executor_ = std::make_shared<LookupExecutor>(
@@ -93,8 +98,7 @@ Status AdminApi::start() {
     return Status::fatal("admin: cannot listen on " + format_listen_address(settings_.listen) + ": " + e.what());
   }
   host_.log().info("admin API listening on {}://{}:{} with {} admin thread(s){}", settings_.tls() ? "https" : "http",
-                   settings_.listen.host, port(), settings_.threads,
-                   why.empty() ? "" : " (no operator page)");
+                   settings_.listen.host, port(), settings_.threads, why.empty() ? "" : " (no operator page)");
   return Status::ok();
 }
 
@@ -133,8 +137,6 @@ Status AdminApi::refresh() {
   return Status::ok();
 }
 
-std::uint16_t AdminApi::port() const {
-  return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0;
-}
+std::uint16_t AdminApi::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
 
 }  // namespace sluice::admin

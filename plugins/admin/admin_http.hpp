@@ -30,12 +30,12 @@
 #include <vector>
 
 #include "admin_routes.hpp"
-#include "shared_http.hpp"
 #include "allowed_hosts.hpp"
-#include "capped_slots.hpp"
 #include "auth_gate.hpp"
+#include "capped_slots.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
+#include "shared_http.hpp"
 #include "static_files.hpp"
 
 namespace sluice {

@@ -38,14 +38,13 @@ bool parse_int(std::string_view text, std::int64_t& out) {
 
 // "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+hh:mm|-hh:mm)"
 bool parse_rfc3339(std::string_view t, std::int64_t& unix_ms) {
-  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-      t[13] != ':' || t[16] != ':') {
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || t[13] != ':' ||
+      t[16] != ':') {
     return false;
   }
   std::int64_t year, month, day, hour, minute, second;
   if (!parse_int(t.substr(0, 4), year) || !parse_int(t.substr(5, 2), month) || !parse_int(t.substr(8, 2), day) ||
-      !parse_int(t.substr(11, 2), hour) || !parse_int(t.substr(14, 2), minute) ||
-      !parse_int(t.substr(17, 2), second)) {
+      !parse_int(t.substr(11, 2), hour) || !parse_int(t.substr(14, 2), minute) || !parse_int(t.substr(17, 2), second)) {
     return false;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
@@ -100,7 +99,11 @@ bool parse_time(std::string_view text, std::int64_t now_ms, std::int64_t& unix_m
   if (text.size() >= 2) {
     std::int64_t n;
     const char unit = text.back();
-    const std::int64_t unit_ms = unit == 's' ? 1000 : unit == 'm' ? 60000 : unit == 'h' ? 3600000 : unit == 'd' ? 86400000 : 0;
+    const std::int64_t unit_ms = unit == 's'   ? 1000
+                                 : unit == 'm' ? 60000
+                                 : unit == 'h' ? 3600000
+                                 : unit == 'd' ? 86400000
+                                               : 0;
     if (unit_ms && parse_int(text.substr(0, text.size() - 1), n) && n >= 0 && n < 100000) {
       unix_ms = now_ms - n * unit_ms;
       return true;
@@ -158,8 +161,12 @@ nlohmann::json replay_report(const ReplayReport& r, bool dry_run) {
 
 nlohmann::json tap_line(const TapRecord& t) {
   const Record& r = t.record;
-  nlohmann::json out{{"stage", t.stage},         {"time", rfc3339_ms(t.time_ms)}, {"stream", r.stream},
-                     {"partition", r.partition}, {"offset", r.offset},           {"value_bytes", t.value_bytes},
+  nlohmann::json out{{"stage", t.stage},
+                     {"time", rfc3339_ms(t.time_ms)},
+                     {"stream", r.stream},
+                     {"partition", r.partition},
+                     {"offset", r.offset},
+                     {"value_bytes", t.value_bytes},
                      {"truncated", r.value.size() < t.value_bytes}};
   if (!r.key.empty()) put_bytes(out, "key", r.key);
   put_bytes(out, "value", r.value);

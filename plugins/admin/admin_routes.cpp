@@ -72,8 +72,8 @@ bool integer_param(const AdminRequest& request, const char* name, IntegerRange r
 }
 
 // The JSON member `name`, when present and not null, as an integer in range.
-bool integer_member(const nlohmann::json& doc, const char* name, IntegerRange range,
-                    std::optional<std::int64_t>& out, AdminReply& reply) {
+bool integer_member(const nlohmann::json& doc, const char* name, IntegerRange range, std::optional<std::int64_t>& out,
+                    AdminReply& reply) {
   auto it = doc.find(name);
   if (it == doc.end() || it->is_null()) return true;
   std::int64_t value = 0;

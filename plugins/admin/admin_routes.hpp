@@ -20,8 +20,8 @@ class logger;
 namespace sluice::admin {
 
 struct AdminRequest {
-  std::string method;  // "GET", "POST", "DELETE", ...
-  std::string path;    // without the query, starts with "/admin/"
+  std::string method;                                      // "GET", "POST", "DELETE", ...
+  std::string path;                                        // without the query, starts with "/admin/"
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in URL order
   std::string body;
 };

@@ -36,8 +36,7 @@ const ConfigMap<AdminSettings>& admin_config_map() {
           "one more wrong token is allowed per client every this many milliseconds")
           .range(1, 3600 * 1000),
       key("metrics", &S::metrics, "also serve GET /metrics (Prometheus text) on the admin API"),
-      key("metrics_auth", &S::metrics_auth,
-          "token: /metrics here needs a read or admin token; open: it needs none"),
+      key("metrics_auth", &S::metrics_auth, "token: /metrics here needs a read or admin token; open: it needs none"),
       key("max_request_bytes", &S::max_request_bytes,
           "largest request (line + headers + body) accepted; larger ones get 413")
           .range(1024, 64 * 1024 * 1024),
@@ -65,7 +64,8 @@ AdminSettings parse_admin_settings(const Config& config) {
   AdminSettings settings = admin_config_map().parse(config);
   if (settings.static_dir.empty()) throw ConfigError("static_dir", "static_dir must not be empty");
   if (settings.metrics_auth != "token" && settings.metrics_auth != "open") {
-    throw ConfigError("metrics_auth", "metrics_auth must be \"token\" or \"open\", not \"" + settings.metrics_auth + "\"");
+    throw ConfigError("metrics_auth",
+                      "metrics_auth must be \"token\" or \"open\", not \"" + settings.metrics_auth + "\"");
   }
   try {
     TrustedProxies{settings.trusted_proxies};

@@ -28,7 +28,7 @@ struct AdminSettings {
   std::string tokens_env = "SLUICE_API_TOKENS";
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
-  bool metrics = false;              // serve /metrics here
+  bool metrics = false;                // serve /metrics here
   std::string metrics_auth = "token";  // "token" | "open"
   std::size_t max_request_bytes = 16384;
   std::chrono::milliseconds header_timeout{5000};

@@ -14,7 +14,7 @@ struct FileSourceSettings {
   std::string path;                          // required; "-" is stdin
   std::optional<std::string> position_file;  // none: nothing kept, every run starts at line 0
   bool follow = false;
-  std::optional<std::string> stream;  // none: the file name ("stdin" for "-")
+  std::optional<std::string> stream;     // none: the file name ("stdin" for "-")
   std::optional<std::string> key_field;  // none: records have no key
 };
 

@@ -28,16 +28,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 10> managed_
 // got -1", "stats_interval_ms is too large" (librdkafka takes them as int).
 std::string kafka_range_message(std::string_view key, std::int64_t value, std::int64_t min, std::int64_t) {
   if (value < min) {
-    return std::string(key) + " must be " + (min == 0 ? "zero or more" : "positive") + ", got " +
-           std::to_string(value);
+    return std::string(key) + " must be " + (min == 0 ? "zero or more" : "positive") + ", got " + std::to_string(value);
   }
   return std::string(key) + " is too large";
 }
 
 // A value of `properties` (secret: it may be sasl.password) is named, never shown, also where
 // librdkafka's own message quotes it.
-void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
-                  const std::string& key) {
+void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value, const std::string& key) {
   char error[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
     if (key != "properties") throw ConfigError(key, "librdkafka rejects " + name + "=" + value + ": " + error);
@@ -110,11 +108,13 @@ ConsumerSettings ConsumerSettings::from(const Config& config) {
   }
   if (s.instance_id.size() > 249) throw ConfigError("instance_id", "instance_id is longer than 249 characters");
   for (char c : s.instance_id) {
-    bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+    bool legal =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!legal) {
-      throw ConfigError("instance_id", "instance_id may hold only letters, digits, '.', '_' and '-' (Kafka's "
-                                       "rule), got `" + s.instance_id + "`");
+      throw ConfigError("instance_id",
+                        "instance_id may hold only letters, digits, '.', '_' and '-' (Kafka's "
+                        "rule), got `" +
+                            s.instance_id + "`");
     }
   }
   for (const auto& [name, value] : s.properties) {
@@ -136,8 +136,7 @@ ConfHandle ConsumerSettings::make_conf(const std::string& group_instance_id) con
   set_or_throw(conf.get(), "group.id", group, "group");
   set_or_throw(conf.get(), "auto.offset.reset", start_from, "start_from");
   set_or_throw(conf.get(), "session.timeout.ms", std::to_string(session_timeout_ms), "session_timeout_ms");
-  set_or_throw(conf.get(), "heartbeat.interval.ms", std::to_string(heartbeat_interval_ms),
-               "heartbeat_interval_ms");
+  set_or_throw(conf.get(), "heartbeat.interval.ms", std::to_string(heartbeat_interval_ms), "heartbeat_interval_ms");
   set_or_throw(conf.get(), "statistics.interval.ms", std::to_string(stats_interval_ms), "stats_interval_ms");
   if (!group_instance_id.empty()) set_or_throw(conf.get(), "group.instance.id", group_instance_id, "instance_id");
   // At-least-once: offsets reach Kafka only through commit(), after every sink accepted them.

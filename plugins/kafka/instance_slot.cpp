@@ -12,13 +12,14 @@
 namespace sluice::kafka {
 namespace {
 
-constexpr const char* kUnsafeAdvice = "refusing it as an instance-slot lock; remove it, or set lock_dir to a folder only sluice can write";
+constexpr const char* kUnsafeAdvice =
+    "refusing it as an instance-slot lock; remove it, or set lock_dir to a folder only sluice can write";
 
 std::string sanitized(const std::string& text) {
   std::string out = text;
   for (char& c : out) {
-    bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+    bool legal =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!legal) c = '_';
   }
   return out;
@@ -46,7 +47,8 @@ std::string refusal(int fd, const std::filesystem::path& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return path.string() + ": " + std::strerror(errno);
   if (!S_ISREG(st.st_mode)) return path.string() + " is not a regular file (a FIFO, socket or device planted there?)";
-  if (st.st_uid != ::geteuid()) return path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) + ")";
+  if (st.st_uid != ::geteuid())
+    return path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) + ")";
   return {};
 }
 

@@ -4,10 +4,8 @@ namespace sluice::kafka {
 
 KafkaMetrics::KafkaMetrics(Metrics& registry)
     : registry_(registry),
-      assigned_(registry.gauge("sluice_kafka_assigned_partitions",
-                               "Partitions currently assigned to this consumer")),
-      rebalances_(registry.counter("sluice_kafka_rebalances_total",
-                                   "Partition assignments and revocations handled")),
+      assigned_(registry.gauge("sluice_kafka_assigned_partitions", "Partitions currently assigned to this consumer")),
+      rebalances_(registry.counter("sluice_kafka_rebalances_total", "Partition assignments and revocations handled")),
       commit_failures_(registry.counter("sluice_kafka_commit_failures_total",
                                         "Offset commits the broker refused (retried with the next commit)")),
       paused_(registry.gauge("sluice_kafka_paused",
@@ -22,8 +20,8 @@ void KafkaMetrics::consumed(const std::string& topic, std::int32_t partition, st
   Key key{topic, partition};
   auto it = consumed_.find(key);
   if (it == consumed_.end()) {
-    Counter& c = registry_.counter("sluice_kafka_consumed_total",
-                                   "Records read from Kafka and handed to the pipeline", labels(key));
+    Counter& c = registry_.counter("sluice_kafka_consumed_total", "Records read from Kafka and handed to the pipeline",
+                                   labels(key));
     it = consumed_.emplace(std::move(key), &c).first;
   }
   it->second->inc(n);
@@ -33,8 +31,8 @@ void KafkaMetrics::lag(const std::string& topic, std::int32_t partition, std::in
   Key key{topic, partition};
   auto it = lag_.find(key);
   if (it == lag_.end()) {
-    Gauge& g = registry_.gauge("sluice_kafka_lag",
-                               "Records in the partition not yet committed by this group", labels(key));
+    Gauge& g =
+        registry_.gauge("sluice_kafka_lag", "Records in the partition not yet committed by this group", labels(key));
     it = lag_.emplace(std::move(key), &g).first;
   }
   it->second->set(static_cast<double>(lag));

@@ -14,9 +14,7 @@ namespace {
 
 constexpr const char* health_component = "kafka";
 
-int to_ms(std::chrono::milliseconds d) {
-  return static_cast<int>(std::clamp<std::int64_t>(d.count(), 0, INT32_MAX));
-}
+int to_ms(std::chrono::milliseconds d) { return static_cast<int>(std::clamp<std::int64_t>(d.count(), 0, INT32_MAX)); }
 
 }  // namespace
 
@@ -68,7 +66,8 @@ std::string KafkaSource::resolve_instance_id() {
   if (settings_.dynamic_membership()) return {};
   if (!settings_.derive_instance_id()) return settings_.instance_id;
   std::string error;
-  const std::filesystem::path dir = settings_.lock_dir.empty() ? default_lock_dir() : std::filesystem::path(settings_.lock_dir);
+  const std::filesystem::path dir =
+      settings_.lock_dir.empty() ? default_lock_dir() : std::filesystem::path(settings_.lock_dir);
   slot_ = InstanceSlot::claim(dir, settings_.group, error);
   if (!slot_) {
     // Still works, only a restart after a crash waits for the dead member's session again.
@@ -94,8 +93,8 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
     auto now = Clock::now();
     if (pending_.empty() && now >= deadline) break;
     std::size_t before = pending_.size();
-    auto wait = pending_.empty() ? std::chrono::ceil<std::chrono::milliseconds>(deadline - now)
-                                 : std::chrono::milliseconds(0);
+    auto wait =
+        pending_.empty() ? std::chrono::ceil<std::chrono::milliseconds>(deadline - now) : std::chrono::milliseconds(0);
     consume_one(wait);
     if (pending_.size() == before && !pending_.empty()) break;  // nothing more right now
   }
@@ -160,12 +159,12 @@ void KafkaSource::fenced(const std::vector<Position>& stored) {
     // A train of stale batches brings the same news once per batch: handled (and logged) once.
     if (logged == p.offset) continue;
     logged = p.offset;
-    log_event(host_.log(), spdlog::level::warn, {{"stream", p.stream}, {"partition", p.partition}, {"offset", p.offset}},
+    log_event(host_.log(), spdlog::level::warn,
+              {{"stream", p.stream}, {"partition", p.partition}, {"offset", p.offset}},
               "partition {}[{}]: batch behind stored position {}, skipped (another instance owns it)", p.stream,
               p.partition, p.offset);
-    pending_.erase_if([&](const Record& r) {
-      return r.partition == p.partition && r.offset < p.offset && r.stream == p.stream;
-    });
+    pending_.erase_if(
+        [&](const Record& r) { return r.partition == p.partition && r.offset < p.offset && r.stream == p.stream; });
     if (!offsets_.owns(p.stream, p.partition)) continue;
     // Still ours: fetch on from the stored position, never back. The position is the next
     // offset librdkafka will hand out; INVALID when nothing was read since the assignment,
@@ -192,10 +191,12 @@ bool KafkaSource::seek(rd_kafka_topic_partition_list_t* partitions) {
     const auto& p = partitions->elems[i];
     if (p.err) {
       ok = false;
-      log_event(host_.log(), spdlog::level::warn, {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
+      log_event(host_.log(), spdlog::level::warn,
+                {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
                 "kafka: seek of {}[{}] to {} failed: {}", p.topic, p.partition, p.offset, rd_kafka_err2str(p.err));
     } else {
-      log_event(host_.log(), spdlog::level::info, {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
+      log_event(host_.log(), spdlog::level::info,
+                {{"stream", p.topic}, {"partition", p.partition}, {"offset", p.offset}},
                 "kafka: {}[{}] now reads from offset {}", p.topic, p.partition, p.offset);
     }
   }
@@ -227,8 +228,8 @@ std::optional<std::int64_t> KafkaSource::end_offset(const std::string& stream, s
   // transaction is not readable yet either.
   std::int64_t low = 0;
   std::int64_t high = 0;
-  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(consumer_.get(), stream.c_str(), partition, &low,
-                                                                    &high, to_ms(timeout));
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(consumer_.get(), stream.c_str(), partition, &low, &high, to_ms(timeout));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) return std::nullopt;
   return high;
 }
@@ -376,9 +377,10 @@ void KafkaSource::commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic
     if (!e) continue;
     self->metrics_.commit_failed();
     self->offsets_.commit_failed(p.topic, p.partition, p.offset);
-    self->host_.log().warn("kafka: commit of {}[{}]@{} failed: {} (sent again with the next commit while "
-                           "still assigned)",
-                           p.topic, p.partition, p.offset, rd_kafka_err2str(e));
+    self->host_.log().warn(
+        "kafka: commit of {}[{}]@{} failed: {} (sent again with the next commit while "
+        "still assigned)",
+        p.topic, p.partition, p.offset, rd_kafka_err2str(e));
   }
 }
 
@@ -392,4 +394,3 @@ void KafkaSource::log_cb(const rd_kafka_t* rk, int level, const char* facility, 
 }
 
 }  // namespace sluice::kafka
-

@@ -106,7 +106,7 @@ class KafkaSource final : public Source {
   bool closing_ = false;
   bool ready_ = false;
   bool ever_ready_reported_ = false;
-  std::string fatal_;  // set by the error callback on a fatal librdkafka error
+  std::string fatal_;                 // set by the error callback on a fatal librdkafka error
   std::optional<InstanceSlot> slot_;  // held while the consumer lives
   std::string instance_id_;
   // The stored offset last reported per fenced partition, so each distinct one is logged once.

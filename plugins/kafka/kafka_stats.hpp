@@ -18,7 +18,7 @@ struct PartitionLag {
 
 struct StatsSummary {
   bool parsed = false;
-  bool broker_up = false;  // at least one real (not bootstrap-only) broker is connected
+  bool broker_up = false;          // at least one real (not bootstrap-only) broker is connected
   std::vector<PartitionLag> lags;  // partitions with a known lag only
 };
 

@@ -6,9 +6,7 @@ void OffsetTracker::assign(const std::string& topic, std::int32_t partition) {
   partitions_.try_emplace({topic, partition});
 }
 
-void OffsetTracker::revoke(const std::string& topic, std::int32_t partition) {
-  partitions_.erase({topic, partition});
-}
+void OffsetTracker::revoke(const std::string& topic, std::int32_t partition) { partitions_.erase({topic, partition}); }
 
 bool OffsetTracker::owns(const std::string& topic, std::int32_t partition) const {
   return partitions_.contains({topic, partition});
@@ -51,8 +49,7 @@ std::vector<Position> OffsetTracker::take_unsent() {
   return out;
 }
 
-void OffsetTracker::commit_failed(const std::string& topic, std::int32_t partition,
-                                  std::int64_t offset) {
+void OffsetTracker::commit_failed(const std::string& topic, std::int32_t partition, std::int64_t offset) {
   auto it = partitions_.find({topic, partition});
   if (it == partitions_.end()) return;
   if (it->second.sent == offset) it->second.sent = offset - 1;

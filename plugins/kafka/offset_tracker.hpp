@@ -44,8 +44,8 @@ class OffsetTracker {
 
  private:
   struct State {
-    std::int64_t accepted = -1;  // highest next-offset accepted by every sink
-    std::int64_t sent = -1;      // highest next-offset handed to the broker
+    std::int64_t accepted = -1;      // highest next-offset accepted by every sink
+    std::int64_t sent = -1;          // highest next-offset handed to the broker
     std::int64_t first_handed = -1;  // offset of the first record handed out since assigned
     std::int64_t handed = -1;        // highest next-offset handed to the runtime
   };

@@ -79,8 +79,8 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
       bool found = false;
       Status status = store->load(p.topic, p.partition, next, found);
       if (!status.is_ok()) {
-        host_.log().warn("kafka: no stored position for {}[{}] ({}); using the committed offset", p.topic,
-                         p.partition, status.message());
+        host_.log().warn("kafka: no stored position for {}[{}] ({}); using the committed offset", p.topic, p.partition,
+                         status.message());
       } else if (found) {
         p.offset = next;
         stored.push_back({p.topic, p.partition, next});

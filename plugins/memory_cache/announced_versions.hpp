@@ -20,8 +20,7 @@ class AnnouncedVersions {
  public:
   using clock = std::chrono::steady_clock;
 
-  AnnouncedVersions(std::chrono::milliseconds ttl, std::size_t max_entries)
-      : ttl_(ttl), max_entries_(max_entries) {}
+  AnnouncedVersions(std::chrono::milliseconds ttl, std::size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {}
 
   // The feed announced `key` at `version` (kept until now + ttl).
   void note(std::string_view key, std::int64_t version, clock::time_point now = clock::now());

@@ -8,14 +8,14 @@
 
 namespace sluice::cache {
 
-Entry* Entry::make(std::uint64_t hash, std::string_view key, std::string_view value,
-                   std::int64_t version, std::uint32_t now) {
+Entry* Entry::make(std::uint64_t hash, std::string_view key, std::string_view value, std::int64_t version,
+                   std::uint32_t now) {
   if (key.size() > max_key || value.size() > max_value) return nullptr;
   void* memory = std::malloc(sizeof(Entry) + key.size() + value.size());
   if (!memory) throw std::bad_alloc();
   // The generation is stamped by the shard, under its lock, when the entry goes in.
-  auto* entry = new (memory) Entry{hash, version, static_cast<std::uint32_t>(value.size()),
-                                   static_cast<std::uint16_t>(key.size()), 0, {now}};
+  auto* entry = new (memory)
+      Entry{hash, version, static_cast<std::uint32_t>(value.size()), static_cast<std::uint16_t>(key.size()), 0, {now}};
   char* bytes = reinterpret_cast<char*>(entry + 1);
   std::memcpy(bytes, key.data(), key.size());
   std::memcpy(bytes + key.size(), value.data(), value.size());

@@ -31,8 +31,8 @@ struct Entry {
   static constexpr std::size_t max_value = UINT32_MAX;
 
   // nullptr when key or value are too long to be cached.
-  static Entry* make(std::uint64_t hash, std::string_view key, std::string_view value,
-                     std::int64_t version, std::uint32_t now);
+  static Entry* make(std::uint64_t hash, std::string_view key, std::string_view value, std::int64_t version,
+                     std::uint32_t now);
   static void destroy(Entry* entry);
   // Bytes this entry really occupies on the heap.
   std::size_t footprint() const;

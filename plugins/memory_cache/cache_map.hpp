@@ -24,8 +24,7 @@ class CacheMap {
   // Version-guarded put (see CacheShard::put); too_large when the entry cannot be cached
   // (key over 64 KiB or value over 4 GiB). !may_evict: a new key that finds its shard full
   // is not added (no_room).
-  PutResult put(std::string_view key, std::string_view value, std::int64_t version = 0,
-                bool may_evict = true);
+  PutResult put(std::string_view key, std::string_view value, std::int64_t version = 0, bool may_evict = true);
 
   // Resync generations: entries stamped with an older one than current() may be behind.
   std::uint16_t generation() const { return generation_.load(std::memory_order_acquire); }

@@ -52,8 +52,8 @@ class CacheShard {
   // max_entries > 0 and the shard full, evicts the least recently used of a random sample
   // (as Redis does: near-LRU quality without a list), unless !may_evict.
   // Entries to free are appended to `garbage` (free them after the call, outside any lock).
-  PutResult put(Entry* fresh, std::size_t max_entries, bool may_evict,
-                const std::atomic<std::uint16_t>& generation, std::vector<Entry*>& garbage);
+  PutResult put(Entry* fresh, std::size_t max_entries, bool may_evict, const std::atomic<std::uint16_t>& generation,
+                std::vector<Entry*>& garbage);
 
   std::size_t size() const;
   std::size_t memory_bytes() const;  // entries + index

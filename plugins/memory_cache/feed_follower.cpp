@@ -102,13 +102,12 @@ Status MemoryCache::committed(const CommittedChange& change) {
     if (seen.insert(changed.key).second) fetch.push_back(changed.key);
   }
   if (!fetch.empty()) {
-    Status status = warm_source_->get_many(
-        fetch, [&](std::string_view key, std::string_view value, std::int64_t version) {
+    Status status =
+        warm_source_->get_many(fetch, [&](std::string_view key, std::string_view value, std::int64_t version) {
           if (cache_.put(key, value, version) == PutResult::replaced) invalidations_.inc();
         });
     if (!status.is_ok()) {
-      host_.log().warn("change feed of {}: refreshing {} keys failed: {}", warm_from_, fetch.size(),
-                       status.message());
+      host_.log().warn("change feed of {}: refreshing {} keys failed: {}", warm_from_, fetch.size(), status.message());
       return status;
     }
   }
@@ -116,9 +115,9 @@ Status MemoryCache::committed(const CommittedChange& change) {
   for (const ChangedKey& changed : change.keys) negative_.forget(changed.key);
   watermarks_.raise(change.positions);
   if (change.committed_at_us > 0) {
-    auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    auto now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     // Clocks of two machines may disagree a little: never a negative lag.
     feed_lag_.observe(static_cast<double>(std::max<std::int64_t>(0, now_us - change.committed_at_us)) / 1e6);
   }
@@ -127,8 +126,8 @@ Status MemoryCache::committed(const CommittedChange& change) {
 }
 
 void MemoryCache::lost(const std::string& why) {
-  host_.log().warn("change feed of {} lost: {}; cached entries are checked against it until it resumes",
-                   warm_from_, why);
+  host_.log().warn("change feed of {} lost: {}; cached entries are checked against it until it resumes", warm_from_,
+                   why);
   set_feed_state(FeedState::lost, why);
   if (!loaded_once_) finish_opening(Opening::failed, "change feed of " + warm_from_ + " lost: " + why);
 }

@@ -14,9 +14,7 @@ std::string cache_range_message(std::string_view key, std::int64_t, std::int64_t
 }
 
 // Commit to applied: from a local commit (about a millisecond) to a feed that is behind.
-std::vector<double> lag_buckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-}
+std::vector<double> lag_buckets() { return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}; }
 
 // Longer than any lookup may take (REST's lookup_timeout_ms, 2 s, plus postgres's
 // read_timeout_ms, 1 s, by default), with room for slower settings.
@@ -64,9 +62,9 @@ MemoryCache::MemoryCache(const CacheSettings& settings, SinkHost& host)
       warm_(warm_from_.empty()),
       hits_(host.metrics().counter("sluice_cache_hits_total", "Cache lookups answered")),
       misses_(host.metrics().counter("sluice_cache_misses_total", "Cache lookups not found")),
-      entries_(host.metrics().gauge("sluice_cache_entries", "Entries (keys and their values) held by the memory cache")),
-      bytes_(host.metrics().gauge("sluice_cache_bytes",
-                                  "Heap bytes held by the memory cache (entries and index)")),
+      entries_(
+          host.metrics().gauge("sluice_cache_entries", "Entries (keys and their values) held by the memory cache")),
+      bytes_(host.metrics().gauge("sluice_cache_bytes", "Heap bytes held by the memory cache (entries and index)")),
       invalidations_(host.metrics().counter("sluice_cache_invalidations_total",
                                             "Cached entries replaced by a newer version the change feed announced")),
       negative_hits_(host.metrics().counter("sluice_cache_negative_hits_total",
@@ -74,8 +72,8 @@ MemoryCache::MemoryCache(const CacheSettings& settings, SinkHost& host)
       feed_events_(host.metrics().counter("sluice_feed_events_total", "Change feed commits applied by the cache")),
       feed_resyncs_(host.metrics().counter("sluice_feed_resyncs_total",
                                            "Times the cache re-read its store on (re)joining the change feed")),
-      feed_following_(host.metrics().gauge("sluice_feed_following",
-                                           "1 while the cache follows its store's change feed, else 0")),
+      feed_following_(
+          host.metrics().gauge("sluice_feed_following", "1 while the cache follows its store's change feed, else 0")),
       feed_lag_(host.metrics().histogram("sluice_feed_lag_seconds",
                                          "Seconds from a store commit to the cache applying it", lag_buckets())) {}
 
@@ -113,8 +111,7 @@ Status MemoryCache::write(Batch& batch, Outcome& outcome) {
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Record& record = batch.records[i];
     if (record.key.empty()) {
-      outcome.reject(i, "missing_key", "",
-                     "the cache needs a record key (order_validate sets it to order_uid)");
+      outcome.reject(i, "missing_key", "", "the cache needs a record key (order_validate sets it to order_uid)");
       continue;
     }
     // The database stored it under record.version; a newer one already here (the feed or a

@@ -11,13 +11,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "announced_versions.hpp"
-#include "negative_cache.hpp"
 #include "cache_map.hpp"
+#include "negative_cache.hpp"
 #include "recent_keys.hpp"
 #include "sluice/sink.hpp"
 #include "sluice/store.hpp"

@@ -46,7 +46,7 @@ class NegativeCache {
   const std::chrono::milliseconds ttl_;
   const std::size_t max_entries_;
   mutable std::mutex mutex_;
-  Items items_;  // oldest (first to expire) first
+  Items items_;                                                  // oldest (first to expire) first
   std::unordered_map<std::string_view, Items::iterator> index_;  // views into items_
   // Lets the hot paths (every write forgets its keys) skip the lock while nothing is held.
   std::atomic<std::size_t> count_{0};

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sluice/log_text.hpp"
 #include "sluice/log_fields.hpp"
+#include "sluice/log_text.hpp"
 
 namespace sluice::orders {
 namespace {
@@ -33,15 +33,13 @@ OrderValidate::OrderValidate(const ValidateSettings& settings, Host& host)
     : host_(host),
       canonicalize_(settings.canonicalize),
       checker_(CheckOptions{settings.max_bytes, settings.allow_unknown_fields}),
-      accepted_(host.metrics().counter("sluice_orders_valid_total",
-                                       "Messages that passed order validation")) {}
+      accepted_(host.metrics().counter("sluice_orders_valid_total", "Messages that passed order validation")) {}
 
 Counter& OrderValidate::rejected_counter(const std::string& reason) {
   auto it = rejected_by_reason_.find(reason);
   if (it != rejected_by_reason_.end()) return *it->second;
-  Counter& counter = host_.metrics().counter(
-      "sluice_orders_invalid_total", "Messages refused by order validation, by reason",
-      {{"reason", reason}});
+  Counter& counter = host_.metrics().counter("sluice_orders_invalid_total",
+                                             "Messages refused by order validation, by reason", {{"reason", reason}});
   rejected_by_reason_.emplace(reason, &counter);
   return counter;
 }
@@ -54,7 +52,9 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
       rejected_counter(bad->reason).inc();
       // The pointer holds the record's own keys.
       log_event(host_.log(), spdlog::level::debug,
-                {{"stream", record.stream}, {"partition", record.partition}, {"offset", record.offset},
+                {{"stream", record.stream},
+                 {"partition", record.partition},
+                 {"offset", record.offset},
                  {"reason", bad->reason}},
                 "{}/{}@{}: {} at '{}': {}", record.stream, record.partition, record.offset, bad->reason,
                 printable(bad->pointer), printable(bad->detail, 512));
@@ -65,8 +65,7 @@ Status OrderValidate::apply(Batch& batch, Outcome& outcome) {
     if (canonicalize_) {
       minified_.resize(record.value.size() + simdjson::SIMDJSON_PADDING);
       std::size_t length = 0;
-      if (simdjson::minify(record.value.data(), record.value.size(), minified_.data(), length) ==
-          simdjson::SUCCESS) {
+      if (simdjson::minify(record.value.data(), record.value.size(), minified_.data(), length) == simdjson::SUCCESS) {
         record.value.assign(minified_.data(), length);
       }
     }

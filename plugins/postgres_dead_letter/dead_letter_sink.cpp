@@ -68,7 +68,8 @@ const ConfigMap<DeadLetterSettings>& dead_letter_config_map() {
       migrations_key<S>(),
       migrate_on_open_key<S>(),
       key("max_payload_bytes", &S::max_payload_bytes,
-          "payload bytes kept per letter (1024..67108864); a longer one keeps its first max_payload_bytes (its size and "
+          "payload bytes kept per letter (1024..67108864); a longer one keeps its first max_payload_bytes (its size "
+          "and "
           "SHA-256 are kept whole) and cannot be replayed")
           .range(1024, std::int64_t{64} << 20),
       key("max_age_hours", &S::max_age_hours,
@@ -171,16 +172,11 @@ void DeadLetterSink::insert(const Record& record) {
   const Rejection& why = record.rejection;
   const std::string_view kept = std::string_view(record.value).substr(0, max_payload_bytes_);
   std::vector<Param> params = {
-      {clean_text(record.stream)},
-      {std::to_string(record.partition)},
-      {std::to_string(record.offset)},
-      {record.key, record.key.empty(), true},
-      {std::string(kept), false, true},
-      {reason_of(why)},
-      {clean_text(why.pointer)},
-      {clean_text(why.detail)},
-      {clean_text(why.stage)},
-      {std::to_string(record.value.size())},
+      {clean_text(record.stream)},      {std::to_string(record.partition)},
+      {std::to_string(record.offset)},  {record.key, record.key.empty(), true},
+      {std::string(kept), false, true}, {reason_of(why)},
+      {clean_text(why.pointer)},        {clean_text(why.detail)},
+      {clean_text(why.stage)},          {std::to_string(record.value.size())},
       {sha256_hex(record.value)},
   };
   connection_.query(insert_statement, params);
@@ -188,12 +184,11 @@ void DeadLetterSink::insert(const Record& record) {
 
 bool DeadLetterSink::update_replayed(std::int64_t dead_letter_id, const Record& record) {
   const Rejection& why = record.rejection;
-  Result result = connection_.query(update_replayed_statement,
-                                    {{std::to_string(dead_letter_id)},
-                                     {reason_of(why)},
-                                     {clean_text(why.pointer)},
-                                     {clean_text(why.detail)},
-                                     {clean_text(why.stage)}});
+  Result result = connection_.query(update_replayed_statement, {{std::to_string(dead_letter_id)},
+                                                                {reason_of(why)},
+                                                                {clean_text(why.pointer)},
+                                                                {clean_text(why.detail)},
+                                                                {clean_text(why.stage)}});
   return affected_rows(result) == 1;
 }
 

@@ -62,8 +62,7 @@ Filter filter_of(const DeadLetterQuery& query) {
   // 0006_dead_letter_key.sql's hash index answers it.
   if (!query.key.empty()) filter.add("record_key = ?::bytea", query.key, /*binary=*/true);
   if (query.since_ms != 0) {
-    filter.add("last_seen >= to_timestamp(0) + ?::bigint * interval '1 millisecond'",
-               std::to_string(query.since_ms));
+    filter.add("last_seen >= to_timestamp(0) + ?::bigint * interval '1 millisecond'", std::to_string(query.since_ms));
   }
   if (query.after_id != 0) filter.add("id > ?::bigint", std::to_string(query.after_id));
   return filter;
@@ -109,7 +108,6 @@ std::string select_letters(bool with_payload) {
          (with_payload ? "encode(coalesce(record_key, ''::bytea), 'hex'), encode(raw, 'hex'), " : "'', '', ") +
          summary_columns + " FROM dead_letters";
 }
-
 
 }  // namespace
 
@@ -162,8 +160,8 @@ Status PgDeadLetterStore::get(std::int64_t id, DeadLetter& out, bool& found) {
 Status PgDeadLetterStore::reasons(std::vector<ReasonCount>& out) {
   out.clear();
   return run("counting dead letters", [&](PgConnection& connection) {
-    Result rows = connection.query(
-        "SELECT reason, count(*) FROM dead_letters GROUP BY reason ORDER BY count(*) DESC, reason");
+    Result rows =
+        connection.query("SELECT reason, count(*) FROM dead_letters GROUP BY reason ORDER BY count(*) DESC, reason");
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
       out.push_back({text_at(rows.get(), row, 0), std::stoll(PQgetvalue(rows.get(), row, 1))});
     }

@@ -31,8 +31,7 @@ namespace sluice::pg {
 inline constexpr std::size_t max_notice_bytes = 7999;
 
 // The chunks to send, in order; none when `change` has neither keys nor positions.
-std::vector<std::string> encode_change(const CommittedChange& change,
-                                       std::size_t max_bytes = max_notice_bytes);
+std::vector<std::string> encode_change(const CommittedChange& change, std::size_t max_bytes = max_notice_bytes);
 
 struct DecodedNotice {
   CommittedChange change;

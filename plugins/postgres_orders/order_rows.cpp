@@ -40,11 +40,20 @@ void append_text(std::string& out, std::string_view text) {
     for (; i < stop; ++i) {
       const char* escape = nullptr;
       switch (text[i]) {
-        case '\\': escape = "\\\\"; break;
-        case '\t': escape = "\\t"; break;
-        case '\n': escape = "\\n"; break;
-        case '\r': escape = "\\r"; break;
-        default: continue;
+        case '\\':
+          escape = "\\\\";
+          break;
+        case '\t':
+          escape = "\\t";
+          break;
+        case '\n':
+          escape = "\\n";
+          break;
+        case '\r':
+          escape = "\\r";
+          break;
+        default:
+          continue;
       }
       out.append(text.data() + plain, i - plain);
       out.append(escape);
@@ -137,8 +146,8 @@ RowSpan OrderRows::append(element order, std::string_view document, const Record
   orders_out.append(version_width, '0');
   orders_out += '\n';
 
-  for (auto [table, field] : {std::pair{OrderTable::deliveries, "delivery"},
-                              std::pair{OrderTable::payments, "payment"}}) {
+  for (auto [table, field] :
+       {std::pair{OrderTable::deliveries, "delivery"}, std::pair{OrderTable::payments, "payment"}}) {
     std::string& out = buffers_[index(table)];
     append_text(out, uid);
     append_fields(out, order.at_key(field).value_unsafe(), children_of(field));
@@ -177,8 +186,7 @@ void OrderRows::clear() {
 
 std::string_view OrderRows::slice(OrderTable table, const RowSpan& span) const {
   const std::string& buffer = buffers_[index(table)];
-  return std::string_view(buffer).substr(span.begin[index(table)],
-                                         span.end[index(table)] - span.begin[index(table)]);
+  return std::string_view(buffer).substr(span.begin[index(table)], span.end[index(table)] - span.begin[index(table)]);
 }
 
 const char* OrderRows::table_name(OrderTable table) {
@@ -192,8 +200,7 @@ const std::string& OrderRows::copy_statement(OrderTable table) {
           ", document, source_stream, source_partition, source_offset, version) FROM STDIN",
       "COPY deliveries (" + column_list("order_uid", orders::delivery_fields, false) + ") FROM STDIN",
       "COPY payments (" + column_list("order_uid", orders::payment_fields, false) + ") FROM STDIN",
-      "COPY items (" + column_list("order_uid, item_index", orders::item_fields, false) +
-          ") FROM STDIN",
+      "COPY items (" + column_list("order_uid, item_index", orders::item_fields, false) + ") FROM STDIN",
   };
   return statements[index(table)];
 }

@@ -16,8 +16,8 @@
 namespace sluice::pg {
 
 enum class OrderTable { orders, deliveries, payments, items };
-inline constexpr OrderTable all_order_tables[] = {OrderTable::orders, OrderTable::deliveries,
-                                                  OrderTable::payments, OrderTable::items};
+inline constexpr OrderTable all_order_tables[] = {OrderTable::orders, OrderTable::deliveries, OrderTable::payments,
+                                                  OrderTable::items};
 
 // Where one order's rows sit in the batch buffers, so a single order can be replayed alone.
 struct RowSpan {

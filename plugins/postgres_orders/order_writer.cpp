@@ -23,8 +23,7 @@ orders::CheckOptions sink_check_options() {
 }
 
 // "COPY items, line 2, column price: ..." -> (items, 2, price)
-void parse_copy_context(const std::string& context, std::string& table, long& line,
-                        std::string& column) {
+void parse_copy_context(const std::string& context, std::string& table, long& line, std::string& column) {
   auto copy = context.find("COPY ");
   if (copy == std::string::npos) return;
   auto comma = context.find(',', copy);
@@ -35,8 +34,7 @@ void parse_copy_context(const std::string& context, std::string& table, long& li
   auto column_at = context.find("column ", comma);
   if (column_at != std::string::npos) {
     auto colon = context.find(':', column_at);
-    column = context.substr(column_at + 7, colon == std::string::npos ? std::string::npos
-                                                                     : colon - column_at - 7);
+    column = context.substr(column_at + 7, colon == std::string::npos ? std::string::npos : colon - column_at - 7);
   }
 }
 
@@ -63,8 +61,7 @@ std::string pointer_of(const PgError& error) {
 
 OrderWriter::OrderWriter() : checker_(sink_check_options()) {}
 
-void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outcome& outcome,
-                          WriteStats& stats) {
+void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outcome& outcome, WriteStats& stats) {
   rows_.clear();
   pending_.clear();
   superseded_.clear();
@@ -100,8 +97,7 @@ void OrderWriter::copy_rows(PgConnection& connection, const RowSpan* only) {
   }
 }
 
-void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome,
-                        WriteStats& stats) {
+void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats) {
   stored_.clear();
   connection.exec("BEGIN");
   fence_.lock(connection, batch);
@@ -112,8 +108,7 @@ void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& o
   }
 }
 
-void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcome& outcome,
-                            WriteStats& stats) {
+void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats) {
   begin(connection, batch, outcome, stats);
   if (!pending_.empty()) {
     std::vector<std::string_view> uids;
@@ -154,9 +149,9 @@ void OrderWriter::announce(PgConnection& connection, const std::vector<Position>
   change.keys.reserve(stored_.size());
   for (const Stored& s : stored_) change.keys.push_back({*s.uid, s.version});
   change.positions = advanced;
-  change.committed_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  change.committed_at_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto chunks = encode_change(change);
   if (chunks.empty()) return;
   // All chunks in one round trip, as literals (NOTIFY takes no parameters); the payload is
@@ -204,16 +199,15 @@ bool OrderWriter::write_isolated(PgConnection& connection, std::size_t index, co
         throw PgError(Failure::transient, std::string("order kept being written concurrently: ") + e.what(),
                       e.fields());
       }
-      outcome.reject(index, "db_refused", pointer_of(e),
-                     std::string("the database refused the order: ") + e.what());
+      outcome.reject(index, "db_refused", pointer_of(e), std::string("the database refused the order: ") + e.what());
       ++stats.refused;
       return false;
     }
   }
 }
 
-void OrderWriter::store_older_version(PgConnection& connection, const Batch& batch,
-                                      const Pending& refused, Outcome& outcome, WriteStats& stats) {
+void OrderWriter::store_older_version(PgConnection& connection, const Batch& batch, const Pending& refused,
+                                      Outcome& outcome, WriteStats& stats) {
   auto older = superseded_.find(refused.uid);
   if (older == superseded_.end()) return;
   // Without this, the older version would be neither stored nor a dead letter, yet the
@@ -226,8 +220,7 @@ void OrderWriter::store_older_version(PgConnection& connection, const Batch& bat
   }
 }
 
-void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch,
-                                   Outcome& outcome, WriteStats& stats) {
+void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats) {
   begin(connection, batch, outcome, stats);
   for (const Pending& pending : pending_) {
     if (!write_isolated(connection, pending.index, pending.uid, pending.rows, outcome, stats)) {

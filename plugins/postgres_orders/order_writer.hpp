@@ -34,11 +34,11 @@
 namespace sluice::pg {
 
 struct WriteStats {
-  std::size_t written = 0;     // orders stored
-  std::size_t refused = 0;     // rejected by the database
-  std::size_t invalid = 0;     // rejected by the sink's own order check
-  std::size_t fenced = 0;      // below the stored position: skipped
-  std::size_t retired = 0;     // dead letters deleted with the orders replayed from them
+  std::size_t written = 0;  // orders stored
+  std::size_t refused = 0;  // rejected by the database
+  std::size_t invalid = 0;  // rejected by the sink's own order check
+  std::size_t fenced = 0;   // below the stored position: skipped
+  std::size_t retired = 0;  // dead letters deleted with the orders replayed from them
 };
 
 class OrderWriter {
@@ -59,7 +59,7 @@ class OrderWriter {
 
  private:
   struct Pending {
-    std::size_t index;     // in batch.records
+    std::size_t index;  // in batch.records
     std::string uid;
     RowSpan rows;
   };
@@ -70,15 +70,14 @@ class OrderWriter {
   // BEGIN, lock the stored positions, and prepare again if some records are behind them.
   void begin(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats);
   void write_all(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats);
-  void write_one_by_one(PgConnection& connection, const Batch& batch, Outcome& outcome,
-                        WriteStats& stats);
+  void write_one_by_one(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats);
   // The newest version was refused: stores the next older one of the batch that the server
   // takes (one savepoint each), rejecting those it refuses too.
-  void store_older_version(PgConnection& connection, const Batch& batch, const Pending& refused,
-                           Outcome& outcome, WriteStats& stats);
+  void store_older_version(PgConnection& connection, const Batch& batch, const Pending& refused, Outcome& outcome,
+                           WriteStats& stats);
   // One order in its own savepoint; false (and a rejection) when the server refuses it.
-  bool write_isolated(PgConnection& connection, std::size_t index, const std::string& uid,
-                      const RowSpan& rows, Outcome& outcome, WriteStats& stats);
+  bool write_isolated(PgConnection& connection, std::size_t index, const std::string& uid, const RowSpan& rows,
+                      Outcome& outcome, WriteStats& stats);
   void copy_rows(PgConnection& connection, const RowSpan* only);
   // Before COMMIT: deletes the dead letters of the replayed records stored (stored_), when
   // they live in this database; returns how many went.

@@ -36,8 +36,8 @@ std::string sqlstate_of(const PGresult* result) {
 
 }  // namespace
 
-PgChangeFeed::PgChangeFeed(std::string connect_string, std::string channel,
-                           std::chrono::milliseconds statement_timeout, spdlog::logger& log)
+PgChangeFeed::PgChangeFeed(std::string connect_string, std::string channel, std::chrono::milliseconds statement_timeout,
+                           spdlog::logger& log)
     : connect_string_(std::move(connect_string)),
       channel_(std::move(channel)),
       statement_timeout_(statement_timeout),
@@ -101,7 +101,8 @@ PGconn* PgChangeFeed::connect(std::string& error) {
     if (!wait_socket(conn.get(), state == PGRES_POLLING_WRITING)) return nullptr;
     state = PQconnectPoll(conn.get());
   }
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return conn.release();
 }
 
@@ -130,8 +131,7 @@ PgChangeFeed::Failed PgChangeFeed::follow_once(ChangeFollower& follower, bool& r
   Failed failed;
   char* channel = PQescapeIdentifier(conn.get(), channel_.data(), channel_.size());
   if (!channel) return {"database connection failed"};
-  std::string listen = "SET statement_timeout = " + std::to_string(statement_timeout_.count()) +
-                       "; LISTEN " + channel;
+  std::string listen = "SET statement_timeout = " + std::to_string(statement_timeout_.count()) + "; LISTEN " + channel;
   PQfreemem(channel);
   if (!exec(listen, PGRES_COMMAND_OK, failed)) return failed;
   Res rows = exec("SELECT stream, partition, next_offset FROM offsets", PGRES_TUPLES_OK, failed);

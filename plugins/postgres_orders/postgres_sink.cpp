@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "binary_copy_reader.hpp"
 #include "pg_dsn.hpp"
@@ -47,7 +47,8 @@ PostgresSettings parse_postgres_settings(const Config& config) {
   return settings;
 }
 
-PostgresSink::PostgresSink(const Config& config, SinkHost& host) : PostgresSink(parse_postgres_settings(config), host) {}
+PostgresSink::PostgresSink(const Config& config, SinkHost& host)
+    : PostgresSink(parse_postgres_settings(config), host) {}
 
 PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
     : host_(host),
@@ -57,21 +58,18 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       migrate_on_open_(settings.migrate_on_open),
       writer_connection_(connect_string_),
       read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
-      feed_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout,
-            host.log()),
+      feed_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
       orders_refused_(host.metrics().counter("sluice_postgres_orders_refused_total",
                                              "Orders the database refused (sent to dead letters)")),
-      dead_letters_retired_(host.metrics().counter(
-          "sluice_postgres_dead_letters_retired_total",
-          "Dead letters deleted in the transaction that stored the orders replayed from them")),
-      batches_(host.metrics().counter("sluice_postgres_batches_total",
-                                      "Batch transactions committed")),
+      dead_letters_retired_(
+          host.metrics().counter("sluice_postgres_dead_letters_retired_total",
+                                 "Dead letters deleted in the transaction that stored the orders replayed from them")),
+      batches_(host.metrics().counter("sluice_postgres_batches_total", "Batch transactions committed")),
       retries_(host.metrics().counter("sluice_postgres_retries_total",
                                       "Batch writes that failed transiently and will be retried")),
-      batch_seconds_(host.metrics().histogram("sluice_postgres_batch_seconds",
-                                              "Time to write and commit one batch",
+      batch_seconds_(host.metrics().histogram("sluice_postgres_batch_seconds", "Time to write and commit one batch",
                                               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
   if (settings.notify) writer_.set_feed_channel(settings.feed_channel);
   writer_.set_location(dsn_location(settings.dsn));
@@ -171,8 +169,8 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     dead_letters_retired_.inc(stats.retired);
     batches_.inc();
     if (stats.refused) {
-      host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route",
-                       stats.refused, batch.records.size());
+      host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route", stats.refused,
+                       batch.records.size());
     }
   } catch (const PgError& e) {
     retries_.inc();
@@ -181,8 +179,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     host_.log().error("writing a batch: {}", printable(e.what(), 1024));
     return Status::fatal(std::string("postgres: writing a batch: ") + e.what());
   }
-  batch_seconds_.observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  batch_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return Status::ok();
 }
 
@@ -197,8 +194,8 @@ Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t&
   try {
     bool found = false;
     read_pool_.run([&](PgConnection& connection) {
-      Result rows = connection.query("SELECT document::text, version FROM orders WHERE order_uid = $1",
-                                     {{std::string(key)}});
+      Result rows =
+          connection.query("SELECT document::text, version FROM orders WHERE order_uid = $1", {{std::string(key)}});
       found = PQntuples(rows.get()) == 1;
       if (found) {
         value.assign(PQgetvalue(rows.get(), 0, 0), static_cast<std::size_t>(PQgetlength(rows.get(), 0, 0)));
@@ -222,13 +219,14 @@ Status PostgresSink::get_many(const std::vector<std::string>& keys, const FoundV
   std::vector<std::string_view> views(keys.begin(), keys.end());
   try {
     read_pool_.run([&](PgConnection& connection) {
-      Result rows = connection.query(
-          "SELECT order_uid, document::text, version FROM orders WHERE order_uid = ANY($1::text[])",
-          {{text_array_literal(views)}});
+      Result rows =
+          connection.query("SELECT order_uid, document::text, version FROM orders WHERE order_uid = ANY($1::text[])",
+                           {{text_array_literal(views)}});
       for (int row = 0; row < PQntuples(rows.get()); ++row) {
-        visit(std::string_view(PQgetvalue(rows.get(), row, 0), static_cast<std::size_t>(PQgetlength(rows.get(), row, 0))),
-              std::string_view(PQgetvalue(rows.get(), row, 1), static_cast<std::size_t>(PQgetlength(rows.get(), row, 1))),
-              std::stoll(PQgetvalue(rows.get(), row, 2)));
+        visit(
+            std::string_view(PQgetvalue(rows.get(), row, 0), static_cast<std::size_t>(PQgetlength(rows.get(), row, 0))),
+            std::string_view(PQgetvalue(rows.get(), row, 1), static_cast<std::size_t>(PQgetlength(rows.get(), row, 1))),
+            std::stoll(PQgetvalue(rows.get(), row, 2)));
       }
     });
     return Status::ok();
@@ -262,9 +260,9 @@ Status PostgresSink::recent(std::size_t limit, std::vector<std::string>& keys) {
   if (limit == 0) return Status::ok();
   try {
     read_pool_.run([&](PgConnection& connection) {
-      Result rows = connection.query(
-          "SELECT order_uid FROM orders ORDER BY ingested_at DESC, order_uid LIMIT $1::integer",
-          {{std::to_string(std::min<std::size_t>(limit, 10000))}});
+      Result rows =
+          connection.query("SELECT order_uid FROM orders ORDER BY ingested_at DESC, order_uid LIMIT $1::integer",
+                           {{std::to_string(std::min<std::size_t>(limit, 10000))}});
       for (int row = 0; row < PQntuples(rows.get()); ++row) {
         keys.emplace_back(PQgetvalue(rows.get(), row, 0));
       }
@@ -275,14 +273,12 @@ Status PostgresSink::recent(std::size_t limit, std::vector<std::string>& keys) {
   }
 }
 
-Status PostgresSink::load(const std::string& stream, std::int32_t partition,
-                          std::int64_t& next_offset, bool& found) {
+Status PostgresSink::load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset, bool& found) {
   found = false;
   try {
     read_pool_.run([&](PgConnection& connection) {
-      Result rows = connection.query(
-          "SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
-          {{stream}, {std::to_string(partition)}});
+      Result rows = connection.query("SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
+                                     {{stream}, {std::to_string(partition)}});
       found = PQntuples(rows.get()) == 1;
       if (found) next_offset = std::stoll(PQgetvalue(rows.get(), 0, 0));
     });
@@ -304,9 +300,8 @@ Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock
       std::int64_t stored = 0;
       bool found = false;
       read_pool_.run([&](PgConnection& connection) {
-        Result rows = connection.query(
-            "SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
-            {{position.stream}, {std::to_string(position.partition)}});
+        Result rows = connection.query("SELECT next_offset FROM offsets WHERE stream = $1 AND partition = $2::integer",
+                                       {{position.stream}, {std::to_string(position.partition)}});
         found = PQntuples(rows.get()) == 1;
         if (found) stored = std::stoll(PQgetvalue(rows.get(), 0, 0));
       });

@@ -1,5 +1,5 @@
-// The `postgres_orders` sink (formerly `postgres`): stores orders normalized (sql/postgres/0001_orders.sql) with their source
-// positions in the same transaction, answers lookups as a store, streams its contents for cache warm-up, and
+// The `postgres_orders` sink (formerly `postgres`): stores orders normalized (sql/postgres/0001_orders.sql) with their
+// source positions in the same transaction, answers lookups as a store, streams its contents for cache warm-up, and
 // tells sources where to resume (README.md, "Delivery guarantees", Effectively-once into
 // PostgreSQL). Coherence (README.md, "Coherent reads across instances"): every stored order has a
 // version that only grows, every batch transaction NOTIFYs what it stored (the change feed a cache
@@ -77,8 +77,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   Reach wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) override;
 
   // PositionStore
-  Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
-              bool& found) override;
+  Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset, bool& found) override;
 
  private:
   Status apply_migrations_now();

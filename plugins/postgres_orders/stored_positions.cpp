@@ -1,10 +1,10 @@
 #include "stored_positions.hpp"
 
-#include "sluice/replay.hpp"
-
 #include <algorithm>
 #include <map>
 #include <string_view>
+
+#include "sluice/replay.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -79,8 +79,7 @@ void StoredPositions::find_fences(const Batch& batch) {
   }
 }
 
-std::vector<Position> StoredPositions::advance(PgConnection& connection,
-                                               const std::vector<Position>& positions) const {
+std::vector<Position> StoredPositions::advance(PgConnection& connection, const std::vector<Position>& positions) const {
   std::vector<Position> written;
   std::string sql = "INSERT INTO offsets (stream, partition, next_offset) VALUES ";
   std::vector<Param> params;
@@ -97,8 +96,9 @@ std::vector<Position> StoredPositions::advance(PgConnection& connection,
   }
   if (params.empty()) return written;
   // GREATEST as well: a position never moves backwards, whatever the caller knew.
-  sql += " ON CONFLICT (stream, partition) DO UPDATE"
-         " SET next_offset = GREATEST(offsets.next_offset, EXCLUDED.next_offset), updated_at = now()";
+  sql +=
+      " ON CONFLICT (stream, partition) DO UPDATE"
+      " SET next_offset = GREATEST(offsets.next_offset, EXCLUDED.next_offset), updated_at = now()";
   connection.query(sql, params);
   return written;
 }

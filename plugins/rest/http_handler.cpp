@@ -135,8 +135,8 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   // Before the writer may leave this thread: it needs the request, which does not outlive this call.
   keep_alive_by_default(request, response);
   if (handled == RestRoutes::Handled::deferred) {
-    executor_->submit(std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred),
-                                                    std::move(response), started));
+    executor_->submit(
+        std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred), std::move(response), started));
     return;
   }
   send_reply(reply, response, *sources_, *metrics_, started);

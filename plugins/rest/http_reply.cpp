@@ -53,7 +53,7 @@ const std::shared_ptr<Http::Header::Header>* SourceHeaders::get(std::size_t sour
 }
 
 Async::Promise<ssize_t> send_reply(const Reply& reply, Http::ResponseWriter& response, const SourceHeaders& sources,
-                HttpMetrics& metrics, std::chrono::steady_clock::time_point started) {
+                                   HttpMetrics& metrics, std::chrono::steady_clock::time_point started) {
   auto& headers = response.headers();
   headers.add(fixed_header("Content-Type", reply.content_type));
   if (reply.method_not_allowed) headers.add(fixed_header("Allow", "GET"));

@@ -34,5 +34,4 @@ Pistache::Async::Promise<ssize_t> send_reply(const Reply& reply, Pistache::Http:
                                              const SourceHeaders& sources, HttpMetrics& metrics,
                                              std::chrono::steady_clock::time_point started);
 
-
 }  // namespace sluice::rest

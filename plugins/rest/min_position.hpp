@@ -30,5 +30,4 @@ bool parse_min_position(std::string_view token, Position& position);
 // `out`. On a bad token (or too many) returns false with `bad` set to the offending text.
 bool parse_min_positions(std::string_view list, std::vector<MinPosition>& out, std::string& bad);
 
-
 }  // namespace sluice::rest

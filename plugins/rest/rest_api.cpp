@@ -2,6 +2,7 @@
 
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "auth_gate.hpp"
@@ -25,8 +26,13 @@ const char* scheme(const RestSettings& settings) { return settings.tls() ? "http
 
 // The options of a listener of this plugin: the shared limits, TLS when configured.
 EndpointOptions endpoint_options(const RestSettings& settings, int threads, const char* thread_name) {
-  return {threads,      thread_name,       settings.max_request_bytes, settings.header_timeout,
-          settings.keepalive_timeout, settings.tls_cert, settings.tls_key};
+  return {threads,
+          thread_name,
+          settings.max_request_bytes,
+          settings.header_timeout,
+          settings.keepalive_timeout,
+          settings.tls_cert,
+          settings.tls_key};
 }
 
 }  // namespace
@@ -71,15 +77,16 @@ Status RestApi::start() {
                          "let anyone who knows an order id read it (README, \"Authentication\")");
   }
   if (!settings_.read_needs_token() && !is_loopback(settings_.listen)) {
-    host_.log().warn("read_auth is open on {}: anyone who can reach it and knows an order id reads the "
-                     "customer's name, address and payment; set read_auth: token (README, \"Authentication\")",
-                     format_listen_address(settings_.listen));
+    host_.log().warn(
+        "read_auth is open on {}: anyone who can reach it and knows an order id reads the "
+        "customer's name, address and payment; set read_auth: token (README, \"Authentication\")",
+        format_listen_address(settings_.listen));
   }
   // Its own failure buckets: failed guesses here (from behind a NAT, say) never lock the
   // operator out of the admin API, which has a gate of its own.
   const AuthLimiter::Options limits{settings_.auth_failures_burst, settings_.auth_failures_refill};
-  auto gate = std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(),
-                                         TrustedProxies(settings_.trusted_proxies));
+  auto gate =
+      std::make_shared<AuthGate>(std::move(tokens), limits, host_.metrics(), TrustedProxies(settings_.trusted_proxies));
   gate_ = gate;
   // The operator page is the admin API's (plugins/admin): never handed out here.
   files.hide("admin.");
@@ -130,7 +137,8 @@ Status RestApi::refresh() {
   if (!endpoint_ || !gate_) return Status::ok();
   TokenSet tokens;
   std::string error;
-  if (!load_tokens(settings_.token_sources(), host_.log(), tokens, error)) return Status::fatal(error + "; the previous tokens stay");
+  if (!load_tokens(settings_.token_sources(), host_.log(), tokens, error))
+    return Status::fatal(error + "; the previous tokens stay");
   if (settings_.read_needs_token() && tokens.empty()) {
     return Status::fatal("rest: read_auth is token but no token is left; the previous tokens stay");
   }
@@ -140,8 +148,6 @@ Status RestApi::refresh() {
   return Status::ok();
 }
 
-std::uint16_t RestApi::port() const {
-  return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0;
-}
+std::uint16_t RestApi::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
 
 }  // namespace sluice::rest

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "input_bounds.hpp"
-#include "percent_decode.hpp"
 #include "openapi_document.hpp"
+#include "percent_decode.hpp"
 #include "sluice/health.hpp"
 #include "sluice/metrics.hpp"
 
@@ -84,16 +84,26 @@ RestRoutes::Handled RestRoutes::handle(const RequestView& request, Reply& reply,
   }
 
   switch (reply.route) {
-    case Route::order: return order(request, reply, deferred);
-    case Route::recent_orders: return recent_orders(request.limit, reply, deferred);
-    case Route::healthz: reply.body = R"({"status":"ok"})"; break;
-    case Route::readyz: readyz(reply); break;
+    case Route::order:
+      return order(request, reply, deferred);
+    case Route::recent_orders:
+      return recent_orders(request.limit, reply, deferred);
+    case Route::healthz:
+      reply.body = R"({"status":"ok"})";
+      break;
+    case Route::readyz:
+      readyz(reply);
+      break;
     case Route::metrics:
       reply.content_type = content_type::prometheus;
       reply.body = metrics_.render();
       break;
-    case Route::openapi: reply.body = openapi_document(); break;
-    default: static_file(path, reply); break;
+    case Route::openapi:
+      reply.body = openapi_document();
+      break;
+    default:
+      static_file(path, reply);
+      break;
   }
   return Handled::answered;
 }
@@ -109,7 +119,8 @@ RestRoutes::Handled RestRoutes::order(const RequestView& request, Reply& reply, 
   // Tokens are parsed here, so a bad one is a 400 without ever queueing.
   if (request.min_position_header || request.min_position_query) {
     std::string bad;
-    bool ok = !request.min_position_header || parse_min_positions(*request.min_position_header, deferred.min_positions, bad);
+    bool ok =
+        !request.min_position_header || parse_min_positions(*request.min_position_header, deferred.min_positions, bad);
     if (ok && request.min_position_query) {
       std::string decoded;
       ok = percent_decode(*request.min_position_query, decoded);
@@ -189,9 +200,8 @@ bool RestRoutes::wait_for_positions(const OrderQuery& query, Reply& reply, std::
       http_metrics_->token_timeouts().inc();
       const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
       reply.status = 409;
-      reply.body = dump(nlohmann::json{{"error", "position not yet committed"},
-                                       {"min_position", wanted.token},
-                                       {"waited_ms", waited.count()}});
+      reply.body = dump(nlohmann::json{
+          {"error", "position not yet committed"}, {"min_position", wanted.token}, {"waited_ms", waited.count()}});
       return false;
     }
     // Stores before the judge could not vouch for this position, so they may still serve an
@@ -231,9 +241,8 @@ bool RestRoutes::beyond_stream_end(const MinPosition& wanted, Reply& reply) cons
   if (!end || wanted.position.offset <= *end) return false;
   if (http_metrics_) http_metrics_->token_beyond_end().inc();
   reply.status = 409;
-  reply.body = dump(nlohmann::json{{"error", "position beyond the end of the stream"},
-                                   {"min_position", wanted.token},
-                                   {"end_offset", *end}});
+  reply.body = dump(nlohmann::json{
+      {"error", "position beyond the end of the stream"}, {"min_position", wanted.token}, {"end_offset", *end}});
   return true;
 }
 
@@ -257,16 +266,16 @@ void RestRoutes::answer_order(std::string_view uid, const OrderLookup::Answer& a
 }
 
 RestRoutes::Handled RestRoutes::recent_orders(std::optional<std::string_view> limit_text, Reply& reply,
-                                               OrderQuery& deferred) const {
+                                              OrderQuery& deferred) const {
   std::size_t limit = std::min(default_recent, recent_limit_);
   if (limit_text) {
     constexpr IntegerRange range{1};
     std::int64_t parsed = 0;
     if (!parse_integer(*limit_text, range, parsed)) {
       reply.status = 400;
-      reply.body = range_error("limit", range, *limit_text,
-                               " (above " + std::to_string(recent_limit_) + " counts as " +
-                                   std::to_string(recent_limit_) + ")");
+      reply.body =
+          range_error("limit", range, *limit_text,
+                      " (above " + std::to_string(recent_limit_) + " counts as " + std::to_string(recent_limit_) + ")");
       return Handled::answered;
     }
     // A too-large limit is capped, not refused.

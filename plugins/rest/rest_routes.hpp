@@ -2,24 +2,23 @@
 // so the whole REST surface can be tested without sockets and the HTTP layer stays thin.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <chrono>
-#include <functional>
-#include <memory>
 #include <vector>
 
 #include "allowed_hosts.hpp"
-#include "http_metrics.hpp"
-#include "min_position.hpp"
 #include "capped_slots.hpp"
+#include "http_metrics.hpp"
+#include "json_error.hpp"
+#include "min_position.hpp"
 #include "order_lookup.hpp"
 #include "rest_settings.hpp"
 #include "static_files.hpp"
-#include "json_error.hpp"
 
 namespace sluice {
 class Health;
@@ -30,8 +29,8 @@ namespace sluice::rest {
 
 struct RequestView {
   bool is_get = true;
-  std::string_view path;                // undecoded, without the query
-  std::size_t target_size = 0;          // path + query, for the URL length limit
+  std::string_view path;                  // undecoded, without the query
+  std::size_t target_size = 0;            // path + query, for the URL length limit
   std::optional<std::string_view> limit;  // ?limit=N, if given
   // Read-your-writes tokens: the Sluice-Min-Position header as sent, and ?min_position= as
   // it appears in the URL (still percent-encoded).
@@ -45,7 +44,7 @@ struct OrderQuery {
   Route route = Route::order;  // or Route::recent_orders
   std::string uid;
   std::vector<MinPosition> min_positions;
-  std::size_t limit = 0;  // recent_orders
+  std::size_t limit = 0;            // recent_orders
   std::shared_ptr<void> wait_slot;  // held while min_positions are waited for (CappedSlots)
 
   void clear() {
@@ -96,8 +95,8 @@ using StreamEnd = std::function<std::optional<std::int64_t>(const Position&, std
 
 class RestRoutes {
  public:
-  RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics,
-             Health& health, std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end = {});
+  RestRoutes(const RestSettings& settings, OrderLookup lookup, StaticFiles files, Metrics& metrics, Health& health,
+             std::shared_ptr<HttpMetrics> http_metrics, StreamEnd stream_end = {});
 
   enum class Handled { answered, deferred };
   // Answers on the calling thread (the event loop) whatever never blocks: health, metrics,
@@ -131,8 +130,8 @@ class RestRoutes {
   // The first store of the chain that can judge `position` by `deadline` (`judge`), and how.
   // `memory_only`: unknown at the first store that would do I/O to say (a quick look that
   // costs nothing when an in-memory store already reflects the position).
-  Reach judge_position(const Position& position, std::chrono::steady_clock::time_point deadline,
-                       std::size_t& judge, bool memory_only) const;
+  Reach judge_position(const Position& position, std::chrono::steady_clock::time_point deadline, std::size_t& judge,
+                       bool memory_only) const;
   // True (reply filled, 409 at once) when the source says `wanted` lies beyond the end of its
   // partition: no wait could ever see it. Unknown ends: false (the wait decides).
   bool beyond_stream_end(const MinPosition& wanted, Reply& reply) const;

@@ -19,7 +19,7 @@ namespace sluice::rest {
 int default_threads() {
   cpu_set_t cpus;
   int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
-                                                         : static_cast<int>(std::thread::hardware_concurrency());
+                                                        : static_cast<int>(std::thread::hardware_concurrency());
   return std::clamp(n - 1, 1, 64);
 }
 
@@ -36,8 +36,7 @@ void check_choice(const std::string& key, const std::string& value, const char* 
 const ConfigMap<RestSettings>& rest_config_map() {
   using S = RestSettings;
   static const ConfigMap<S> map{
-      key("listen", &S::listen,
-          "address to listen on: host:port, [ipv6]:port or :port (port 0 picks a free port)",
+      key("listen", &S::listen, "address to listen on: host:port, [ipv6]:port or :port (port 0 picks a free port)",
           listen_conversion("listen")),
       key("static_dir", &S::static_dir,
           "folder of the web page; relative paths are looked up in the working directory, then the share dir"),
@@ -76,7 +75,8 @@ const ConfigMap<RestSettings>& rest_config_map() {
           .range(0, 256),
       key("tokens_file", &S::tokens_file,
           "file of API tokens, one `<role> <token>` a line (role read or admin; admin implies read; "
-          "tokens at least 16 characters; # comments); read at start and at every reload, refused unless only its owner may access it "
+          "tokens at least 16 characters; # comments); read at start and at every reload, refused unless only its "
+          "owner may access it "
           "(mode 600); empty: none"),
       key("tokens_env", &S::tokens_env,
           "environment variable holding more tokens as role:token,role:token; empty: none"),
@@ -125,8 +125,9 @@ RestSettings parse_settings(const Config& config) {
   if (settings.metrics_on == "admin") {
     // Read from older pipeline files: the planner turns it into the admin API's `metrics: true`
     // (README, "Operating Sluice"); a config that reaches the plugin with it skipped that.
-    throw ConfigError("metrics_on", "metrics_on: admin moved to the admin API: write metrics_on: none here and "
-                                    "`admin: {metrics: true}` at the top of the pipeline file");
+    throw ConfigError("metrics_on",
+                      "metrics_on: admin moved to the admin API: write metrics_on: none here and "
+                      "`admin: {metrics: true}` at the top of the pipeline file");
   }
   check_choice("metrics_on", settings.metrics_on, "main", "none");
   try {

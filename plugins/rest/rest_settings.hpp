@@ -36,10 +36,10 @@ struct RestSettings {
   std::chrono::milliseconds min_position_wait{2000};
   int max_position_waits = 0;  // 0 in the config: half the lookup threads, at least 1 (parse_settings())
   // Authentication (auth_tokens.hpp): the tokens never live in the pipeline file.
-  std::string tokens_file;                    // "" : none
+  std::string tokens_file;                       // "" : none
   std::string tokens_env = "SLUICE_API_TOKENS";  // "" : none
-  std::string read_auth = "token";            // "token" | "open" (README, "Authentication")
-  std::string metrics_on = "main";            // "main" | "none"
+  std::string read_auth = "token";               // "token" | "open" (README, "Authentication")
+  std::string metrics_on = "main";               // "main" | "none"
   int auth_failures_burst = 10;
   std::chrono::milliseconds auth_failures_refill{1000};
   std::string tls_cert;

@@ -36,4 +36,3 @@ class StdoutSink final : public Sink {
 };
 
 }  // namespace sluice::stdout_plugin
-

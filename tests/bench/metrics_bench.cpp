@@ -28,9 +28,9 @@ void gauge_set(benchmark::State& state) {
 BENCHMARK(gauge_set);
 
 void histogram_observe(benchmark::State& state) {
-  auto& h = registry().histogram("bench_seconds", "Bench",
-                                 {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
-                                 {{"route", "order"}});
+  auto& h =
+      registry().histogram("bench_seconds", "Bench",
+                           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}, {{"route", "order"}});
   double v = 0;
   for (auto _ : state) {
     h.observe(v);
@@ -44,7 +44,8 @@ BENCHMARK(histogram_observe)->Threads(1)->Threads(2);
 void render(benchmark::State& state) {
   sluice::Metrics m;
   for (int i = 0; i < 100; ++i) m.counter("bench_series_total", "Bench", {{"i", std::to_string(i)}}).inc(i);
-  for (int i = 0; i < 10; ++i) m.histogram("bench_latency_seconds", "Bench", {0.01, 0.1, 1}, {{"i", std::to_string(i)}}).observe(i);
+  for (int i = 0; i < 10; ++i)
+    m.histogram("bench_latency_seconds", "Bench", {0.01, 0.1, 1}, {{"i", std::to_string(i)}}).observe(i);
   for (auto _ : state) benchmark::DoNotOptimize(m.render());
 }
 BENCHMARK(render);

@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 const fs::path repo = SLUICE_REPO_DIR;
 const fs::path compose_file = repo / "compose" / "docker-compose.yml";
 // The pipeline the image runs; SLUICE_TEST_PIPELINE overrides it (to check another file by hand).
-const fs::path pipeline_file =
-    std::getenv("SLUICE_TEST_PIPELINE") ? fs::path(std::getenv("SLUICE_TEST_PIPELINE")) : repo / "config" / "pipeline.yaml";
+const fs::path pipeline_file = std::getenv("SLUICE_TEST_PIPELINE") ? fs::path(std::getenv("SLUICE_TEST_PIPELINE"))
+                                                                   : repo / "config" / "pipeline.yaml";
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -57,7 +57,8 @@ class Compose : public ::testing::Test {
     std::map<std::string, std::string> env;
     YAML::Node node = service(name)["environment"];
     if (node.IsMap()) {
-      for (const auto& kv : node) env[kv.first.as<std::string>()] = kv.second.IsNull() ? "" : kv.second.as<std::string>();
+      for (const auto& kv : node)
+        env[kv.first.as<std::string>()] = kv.second.IsNull() ? "" : kv.second.as<std::string>();
     } else if (node.IsSequence()) {
       for (const auto& item : node) {
         auto text = item.as<std::string>();
@@ -249,8 +250,8 @@ TEST_F(Compose, HttpPortIsPublishedAndHealthchecked) {
       published |= p["target"].as<std::string>("") == port;
     } else {
       auto text = p.as<std::string>();
-      published |= text.size() > port.size() && text.compare(text.size() - port.size() - 1, std::string::npos,
-                                                              ":" + port) == 0;
+      published |=
+          text.size() > port.size() && text.compare(text.size() - port.size() - 1, std::string::npos, ":" + port) == 0;
     }
   }
   EXPECT_TRUE(published) << "container port " << port << " of sluice is not published";
@@ -265,8 +266,8 @@ TEST_F(Compose, PortsArePublishedOnLoopbackOnly) {
     for (const auto& p : kv.second["ports"]) {
       ++published;
       const std::string text = p.IsMap() ? p["host_ip"].as<std::string>("") + ":" : p.as<std::string>();
-      EXPECT_EQ(text.rfind("127.0.0.1:", 0), 0u) << kv.first.as<std::string>() << " publishes " << text
-                                                 << " on every address of the host";
+      EXPECT_EQ(text.rfind("127.0.0.1:", 0), 0u)
+          << kv.first.as<std::string>() << " publishes " << text << " on every address of the host";
     }
   }
   EXPECT_GE(published, 3);
@@ -298,7 +299,8 @@ TEST_F(Compose, NamedVolumesAreDeclared) {
   for (const std::string name : {"kafka", "postgres"}) {
     bool named = false;
     for (const auto& v : service(name)["volumes"]) {
-      std::string source = v.IsMap() ? v["source"].as<std::string>("") : v.as<std::string>().substr(0, v.as<std::string>().find(':'));
+      std::string source =
+          v.IsMap() ? v["source"].as<std::string>("") : v.as<std::string>().substr(0, v.as<std::string>().find(':'));
       if (source.empty() || source[0] == '.' || source[0] == '/' || source[0] == '~') continue;
       named = true;
       EXPECT_TRUE(declared.count(source)) << "volume " << source << " of " << name << " is not declared";
@@ -344,7 +346,8 @@ TEST_F(Compose, PrometheusScrapesSluiceAndLoadsTheAlertRules) {
   EXPECT_EQ(service("prometheus")["image"].as<std::string>("").rfind("prom/prometheus", 0), 0u);
   EXPECT_FALSE(healthcheck("prometheus").empty());
   auto mounts = bind_mounts(service("prometheus"));
-  for (const auto& [target, source] : mounts) EXPECT_TRUE(fs::exists(source)) << source << " (mounted at " << target << ")";
+  for (const auto& [target, source] : mounts)
+    EXPECT_TRUE(fs::exists(source)) << source << " (mounted at " << target << ")";
   std::string config_path = "/etc/prometheus/prometheus.yml";
   std::string command = words("prometheus", "command");
   static const std::regex config_flag(R"(--config\.file=(\S+))");
@@ -517,8 +520,8 @@ TEST(Dockerfile, MultiStageOnDebian12RunningTheDefaultPipelineAsNonRoot) {
 
   // Runtime stage: curl for the healthcheck, the installed layout copied from the build stage.
   EXPECT_NE(last_stage_text.find(" curl"), std::string::npos) << "curl is needed by the healthcheck";
-  for (const std::string path : {"/usr/bin/sluice", "/usr/lib/libsluice_core", "/usr/lib/sluice",
-                                 "/usr/share/sluice", "/etc/sluice"}) {
+  for (const std::string path :
+       {"/usr/bin/sluice", "/usr/lib/libsluice_core", "/usr/lib/sluice", "/usr/share/sluice", "/etc/sluice"}) {
     EXPECT_NE(last_stage_text.find("COPY --from=build " + path), std::string::npos) << path << " not copied";
   }
   EXPECT_EQ(last_stage_text.find("-dev "), std::string::npos) << "-dev packages in the runtime stage";
@@ -548,8 +551,7 @@ TEST(Dockerfile, DockerignoreKeepsBuildFoldersAndNodeModulesOut) {
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line[0] != '#') patterns.insert(line);
   }
-  EXPECT_TRUE(patterns.count("build*") || patterns.count("build*/") || patterns.count("/build*"))
-      << join(patterns);
+  EXPECT_TRUE(patterns.count("build*") || patterns.count("build*/") || patterns.count("/build*")) << join(patterns);
   EXPECT_TRUE(patterns.count("**/node_modules") || patterns.count("node_modules")) << join(patterns);
   EXPECT_TRUE(patterns.count(".git")) << join(patterns);
 }

@@ -15,8 +15,8 @@ std::string scalar(const YAML::Node& config, const char* key) {
 }
 
 TEST(AdminSection, TheTopLevelKeyIsTheAdminPluginsConfigAsTheLastApi) {
-  PipelineSpec spec = parse_pipeline(kHead + "api:\n  - plugin: rest\nadmin:\n  listen: \"127.0.0.1:9\"\n  threads: 3\n",
-                                     "p.yaml", {});
+  PipelineSpec spec =
+      parse_pipeline(kHead + "api:\n  - plugin: rest\nadmin:\n  listen: \"127.0.0.1:9\"\n  threads: 3\n", "p.yaml", {});
   auto apis = spec.of(Role::api);
   ASSERT_EQ(apis.size(), 2u) << "rest, then admin; no implied one";
   EXPECT_EQ(apis[1]->plugin, "admin");
@@ -58,8 +58,8 @@ TEST(AdminSection, OldRestKeysMoveToAnImpliedAdminWithOneNotice) {
                                          "  - plugin: rest\n"
                                          "    config:\n"
                                          "      tokens_file: /etc/t\n"
-                                         "      metrics_on: admin\n"        // line 9
-                                         "      admin_listen: \":9\"\n"     // line 10
+                                         "      metrics_on: admin\n"     // line 9
+                                         "      admin_listen: \":9\"\n"  // line 10
                                          "      admin_threads: 4\n"
                                          "      header_timeout_ms: 9000\n"
                                          "      read_auth: open\n",
@@ -95,8 +95,8 @@ TEST(AdminSection, ARestWithoutOldKeysStillImpliesTheAdminApiSilently) {
 }
 
 TEST(AdminSection, WithTheTopLevelKeyOldRestKeysStayForTheConfigCheckToRefuse) {
-  PipelineSpec spec = parse_pipeline(
-      kHead + "api:\n  - plugin: rest\n    config: { admin_listen: \":9\" }\nadmin: {}\n", "p.yaml", {});
+  PipelineSpec spec =
+      parse_pipeline(kHead + "api:\n  - plugin: rest\n    config: { admin_listen: \":9\" }\nadmin: {}\n", "p.yaml", {});
   EXPECT_TRUE(spec.of(Role::api)[0]->config["admin_listen"]);
   EXPECT_EQ(spec.of(Role::api).size(), 2u);
 }

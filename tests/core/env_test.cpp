@@ -1,6 +1,7 @@
+#include "env.hpp"
+
 #include <gtest/gtest.h>
 
-#include "env.hpp"
 #include "support/process.hpp"
 
 namespace sluice {
@@ -108,7 +109,8 @@ TEST(EnvFile, MalformedLineNamesFileAndLine) {
     env.load_file(dir / ".env");
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / ".env").string() + ":2: expected KEY=VALUE, got 'this is not an assignment'");
+    EXPECT_EQ(std::string(e.what()),
+              (dir / ".env").string() + ":2: expected KEY=VALUE, got 'this is not an assignment'");
   }
 }
 

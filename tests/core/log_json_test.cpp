@@ -47,8 +47,8 @@ TEST_F(JsonLog, LineCarriesTimeLevelComponentMessageAndFields) {
   EXPECT_TRUE(line["offset"].is_number_integer());
   EXPECT_EQ(line["reason"], "too_large");
   // RFC 3339, UTC, milliseconds.
-  EXPECT_TRUE(std::regex_match(line["time"].get<std::string>(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+  EXPECT_TRUE(
+      std::regex_match(line["time"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
       << line["time"];
 }
 

@@ -23,12 +23,16 @@ TEST(LogText, ControlCharactersAreEscaped) {
 }
 
 TEST(LogText, C1ControlsAndBytesThatAreNotUtf8AreEscaped) {
-  EXPECT_EQ(printable("\xc2\x9b" "31m"), "\\xC2\\x9B31m");  // U+009B, a CSI for some terminals
-  EXPECT_EQ(printable("\xc2\xa0"), "\xc2\xa0");             // U+00A0 is text
-  EXPECT_EQ(printable("a\x9b" "b\xff"), "a\\x9Bb\\xFF");
-  EXPECT_EQ(printable("\xc0\xaf"), "\\xC0\\xAF");         // overlong '/'
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "31m"),
+            "\\xC2\\x9B31m");                    // U+009B, a CSI for some terminals
+  EXPECT_EQ(printable("\xc2\xa0"), "\xc2\xa0");  // U+00A0 is text
+  EXPECT_EQ(printable("a\x9b"
+                      "b\xff"),
+            "a\\x9Bb\\xFF");
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xC0\\xAF");           // overlong '/'
   EXPECT_EQ(printable("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // a UTF-16 surrogate
-  EXPECT_EQ(printable("\xe6\x9d"), "\\xE6\\x9D");          // cut short
+  EXPECT_EQ(printable("\xe6\x9d"), "\\xE6\\x9D");           // cut short
 }
 
 TEST(LogText, LongTextIsCappedOnACharacterBoundary) {

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,9 +30,7 @@ struct Exposition {
     auto it = samples.find({name, labels});
     return it == samples.end() ? NAN : it->second;
   }
-  bool has(const std::string& name, const LabelMap& labels = {}) const {
-    return samples.count({name, labels}) > 0;
-  }
+  bool has(const std::string& name, const LabelMap& labels = {}) const { return samples.count({name, labels}) > 0; }
 };
 
 bool is_name_char(char c, bool first) {
@@ -57,14 +55,17 @@ bool parse_labels(const std::string& line, std::size_t& at, LabelMap& out) {
       if (c == '\\') {
         if (++at >= line.size()) return false;
         char e = line[at];
-        if (e == 'n') value += '\n';
-        else if (e == '\\' || e == '"') value += e;
-        else return false;
+        if (e == 'n')
+          value += '\n';
+        else if (e == '\\' || e == '"')
+          value += e;
+        else
+          return false;
       } else {
         value += c;
       }
     }
-    ++at;  // closing quote
+    ++at;                                               // closing quote
     if (!out.emplace(key, value).second) return false;  // a label name twice
     if (at < line.size() && line[at] == ',') ++at;
   }
@@ -99,8 +100,7 @@ Exposition parse(const std::string& text) {
     while (at < line.size() && is_name_char(line[at], at == 0)) ++at;
     std::string name = line.substr(0, at);
     LabelMap labels;
-    if (name.empty() || at >= line.size() || !parse_labels(line, at, labels) || at >= line.size() ||
-        line[at] != ' ') {
+    if (name.empty() || at >= line.size() || !parse_labels(line, at, labels) || at >= line.size() || line[at] != ' ') {
       e.bad_lines.push_back(line);
       continue;
     }

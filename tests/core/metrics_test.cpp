@@ -1,7 +1,8 @@
+#include "sluice/metrics.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sluice/health.hpp"
-#include "sluice/metrics.hpp"
 
 namespace sluice {
 namespace {
@@ -15,7 +16,9 @@ TEST(Metrics, RendersPrometheusText) {
   h.observe(0.5);
   h.observe(5);
   std::string text = m.render();
-  EXPECT_NE(text.find("# TYPE sluice_x_total counter\nsluice_x_total{reason=\"bad \\\"json\\\"\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE sluice_x_total counter\nsluice_x_total{reason=\"bad \\\"json\\\"\"} 3\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("sluice_g 1.5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("sluice_h_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("sluice_h_seconds_bucket{le=\"1\"} 2\n"), std::string::npos) << text;

@@ -126,8 +126,12 @@ TEST_F(OperatorSideTest, StatusIsThePublishedPlanCommitsLagReadinessAndCounters)
   EXPECT_EQ(s["file"], "/etc/sluice/pipeline.yaml");
   EXPECT_EQ(s["config_hash"], "abc123");
   ASSERT_EQ(s["stages"].size(), 6u);
-  EXPECT_EQ(s["stages"][2], nlohmann::json({{"role", "sink"}, {"id", "pg"}, {"plugin", "postgres"},
-                                            {"file", "/lib/pg.so"}, {"version", ""}, {"generation", 2}}));
+  EXPECT_EQ(s["stages"][2], nlohmann::json({{"role", "sink"},
+                                            {"id", "pg"},
+                                            {"plugin", "postgres"},
+                                            {"file", "/lib/pg.so"},
+                                            {"version", ""},
+                                            {"generation", 2}}));
   EXPECT_EQ(s["stages"][4]["role"], "dead_letter");
   EXPECT_EQ(s["positions"], nlohmann::json::parse(R"([
       {"stream": "orders", "partition": 0, "committed": 42, "lag": 5},

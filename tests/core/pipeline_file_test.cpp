@@ -35,7 +35,8 @@ transforms:
   - plugin: order_validate
 source:
   plugin: file
-)", "test.yaml", {});
+)",
+                                     "test.yaml", {});
   std::vector<Role> roles;
   for (const auto& s : spec.stages) roles.push_back(s.role);
   // The rest API implies the admin API (README, "Operating Sluice"): one more API, last.
@@ -66,10 +67,12 @@ TEST(PipelineFile, EnvironmentSubstitutionInValues) {
   Environment env;
   env.set_override("IN_FILE", "from-env.ndjson");
   auto registry = test::test_registry();
-  PipelinePlan plan = test::plan_from(R"(source: { plugin: file, config: { path: "${IN_FILE}", follow: "${FOLLOW:-true}" } }
+  PipelinePlan plan =
+      test::plan_from(R"(source: { plugin: file, config: { path: "${IN_FILE}", follow: "${FOLLOW:-true}" } }
 sinks: [ { plugin: stdout } ]
 runtime: { batch_max: "${BATCH:-50}" }
-)", registry, env);
+)",
+                      registry, env);
   EXPECT_EQ(plan.source().config.values["path"], "from-env.ndjson");
   EXPECT_EQ(plan.source().config.values["follow"], true);
   EXPECT_EQ(plan.spec.runtime.batch_max, 50u);
@@ -92,22 +95,22 @@ INSTANTIATE_TEST_SUITE_P(
     Errors, BadPipelineFile,
     testing::Values(
         BadCase{"empty", "", "test.yaml:1:1: the pipeline file is empty (expected keys: source, sinks, ...)"},
-        BadCase{"syntax", "source: [unclosed\n",
-                "test.yaml:2:1: YAML syntax error: end of sequence flow not found"},
+        BadCase{"syntax", "source: [unclosed\n", "test.yaml:2:1: YAML syntax error: end of sequence flow not found"},
         BadCase{"not_a_map", "- just\n- a list\n",
                 "test.yaml:1:1: the pipeline file must be a mapping of keys (name, source, transforms, sinks, "
                 "dead_letter, api, admin, runtime)"},
         BadCase{"unknown_top_key", kSource + "sinkz:\n  - plugin: stdout\n",
                 "test.yaml:4:1: unknown key 'sinkz' in the pipeline file (did you mean 'sinks'?); expected one of: "
                 "name, source, transforms, sinks, dead_letter, api, admin, runtime"},
-        BadCase{"missing_source", kSinks, "test.yaml:1:1: missing required key 'source' (the plugin records come from)"},
-        BadCase{"missing_sinks", kSource,
-                "test.yaml:1:1: missing required key 'sinks' (a list of at least one sink)"},
+        BadCase{"missing_source", kSinks,
+                "test.yaml:1:1: missing required key 'source' (the plugin records come from)"},
+        BadCase{"missing_sinks", kSource, "test.yaml:1:1: missing required key 'sinks' (a list of at least one sink)"},
         BadCase{"empty_sinks", kSource + "sinks: []\n", "test.yaml:4:8: 'sinks' must list at least one sink"},
         BadCase{"sinks_not_list", kSource + "sinks: stdout\n",
                 "test.yaml:4:8: 'sinks' must be a list of entries (- plugin: NAME)"},
-        BadCase{"stage_without_plugin", kSource + "sinks:\n  - id: out\n",
-                "test.yaml:5:5: missing required key 'plugin' in sinks entry (the plugin's name, see `sluice plugins`)"},
+        BadCase{
+            "stage_without_plugin", kSource + "sinks:\n  - id: out\n",
+            "test.yaml:5:5: missing required key 'plugin' in sinks entry (the plugin's name, see `sluice plugins`)"},
         BadCase{"stage_unknown_key", kSource + "sinks:\n  - plugin: stdout\n    confg: {}\n",
                 "test.yaml:6:5: unknown key 'confg' in sinks entry (did you mean 'config'?); expected one of: id, "
                 "plugin, config"},
@@ -124,8 +127,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "test.yaml:4:5: unknown key 'pth' for plugin 'file' (did you mean 'path'?); valid keys: path, "
                 "position_file, follow, stream, key_field\n"
                 "test.yaml:4:5: missing required key 'path' (string) for plugin 'file': File to read; '-' reads stdin"},
-        BadCase{"missing_required_no_config", "source:\n  plugin: file\n" + kSinks,
-                "test.yaml:2:11: missing required key 'path' (string) for plugin 'file': File to read; '-' reads stdin"},
+        BadCase{
+            "missing_required_no_config", "source:\n  plugin: file\n" + kSinks,
+            "test.yaml:2:11: missing required key 'path' (string) for plugin 'file': File to read; '-' reads stdin"},
         BadCase{"wrong_bool", "source:\n  plugin: file\n  config: { path: x, follow: maybe }\n" + kSinks,
                 "test.yaml:3:30: key 'follow' expects true or false, got 'maybe'"},
         BadCase{"list_for_string", "source:\n  plugin: file\n  config: { path: [a, b] }\n" + kSinks,
@@ -135,7 +139,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_runtime_key", kSource + kSinks + "runtime: { max_inflight: 3 }\n",
                 "test.yaml:7:12: unknown key 'max_inflight' in runtime (did you mean 'max_in_flight'?); expected one "
                 "of: batch_max, batch_wait_ms, max_in_flight, max_in_flight_bytes, retry_initial_ms, retry_max_ms"},
-        BadCase{"unset_variable", "source:\n  plugin: file\n  config: { path: \"in/${SLUICE_SURELY_UNSET}\" }\n" + kSinks,
+        BadCase{"unset_variable",
+                "source:\n  plugin: file\n  config: { path: \"in/${SLUICE_SURELY_UNSET}\" }\n" + kSinks,
                 "test.yaml:3:22: environment variable 'SLUICE_SURELY_UNSET' is not set (set it, add it to .env, or "
                 "write ${SLUICE_SURELY_UNSET:-default})"},
         BadCase{"api_lookup_unknown_store",
@@ -150,7 +155,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"broken_plugin", kSource + "sinks:\n  - plugin: wrong_abi\n",
                 "test.yaml:5:13: plugin 'wrong_abi' cannot be used: " + test::fixture_plugin_dir().string() +
                     "/wrong_abi.so: plugin ABI version 999, but this sluice " SLUICE_VERSION_STRING
-                    " has ABI version " + std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice"}),
+                    " has ABI version " +
+                    std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice"}),
     [](const testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
 TEST(PipelineFile, PluginRefusingItsConfigIsReportedAtTheKey) {
@@ -161,7 +167,8 @@ TEST(PipelineFile, PluginRefusingItsConfigIsReportedAtTheKey) {
     PluginInstance sink(*plan.of(Role::sink).at(0), std::make_unique<HostImpl>("out", shared));
     FAIL() << "expected the plugin to refuse";
   } catch (const ValidationError& e) {
-    EXPECT_EQ(std::string(e.what()), "test.yaml:6:23: plugin 'stdout' (" + plan.of(Role::sink)[0]->plugin->path.string() +
+    EXPECT_EQ(std::string(e.what()), "test.yaml:6:23: plugin 'stdout' (" +
+                                         plan.of(Role::sink)[0]->plugin->path.string() +
                                          ") could not be created: key 'format': expected 'value' or 'json', got 'xml'");
   }
 }
@@ -180,12 +187,14 @@ const std::string kDb = "  - { id: db, plugin: postgres_orders, config: { dsn: \
 const std::string kFileOut = "  - { id: out, plugin: file, config: { path: out.ndjson } }\n";
 
 std::string durable_after(const std::string& sink, int line, const std::string& keeper = "db") {
-  return "test.yaml:" + std::to_string(line) + ":5: sink '" + sink + "' (" + (sink == "out" ? "file" : "postgres_orders") +
-         ") is durable but comes after '" + keeper +
+  return "test.yaml:" + std::to_string(line) + ":5: sink '" + sink + "' (" +
+         (sink == "out" ? "file" : "postgres_orders") + ") is durable but comes after '" + keeper +
          "' (postgres_orders), which keeps the positions the source resumes from: a crash between the two writes would "
-         "lose records from '" + sink + "'. Put '" + sink + "' before '" + keeper +
+         "lose records from '" +
+         sink + "'. Put '" + sink + "' before '" + keeper +
          "' (it then gets every record at least once) or give it a pipeline of its own; only volatile sinks "
-         "(caches, taps) may follow '" + keeper + "'";
+         "(caches, taps) may follow '" +
+         keeper + "'";
 }
 
 TEST(SinkOrder, DurableSinkAfterThePositionsKeeperIsRefusedAtItsEntry) {
@@ -201,11 +210,12 @@ TEST(SinkOrder, EveryDurableSinkAfterTheKeeperIsNamedAndVolatileOnesAreNot) {
 
 TEST(SinkOrder, DurableBeforeTheKeeperAndVolatileAfterItArePlanned) {
   auto registry = test::test_registry();
-  auto plan = test::plan_from(kSource + "sinks:\n" + kFileOut + kDb +
-                                  "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
-                                  "  - { id: tap, plugin: stdout }\n"
-                                  "dead_letter: { plugin: postgres_dead_letter, config: { dsn: \"postgresql:///x\" } }\n",
-                              registry);
+  auto plan =
+      test::plan_from(kSource + "sinks:\n" + kFileOut + kDb +
+                          "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
+                          "  - { id: tap, plugin: stdout }\n"
+                          "dead_letter: { plugin: postgres_dead_letter, config: { dsn: \"postgresql:///x\" } }\n",
+                      registry);
   ASSERT_EQ(plan.of(Role::sink).size(), 4u);
   EXPECT_EQ(plan.of(Role::sink)[0]->plugin->descriptor->flags & sluice_flag_volatile, 0u);
   EXPECT_NE(plan.of(Role::sink)[1]->plugin->descriptor->flags & sluice_flag_positions, 0u);

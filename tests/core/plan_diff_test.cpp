@@ -19,11 +19,13 @@ class PlanDiffTest : public testing::Test {
 };
 
 TEST_F(PlanDiffTest, NamesEachAddedRemovedAndChangedStageAndSetting) {
-  auto running = plan("  - { id: a, plugin: fake_sink, config: { probe: 1 } }\n"
-                      "  - { id: gone, plugin: fake_sink, config: { probe: 1 } }\n");
-  auto next = plan("  - { id: a, plugin: fake_sink, config: { probe: 1, reject_every: 3 } }\n"
-                   "  - { id: watch, plugin: fake_sink, config: { probe: 1 } }\n",
-                   "runtime: { batch_max: 500 }\n");
+  auto running = plan(
+      "  - { id: a, plugin: fake_sink, config: { probe: 1 } }\n"
+      "  - { id: gone, plugin: fake_sink, config: { probe: 1 } }\n");
+  auto next = plan(
+      "  - { id: a, plugin: fake_sink, config: { probe: 1, reject_every: 3 } }\n"
+      "  - { id: watch, plugin: fake_sink, config: { probe: 1 } }\n",
+      "runtime: { batch_max: 500 }\n");
   PlanDiff diff = diff_plans(running, next);
   EXPECT_EQ(diff.kept.size(), 1u);  // the source
   ASSERT_EQ(diff.changed.size(), 1u);
@@ -31,7 +33,7 @@ TEST_F(PlanDiffTest, NamesEachAddedRemovedAndChangedStageAndSetting) {
   ASSERT_EQ(diff.added.size(), 1u);
   ASSERT_EQ(diff.removed.size(), 1u);
   EXPECT_EQ(diff.changes, (std::vector<std::string>{"a.reject_every 0 -> 3", "sinks +watch(fake_sink)",
-                                                     "sinks -gone(fake_sink)", "runtime.batch_max 1000 -> 500"}));
+                                                    "sinks -gone(fake_sink)", "runtime.batch_max 1000 -> 500"}));
 }
 
 TEST_F(PlanDiffTest, TheSameFileTwiceChangesNothingAndHashesTheSame) {
@@ -75,7 +77,8 @@ TEST_F(PlanDiffTest, TwoApisOfOnePluginAreMatchedByTheirOrder) {
   auto sinks = "  - { id: cache, plugin: fake_sink, config: { probe: 1 } }\n";
   auto apis = [](const std::string& second_lookup) {
     return "api:\n  - { plugin: fake_api, config: { probe: 1 } }\n"
-           "  - { plugin: fake_api, config: { probe: 1, lookup: [" + second_lookup + "] } }\n";
+           "  - { plugin: fake_api, config: { probe: 1, lookup: [" +
+           second_lookup + "] } }\n";
   };
   auto running = plan(sinks, apis("cache"));
   PlanDiff same = diff_plans(running, plan(sinks, apis("cache")));

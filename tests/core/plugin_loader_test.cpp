@@ -25,9 +25,9 @@ std::string load_error(const std::string& file) {
 std::string at(const std::string& file) { return (test::fixture_plugin_dir() / file).string() + ": "; }
 
 TEST(PluginLoader, WrongAbiVersionNamesFileAndBothVersions) {
-  EXPECT_EQ(load_error("wrong_abi.so"), at("wrong_abi.so") +
-                                            "plugin ABI version 999, but this sluice " SLUICE_VERSION_STRING
-                                            " has ABI version " + std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice");
+  EXPECT_EQ(load_error("wrong_abi.so"),
+            at("wrong_abi.so") + "plugin ABI version 999, but this sluice " SLUICE_VERSION_STRING " has ABI version " +
+                std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this sluice");
 }
 
 TEST(PluginLoader, WrongBuildNamesBothBuilds) {
@@ -54,7 +54,8 @@ TEST(PluginLoader, UnresolvedSymbolIsNamed) {
 
 TEST(PluginLoader, WrongDescriptorSizeNamesBothSizes) {
   EXPECT_EQ(load_error("wrong_struct_size.so"),
-            at("wrong_struct_size.so") + "plugin descriptor is " + std::to_string(sizeof(sluice_plugin_descriptor) - 8) +
+            at("wrong_struct_size.so") + "plugin descriptor is " +
+                std::to_string(sizeof(sluice_plugin_descriptor) - 8) +
                 " bytes, but this sluice " SLUICE_VERSION_STRING " has ABI version " +
                 std::to_string(SLUICE_ABI_VERSION) + " with " + std::to_string(sizeof(sluice_plugin_descriptor)) +
                 "-byte descriptors; rebuild the plugin against this sluice");
@@ -93,14 +94,15 @@ TEST(PluginLoader, GoodPluginLoadsWithItsDescriptor) {
 
 TEST(PluginLoader, ConstructorExceptionBecomesAnErrorValue) {
   auto registry = test::test_registry();
-  auto plan = test::plan_from("source: { plugin: file, config: { path: x } }\nsinks:\n  - plugin: create_throws\n",
-                              registry);
+  auto plan =
+      test::plan_from("source: { plugin: file, config: { path: x } }\nsinks:\n  - plugin: create_throws\n", registry);
   SharedState shared;
   try {
     PluginInstance instance(*plan.of(Role::sink).at(0), std::make_unique<HostImpl>("create_throws", shared));
     FAIL() << "expected creation to fail";
   } catch (const ValidationError& e) {
-    EXPECT_EQ(std::string(e.what()), "test.yaml:3:13: plugin 'create_throws' (" + plan.of(Role::sink)[0]->plugin->path.string() +
+    EXPECT_EQ(std::string(e.what()), "test.yaml:3:13: plugin 'create_throws' (" +
+                                         plan.of(Role::sink)[0]->plugin->path.string() +
                                          ") could not be created: constructor exploded on purpose");
   }
 }
@@ -154,8 +156,9 @@ TEST(PluginRegistry, AFolderOrFileWritableByOthersIsRefusedNamingIt) {
   };
   ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
   ASSERT_EQ(::chmod(file.c_str(), 0755), 0);
-  EXPECT_EQ(find_error(), dir.string() + ": the plugin folder is writable by everyone (mode 0777), so anyone who can "
-                                         "write it could run code inside sluice; refusing to load from it (chmod go-w " +
+  EXPECT_EQ(find_error(), dir.string() +
+                              ": the plugin folder is writable by everyone (mode 0777), so anyone who can "
+                              "write it could run code inside sluice; refusing to load from it (chmod go-w " +
                               dir.string() + ")");
   PluginRegistry listing({dir});
   std::vector<std::string> errors;

@@ -3,13 +3,13 @@
 // deadline (a batch still queued is then taken back and never runs).
 #include "replay_queue.hpp"
 
-#include "sluice/replay.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <future>
 #include <thread>
+
+#include "sluice/replay.hpp"
 
 namespace sluice {
 namespace {

@@ -26,13 +26,16 @@ class RuntimeAdminTest : public testing::Test {
   // An endless source (batches of 10), sink `a` refusing every `reject_every`th offset, and
   // dead letters kept in memory.
   std::shared_ptr<const PipelinePlan> plan(int reject_every) {
-    return std::make_shared<const PipelinePlan>(test::plan_from(
-        "name: admin-test\n"
-        "source: { plugin: fake_source, config: { probe: " + addr() + ", count: -1, batch: 10 } }\n"
-        "sinks:\n  - { id: a, plugin: fake_sink, config: { probe: " + addr() + ", name: a, reject_every: " +
-            std::to_string(reject_every) + " } }\n"
-        "dead_letter: { plugin: fake_dead_letters }\n",
-        registry_));
+    return std::make_shared<const PipelinePlan>(
+        test::plan_from("name: admin-test\n"
+                        "source: { plugin: fake_source, config: { probe: " +
+                            addr() +
+                            ", count: -1, batch: 10 } }\n"
+                            "sinks:\n  - { id: a, plugin: fake_sink, config: { probe: " +
+                            addr() + ", name: a, reject_every: " + std::to_string(reject_every) +
+                            " } }\n"
+                            "dead_letter: { plugin: fake_dead_letters }\n",
+                        registry_));
   }
   void start(std::shared_ptr<const PipelinePlan> first) {
     plans_.push_back(first);
@@ -90,7 +93,7 @@ TEST_F(RuntimeAdminTest, ReplayAfterTheRuleIsRelaxedStoresEachLetterOnceAndRetir
   for (const auto& l : before) ASSERT_EQ(l.offset % 5, 0) << "letter " << l.id;
 
   ReplayOptions options;
-  options.query.limit = 0;  // every letter
+  options.query.limit = 0;    // every letter
   options.batch_records = 7;  // several replay batches between the source's
   ReplayReport report;
   ASSERT_TRUE(admin()->replay(options, report).is_ok());

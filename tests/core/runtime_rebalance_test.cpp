@@ -21,10 +21,10 @@ class RuntimeRebalanceTest : public testing::Test {
  protected:
   std::string addr() { return std::to_string(reinterpret_cast<std::int64_t>(&probe_)); }
   PipelinePlan& plan(const std::string& source_config, const std::string& sinks, const std::string& runtime = "") {
-    plan_ = std::make_unique<PipelinePlan>(test::plan_from(
-        "source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config + " } }\nsinks:\n" + sinks +
-            (runtime.empty() ? "" : "runtime: { " + runtime + " }\n"),
-        registry_));
+    plan_ = std::make_unique<PipelinePlan>(
+        test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config +
+                            " } }\nsinks:\n" + sinks + (runtime.empty() ? "" : "runtime: { " + runtime + " }\n"),
+                        registry_));
     return *plan_;
   }
   std::string sink(const std::string& id, const std::string& config = "") {

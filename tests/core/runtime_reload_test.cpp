@@ -63,9 +63,7 @@ class RuntimeReloadTest : public testing::Test {
     return out;
   }
   std::uint64_t reloads(const std::string& result) {
-    return runtime_->shared()
-        .metrics.counter("sluice_reloads_total", "", {{"result", result}})
-        .value();
+    return runtime_->shared().metrics.counter("sluice_reloads_total", "", {{"result", result}}).value();
   }
   bool wait_reloads(const std::string& result, std::uint64_t n) {
     return test::wait_until([&] { return reloads(result) >= n; }, 20s, 2ms);
@@ -188,7 +186,8 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
   ASSERT_TRUE(wait_reloads("applied", 1));
   EXPECT_EQ(events("start api"), 1u);
   EXPECT_EQ(events("stop api"), 0u);
-  runtime_->request_reload(plan("sinks:\n" + sink("a", "reject_every: 1000000") + sink("b", "reject_every: 1000000") + api));
+  runtime_->request_reload(
+      plan("sinks:\n" + sink("a", "reject_every: 1000000") + sink("b", "reject_every: 1000000") + api));
   ASSERT_TRUE(wait_reloads("applied", 2));
   EXPECT_EQ(events("start api"), 2u);
   EXPECT_EQ(events("stop api"), 1u);
@@ -199,10 +198,10 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
 // threads, while reloads replace and close that source: no question may reach a closed one.
 TEST_F(RuntimeReloadTest, EndOffsetQuestionsNeverReachAClosedSourceAcrossReloads) {
   auto with_batch = [&](int batch) {
-    return std::make_shared<const PipelinePlan>(test::plan_from(
-        "source: { plugin: fake_source, config: { probe: " + addr() + ", count: -1, batch: " +
-            std::to_string(batch) + " } }\nsinks:\n" + sink("a"),
-        registry_));
+    return std::make_shared<const PipelinePlan>(
+        test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() +
+                            ", count: -1, batch: " + std::to_string(batch) + " } }\nsinks:\n" + sink("a"),
+                        registry_));
   };
   start(with_batch(10));
   ASSERT_TRUE(wait_written("a", 50));

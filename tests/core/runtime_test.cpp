@@ -1,5 +1,7 @@
 // The delivery contract of the runtime (core/README.md, Delivery) with fake plugins that
 // report every poll, write and commit to a Probe.
+#include "runtime.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "pipeline_fixture.hpp"
 #include "probe.hpp"
-#include "runtime.hpp"
 #include "support/process.hpp"
 
 namespace sluice {
@@ -21,10 +22,10 @@ class RuntimeTest : public testing::Test {
 
   // A pipeline of the fake source and the given sinks (YAML list items).
   PipelinePlan plan(const std::string& source_config, const std::string& sinks, const std::string& extra = "") {
-    plan_storage_ = std::make_unique<PipelinePlan>(test::plan_from(
-        "source: { plugin: fake_source, config: { probe: " + addr() + ", " + source_config + " } }\nsinks:\n" + sinks +
-            extra,
-        registry_));
+    plan_storage_ =
+        std::make_unique<PipelinePlan>(test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() +
+                                                           ", " + source_config + " } }\nsinks:\n" + sinks + extra,
+                                                       registry_));
     return *plan_storage_;
   }
   std::string sink(const std::string& id, const std::string& config = "") {
@@ -33,10 +34,12 @@ class RuntimeTest : public testing::Test {
   }
   // Backpressure: the source has been told to idle a few times (the runtime is full).
   bool wait_until_full() {
-    return test::wait_until([&] {
-      std::lock_guard lock(probe_.mutex);
-      return probe_.idle_calls >= 5;
-    }, 10s);
+    return test::wait_until(
+        [&] {
+          std::lock_guard lock(probe_.mutex);
+          return probe_.idle_calls >= 5;
+        },
+        10s);
   }
   std::int64_t last_commit() {
     std::lock_guard lock(probe_.mutex);
@@ -155,7 +158,8 @@ TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
   EXPECT_EQ(std::count(probe_.written.begin(), probe_.written.end(), "dl:r3:fake_reason"), 1);
   EXPECT_EQ(last_commit(), 30);  // dead-lettered records count as handled
   std::string metrics = runtime.shared().metrics.render();
-  EXPECT_NE(metrics.find("sluice_records_dead_lettered_total{reason=\"fake_reason\"} 10"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_records_dead_lettered_total{reason=\"fake_reason\"} 10"), std::string::npos)
+      << metrics;
   EXPECT_NE(metrics.find("sluice_records_consumed_total 30"), std::string::npos);
   EXPECT_NE(metrics.find("sluice_records_stored_total 20"), std::string::npos);
   // Commits happened (how many batches one commit covers is the runtime's business), and

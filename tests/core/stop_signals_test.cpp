@@ -1,7 +1,7 @@
 // `sluice run`'s signal thread: the first SIGTERM stops the pipeline, a second exits at once
-// (unless it comes within a second of the first: then it is the same stop delivered twice), and once the watch is released (the Runtime is about to be destroyed) a signal touches
-// nothing. Its own executable: a process-directed signal must find no thread but the watcher
-// with SIGTERM unblocked, and ctest runs each test in a fresh process.
+// (unless it comes within a second of the first: then it is the same stop delivered twice), and once the watch is
+// released (the Runtime is about to be destroyed) a signal touches nothing. Its own executable: a process-directed
+// signal must find no thread but the watcher with SIGTERM unblocked, and ctest runs each test in a fresh process.
 #include "cli/stop_signals.hpp"
 
 #include <gtest/gtest.h>
@@ -82,7 +82,9 @@ TEST(StopSignals, SignalBeforeTheWatchStartsIsNotLost) {
 TEST(StopSignals, AfterTheWatchIsReleasedASignalCallsNothing) {
   StopSignals signals;
   std::atomic<int> calls = 0;
-  { auto watch = signals.watch([&](const std::string&) { ++calls; }); }
+  {
+    auto watch = signals.watch([&](const std::string&) { ++calls; });
+  }
   ASSERT_EQ(kill(getpid(), SIGTERM), 0);
   ASSERT_TRUE(eventually([&] { return signals.taken() == 1; }));
   EXPECT_EQ(calls, 0);

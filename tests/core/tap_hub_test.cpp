@@ -1,10 +1,10 @@
 // TapHub: what a tap takes (its stage only, up to its limit, at most max_per_second, values
 // cut), when it ends, and that closing it detaches it.
+#include "tap_hub.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
-
-#include "tap_hub.hpp"
 
 namespace sluice {
 namespace {

@@ -17,7 +17,8 @@ namespace {
 
 const std::string kReadToken = "readme-read-token-0123456789";
 const std::string kAdminToken = "readme-admin-token-0123456789";
-const std::string kRefusedOrder = R"({"order_uid":"demo-refused-1","track_number":"T"})" "\n";
+const std::string kRefusedOrder = R"({"order_uid":"demo-refused-1","track_number":"T"})"
+                                  "\n";
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -92,11 +93,9 @@ class ReadmeStack {
  private:
   std::string env_file() const {
     const std::string http = "127.0.0.1:" + std::to_string(pipeline_->http_port());
-    return "export PATH=\"" + sluice_binary().parent_path().string() + ":$PATH\"\n" +
-           "export KAFKA_BROKERS=\"" + pipeline_->broker().address() + "\"\n" +
-           "export DATABASE_URL=\"" + pipeline_->db().dsn() + "\"\n" +
-           "export SLUICE_URL=\"http://" + http + "\"\n" +
-           "export SLUICE_READ_TOKEN=\"" + kReadToken + "\"\n" +
+    return "export PATH=\"" + sluice_binary().parent_path().string() + ":$PATH\"\n" + "export KAFKA_BROKERS=\"" +
+           pipeline_->broker().address() + "\"\n" + "export DATABASE_URL=\"" + pipeline_->db().dsn() + "\"\n" +
+           "export SLUICE_URL=\"http://" + http + "\"\n" + "export SLUICE_READ_TOKEN=\"" + kReadToken + "\"\n" +
            "export SLUICE_ADMIN_URL=\"http://127.0.0.1:" + std::to_string(admin_port_) + "\"\n" +
            "export SLUICE_ADMIN_TOKEN=\"" + kAdminToken + "\"\n";
   }
@@ -107,8 +106,8 @@ class ReadmeStack {
 };
 
 TEST(ReadmeCommands, EveryTranscriptPrintsWhatTheReadmeShows) {
-  auto steps = readme_transcripts(read_file(source_dir() / "README.md"),
-                                  {"Quick start", "REST API", "CLI", "Operating Sluice"});
+  auto steps =
+      readme_transcripts(read_file(source_dir() / "README.md"), {"Quick start", "REST API", "CLI", "Operating Sluice"});
   // A README whose transcripts vanished (a changed heading, another block style) checks nothing.
   ASSERT_GE(steps.size(), 12u) << "the README's transcripts were not found";
 
@@ -121,7 +120,8 @@ TEST(ReadmeCommands, EveryTranscriptPrintsWhatTheReadmeShows) {
     EXPECT_EQ(result.code, 0) << result.out;
     std::string why;
     EXPECT_TRUE(transcript_output_matches(step.expected, lines_of(result.out), &why))
-        << why << "\n--- the command printed:\n" << result.out;
+        << why << "\n--- the command printed:\n"
+        << result.out;
   }
   EXPECT_TRUE(stack.pipeline().running()) << stack.pipeline().logs();
 }

@@ -143,9 +143,9 @@ bool transcript_output_matches(const std::vector<std::string>& expected, const s
   std::size_t deepest = 0;
   if (match_from(expected, 0, actual, 0, &deepest)) return true;
   if (why != nullptr) {
-    *why = deepest < expected.size() ? "no output line matches expected line " + std::to_string(deepest + 1) +
-                                           ": " + expected[deepest]
-                                     : "the output has more lines than expected";
+    *why = deepest < expected.size()
+               ? "no output line matches expected line " + std::to_string(deepest + 1) + ": " + expected[deepest]
+               : "the output has more lines than expected";
   }
   return false;
 }

@@ -10,9 +10,9 @@
 namespace sluice::test {
 
 struct TranscriptStep {
-  std::string section;  // the `## ` heading it appears under
-  int line = 0;         // of the `$ ` line, 1-based
-  std::string command;  // without `$ `; `\` continuation lines joined with a newline
+  std::string section;                // the `## ` heading it appears under
+  int line = 0;                       // of the `$ ` line, 1-based
+  std::string command;                // without `$ `; `\` continuation lines joined with a newline
   std::vector<std::string> expected;  // output lines, trailing blank lines dropped
 };
 

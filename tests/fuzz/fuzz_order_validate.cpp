@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,9 +27,9 @@ using sluice::orders::Violation;
 
 // The reasons documented in order_check.hpp; anything else is a bug.
 const std::set<std::string> documented_reasons = {
-    "too_large",     "invalid_utf8",  "invalid_json",     "too_deep",      "out_of_range",
-    "not_object",    "duplicate_key", "missing_field",    "wrong_type",    "unknown_field",
-    "nul_character", "negative_money", "invalid_date",    "invalid_order_uid", "empty_items",
+    "too_large",     "invalid_utf8",   "invalid_json",  "too_deep",          "out_of_range",
+    "not_object",    "duplicate_key",  "missing_field", "wrong_type",        "unknown_field",
+    "nul_character", "negative_money", "invalid_date",  "invalid_order_uid", "empty_items",
 };
 
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {

@@ -1,17 +1,16 @@
 // Global options where a user puts them, the JSON log, and the man page built from --help.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "support/process.hpp"
@@ -27,7 +26,9 @@ RunResult run_sluice(std::vector<std::string> args, Process::Options options = {
 // A pipeline that only validates with the fixture plugins' folder on the search path.
 std::filesystem::path fixture_pipeline(const std::string& name) {
   auto dir = scratch_dir(name);
-  write_file(dir / "p.yaml", "source: { plugin: file, config: { path: in } }\nsinks: [ { plugin: stdout } ]\napi: [ { plugin: fake_api } ]\n");
+  write_file(
+      dir / "p.yaml",
+      "source: { plugin: file, config: { path: in } }\nsinks: [ { plugin: stdout } ]\napi: [ { plugin: fake_api } ]\n");
   return dir / "p.yaml";
 }
 
@@ -66,10 +67,11 @@ class JsonLogRun : public ::testing::Test {
     dir_ = scratch_dir("cli_json_log");
     write_file(dir_ / "in.ndjson", nlohmann::json::parse(read_file(source_dir() / "tests/fixtures/model.json")).dump() +
                                        "\nnot json\n{\"x\":1}\n");
-    write_file(dir_ / "p.yaml", "name: json-log\nsource: { plugin: file, config: { path: " + (dir_ / "in.ndjson").string() +
-                                    " } }\ntransforms: [ { id: validate, plugin: order_validate } ]\n"
-                                    "sinks: [ { id: out, plugin: file, config: { path: " +
-                                    (dir_ / "out.ndjson").string() + " } } ]\n");
+    write_file(dir_ / "p.yaml",
+               "name: json-log\nsource: { plugin: file, config: { path: " + (dir_ / "in.ndjson").string() +
+                   " } }\ntransforms: [ { id: validate, plugin: order_validate } ]\n"
+                   "sinks: [ { id: out, plugin: file, config: { path: " +
+                   (dir_ / "out.ndjson").string() + " } } ]\n");
   }
 
   std::vector<nlohmann::json> json_lines(const std::string& err) {
@@ -160,10 +162,11 @@ class SilentListener {
 // comes before the teardown ends.
 TEST_F(JsonLogRun, TwoSigtermsLeaveOnlyJsonLinesOnStderr) {
   SilentListener silent;
-  write_file(dir_ / "hang.yaml", "name: json-log-hang\nsource: { plugin: file, config: { follow: true, path: " +
-                                     (dir_ / "in.ndjson").string() +
-                                     " } }\nsinks: [ { id: db, plugin: postgres_orders, config: { dsn: \"postgresql://u@127.0.0.1:" +
-                                     std::to_string(silent.port()) + "/db?connect_timeout=120\" } } ]\n");
+  write_file(
+      dir_ / "hang.yaml",
+      "name: json-log-hang\nsource: { plugin: file, config: { follow: true, path: " + (dir_ / "in.ndjson").string() +
+          " } }\nsinks: [ { id: db, plugin: postgres_orders, config: { dsn: \"postgresql://u@127.0.0.1:" +
+          std::to_string(silent.port()) + "/db?connect_timeout=120\" } } ]\n");
   Process run({sluice_binary().string(), "run", (dir_ / "hang.yaml").string(), "--log-format", "json"});
   ASSERT_TRUE(run.wait_stderr("opening sink 'db'", 60s)) << run.err();
   run.signal(SIGTERM);
@@ -182,9 +185,11 @@ TEST_F(JsonLogRun, TwoSigtermsLeaveOnlyJsonLinesOnStderr) {
 // Ctrl-C in a terminal reaches `sluice run` and the script that started it, which then sends
 // SIGTERM too (compose/demo.sh): one stop delivered twice within a second drains and exits 0.
 TEST_F(JsonLogRun, SigintAndSigtermTogetherAreOneGracefulStop) {
-  write_file(dir_ / "follow.yaml", "name: json-log-follow\nsource: { plugin: file, config: { follow: true, path: " +
-                                       (dir_ / "in.ndjson").string() + " } }\nsinks: [ { id: out, plugin: file, config: { path: " +
-                                       (dir_ / "follow-out.ndjson").string() + " } } ]\n");
+  write_file(
+      dir_ / "follow.yaml",
+      "name: json-log-follow\nsource: { plugin: file, config: { follow: true, path: " + (dir_ / "in.ndjson").string() +
+          " } }\nsinks: [ { id: out, plugin: file, config: { path: " + (dir_ / "follow-out.ndjson").string() +
+          " } } ]\n");
   Process run({sluice_binary().string(), "run", (dir_ / "follow.yaml").string()});
   // All three lines delivered: the pipeline runs and idles on the followed file.
   const auto out = dir_ / "follow-out.ndjson";
@@ -200,8 +205,9 @@ TEST_F(JsonLogRun, SigintAndSigtermTogetherAreOneGracefulStop) {
 // A config error ends `sluice run` before the pipeline starts; with --log-format json it is a
 // JSON line too, naming its place, and the text format keeps its `error: ` line for a person.
 TEST_F(JsonLogRun, AConfigErrorIsAJsonLineNamingItsPlace) {
-  write_file(dir_ / "bad.yaml", "name: json-log-bad\nsource: { plugin: file, config: { path: in.ndjson, bogus: 1 } }\n"
-                                "sinks: [ { id: out, plugin: stdout } ]\n");
+  write_file(dir_ / "bad.yaml",
+             "name: json-log-bad\nsource: { plugin: file, config: { path: in.ndjson, bogus: 1 } }\n"
+             "sinks: [ { id: out, plugin: stdout } ]\n");
   auto json = run_sluice({"run", (dir_ / "bad.yaml").string(), "--log-format", "json"});
   EXPECT_EQ(json.code, 3) << json.err;
   auto lines = json_lines(json.err);

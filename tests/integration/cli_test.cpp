@@ -23,7 +23,9 @@ RunResult sluice(std::vector<std::string> args, Process::Options options = {}) {
 TEST(Cli, VersionNamesVersionAndAbi) {
   auto r = sluice({"--version"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("sluice " SLUICE_VERSION_STRING " (plugin ABI " + std::to_string(SLUICE_ABI_VERSION) + ", ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("sluice " SLUICE_VERSION_STRING " (plugin ABI " + std::to_string(SLUICE_ABI_VERSION) + ", ", 0),
+            0u)
+      << r.out;
 }
 
 // The "Subcommands:" section of --help lists exactly the commands there are, each with a
@@ -52,8 +54,8 @@ TEST(Cli, HelpDocumentsEveryCommandAndExitCodes) {
     names.insert(name);
     EXPECT_GE(description.size(), 20u) << name << " has no real description: " << description;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"run", "validate", "plugins", "schema", "migrate", "broker", "publish", "status",
-                                          "reload", "tap", "dead-letters"}));
+  EXPECT_EQ(names, (std::set<std::string>{"run", "validate", "plugins", "schema", "migrate", "broker", "publish",
+                                          "status", "reload", "tap", "dead-letters"}));
 }
 
 TEST(Cli, BadCommandLineExitsTwo) {
@@ -120,13 +122,15 @@ TEST(Cli, DefaultPipelineWithoutDatabaseUrlIsRefusedWithTheMessage) {
     EXPECT_EQ(r.code, 3) << file << "\n" << r.err;
     EXPECT_NE(r.err.find("environment variable 'DATABASE_URL' is empty: set DATABASE_URL to postgresql://"),
               std::string::npos)
-        << file << "\n" << r.err;
+        << file << "\n"
+        << r.err;
   }
 }
 
 TEST(Cli, ValidateReportsFileLineColumnAndExitsThree) {
   auto dir = scratch_dir("cli_validate_bad");
-  write_file(dir / "bad.yaml", "source:\n  plugin: file\n  config: { path: in, folow: true }\nsinks: [ { plugin: stdout } ]\n");
+  write_file(dir / "bad.yaml",
+             "source:\n  plugin: file\n  config: { path: in, folow: true }\nsinks: [ { plugin: stdout } ]\n");
   auto r = sluice({"validate", (dir / "bad.yaml").string()});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "error: " + (dir / "bad.yaml").string() +
@@ -143,9 +147,10 @@ TEST(Cli, AnAmbiguousDsnPasswordIsRefusedAtItsPlaceWithoutEcho) {
   auto dir = scratch_dir("cli_ambiguous_dsn");
   for (std::string password : {"pa/Zq7Xss", "p@Zq7Xss", "pa:Zq7Xss", "pa#Zq7Xss", "pa%Zq7Xss"}) {
     SCOPED_TRACE(password);
-    write_file(dir / "p.yaml", "source: { plugin: file, config: { path: in.ndjson } }\nsinks:\n  - id: db\n"
-                               "    plugin: postgres_orders\n    config: { dsn: \"postgresql://u:" + password +
-                                   "@127.0.0.1:1/x\" }\n");
+    write_file(dir / "p.yaml",
+               "source: { plugin: file, config: { path: in.ndjson } }\nsinks:\n  - id: db\n"
+               "    plugin: postgres_orders\n    config: { dsn: \"postgresql://u:" +
+                   password + "@127.0.0.1:1/x\" }\n");
     for (const char* command : {"validate", "run"}) {
       auto r = sluice({command, (dir / "p.yaml").string()}, {.env = {}, .cwd = dir, .stdin_text = ""});
       EXPECT_EQ(r.code, 3) << command << "\n" << r.err;
@@ -159,17 +164,20 @@ TEST(Cli, AnAmbiguousDsnPasswordIsRefusedAtItsPlaceWithoutEcho) {
 TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
   auto dir = scratch_dir("cli_sink_order");
   write_file(dir / "in.ndjson", "a\n");
-  const std::string head = "name: sink-order\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
-                           " }\nsinks:\n";
-  const std::string db = "  - id: db\n    plugin: postgres_orders\n    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n";
-  const std::string out = "  - id: out\n    plugin: file\n    config: { path: " + (dir / "out.ndjson").string() + " }\n";
+  const std::string head =
+      "name: sink-order\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() + " }\nsinks:\n";
+  const std::string db =
+      "  - id: db\n    plugin: postgres_orders\n    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n";
+  const std::string out =
+      "  - id: out\n    plugin: file\n    config: { path: " + (dir / "out.ndjson").string() + " }\n";
   const std::string cache = "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n";
   write_file(dir / "bad.yaml", head + db + cache + out);
   write_file(dir / "good.yaml", head + out + db + cache);
 
   const std::string expected =
       "error: " + (dir / "bad.yaml").string() +
-      ":10:5: sink 'out' (file) is durable but comes after 'db' (postgres_orders), which keeps the positions the source "
+      ":10:5: sink 'out' (file) is durable but comes after 'db' (postgres_orders), which keeps the positions the "
+      "source "
       "resumes from: a crash between the two writes would lose records from 'out'. Put 'out' before 'db' (it then "
       "gets every record at least once) or give it a pipeline of its own; only volatile sinks (caches, taps) may "
       "follow 'db'\n";
@@ -192,14 +200,15 @@ TEST(Cli, DurableSinkAfterThePositionsKeeperIsRefusedByValidateAndRun) {
 TEST(Cli, AFormerPluginNameLoadsTheRenamedPluginWithOneDeprecationLine) {
   auto dir = scratch_dir("cli_former_name");
   write_file(dir / "in.ndjson", "a\n");
-  write_file(dir / "p.yaml", "name: former\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
-                                 " }\nsinks:\n  - id: db\n    plugin: postgres\n"
-                                 "    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n");
+  write_file(dir / "p.yaml",
+             "name: former\nsource:\n  plugin: file\n  config: { path: " + (dir / "in.ndjson").string() +
+                 " }\nsinks:\n  - id: db\n    plugin: postgres\n"
+                 "    config: { dsn: \"postgresql://nobody@127.0.0.1:1/none\" }\n");
   auto validate = sluice({"validate", (dir / "p.yaml").string()});
   EXPECT_EQ(validate.code, 0) << validate.err;
   EXPECT_EQ(validate.out, (dir / "p.yaml").string() + ": ok (former: file -> 0 transform(s) -> 1 sink(s))\n");
-  const std::string line = (dir / "p.yaml").string() +
-                           ":7:13: plugin 'postgres' is now called 'postgres_orders'; the old name still works";
+  const std::string line =
+      (dir / "p.yaml").string() + ":7:13: plugin 'postgres' is now called 'postgres_orders'; the old name still works";
   EXPECT_NE(validate.err.find(line), std::string::npos) << validate.err;
   EXPECT_EQ(sluice::test::occurrences(validate.err, "is now called"), 1u) << validate.err;
 
@@ -224,7 +233,8 @@ TEST(Cli, PluginsListShowsWhichSinksAreVolatile) {
   auto text = sluice({"plugins"});
   EXPECT_NE(text.out.find("memory_cache (sink, " SLUICE_VERSION_STRING ") [store, volatile]\n"), std::string::npos)
       << text.out;
-  EXPECT_NE(text.out.find("postgres_orders (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"), std::string::npos);
+  EXPECT_NE(text.out.find("postgres_orders (sink, " SLUICE_VERSION_STRING ") [store, keeps positions]\n"),
+            std::string::npos);
   EXPECT_NE(text.out.find("stdout (sink, " SLUICE_VERSION_STRING ") [volatile]\n"), std::string::npos);
 }
 

@@ -34,10 +34,12 @@ class FilePipeline : public testing::Test {
     dir_ = scratch_dir(std::string("file_pipeline_") + testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   std::filesystem::path write_pipeline(bool follow) {
-    write_file(dir_ / "p.yaml", "name: copy\nsource:\n  plugin: file\n  config:\n    path: in.ndjson\n"
-                                "    position_file: in.pos\n    follow: " + std::string(follow ? "true" : "false") +
-                                    "\nsinks:\n  - { id: out, plugin: file, config: { path: out.ndjson } }\n"
-                                    "runtime: { batch_max: 500 }\n");
+    write_file(dir_ / "p.yaml",
+               "name: copy\nsource:\n  plugin: file\n  config:\n    path: in.ndjson\n"
+               "    position_file: in.pos\n    follow: " +
+                   std::string(follow ? "true" : "false") +
+                   "\nsinks:\n  - { id: out, plugin: file, config: { path: out.ndjson } }\n"
+                   "runtime: { batch_max: 500 }\n");
     return dir_ / "p.yaml";
   }
   Process start(const std::filesystem::path& pipeline) {
@@ -86,7 +88,8 @@ TEST_F(FilePipeline, KillNineThenRestartLosesNothing) {
   write_file(dir_ / "in.ndjson", numbered_lines(0, 200000));
   auto pipeline = write_pipeline(false);
   Process p = start(pipeline);
-  ASSERT_TRUE(wait_while_running(p, [&] { return count_lines(dir_ / "out.ndjson") >= 20000; }, 30s));
+  ASSERT_TRUE(wait_while_running(
+      p, [&] { return count_lines(dir_ / "out.ndjson") >= 20000; }, 30s));
   p.kill();
   Process restarted = start(pipeline);
   ASSERT_EQ(restarted.wait(60s), 0) << restarted.err();
@@ -114,9 +117,10 @@ TEST_F(FilePipeline, DeadLetterLogLineStaysOneLineWhateverTheKey) {
   auto order = nlohmann::json::parse(read_file(source_dir() / "tests/fixtures/model.json"));
   order["x\n2026-11-24T08:14:05.800 error [runtime] forged\x1b[2J\r"] = 1;
   write_file(dir_ / "in.ndjson", order.dump() + "\n");
-  write_file(dir_ / "p.yaml", "source: { plugin: file, config: { path: in.ndjson } }\n"
-                              "transforms: [ { plugin: order_validate, config: { allow_unknown_fields: false } } ]\n"
-                              "sinks: [ { plugin: file, config: { path: out.ndjson } } ]\n");
+  write_file(dir_ / "p.yaml",
+             "source: { plugin: file, config: { path: in.ndjson } }\n"
+             "transforms: [ { plugin: order_validate, config: { allow_unknown_fields: false } } ]\n"
+             "sinks: [ { plugin: file, config: { path: out.ndjson } } ]\n");
   Process p = start(dir_ / "p.yaml");
   ASSERT_EQ(p.wait(30s), 0) << p.err();
   std::vector<std::string> mentions;
@@ -133,10 +137,12 @@ TEST_F(FilePipeline, DeadLetterLogLineStaysOneLineWhateverTheKey) {
 }
 
 TEST_F(FilePipeline, FatalSourceErrorExitsOneWithAClearMessage) {
-  write_file(dir_ / "p.yaml", "source: { plugin: file, config: { path: missing.ndjson } }\nsinks: [ { plugin: stdout } ]\n");
+  write_file(dir_ / "p.yaml",
+             "source: { plugin: file, config: { path: missing.ndjson } }\nsinks: [ { plugin: stdout } ]\n");
   Process p = start(dir_ / "p.yaml");
   EXPECT_EQ(p.wait(30s), 1);
-  EXPECT_NE(p.err().find("[runtime] pipeline 'pipeline' stops: 'file' could not start: cannot open 'missing.ndjson': No such file or directory"),
+  EXPECT_NE(p.err().find("[runtime] pipeline 'pipeline' stops: 'file' could not start: cannot open 'missing.ndjson': "
+                         "No such file or directory"),
             std::string::npos)
       << p.err();
 }

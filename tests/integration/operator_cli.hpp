@@ -131,7 +131,8 @@ class OperatorCli : public testing::Test {
     ASSERT_TRUE(run_->wait_stderr("is running", 30s)) << run_->err();
     std::vector<std::string> args{"status"};
     args.insert(args.end(), status_args.begin(), status_args.end());
-    ASSERT_TRUE(wait_while_running(*run_, [&] { return cli(args).code == 0; }, 30s));
+    ASSERT_TRUE(wait_while_running(
+        *run_, [&] { return cli(args).code == 0; }, 30s));
   }
 
   // The CLI as the operator runs it: the admin token in SLUICE_ADMIN_TOKEN (unless `env` says

@@ -55,7 +55,9 @@ TEST_F(OperatorCli, AReloadAppliesAChangedAdminKey) {
   auto applied = cli({"reload"});
   EXPECT_EQ(applied.code, 0) << applied.err << applied.out;
   EXPECT_NE(applied.out.find("reload #1: applied"), std::string::npos) << applied.out;
-  ASSERT_TRUE(wait_while_running(*run_, [&] { return metrics_status() == "200"; }, 30s)) << run_->err();
+  ASSERT_TRUE(wait_while_running(
+      *run_, [&] { return metrics_status() == "200"; }, 30s))
+      << run_->err();
   EXPECT_EQ(cli({"status"}).code, 0);
 }
 

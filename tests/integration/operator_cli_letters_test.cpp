@@ -110,7 +110,8 @@ TEST_F(OperatorCli, DeadLetterShowEscapesTerminalSequencesAndRawGivesTheBytes) {
   nlohmann::json all;
   ASSERT_TRUE(wait_until([&] { return (all = letters())["letters"].size() >= 1; }, 30s)) << run_->err();
   const std::string id = all["letters"][0]["id"].dump();
-  for (const auto& args : std::vector<std::vector<std::string>>{{"dead-letters", "show", id}, {"dead-letters", "list"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"dead-letters", "show", id}, {"dead-letters", "list"}}) {
     auto shown = cli(args);
     ASSERT_EQ(shown.code, 0) << shown.err;
     EXPECT_EQ(shown.out.find('\x1b'), std::string::npos) << args[1] << ": " << shown.out;
@@ -191,10 +192,10 @@ TEST_F(OperatorCli, ARotatedPasswordAppearsNowhereAndLeavesTheConfigHash) {
   EXPECT_EQ(config_hash(metrics_after), hash_before) << "a change of a secret alone must not move the hash";
   ASSERT_TRUE(wait_until([&] { return run_->err().find("reload #1 applied") != std::string::npos; }, 30s));
   for (const auto& [where, text] : std::map<std::string, std::string>{{"reload answer", rotated.out + rotated.err},
-                                                                       {"sluice status", status.out + status.err},
-                                                                       {"/admin/status", status_json.out},
-                                                                       {"/metrics", metrics_after},
-                                                                       {"log", run_->err()}}) {
+                                                                      {"sluice status", status.out + status.err},
+                                                                      {"/admin/status", status_json.out},
+                                                                      {"/metrics", metrics_after},
+                                                                      {"log", run_->err()}}) {
     EXPECT_EQ(text.find(fragment), std::string::npos) << where << " shows the password:\n" << text;
   }
 

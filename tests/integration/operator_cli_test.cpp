@@ -134,7 +134,8 @@ TEST_F(OperatorCli, TapSaysOnStderrThatItWaits) {
 // end line (it used to be cut with an empty 408 after header_timeout_ms, 10 s by default,
 // so the default `sluice tap` of 30 s on a quiet pipeline always failed).
 TEST_F(OperatorCli, ATapLongerThanTheHeaderTimeoutEndsAtItsTime) {
-  ASSERT_NO_FATAL_FAILURE(start({.max_bytes = "1048576", .rest_extra = "", .admin_extra = "  header_timeout_ms: 1000\n"}));
+  ASSERT_NO_FATAL_FAILURE(
+      start({.max_bytes = "1048576", .rest_extra = "", .admin_extra = "  header_timeout_ms: 1000\n"}));
   auto tap = cli({"tap", "validate", "-n", "5", "--for", "3"});
   ASSERT_EQ(tap.code, 0) << tap.err;
   auto lines = non_empty_lines_of(tap.out);
@@ -213,9 +214,9 @@ TEST_F(OperatorCli, AuthFailuresTellTheOperatorWhatToDo) {
 TEST_F(OperatorCli, TlsAdminListenerIsCheckedAgainstTheGivenCertificate) {
   const auto cert = dir_ / "cert.pem";
   const auto key = dir_ / "key.pem";
-  auto made =
-      run({find_on_path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-           "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.string(), "-out", cert.string()});
+  auto made = run({find_on_path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                   "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.string(),
+                   "-out", cert.string()});
   ASSERT_EQ(made.code, 0) << made.err;
   admin_url_ = "https://127.0.0.1:" + std::to_string(admin_port_);
   ASSERT_NO_FATAL_FAILURE(

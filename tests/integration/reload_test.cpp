@@ -158,8 +158,9 @@ TEST_F(ReloadPipeline, WatchReloadsOncePerSaveInPlaceOrByRename) {
 TEST_F(ReloadPipeline, ALibraryReplacedOnDiskIsPickedUpByTheNextReload) {
   auto plugins = dir_ / "plugins";
   std::filesystem::create_directories(plugins);
-  auto build = [](int version) { return fixture_plugin_dir().parent_path() / ("versioned-" + std::to_string(version)) /
-                                        "versioned_sink.so"; };
+  auto build = [](int version) {
+    return fixture_plugin_dir().parent_path() / ("versioned-" + std::to_string(version)) / "versioned_sink.so";
+  };
   std::filesystem::copy_file(build(1), plugins / "versioned_sink.so");
   write_file(dir_ / "p.yaml", pipeline("  - { id: ver, plugin: versioned, config: { path: ver.txt } }\n"));
   Process p = start({"--plugin-dir", plugins.string()});
@@ -170,8 +171,8 @@ TEST_F(ReloadPipeline, ALibraryReplacedOnDiskIsPickedUpByTheNextReload) {
   std::filesystem::copy_file(build(2), plugins / "versioned_sink.so.new");
   std::filesystem::rename(plugins / "versioned_sink.so.new", plugins / "versioned_sink.so");
   p.signal(SIGHUP);  // the pipeline file itself is unchanged
-  ASSERT_TRUE(p.wait_stderr("reload #1 applied: sinks ver: versioned_sink.so rebuilt (version 1 -> 2); 2 stage(s) kept",
-                            30s))
+  ASSERT_TRUE(
+      p.wait_stderr("reload #1 applied: sinks ver: versioned_sink.so rebuilt (version 1 -> 2); 2 stage(s) kept", 30s))
       << p.err();
   ASSERT_TRUE(wait_until([&] { return read_file(dir_ / "ver.txt").find("\n2:") != std::string::npos; }, 30s));
   stop_writer();
@@ -194,7 +195,8 @@ TEST_F(ReloadPipeline, ALibraryReplacedOnDiskIsPickedUpByTheNextReload) {
 TEST_F(ReloadPipeline, AChangedSourceResumesAfterTheLastCommittedLine) {
   auto with_source = [&](const std::string& source_extra) {
     return "name: copy\nsource:\n  plugin: file\n  config: { path: in.ndjson, follow: true, position_file: in.pos" +
-           source_extra + " }\nsinks:\n  - { id: out, plugin: file, config: { path: out.ndjson } }\n"
+           source_extra +
+           " }\nsinks:\n  - { id: out, plugin: file, config: { path: out.ndjson } }\n"
            "runtime: { batch_max: 50 }\n";
   };
   write_file(dir_ / "p.yaml", with_source(""));

@@ -16,7 +16,8 @@ namespace {
 std::string substitute(std::string expr, const std::map<std::string, std::string>& variables) {
   // Longest names first: $__rate_interval before a hypothetical $__rate.
   std::vector<std::pair<std::string, std::string>> ordered(variables.begin(), variables.end());
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   for (const auto& [name, value] : ordered) {
     for (const std::string& form : {"${" + name + "}", "[[" + name + "]]", "$" + name}) {
       for (auto at = expr.find(form); at != std::string::npos; at = expr.find(form, at + value.size())) {

@@ -143,8 +143,8 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
   const std::string instance = "127.0.0.1:" + std::to_string(port);
   PrometheusServer prometheus({"monitoring-prometheus", "sluice", instance, {monitoring_dir() / "alerts.yml"}});
   ASSERT_TRUE(wait_until([&] { return !samples(prometheus.query("up{job=\"sluice\"} == 1")).empty(); }, 30s, 200ms))
-      << "the sluice target never came up: "
-      << prometheus.get("/api/v1/targets").dump() << "\n" << prometheus.log();
+      << "the sluice target never came up: " << prometheus.get("/api/v1/targets").dump() << "\n"
+      << prometheus.log();
 
   // ---- traffic: valid and invalid orders, answers 200, 404 and 401 ----
   auto publish = pipeline.publish(valid_orders, "mon");
@@ -174,8 +174,8 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
   // grows after Prometheus has seen the series once.
   publish_bad();
   ASSERT_TRUE(dead_letters_stored(invalid_messages.size())) << pipeline.logs();
-  ASSERT_TRUE(wait_until(
-      [&] { return samples(prometheus.query("sluice_records_dead_lettered_total")).size() == 3; }, 20s, 200ms))
+  ASSERT_TRUE(wait_until([&] { return samples(prometheus.query("sluice_records_dead_lettered_total")).size() == 3; },
+                         20s, 200ms))
       << prometheus.query("sluice_records_dead_lettered_total").dump();
   publish_bad();
   ASSERT_TRUE(dead_letters_stored(2 * invalid_messages.size())) << pipeline.logs();
@@ -186,7 +186,8 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
     ASSERT_EQ(http_get(port, "/order/unknown-" + std::to_string(i)).status, 404);
   }
   EXPECT_EQ(http_get(admin_port, "/admin/status").status, 401);
-  EXPECT_EQ(http_get(admin_port, "/admin/status", 3s, {{"Authorization", "Bearer not-the-token-0123456789"}}).status, 401);
+  EXPECT_EQ(http_get(admin_port, "/admin/status", 3s, {{"Authorization", "Bearer not-the-token-0123456789"}}).status,
+            401);
   EXPECT_EQ(http_get(admin_port, "/admin/status", 3s, {{"Authorization", "Bearer " + admin_token}}).status, 200);
 
   // ---- the dashboard: its instance variable lists this process ----
@@ -223,14 +224,20 @@ TEST_F(MonitoringLive, EveryPanelAndAlertQueryAnswersOnALivePipeline) {
       {"Throughput", "C", Needs::positive},  // dead-lettered
       {"Throughput", "D", Needs::positive},  // commits
       {"Kafka lag per partition", "A", Needs::data, 4},
-      {"Dead letters by reason", "A", Needs::positive, 3,
+      {"Dead letters by reason",
+       "A",
+       Needs::positive,
+       3,
        {{"reason", "invalid_json"}, {"reason", "missing_field"}, {"reason", "not_object"}}},
       {"Batch duration p99", "A", Needs::finite},
       {"Batch duration p99", "B", Needs::finite},
       {"Reloads", "A", Needs::data, 3, {{"result", "applied"}, {"result", "rejected"}}},
       {"Cache hit ratio", "A", Needs::finite},
       {"Change-feed lag", "A", Needs::data},
-      {"HTTP requests by route and code", "A", Needs::positive, 3,
+      {"HTTP requests by route and code",
+       "A",
+       Needs::positive,
+       3,
        {{"code", "200"}, {"code", "404"}, {"code", "401"}, {"route", "/order/{order_uid}"}, {"route", "/admin/*"}}},
       {"HTTP latency p99 by route", "A", Needs::finite, 1, {{"route", "/order/{order_uid}"}}},
       {"Auth failures", "A", Needs::positive, 2, {{"reason", "missing"}, {"reason", "invalid"}}},

@@ -22,15 +22,18 @@ PrometheusServer::PrometheusServer(Options options) : options_(std::move(options
   for (const auto& file : options_.rule_files) config += "  - " + nlohmann::json(file.string()).dump() + "\n";
   config +=
       "scrape_configs:\n"
-      "  - job_name: " + options_.job + "\n"
+      "  - job_name: " +
+      options_.job +
+      "\n"
       "    metrics_path: /metrics\n"
       "    static_configs:\n"
-      "      - targets: [" + nlohmann::json(options_.target).dump() + "]\n";
+      "      - targets: [" +
+      nlohmann::json(options_.target).dump() + "]\n";
   write_file(dir / "prometheus.yml", config);
-  process_ = std::make_unique<Process>(std::vector<std::string>{
-      find_on_path("prometheus"), "--config.file=" + (dir / "prometheus.yml").string(),
-      "--storage.tsdb.path=" + (dir / "data").string(), "--storage.tsdb.retention.time=1h",
-      "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"});
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{find_on_path("prometheus"), "--config.file=" + (dir / "prometheus.yml").string(),
+                               "--storage.tsdb.path=" + (dir / "data").string(), "--storage.tsdb.retention.time=1h",
+                               "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"});
   auto ready = wait_while_running(
       *process_,
       [&] {

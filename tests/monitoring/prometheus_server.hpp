@@ -6,10 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
 
@@ -18,9 +17,9 @@ namespace sluice::test {
 class PrometheusServer {
  public:
   struct Options {
-    std::string name = "prometheus";     // scratch folder
-    std::string job = "sluice";          // the job the alert rules name
-    std::string target;                  // host:port serving /metrics
+    std::string name = "prometheus";  // scratch folder
+    std::string job = "sluice";       // the job the alert rules name
+    std::string target;               // host:port serving /metrics
     std::vector<std::filesystem::path> rule_files;
   };
   // Starts Prometheus and waits (up to 30 s) until /-/ready answers 200; throws
@@ -33,7 +32,8 @@ class PrometheusServer {
   int port() const { return port_; }
   // GET path (with query parameters, encoded here) on the API; the JSON answer, or a
   // {"status":"transport_error","error":...} object when nothing (or no JSON) came back.
-  nlohmann::json get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params = {}) const;
+  nlohmann::json get(const std::string& path,
+                     const std::vector<std::pair<std::string, std::string>>& params = {}) const;
   // /api/v1/query?query=EXPR at the current time.
   nlohmann::json query(const std::string& expr) const { return get("/api/v1/query", {{"query", expr}}); }
   // SIGTERM, then SIGKILL after 10 s. Idempotent.

@@ -25,9 +25,8 @@ std::string uid(const std::string& prefix, int i) { return prefix + "-" + std::t
 // Orders PREFIX-1..N stored at publish version `version`; -1 while the database does not answer.
 long long stored_at(DefaultPipeline& p, const std::string& prefix, int version) {
   try {
-    return std::stoll(p.db().scalar("SELECT count(*) FROM orders WHERE order_uid LIKE '" + prefix +
-                                    "-%' AND " + DefaultPipeline::order_version_sql() + " = " +
-                                    std::to_string(version)));
+    return std::stoll(p.db().scalar("SELECT count(*) FROM orders WHERE order_uid LIKE '" + prefix + "-%' AND " +
+                                    DefaultPipeline::order_version_sql() + " = " + std::to_string(version)));
   } catch (const std::exception&) {
     return -1;
   }
@@ -65,8 +64,8 @@ TEST(Coherence, UpdatedOrderServedInItsNewVersionByEveryInstance) {
   // Every instance serves (and so caches) version 1 of every order.
   for (auto run : runs) {
     for (int i = 1; i <= N; ++i) {
-      ASSERT_TRUE(wait_until([&] { return published_version(http_get(p.http_port_of(run), "/order/" + uid("upd", i))) == 1; },
-                             10s, 20ms))
+      ASSERT_TRUE(wait_until(
+          [&] { return published_version(http_get(p.http_port_of(run), "/order/" + uid("upd", i))) == 1; }, 10s, 20ms))
           << "instance " << run << " does not serve version 1 of " << uid("upd", i) << p.logs();
     }
   }
@@ -202,8 +201,9 @@ TEST(Coherence, HotOrdersUnderUpdatesAndCutFeedsNeverGoBackwards) {
   // After recovery: every instance serves every hot order in the version the database holds.
   for (auto run : runs) {
     for (int i = 1; i <= kHot; ++i) {
-      EXPECT_TRUE(wait_until([&] { return published_version(http_get(p.http_port_of(run), "/order/" + uid("hot", i))) == version; },
-                             2s, 20ms))
+      EXPECT_TRUE(wait_until(
+          [&] { return published_version(http_get(p.http_port_of(run), "/order/" + uid("hot", i))) == version; }, 2s,
+          20ms))
           << "instance " << run << " serves a stale " << uid("hot", i) << p.logs();
     }
   }
@@ -213,12 +213,12 @@ TEST(Coherence, HotOrdersUnderUpdatesAndCutFeedsNeverGoBackwards) {
   for (auto run : runs) {
     std::string metrics = http_get(p.http_port_of(run), "/metrics").body;
     std::cout << "instance " << run << ": commit-to-visible (feed lag) p50 <= "
-              << histogram_quantile(metrics, "sluice_feed_lag_seconds", 0.5) * 1000 << " ms, p99 <= "
-              << histogram_quantile(metrics, "sluice_feed_lag_seconds", 0.99) * 1000 << " ms, resyncs "
-              << metric_value(metrics, "sluice_feed_resyncs_total") << ", invalidations "
+              << histogram_quantile(metrics, "sluice_feed_lag_seconds", 0.5) * 1000
+              << " ms, p99 <= " << histogram_quantile(metrics, "sluice_feed_lag_seconds", 0.99) * 1000
+              << " ms, resyncs " << metric_value(metrics, "sluice_feed_resyncs_total") << ", invalidations "
               << metric_value(metrics, "sluice_cache_invalidations_total") << std::endl;
-    EXPECT_GE(metric_value(metrics, "sluice_feed_resyncs_total"), 3) << "instance " << run
-                                                                      << ": the start and two cuts";
+    EXPECT_GE(metric_value(metrics, "sluice_feed_resyncs_total"), 3)
+        << "instance " << run << ": the start and two cuts";
   }
   EXPECT_GT(readers.reads(), 1000);
   EXPECT_TRUE(regressions.empty()) << regressions.size() << " regressions, first: " << regressions.front();

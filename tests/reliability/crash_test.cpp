@@ -60,8 +60,8 @@ TEST(CrashRecovery, KillDashNineAtFiveRandomMomentsStoresEveryOrderExactlyOnce) 
     // positions and commit: the kill lands inside an open transaction for sure.
     TableLock lock(p.db(), "offsets");
     ASSERT_TRUE(lock.held());
-    ASSERT_TRUE(wait_until([&] { return count_of(p.db(), "application_name = 'sluice' AND wait_event_type = 'Lock'") == "1"; },
-                           30s, 20ms))
+    ASSERT_TRUE(wait_until(
+        [&] { return count_of(p.db(), "application_name = 'sluice' AND wait_event_type = 'Lock'") == "1"; }, 30s, 20ms))
         << "the pipeline's writer never blocked inside its transaction" << p.logs();
     auto before = p.stored();
     ASSERT_TRUE(before);

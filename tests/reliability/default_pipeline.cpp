@@ -211,8 +211,7 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.
   options.cwd = source_dir();
   runs_.push_back(std::make_unique<Process>(
-      std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()},
-      options));
+      std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()}, options));
   ports_.push_back(port);
   return *runs_.back();
 }
@@ -220,16 +219,16 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
 bool DefaultPipeline::start() {
   if (running()) throw std::logic_error("DefaultPipeline::start while the previous run is still running");
   Process& p = launch(http_port_, {});
-  return static_cast<bool>(
-      wait_while_running(p, [&] { return http_get(http_port_, "/healthz", 1s).status != 0; }, 60s, 50ms));
+  return static_cast<bool>(wait_while_running(
+      p, [&] { return http_get(http_port_, "/healthz", 1s).status != 0; }, 60s, 50ms));
 }
 
 std::optional<std::size_t> DefaultPipeline::start_member(const std::map<std::string, std::string>& env) {
   const int port = free_port();
   Process& p = launch(port, env);
   const std::size_t index = runs_.size() - 1;
-  const bool up =
-      static_cast<bool>(wait_while_running(p, [&] { return http_get(port, "/healthz", 1s).status != 0; }, 60s, 50ms));
+  const bool up = static_cast<bool>(wait_while_running(
+      p, [&] { return http_get(port, "/healthz", 1s).status != 0; }, 60s, 50ms));
   return up ? std::optional<std::size_t>(index) : std::nullopt;
 }
 
@@ -253,9 +252,9 @@ std::string DefaultPipeline::logs() const {
 }
 
 std::unique_ptr<Process> DefaultPipeline::publish(int count, const std::string& prefix, int rate, int version) {
-  std::vector<std::string> argv{sluice_binary().string(), "publish", "--brokers", broker_->address(),
-                                "--topic", topic_, "--count", std::to_string(count), "--prefix", prefix,
-                                "--timeout", "180"};
+  std::vector<std::string> argv{
+      sluice_binary().string(), "publish",  "--brokers", broker_->address(), "--topic", topic_, "--count",
+      std::to_string(count),    "--prefix", prefix,      "--timeout",        "180"};
   if (rate > 0) {
     argv.push_back("--rate");
     argv.push_back(std::to_string(rate));
@@ -363,8 +362,8 @@ void DefaultPipeline::expect_exactly_once(const std::string& prefix, long long n
   EXPECT_EQ(db.scalar("SELECT count(*) FROM orders"), N) << logs();
   EXPECT_EQ(db.scalar("SELECT count(DISTINCT order_uid) FROM orders"), N);
   // Exactly PREFIX-1 .. PREFIX-N: nothing lost, nothing foreign.
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders o JOIN generate_series(1, " + N +
-                      ") g ON o.order_uid = '" + prefix + "-' || g"),
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders o JOIN generate_series(1, " + N + ") g ON o.order_uid = '" + prefix +
+                      "-' || g"),
             N);
   // Every order complete: its delivery, payment and all its items (no partial transaction).
   EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries"), N);

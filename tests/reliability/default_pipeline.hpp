@@ -41,8 +41,7 @@ struct HttpReply {
     return it == headers.end() ? std::string() : it->second;
   }
 };
-HttpReply http_get(int port, const std::string& target,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(3),
+HttpReply http_get(int port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(3),
                    const std::map<std::string, std::string>& request_headers = {});
 
 // Milliseconds since `t`, for the timings the tests print and assert.
@@ -163,7 +162,7 @@ class DefaultPipeline {
   std::unique_ptr<PostgresCluster> db_;
   std::unique_ptr<Broker> broker_;
   std::vector<std::unique_ptr<Process>> runs_;
-  std::vector<int> ports_;  // HTTP port of each run
+  std::vector<int> ports_;               // HTTP port of each run
   std::filesystem::path pipeline_file_;  // the shipped one, or a copy with source_config
 
   Process& launch(int port, const std::map<std::string, std::string>& extra_env);

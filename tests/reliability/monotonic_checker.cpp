@@ -105,8 +105,8 @@ bool MonotonicChecker::sample(void* handle) {
     bool older = now.version < was.version ||
                  (now.version == was.version && now.partition == was.partition && now.offset < was.offset);
     if (older) {
-      record("order " + uid + ": version " + std::to_string(was.version) + " (" + std::to_string(was.partition) +
-             "@" + std::to_string(was.offset) + ") -> version " + std::to_string(now.version) + " (" +
+      record("order " + uid + ": version " + std::to_string(was.version) + " (" + std::to_string(was.partition) + "@" +
+             std::to_string(was.offset) + ") -> version " + std::to_string(now.version) + " (" +
              std::to_string(now.partition) + "@" + std::to_string(now.offset) + ") at sample " + std::to_string(n));
       continue;  // keep the newest seen as the reference
     }
@@ -132,8 +132,8 @@ std::size_t MonotonicChecker::regression_count() const {
 
 std::string MonotonicChecker::summary() const {
   std::string text = std::to_string(samples_) + " samples (" + std::to_string(failed_) + " failed: database down), " +
-                     std::to_string(order_updates_) + " order updates seen, " +
-                     std::to_string(regression_count()) + " regression(s)";
+                     std::to_string(order_updates_) + " order updates seen, " + std::to_string(regression_count()) +
+                     " regression(s)";
   for (const auto& line : regressions()) text += "\n  " + line;
   return text;
 }

@@ -28,9 +28,9 @@ namespace sluice::test {
 class MonotonicChecker {
  public:
   struct Options {
-    std::string dsn = {};                              // libpq connection string
-    std::string stream = "orders";                  // offsets.stream to watch
-    bool orders = false;                            // also watch every stored order
+    std::string dsn = {};           // libpq connection string
+    std::string stream = "orders";  // offsets.stream to watch
+    bool orders = false;            // also watch every stored order
     std::chrono::milliseconds period{25};
   };
   explicit MonotonicChecker(Options options);
@@ -44,8 +44,8 @@ class MonotonicChecker {
   // "offsets orders[3]: next_offset 1200 -> 950 at sample 412".
   std::vector<std::string> regressions() const;
   std::size_t regression_count() const;
-  long samples() const { return samples_; }          // taken
-  long failed_samples() const { return failed_; }    // database down or schema missing
+  long samples() const { return samples_; }              // taken
+  long failed_samples() const { return failed_; }        // database down or schema missing
   long order_updates() const { return order_updates_; }  // version/offset changes seen
   std::string summary() const;
 

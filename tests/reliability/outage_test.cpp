@@ -78,9 +78,9 @@ TEST(Outage, PostgresStoppedForThirtySecondsMidIngest) {
   EXPECT_TRUE(served.is_object() && served.value("order_uid", "") == "pgdown-1") << order.body;
 
   // The rest of the 30 s: the process must stay up all along (the wait passes the time).
-  EXPECT_FALSE(wait_until([&] { return !p.running(); }, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                            down_at + 30s - std::chrono::steady_clock::now()),
-                          200ms))
+  EXPECT_FALSE(wait_until(
+      [&] { return !p.running(); },
+      std::chrono::duration_cast<std::chrono::milliseconds>(down_at + 30s - std::chrono::steady_clock::now()), 200ms))
       << "sluice run exited during the database outage" << p.logs();
   ASSERT_TRUE(p.running()) << p.logs();
   EXPECT_EQ(http_get(p.http_port(), "/readyz").status, 503);
@@ -186,12 +186,12 @@ TEST(Outage, OffsetCommitErrorsAreRetriedWithoutDuplicates) {
   for (int round = 1; round <= 3; ++round) {
     std::size_t failures_before = occurrences(p.process().err(), "kafka: commit of");
     ::kill(p.broker().pid(), SIGHUP);
-    ASSERT_TRUE(wait_until([&] { return occurrences(p.broker().log(), "offset commits fail") >= std::size_t(round); },
-                           10s))
+    ASSERT_TRUE(
+        wait_until([&] { return occurrences(p.broker().log(), "offset commits fail") >= std::size_t(round); }, 10s))
         << p.broker().log();
     // Commits are sent every second while there is progress to commit.
-    EXPECT_TRUE(wait_until([&] { return occurrences(p.process().err(), "kafka: commit of") > failures_before; }, 30s,
-                           100ms))
+    EXPECT_TRUE(
+        wait_until([&] { return occurrences(p.process().err(), "kafka: commit of") > failures_before; }, 30s, 100ms))
         << "round " << round << ": no commit failure reached the pipeline" << p.logs();
     ASSERT_TRUE(p.running()) << p.logs();
   }

@@ -53,7 +53,8 @@ bool ready_says_database_down(DefaultPipeline& p, Clock::time_point down_at, Htt
 void expect_positions_never_went_back(MonotonicChecker& checker, DefaultPipeline& p) {
   checker.stop();
   std::cout << "checker: " << checker.summary() << std::endl;
-  EXPECT_EQ(checker.regression_count(), 0u) << "a stored position moved backwards (the checker's lines above)" << p.logs();
+  EXPECT_EQ(checker.regression_count(), 0u)
+      << "a stored position moved backwards (the checker's lines above)" << p.logs();
   EXPECT_GT(checker.samples(), 100) << checker.summary();
 }
 
@@ -82,9 +83,9 @@ TEST(PostgresRestart, WhileARestartedRunWaitsForItsPartitions) {
   const bool assigned_before = p.process().err().find("kafka: assigned") != std::string::npos;
   p.db().stop(true);
   const auto down_at = Clock::now();
-  std::cout << "PostgreSQL stopped (immediate) " << ms_since(subscribed_at) << " ms after the restarted run subscribed, "
-            << before << " orders stored, the run " << (assigned_before ? "ALREADY assigned" : "waiting for its partitions")
-            << std::endl;
+  std::cout << "PostgreSQL stopped (immediate) " << ms_since(subscribed_at)
+            << " ms after the restarted run subscribed, " << before << " orders stored, the run "
+            << (assigned_before ? "ALREADY assigned" : "waiting for its partitions") << std::endl;
   EXPECT_FALSE(assigned_before) << "the rebalance had ended before the database went down: the case was missed";
 
   HttpReply ready;
@@ -123,8 +124,8 @@ TEST(PostgresRestart, MidWriteUnderAThousandOrdersPerSecond) {
   {
     TableLock lock(p.db(), "deliveries");
     ASSERT_TRUE(lock.held());
-    ASSERT_TRUE(lock.writers_blocked(1, 30s)) << "the pipeline's writer never blocked inside its transaction"
-                                              << p.logs();
+    ASSERT_TRUE(lock.writers_blocked(1, 30s))
+        << "the pipeline's writer never blocked inside its transaction" << p.logs();
     std::cout << "writer blocked inside its transaction with " << p.stored().value_or(-1) << " orders stored"
               << std::endl;
     p.db().stop(true);

@@ -111,9 +111,12 @@ TEST(ReadUnderPressure, LockedOrdersTableAnswersWithinTheDeadlineAndHealthStaysF
           const auto t = Clock::now();
           HttpReply r = http_get(p.http_port(), "/order/unknown-" + std::to_string(i), 10s);
           const long long took = ms_since(t);
-          if (r.status == 503) ++unavailable;
-          else if (r.status == 404) ++not_found;
-          else ++unanswered;
+          if (r.status == 503)
+            ++unavailable;
+          else if (r.status == 404)
+            ++not_found;
+          else
+            ++unanswered;
           if (took > 3500) ++slow;
           std::lock_guard guard(mutex);
           slowest = std::max(slowest, took);

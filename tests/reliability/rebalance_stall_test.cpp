@@ -27,7 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr int N = 12000;          // 12 s at 1,000/s
+constexpr int N = 12000;  // 12 s at 1,000/s
 constexpr int kPartitions = 6;
 // Set below its default (5000) through the source's config: the bound then tells a drain that
 // honours the setting from one that waits a built-in 5 s (and the test is shorter).
@@ -73,8 +73,8 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
     }
     return total == kPartitions;
   };
-  ASSERT_TRUE(wait_until([&] { return settled(members); }, 60s, 100ms)) << "the three never shared the partitions"
-                                                                          << p.logs();
+  ASSERT_TRUE(wait_until([&] { return settled(members); }, 60s, 100ms))
+      << "the three never shared the partitions" << p.logs();
   ASSERT_TRUE(wait_until([&] { return p.stored().value_or(0) >= 2000; }, 60s, 100ms)) << p.logs();
 
   // Database down under the stream: every member ends up with batches it cannot write, and
@@ -92,8 +92,7 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
         15s, 100ms))
         << "member " << m << " never noticed the database was down" << p.logs();
   }
-  std::cout << "PostgreSQL stopped (immediate); all members degraded after " << ms_since(down_at) << " ms"
-            << std::endl;
+  std::cout << "PostgreSQL stopped (immediate); all members degraded after " << ms_since(down_at) << " ms" << std::endl;
 
   // One member leaves: SIGTERM. The two that stay must revoke, drain (at most the drain
   // timeout), abandon what the database did not take, and take over its partitions.
@@ -137,8 +136,7 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
             << exit_code.value_or(-1) << "), first revoke after " << span(term_at, first_revoke_at)
             << " ms, the two others hold all " << kPartitions << " partitions after " << span(term_at, rebalanced_at)
             << " ms (" << span(first_revoke_at, rebalanced_at) << " ms after the revoke, in " << rounds
-            << " round(s)); database down all along"
-            << std::endl;
+            << " round(s)); database down all along" << std::endl;
   ASSERT_TRUE(left_at) << "the SIGTERMed member did not exit while the database was down" << p.logs();
   EXPECT_EQ(exit_code, 0) << p.logs();
   ASSERT_TRUE(first_revoke_at) << "the group never rebalanced" << p.logs();
@@ -162,7 +160,8 @@ TEST(RebalanceStall, GroupRebalancesWithinTheDrainTimeoutWhileTheDatabaseIsDown)
   p.expect_exactly_once("stall", N);
   checker.stop();
   std::cout << "checker: " << checker.summary() << std::endl;
-  EXPECT_EQ(checker.regression_count(), 0u) << "a stored position moved backwards (the checker's lines above)" << p.logs();
+  EXPECT_EQ(checker.regression_count(), 0u)
+      << "a stored position moved backwards (the checker's lines above)" << p.logs();
   if (HasFailure()) std::cout << p.logs() << std::endl;
   std::cout << "took " << ms_since(test_start) << " ms" << std::endl;
 }

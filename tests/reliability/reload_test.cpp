@@ -205,8 +205,8 @@ TEST(LiveReload, TenReloadsUnderASteadyStreamLoseNothingAndRestartNothing) {
     p.process().signal(SIGHUP);
     const std::string outcome = reload_outcome(p.process(), n, 60s);
     ASSERT_EQ(outcome, "applied") << "reload #" << n << " (" << changes << ")" << p.logs();
-    const std::string line = "reload #" + std::to_string(n) + " applied: " + changes + "; " + std::to_string(kept) +
-                             " stage(s) kept";
+    const std::string line =
+        "reload #" + std::to_string(n) + " applied: " + changes + "; " + std::to_string(kept) + " stage(s) kept";
     EXPECT_NE(p.process().err().find(line), std::string::npos) << "expected: " << line << p.logs();
     std::cout << "reload #" << n << " at +" << ms_since(stream_started) << " ms (" << changes << "): applied "
               << ms_since(sent) << " ms after SIGHUP" << std::endl;
@@ -269,7 +269,8 @@ void expect_rolled_back(const std::string& name, const Edit& broken, const std::
   const std::string outcome = reload_outcome(p.process(), 1, 60s);
   ASSERT_EQ(outcome, "rolled back") << p.logs();
   std::cout << "reload #1 rolled back " << ms_since(sent) << " ms after SIGHUP" << std::endl;
-  EXPECT_NE(p.process().err().find("reload #1 rolled back: sink '" + failing_id + "' could not open"), std::string::npos)
+  EXPECT_NE(p.process().err().find("reload #1 rolled back: sink '" + failing_id + "' could not open"),
+            std::string::npos)
       << p.logs();
   ASSERT_TRUE(p.running()) << p.logs();
   const bool publishing = publisher->running();
@@ -295,7 +296,8 @@ void expect_rolled_back(const std::string& name, const Edit& broken, const std::
   // Still ready at the end, long after the rollback (a stale "not ready" would take a
   // healthy instance out of a load balancer for good).
   const HttpReply ready = http_get(p.http_port(), "/readyz");
-  std::cout << "/readyz " << ms_since(sent) << " ms after the SIGHUP: " << ready.status << " " << ready.body << std::endl;
+  std::cout << "/readyz " << ms_since(sent) << " ms after the SIGHUP: " << ready.status << " " << ready.body
+            << std::endl;
   EXPECT_EQ(ready.status, 200) << ready.body;
 
   EXPECT_EQ(p.terminate(30s), 0) << p.logs();

@@ -81,8 +81,7 @@ class ReplayTest : public testing::Test {
 
   long long letters() { return std::stoll(pipeline_->db().scalar("SELECT count(*) FROM dead_letters")); }
   long long letters(const std::string& reason) {
-    return std::stoll(
-        pipeline_->db().scalar("SELECT count(*) FROM dead_letters WHERE reason = '" + reason + "'"));
+    return std::stoll(pipeline_->db().scalar("SELECT count(*) FROM dead_letters WHERE reason = '" + reason + "'"));
   }
   // Publishes `n` orders and waits until every one is a dead letter and its offset stored.
   void dead_letter(int n, const std::string& prefix) {
@@ -166,8 +165,8 @@ TEST_F(ReplayTest, AReplayKilledMidwayIsFinishedByTheNextWithEachOrderOnce) {
   ASSERT_TRUE(wait_until(
       [&] {
         // One statement, one snapshot: two separate counts could straddle a commit.
-        const auto row = pipeline_->db().query(
-            "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM dead_letters)");
+        const auto row =
+            pipeline_->db().query("SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM dead_letters)");
         stored = std::stoll(row.at(0).at(0));
         const long long now = std::stoll(row.at(0).at(1));
         EXPECT_LE(now, last_letters) << "letters came back";
@@ -238,8 +237,8 @@ TEST_F(ReplayTest, AReloadThatRestartsTheApiDuringAReplayFinishesAndTheProcessSt
   // Some batches stored, others still to come: then the reload.
   ASSERT_TRUE(pipeline_->wait_for([&] { return *pipeline_->stored() > 0; }, 120s, 1ms));
   pipeline_->process().signal(SIGHUP);
-  ASSERT_TRUE(pipeline_->process().wait_stderr("reload #2 applied", 60s))
-      << "the reload did not finish within 60 s\n" << pipeline_->logs();
+  ASSERT_TRUE(pipeline_->process().wait_stderr("reload #2 applied", 60s)) << "the reload did not finish within 60 s\n"
+                                                                          << pipeline_->logs();
   ASSERT_TRUE(replay.wait(60s).has_value()) << "the replay got no answer";
   const long long stored = *pipeline_->stored();
   std::cerr << "the reload came after " << stored << " of " << kOrders << " replayed\n";

@@ -50,7 +50,8 @@ TEST_F(StreamEnd, APositionFarBeyondTheEndIs409WithinASecond) {
   // Several at once stay quick too: none of them waits.
   const auto burst = Clock::now();
   for (int i = 0; i < 8; ++i) {
-    reply = http_get(port(), "/order/end-1", 10s, {{"Sluice-Min-Position", p.topic() + "/1@" + std::to_string(1000000 + i)}});
+    reply = http_get(port(), "/order/end-1", 10s,
+                     {{"Sluice-Min-Position", p.topic() + "/1@" + std::to_string(1000000 + i)}});
     EXPECT_EQ(reply.status, 409) << reply.body;
   }
   EXPECT_LT(ms_since(burst), 4000);

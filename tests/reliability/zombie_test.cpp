@@ -21,8 +21,8 @@
 
 #include "default_pipeline.hpp"
 #include "monotonic_checker.hpp"
-#include "table_lock.hpp"
 #include "support/text.hpp"
+#include "table_lock.hpp"
 
 namespace sluice::test {
 namespace {
@@ -115,8 +115,8 @@ void run_zombie(const std::string& name, Takeover takeover) {
     long long consumed = 0;
     wait_until(
         [&] {
-          consumed = static_cast<long long>(metric(http_get(p.http_port_of(a), "/metrics").body,
-                                                   "sluice_records_consumed_total"));
+          consumed = static_cast<long long>(
+              metric(http_get(p.http_port_of(a), "/metrics").body, "sluice_records_consumed_total"));
           return consumed >= 2 * N;
         },
         5s, 50ms);
@@ -126,8 +126,8 @@ void run_zombie(const std::string& name, Takeover takeover) {
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
         "'sluice'");
     std::cout << "A (pid " << A.pid() << ") stopped with its writer blocked mid-transaction, " << consumed
-              << " records consumed (" << N << " of version 1 stored); " << cut
-              << " of its database sessions cut" << std::endl;
+              << " records consumed (" << N << " of version 1 stored); " << cut << " of its database sessions cut"
+              << std::endl;
   }  // the lock goes: nothing of A's transaction survived, so nothing blocks B
   ASSERT_EQ(at_version(p, 2).value_or(-1), 0) << "A's blocked transaction committed";
   const auto stopped_at = Clock::now();
@@ -156,8 +156,7 @@ void run_zombie(const std::string& name, Takeover takeover) {
   };
   // (A regression ends the wait early: there is no point waiting for a log line then.)
   EXPECT_TRUE(wait_until(
-      [&] { return said(kFenced) || said(kAbandoned) || !A.running() || checker.regression_count() > 0; }, 15s,
-      50ms));
+      [&] { return said(kFenced) || said(kAbandoned) || !A.running() || checker.regression_count() > 0; }, 15s, 50ms));
   std::cout << "A woke up: fenced " << said(kFenced) << ", abandoned " << said(kAbandoned) << " (after "
             << ms_since(woke_at) << " ms); regressions so far " << checker.regression_count() << std::endl;
   if (evicted) {
@@ -170,15 +169,15 @@ void run_zombie(const std::string& name, Takeover takeover) {
 
   // Evicted: A rejoins and the two split the partitions. Other deployment: both read every
   // partition. Either way everything settles at version 3 again.
-  EXPECT_TRUE(settled_at(p, 3, 60s)) << "not every order is at version 3: "
-                                     << at_version(p, 3).value_or(-1) << " of " << N;
+  EXPECT_TRUE(settled_at(p, 3, 60s)) << "not every order is at version 3: " << at_version(p, 3).value_or(-1) << " of "
+                                     << N;
   // The records the store skipped are counted (version 2 replayed, and, for the other
   // deployment, version 3 read again by A after B stored it).
   std::string metrics = http_get(p.http_port_of(a), "/metrics").body;
   const double fenced = metric(metrics, "sluice_records_fenced_total");
   std::cout << "A's sluice_records_fenced_total: "
             << (metrics.find("\nsluice_records_fenced_total") == std::string::npos ? std::string("absent")
-                                                                                : std::to_string(fenced))
+                                                                                   : std::to_string(fenced))
             << std::endl;
   if (!evicted) {
     EXPECT_GE(fenced, 1) << "no fenced record counted in A's sluice_records_fenced_total";

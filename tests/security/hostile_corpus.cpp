@@ -45,12 +45,12 @@ std::vector<Refused> refused_messages() {
   std::vector<Refused> refused;
   refused.push_back({"truncated JSON", model.substr(0, model.size() - 20), "invalid_json", ""});
   refused.push_back({"truncated to one byte", "{", "invalid_json", ""});
-  refused.push_back({"invalid UTF-8 (bare continuation)",
-                     replace_once(model, "Test Testov", "Test \xC3\x28 Testov"), "invalid_utf8", ""});
-  refused.push_back({"invalid UTF-8 (overlong '/')", replace_once(model, "Kiryat", "Ki\xC0\xAFryat"),
+  refused.push_back({"invalid UTF-8 (bare continuation)", replace_once(model, "Test Testov", "Test \xC3\x28 Testov"),
                      "invalid_utf8", ""});
-  refused.push_back({"invalid UTF-8 (encoded surrogate)", replace_once(model, "Kraiot", "Kr\xED\xA0\x80iot"),
-                     "invalid_utf8", ""});
+  refused.push_back(
+      {"invalid UTF-8 (overlong '/')", replace_once(model, "Kiryat", "Ki\xC0\xAFryat"), "invalid_utf8", ""});
+  refused.push_back(
+      {"invalid UTF-8 (encoded surrogate)", replace_once(model, "Kraiot", "Kr\xED\xA0\x80iot"), "invalid_utf8", ""});
   refused.push_back({"UTF-8 BOM before the order", "\xEF\xBB\xBF" + model, "invalid_json", ""});
   refused.push_back({"empty message", "", "invalid_json", ""});
   refused.push_back({"blank message", " \t  ", "invalid_json", ""});
@@ -128,8 +128,8 @@ std::vector<Refused> refused_messages() {
     o["order_uid"] = std::string("ab\0cd", 5);  // nlohmann escapes it as \u0000
     refused.push_back({"order_uid with an escaped NUL", compact(o), "nul_character", "/order_uid"});
     o = order("hostile-surrogate");
-    refused.push_back({"lone UTF-16 surrogate escape",
-                       replace_once(compact(o), "Test Testov", "Test \\ud800 Testov"), "invalid_json", ""});
+    refused.push_back({"lone UTF-16 surrogate escape", replace_once(compact(o), "Test Testov", "Test \\ud800 Testov"),
+                       "invalid_json", ""});
     o = order("hostile-dupkey");
     std::string text = compact(o);
     text.pop_back();
@@ -146,9 +146,17 @@ StoredOrders stored_orders() {
   many = order("hostile-10000-items");
   many["items"] = json::array();
   for (int i = 0; i < 10000; ++i) {
-    many["items"].push_back({{"chrt_id", i}, {"track_number", "T"}, {"price", i % 500}, {"rid", "r" + std::to_string(i)},
-                             {"name", "n"}, {"sale", 0}, {"size", "0"}, {"total_price", i % 500},
-                             {"nm_id", i}, {"brand", "b"}, {"status", 202}});
+    many["items"].push_back({{"chrt_id", i},
+                             {"track_number", "T"},
+                             {"price", i % 500},
+                             {"rid", "r" + std::to_string(i)},
+                             {"name", "n"},
+                             {"sale", 0},
+                             {"size", "0"},
+                             {"total_price", i % 500},
+                             {"nm_id", i},
+                             {"brand", "b"},
+                             {"status", 202}});
   }
   EXPECT_LT(compact(many).size(), 1900000u);
   EXPECT_GT(compact(many).size(), 1u << 20) << "must be over the default max_bytes to show why it is raised";
@@ -158,7 +166,10 @@ StoredOrders stored_orders() {
   sql_text["delivery"]["name"] = "x');DROP TABLE orders;--";
   sql_text["delivery"]["address"] = "tab\there back\\slash \\. newline\nend\r";
   sql_text["delivery"]["city"] = "\\.";
-  sql_text["delivery"]["region"] = "\xC3\x9Cn\xC3\xAF" "c\xC3\xB8" "d\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87";
+  sql_text["delivery"]["region"] =
+      "\xC3\x9Cn\xC3\xAF"
+      "c\xC3\xB8"
+      "d\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87";
   sql_text["delivery"]["email"] = "'; COPY orders TO '/tmp/x'; --";
   sql_text["items"][0]["name"] = "\\N";
   sql_text["items"][0]["brand"] = "";

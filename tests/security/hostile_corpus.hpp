@@ -22,12 +22,12 @@ std::vector<Refused> refused_messages();
 
 // Valid orders, each stored as documented (see the test's header comment).
 struct StoredOrders {
-  nlohmann::json many;         // 10,000 items, over the default max_bytes
-  nlohmann::json sql_text;     // SQL and COPY escapes in text fields
-  nlohmann::json nul_extra;    // an escaped NUL in an unknown field
+  nlohmann::json many;            // 10,000 items, over the default max_bytes
+  nlohmann::json sql_text;        // SQL and COPY escapes in text fields
+  nlohmann::json nul_extra;       // an escaped NUL in an unknown field
   nlohmann::json dup_v1, dup_v2;  // one uid, far apart in the file: v2 wins
   nlohmann::json adj_v1, adj_v2;  // one uid, adjacent lines (often one batch): v2 wins
-  nlohmann::json final_order;  // after every hostile message
+  nlohmann::json final_order;     // after every hostile message
 };
 
 StoredOrders stored_orders();

@@ -58,7 +58,8 @@ class HostileMessages : public ::testing::Test {
              << "  - { id: db, plugin: postgres_orders, config: { dsn: \"" << cluster_->dsn() << "\" } }\n"
              << "  - { id: cache, plugin: memory_cache, config: { warm_from: db } }\n"
              << "dead_letter:\n  plugin: postgres_dead_letter\n  config: { dsn: \"" << cluster_->dsn() << "\" }\n"
-             << "api:\n  - { plugin: rest, config: { listen: \"127.0.0.1:" << port_ << "\", lookup: [cache, db], read_auth: open } }\n";
+             << "api:\n  - { plugin: rest, config: { listen: \"127.0.0.1:" << port_
+             << "\", lookup: [cache, db], read_auth: open } }\n";
     write_file(dir_ / "pipeline.yaml", pipeline.str());
   }
 
@@ -80,7 +81,8 @@ class HostileMessages : public ::testing::Test {
           "SELECT reason, json_pointer, stage, raw_bytes, encode(substring(raw from 1 for 4096), 'hex'),"
           " encode(substring(raw from greatest(length(raw) - 4095, 1)), 'hex'), detail <> '', length(raw),"
           " raw_sha256 = encode(sha256(raw), 'hex')"
-          " FROM dead_letters WHERE source_offset = " + std::to_string(line));
+          " FROM dead_letters WHERE source_offset = " +
+          std::to_string(line));
       ASSERT_EQ(rows.size(), 1u);
       EXPECT_EQ(rows[0][0], c->reason);
       EXPECT_EQ(rows[0][1], c->pointer);

@@ -220,7 +220,8 @@ TEST_F(HttpHostile, TraversalNeverLeavesThePageFolder) {
 
 TEST_F(HttpHostile, LongIdsAndOversizedHeadersAreRefusedAndTheServerKeepsServing) {
   // 10 KB ids: over max_url_bytes (2048) -> 414, not echoed back.
-  for (const std::string& id : {std::string(10 * 1024, 'a'), std::string(10 * 1024, '%'), std::string(10 * 1024, '.')}) {
+  for (const std::string& id :
+       {std::string(10 * 1024, 'a'), std::string(10 * 1024, '%'), std::string(10 * 1024, '.')}) {
     RawConnection connection(port_);
     ASSERT_TRUE(connection.send("GET /order/" + id + " HTTP/1.1\r\nHost: x\r\n\r\n"));
     auto res = connection.read_response();
@@ -241,7 +242,8 @@ TEST_F(HttpHostile, LongIdsAndOversizedHeadersAreRefusedAndTheServerKeepsServing
   const std::vector<std::pair<std::string, std::string>> big = {
       {"one 64 KB header", "X-Pad: " + std::string(64 * 1024, 'p') + "\r\n"},
       {"one 1 MB header", "X-Pad: " + std::string(1 << 20, 'p') + "\r\n"},
-      {"2,000 headers", [] {
+      {"2,000 headers",
+       [] {
          std::string h;
          for (int i = 0; i < 2000; ++i) h += "X-H" + std::to_string(i) + ": v\r\n";
          return h;
@@ -304,12 +306,31 @@ TEST_F(HttpSlowClients, AThousandSlowClientsDoNotSlowANormalClient) {
   ASSERT_TRUE(tool) << "slowhttptest is not installed (apt-get install slowhttptest; compose/packages.sh has it)";
   // Slowloris: 1,000 connections at 250/s, each sending one more header line every 5 s,
   // never finishing its request head; the run lasts 45 s.
-  Process slow({tool->string(), "-c", "1000", "-H", "-i", "5", "-r", "250", "-t", "GET", "-u",
-                "http://127.0.0.1:" + std::to_string(port_) + "/order/" + uid_of(3), "-x", "24", "-p", "3",
-                "-l", "45", "-g", "-o", (dir_ / "slowhttptest").string()},
+  Process slow({tool->string(),
+                "-c",
+                "1000",
+                "-H",
+                "-i",
+                "5",
+                "-r",
+                "250",
+                "-t",
+                "GET",
+                "-u",
+                "http://127.0.0.1:" + std::to_string(port_) + "/order/" + uid_of(3),
+                "-x",
+                "24",
+                "-p",
+                "3",
+                "-l",
+                "45",
+                "-g",
+                "-o",
+                (dir_ / "slowhttptest").string()},
                {.env = {}, .cwd = dir_, .stdin_text = ""});
   ASSERT_TRUE(wait_until([&] { return established_on(port_) >= 950; }, 20s, 100ms))
-      << "slow clients held: " << established_on(port_) << "\n" << slow.out() << slow.err();
+      << "slow clients held: " << established_on(port_) << "\n"
+      << slow.out() << slow.err();
 
   // The normal client: a new connection and one GET per 20 ms for 20 s.
   std::vector<double> latencies_ms;
@@ -388,15 +409,16 @@ function done(summary, latency, requests)
 end
 )LUA");
   RunResult result = run({wrk->string(), "-t", "2", "-c", "32", "-d", "30s", "--timeout", "5s", "--latency", "-s",
-                          (dir_ / "check.lua").string(), "http://127.0.0.1:" + std::to_string(port_),
-                          "--", (dir_ / "documents.tsv").string()},
+                          (dir_ / "check.lua").string(), "http://127.0.0.1:" + std::to_string(port_), "--",
+                          (dir_ / "documents.tsv").string()},
                          90s, {.env = {}, .cwd = dir_, .stdin_text = ""});
   std::cout << result.out;
   ASSERT_EQ(result.code, 0) << result.out << result.err;
   EXPECT_EQ(result.out.find("Socket errors"), std::string::npos) << result.out;
   EXPECT_EQ(result.out.find("Non-2xx"), std::string::npos) << result.out;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(result.out, m, std::regex("CHECKED (\\d+) MISMATCHED (\\d+) NON200 (\\d+)"))) << result.out;
+  ASSERT_TRUE(std::regex_search(result.out, m, std::regex("CHECKED (\\d+) MISMATCHED (\\d+) NON200 (\\d+)")))
+      << result.out;
   const long checked = std::stol(m[1]);
   EXPECT_GT(checked, 3000) << "wrk did almost nothing";
   EXPECT_EQ(std::stol(m[2]), 0) << "answers that equal no orders.document";

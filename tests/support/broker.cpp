@@ -1,9 +1,10 @@
 #include "support/broker.hpp"
-#include "support/text.hpp"
 
 #include <signal.h>
 
 #include <stdexcept>
+
+#include "support/text.hpp"
 
 namespace sluice::test {
 namespace {
@@ -18,8 +19,8 @@ std::string trim(std::string s) {
 Broker::Broker(Options options) {
   auto dir = scratch_dir("broker");
   auto addr_file = dir / "address";
-  std::vector<std::string> argv{sluice_binary().string(), "broker", "--addr-file", addr_file.string(),
-                                "--broker-count", std::to_string(options.broker_count)};
+  std::vector<std::string> argv{sluice_binary().string(), "broker",         "--addr-file",
+                                addr_file.string(),       "--broker-count", std::to_string(options.broker_count)};
   for (const auto& t : options.topics) {
     argv.push_back("--topic");
     argv.push_back(t);
@@ -52,8 +53,7 @@ bool Broker::toggle(int sig, const std::string& confirmation, int& count) {
   if (!running()) return false;
   ++count;
   process_->signal(sig);
-  return wait_until([&] { return occurrences(process_->err(), confirmation) >= static_cast<std::size_t>(count); },
-                    10s);
+  return wait_until([&] { return occurrences(process_->err(), confirmation) >= static_cast<std::size_t>(count); }, 10s);
 }
 
 bool Broker::set_down() { return toggle(SIGUSR1, "brokers down", downs_); }

@@ -73,8 +73,7 @@ inline void expect_ranges_refused(const std::function<void(const nlohmann::json&
 }
 
 template <class Settings>
-void expect_every_range_refused(const ConfigMap<Settings>& map,
-                                const std::function<void(const nlohmann::json&)>& parse,
+void expect_every_range_refused(const ConfigMap<Settings>& map, const std::function<void(const nlohmann::json&)>& parse,
                                 const nlohmann::json& base = nlohmann::json::object(), bool bounds_accepted = true) {
   int ranged = 0;
   for (const auto& entry : map.entries()) {

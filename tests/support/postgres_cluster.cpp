@@ -109,14 +109,15 @@ void PostgresCluster::start_own(const std::string& name) {
   give_to_postgres(data_);
   give_to_postgres(socket_dir_);
   port_ = free_port();
-  run_as_postgres({(bin_dir / "initdb").string(), "-D", data_.string(), "-U", "postgres", "-A", "trust",
-                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+  run_as_postgres({(bin_dir / "initdb").string(), "-D", data_.string(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                   "--locale=C.UTF-8", "--no-sync"},
                   "initdb");
   std::ofstream conf(data_ / "postgresql.conf", std::ios::app);
   conf << "\n# Written by the test's PostgresCluster\n"
        << "port = " << port_ << "\n"
        << "listen_addresses = '127.0.0.1'\n"
-       << "unix_socket_directories = '" << socket_dir_.string() << "'\n"
+       << "unix_socket_directories = '" << socket_dir_.string()
+       << "'\n"
        // A shared server serves the storage tests of a parallel ctest run at once.
        << "max_connections = 200\n"
        << "shared_buffers = 32MB\n"
@@ -195,29 +196,46 @@ bool PostgresCluster::running() const { return process_alive(postmaster_pid()); 
 
 void PostgresCluster::start() {
   require_own("start");
-  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-l", (data_ / "server.log").string(),
-                   "-w", "-t", "60", "start"},
+  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-l", (data_ / "server.log").string(), "-w",
+                   "-t", "60", "start"},
                   "pg_ctl start");
 }
 
 void PostgresCluster::stop(bool immediate) {
   require_own("stop");
-  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-m", immediate ? "immediate" : "fast",
-                   "-w", "-t", "60", "stop"},
+  run_as_postgres({(bin_dir / "pg_ctl").string(), "-D", data_.string(), "-m", immediate ? "immediate" : "fast", "-w",
+                   "-t", "60", "stop"},
                   "pg_ctl stop");
 }
 
-std::vector<PostgresCluster::Row> PostgresCluster::query_in(const std::string& database,
-                                                           const std::string& sql) const {
-  RunResult result = run({(bin_dir / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F",
-                          "\x1f", "-R", "\x1e", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres",
-                          "-d", database, "-c", sql},
+std::vector<PostgresCluster::Row> PostgresCluster::query_in(const std::string& database, const std::string& sql) const {
+  RunResult result = run({(bin_dir / "psql").string(),
+                          "-X",
+                          "-q",
+                          "-A",
+                          "-t",
+                          "-v",
+                          "ON_ERROR_STOP=1",
+                          "-F",
+                          "\x1f",
+                          "-R",
+                          "\x1e",
+                          "-h",
+                          "127.0.0.1",
+                          "-p",
+                          std::to_string(port_),
+                          "-U",
+                          "postgres",
+                          "-d",
+                          database,
+                          "-c",
+                          sql},
                          std::chrono::seconds(60));
   if (result.code != 0) {
     // CREATE DATABASE runs before the database exists: retry against the maintenance db.
     if (result.err.find("database \"" + database + "\" does not exist") != std::string::npos) {
-      result = run({(bin_dir / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
-                    "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres", "-d", "postgres", "-c", sql},
+      result = run({(bin_dir / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                    "-p", std::to_string(port_), "-U", "postgres", "-d", "postgres", "-c", sql},
                    std::chrono::seconds(60));
     }
     if (result.code != 0) throw std::runtime_error("psql: " + sql + ": " + result.err);
@@ -234,8 +252,8 @@ std::vector<PostgresCluster::Row> PostgresCluster::query_in(const std::string& d
     std::size_t field_start = 0;
     while (true) {
       std::size_t field_end = record.find('\x1f', field_start);
-      row.push_back(record.substr(field_start, field_end == std::string::npos ? std::string::npos
-                                                                               : field_end - field_start));
+      row.push_back(
+          record.substr(field_start, field_end == std::string::npos ? std::string::npos : field_end - field_start));
       if (field_end == std::string::npos) break;
       field_start = field_end + 1;
     }

@@ -4,11 +4,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <sys/file.h>
 
 #include <atomic>
 #include <cerrno>
@@ -127,13 +126,15 @@ std::string Process::err() const { return read_file(dir_ / "stderr"); }
 
 std::optional<std::string> Process::first_line(std::chrono::milliseconds timeout) const {
   std::optional<std::string> line;
-  wait_until([&] {
-    std::string text = out();
-    auto nl = text.find('\n');
-    if (nl == std::string::npos) return false;
-    line = text.substr(0, nl);
-    return true;
-  }, timeout);
+  wait_until(
+      [&] {
+        std::string text = out();
+        auto nl = text.find('\n');
+        if (nl == std::string::npos) return false;
+        line = text.substr(0, nl);
+        return true;
+      },
+      timeout);
   return line;
 }
 
@@ -163,11 +164,11 @@ namespace {
 // "sluice (pid 123) exited with status 1; the end of its stderr: ..." for failure messages.
 std::string describe_exit(Process& process) {
   auto status = process.exit_status();
-  std::string how = !status ? "is still running"
+  std::string how = !status         ? "is still running"
                     : *status > 128 ? "was killed by signal " + std::to_string(*status - 128)
                                     : "exited with status " + std::to_string(*status);
-  return process.name() + " (pid " + std::to_string(process.pid()) + ") " + how +
-         "; the end of its stderr:\n" + tail_lines(process.err(), 30);
+  return process.name() + " (pid " + std::to_string(process.pid()) + ") " + how + "; the end of its stderr:\n" +
+         tail_lines(process.err(), 30);
 }
 
 }  // namespace

@@ -2,9 +2,8 @@
 // processes, waiting on conditions, and ending them by pid.
 #pragma once
 
-#include <sys/types.h>
-
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
@@ -65,8 +64,7 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 60s,
-              Process::Options options = {});
+RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 60s, Process::Options options = {});
 
 // Polls `condition` every `step` until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
@@ -77,8 +75,7 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 // for something a process was to do must neither wait out its timeout on a dead process nor
 // pass on its death and fail later with a misleading message.
 ::testing::AssertionResult wait_while_running(Process& process, const std::function<bool()>& condition,
-                                              std::chrono::milliseconds timeout,
-                                              std::chrono::milliseconds step = 20ms);
+                                              std::chrono::milliseconds timeout, std::chrono::milliseconds step = 20ms);
 
 // A TCP port on 127.0.0.1 that no other test of this machine holds: chosen below the
 // kernel's ephemeral range (so no outgoing connection takes it meanwhile) and claimed with a
@@ -101,8 +98,8 @@ std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& text);
 
 // Paths of the build under test (set by CMake).
-std::filesystem::path sluice_binary();      // build/bin/sluice
-std::filesystem::path source_dir();         // the repository root
-std::filesystem::path fixture_plugin_dir(); // build/tests/fixtures/plugins
+std::filesystem::path sluice_binary();       // build/bin/sluice
+std::filesystem::path source_dir();          // the repository root
+std::filesystem::path fixture_plugin_dir();  // build/tests/fixtures/plugins
 
 }  // namespace sluice::test

@@ -17,7 +17,8 @@ extern "C" {
  * Source::end_offset and Host::source_end_offset. 8: a header and a host per kind
  * (SourceHost, SinkHost, ApiHost; transforms get Host), SourceHost::report_lag, the store
  * split into StoreReader and WarmSource, replay beside the batch (sluice/replay.hpp)
- * instead of Record::dead_letter_id, and the descriptor's former_names (README.md, "Write your own plugin": "From ABI 7 to 8"). */
+ * instead of Record::dead_letter_id, and the descriptor's former_names (README.md, "Write your own plugin": "From ABI 7
+ * to 8"). */
 #define SLUICE_ABI_VERSION 8u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 
@@ -48,17 +49,17 @@ enum sluice_flags {
 
 typedef struct sluice_config_key {
   const char* name;
-  int type;            /* enum sluice_key_type */
-  int required;        /* 1 if the key must be given */
+  int type;                 /* enum sluice_key_type */
+  int required;             /* 1 if the key must be given */
   const char* default_json; /* JSON text of the default, or NULL */
-  const char* doc;     /* one line */
-  int secret;          /* 1 if the value is a credential (a DSN, a password, a token): never
-                        * printed in reload diffs, logs or answers, nor hashed into
-                        * sluice_config_info (README.md, "Secrets in the config") */
+  const char* doc;          /* one line */
+  int secret;               /* 1 if the value is a credential (a DSN, a password, a token): never
+                             * printed in reload diffs, logs or answers, nor hashed into
+                             * sluice_config_info (README.md, "Secrets in the config") */
 } sluice_config_key;
 
 typedef struct sluice_error {
-  char key[64];      /* config key the error is about, or empty */
+  char key[64]; /* config key the error is about, or empty */
   char message[960];
 } sluice_error;
 

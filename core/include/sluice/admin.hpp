@@ -27,8 +27,8 @@ struct ReloadReport {
 };
 
 struct ReplayOptions {
-  DeadLetterQuery query;  // which letters; query.limit 0 = every match
-  bool dry_run = false;   // only count and list what would be replayed
+  DeadLetterQuery query;            // which letters; query.limit 0 = every match
+  bool dry_run = false;             // only count and list what would be replayed
   std::size_t batch_records = 500;  // letters per batch through the pipeline
 };
 
@@ -44,17 +44,17 @@ struct ReplayReport {
 };
 
 struct TapLimits {
-  std::size_t limit = 100;                    // records, then the tap ends
-  std::size_t max_per_second = 200;           // more are skipped (counted in dropped())
-  std::size_t max_value_bytes = 4096;         // longer values are cut (TapRecord::value_bytes)
+  std::size_t limit = 100;                        // records, then the tap ends
+  std::size_t max_per_second = 200;               // more are skipped (counted in dropped())
+  std::size_t max_value_bytes = 4096;             // longer values are cut (TapRecord::value_bytes)
   std::chrono::milliseconds max_duration{30000};  // then the tap ends, whatever it saw
 };
 
 struct TapRecord {
-  std::string stage;         // the tap point: "source", a transform or sink id, or "dead_letter"
-  std::int64_t time_ms = 0;  // Unix time, milliseconds, when it passed
-  Record record;             // value cut to max_value_bytes; rejection set at "dead_letter"
-  std::size_t value_bytes = 0;  // the value's size before the cut
+  std::string stage;                // the tap point: "source", a transform or sink id, or "dead_letter"
+  std::int64_t time_ms = 0;         // Unix time, milliseconds, when it passed
+  Record record;                    // value cut to max_value_bytes; rejection set at "dead_letter"
+  std::size_t value_bytes = 0;      // the value's size before the cut
   std::int64_t dead_letter_id = 0;  // a replayed record: the letter it replays (replay.hpp); else 0
 };
 

@@ -15,7 +15,7 @@
 namespace sluice {
 
 class StoreReader;  // sluice/store.hpp
-class Admin;  // sluice/admin.hpp
+class Admin;        // sluice/admin.hpp
 
 // What the runtime offers an API: the base Host, the stores to read, the operators' side and
 // where the running source ends.

@@ -17,9 +17,7 @@ class Config {
  public:
   explicit Config(nlohmann::json values) : values_(std::move(values)) {}
 
-  bool has(const std::string& key) const {
-    return values_.contains(key) && !values_.at(key).is_null();
-  }
+  bool has(const std::string& key) const { return values_.contains(key) && !values_.at(key).is_null(); }
   std::string get_string(const std::string& key) const { return values_.at(key).get<std::string>(); }
   std::int64_t get_int(const std::string& key) const { return values_.at(key).get<std::int64_t>(); }
   double get_number(const std::string& key) const { return values_.at(key).get<double>(); }

@@ -67,9 +67,9 @@ inline std::string dots(std::string_view key, std::int64_t, std::int64_t min, st
 // How a member of a type the map does not know is read and written.
 template <class M>
 struct Conversion {
-  int type = sluice_key_string;                    // what the host checks the value as
-  std::function<M(const nlohmann::json&)> parse;   // may throw ConfigError
-  std::function<nlohmann::json(const M&)> to_json; // the member's value as the declared default
+  int type = sluice_key_string;                     // what the host checks the value as
+  std::function<M(const nlohmann::json&)> parse;    // may throw ConfigError
+  std::function<nlohmann::json(const M&)> to_json;  // the member's value as the declared default
 };
 
 namespace config_map_detail {
@@ -108,14 +108,22 @@ constexpr int key_type_of() {
 
 inline const char* expected_text(int type) {
   switch (type) {
-    case sluice_key_int: return "an integer";
-    case sluice_key_number: return "a number";
-    case sluice_key_bool: return "true or false";
-    case sluice_key_list: return "a list of strings";
-    case sluice_key_stores: return "a list of store ids";
-    case sluice_key_map: return "a mapping of names to strings";
-    case sluice_key_store: return "a store id";
-    default: return "a string";
+    case sluice_key_int:
+      return "an integer";
+    case sluice_key_number:
+      return "a number";
+    case sluice_key_bool:
+      return "true or false";
+    case sluice_key_list:
+      return "a list of strings";
+    case sluice_key_stores:
+      return "a list of store ids";
+    case sluice_key_map:
+      return "a mapping of names to strings";
+    case sluice_key_store:
+      return "a store id";
+    default:
+      return "a string";
   }
 }
 
@@ -164,7 +172,8 @@ class ConfigKey {
     } else if (type_ == sluice_key_list) {
       type_ = sluice_key_stores;
     } else {
-      throw std::logic_error(std::string("config key '") + name_ + "': only a string or list member can hold store ids");
+      throw std::logic_error(std::string("config key '") + name_ +
+                             "': only a string or list member can hold store ids");
     }
     return *this;
   }

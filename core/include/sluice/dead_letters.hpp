@@ -20,14 +20,14 @@ struct DeadLetter {
   std::string stream;
   std::int32_t partition = 0;
   std::int64_t offset = -1;
-  std::string key;             // the record key as received (may be binary)
-  std::string raw;             // the payload kept: at most the store's payload limit
-  std::int64_t raw_bytes = 0;  // the payload's size as received
-  std::string raw_sha256;      // hex SHA-256 of the whole payload as received
-  std::string reason;          // machine-readable, e.g. missing_field
-  std::string pointer;         // JSON pointer of the first bad field ("" = the whole record)
-  std::string detail;          // one human sentence
-  std::string stage;           // the transform or sink that refused it
+  std::string key;                 // the record key as received (may be binary)
+  std::string raw;                 // the payload kept: at most the store's payload limit
+  std::int64_t raw_bytes = 0;      // the payload's size as received
+  std::string raw_sha256;          // hex SHA-256 of the whole payload as received
+  std::string reason;              // machine-readable, e.g. missing_field
+  std::string pointer;             // JSON pointer of the first bad field ("" = the whole record)
+  std::string detail;              // one human sentence
+  std::string stage;               // the transform or sink that refused it
   std::int64_t first_seen_ms = 0;  // Unix time, milliseconds
   std::int64_t last_seen_ms = 0;
   std::int32_t attempts = 0;  // times it was refused (a failed replay adds one)

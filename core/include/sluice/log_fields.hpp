@@ -8,10 +8,11 @@
 //             "dead letter: {} [{}@{}]", reason, rec.partition, rec.offset);
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
-#include <spdlog/spdlog.h>
 #include <string_view>
 #include <utility>
 

@@ -57,8 +57,7 @@ class BOOST_SYMBOL_VISIBLE Gauge {
 // Observations counted into buckets with upper bounds `bounds()` plus +Inf (prometheus::Histogram).
 class BOOST_SYMBOL_VISIBLE Histogram {
  public:
-  Histogram(prometheus::Histogram& series, std::vector<double> bounds)
-      : series_(&series), bounds_(std::move(bounds)) {}
+  Histogram(prometheus::Histogram& series, std::vector<double> bounds) : series_(&series), bounds_(std::move(bounds)) {}
   Histogram(const Histogram&) = delete;
   Histogram& operator=(const Histogram&) = delete;
 
@@ -86,8 +85,8 @@ class BOOST_SYMBOL_VISIBLE Metrics {
   // another metric type). A family's HELP is the one it was first registered with.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
-  Histogram& histogram(const std::string& name, const std::string& help,
-                       const std::vector<double>& bounds, const Labels& labels = {});
+  Histogram& histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
+                       const Labels& labels = {});
 
   // Drops one labelled series (of any type) from the registry and from render(), e.g. the lag
   // of a partition this process no longer owns. References obtained for it before dangle

@@ -190,23 +190,23 @@ constexpr const char* const* former_names_of() {
 //     sink, sluice::ApiHost& for an API.
 // KIND is one of: source, transform, sink, api; the translation unit includes that kind's
 // header (sluice/source.hpp, transform.hpp, sink.hpp, api.hpp).
-#define SLUICE_PLUGIN(NAME, KIND, CLASS)                                                      \
-  extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept; \
+#define SLUICE_PLUGIN(NAME, KIND, CLASS)                                                          \
+  extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept;  \
   extern "C" BOOST_SYMBOL_EXPORT const sluice_plugin_descriptor* sluice_plugin_entry() noexcept { \
-    static const sluice_plugin_descriptor descriptor = {                                       \
-        sizeof(sluice_plugin_descriptor),                                                      \
-        SLUICE_ABI_VERSION,                                                                    \
-        SLUICE_BUILD_ID,                                                                       \
-        #NAME,                                                                                 \
-        sluice_kind_##KIND,                                                                    \
-        ::sluice::detail::version_of<CLASS>(),                                                 \
-        CLASS::plugin_description,                                                             \
-        ::sluice::detail::keys_of<CLASS>(),                                                    \
-        ::sluice::detail::key_count_of<CLASS>(),                                               \
-        ::sluice::detail::flags_of<CLASS>(),                                                   \
-        &::sluice::detail::create<CLASS, sluice_kind_##KIND>,                                  \
-        &::sluice::detail::destroy<CLASS, sluice_kind_##KIND>,                                 \
-        ::sluice::detail::former_names_of<CLASS>(),                                            \
-    };                                                                                         \
-    return &descriptor;                                                                        \
+    static const sluice_plugin_descriptor descriptor = {                                          \
+        sizeof(sluice_plugin_descriptor),                                                         \
+        SLUICE_ABI_VERSION,                                                                       \
+        SLUICE_BUILD_ID,                                                                          \
+        #NAME,                                                                                    \
+        sluice_kind_##KIND,                                                                       \
+        ::sluice::detail::version_of<CLASS>(),                                                    \
+        CLASS::plugin_description,                                                                \
+        ::sluice::detail::keys_of<CLASS>(),                                                       \
+        ::sluice::detail::key_count_of<CLASS>(),                                                  \
+        ::sluice::detail::flags_of<CLASS>(),                                                      \
+        &::sluice::detail::create<CLASS, sluice_kind_##KIND>,                                     \
+        &::sluice::detail::destroy<CLASS, sluice_kind_##KIND>,                                    \
+        ::sluice::detail::former_names_of<CLASS>(),                                               \
+    };                                                                                            \
+    return &descriptor;                                                                           \
   }

@@ -16,8 +16,7 @@ class BOOST_SYMBOL_VISIBLE PositionStore {
   virtual ~PositionStore();
   // The next offset to read for (stream, partition), as committed with the data.
   // Sets `found` false when the store has none.
-  virtual Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset,
-                      bool& found) = 0;
+  virtual Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset, bool& found) = 0;
 };
 
 }  // namespace sluice

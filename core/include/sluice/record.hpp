@@ -74,8 +74,7 @@ class Outcome {
   struct Rejected : Defect {
     std::size_t index = 0;
   };
-  void reject(std::size_t index, std::string reason, std::string pointer = {},
-              std::string detail = {}) {
+  void reject(std::size_t index, std::string reason, std::string pointer = {}, std::string detail = {}) {
     reject(index, Defect{std::move(reason), std::move(pointer), std::move(detail)});
   }
   void reject(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index}); }

@@ -38,8 +38,7 @@ class Status {
 // and the host reports it at the file:line:col of `key`.
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string key, const std::string& message)
-      : std::runtime_error(message), key_(std::move(key)) {}
+  ConfigError(std::string key, const std::string& message) : std::runtime_error(message), key_(std::move(key)) {}
   const std::string& key() const { return key_; }
 
  private:

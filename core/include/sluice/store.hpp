@@ -97,5 +97,4 @@ class BOOST_SYMBOL_VISIBLE Store : public StoreReader, public WarmSource {
   Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) override;
 };
 
-
 }  // namespace sluice

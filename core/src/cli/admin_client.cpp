@@ -56,7 +56,8 @@ std::string token_from_file(const std::string& path) {
 void add_admin_options(CLI::App* cmd, AdminTarget& target) {
   cmd->add_option("--admin-url", target.url,
                   "The admin API of a running sluice (the pipeline file's admin: listen); default "
-                  "$SLUICE_ADMIN_URL, else " + std::string(kDefaultUrl));
+                  "$SLUICE_ADMIN_URL, else " +
+                      std::string(kDefaultUrl));
   cmd->add_option("--token-file", target.token_file,
                   "File with the admin token (alone, or an \"admin <token>\" line); default "
                   "$SLUICE_ADMIN_TOKEN_FILE, else the token itself in $SLUICE_ADMIN_TOKEN");
@@ -80,8 +81,9 @@ AdminClient::AdminClient(const AdminTarget& target) {
     token = trim(env_or("SLUICE_ADMIN_TOKEN", ""));
   }
   if (token.empty()) {
-    throw std::runtime_error("no admin token: set SLUICE_ADMIN_TOKEN, or pass --token-file (see the README, "
-                             "Operating Sluice)");
+    throw std::runtime_error(
+        "no admin token: set SLUICE_ADMIN_TOKEN, or pass --token-file (see the README, "
+        "Operating Sluice)");
   }
   client_ = std::make_unique<httplib::Client>(url_);
   if (!client_->is_valid()) throw std::runtime_error("cannot use the admin URL " + url_);

@@ -28,10 +28,10 @@ struct AdminTarget {
 void add_admin_options(CLI::App* cmd, AdminTarget& target);
 
 struct AdminAnswer {
-  int status = 0;      // HTTP status; 0: no answer (see error)
+  int status = 0;  // HTTP status; 0: no answer (see error)
   std::string body;
-  std::string error;   // why there is no answer (connection refused, TLS, timeout)
-  bool truncated = false;  // the server cut a streamed answer at its size limit (X-Sluice-Truncated)
+  std::string error;            // why there is no answer (connection refused, TLS, timeout)
+  bool truncated = false;       // the server cut a streamed answer at its size limit (X-Sluice-Truncated)
   nlohmann::json json() const;  // the body parsed; null if it is not JSON
 };
 

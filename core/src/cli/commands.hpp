@@ -12,7 +12,7 @@ namespace sluice::cli {
 // Options every subcommand understands.
 struct GlobalOptions {
   std::string log_level = "info";
-  std::string log_format = "text";        // --log-format / SLUICE_LOG_FORMAT: text or json
+  std::string log_format = "text";       // --log-format / SLUICE_LOG_FORMAT: text or json
   std::vector<std::string> plugin_dirs;  // --plugin-dir, searched before SLUICE_PLUGIN_PATH
   std::string env_file;                  // --env-file, else ./.env if present
 };
@@ -20,9 +20,9 @@ struct GlobalOptions {
 // Exit codes, documented in the README.
 enum ExitCode : int {
   exit_ok = 0,
-  exit_failure = 1,   // the command ran and failed (runtime error, delivery failures)
-  exit_usage = 2,     // bad command line
-  exit_config = 3,    // bad pipeline file or plugin (validation, load errors)
+  exit_failure = 1,  // the command ran and failed (runtime error, delivery failures)
+  exit_usage = 2,    // bad command line
+  exit_config = 3,   // bad pipeline file or plugin (validation, load errors)
 };
 
 struct Command {

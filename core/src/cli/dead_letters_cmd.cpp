@@ -70,8 +70,9 @@ void print_reasons(const nlohmann::json& reasons) {
 
 void print_letters(const nlohmann::json& letters) {
   std::cout << std::left << std::setw(8) << "ID" << std::setw(26) << "LAST SEEN" << std::setw(22) << "REASON"
-            << std::setw(22) << "POINTER" << std::setw(16) << "STAGE" << std::setw(22) << "POSITION"
-            << std::setw(9) << "ATTEMPTS" << "BYTES\n";
+            << std::setw(22) << "POINTER" << std::setw(16) << "STAGE" << std::setw(22) << "POSITION" << std::setw(9)
+            << "ATTEMPTS"
+            << "BYTES\n";
   for (const auto& l : letters) {
     std::cout << std::setw(8) << text(l["id"]) << std::setw(26) << shown(l["last_seen"]) << std::setw(22)
               << shown(l["reason"]) << std::setw(22) << (text(l["pointer"]).empty() ? "/" : shown(l["pointer"]))
@@ -116,8 +117,9 @@ void print_letter(const nlohmann::json& l, bool hex) {
 }  // namespace
 
 Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand("dead-letters", "Inspect, replay and discard the dead letters of a running "
-                                                 "pipeline (admin API)");
+  auto* cmd = app.add_subcommand("dead-letters",
+                                 "Inspect, replay and discard the dead letters of a running "
+                                 "pipeline (admin API)");
   cmd->require_subcommand(1);
   auto target = std::make_shared<AdminTarget>();
   add_admin_options(cmd, *target);
@@ -134,8 +136,9 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
   list->add_option("--reason", la->reason, "Only this reason");
   list->add_option("--stage", la->stage, "Only letters refused by this stage");
   list->add_option("--since", la->since, "Last seen at or after: RFC 3339, Unix ms, or an age like 15m, 2h, 7d");
-  list->add_option("--key", la->key, "Only letters whose record key is exactly this (an order id: orders are keyed "
-                                     "by order_uid); 1 to 256 bytes");
+  list->add_option("--key", la->key,
+                   "Only letters whose record key is exactly this (an order id: orders are keyed "
+                   "by order_uid); 1 to 256 bytes");
   list->add_option("--limit", la->limit, "At most this many letters")->capture_default_str();
   list->add_flag("--json", la->json, "One JSON object: reasons and letters");
   list->callback([=] {
@@ -164,15 +167,17 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
         print_reasons(reasons.json());
         if (!letters.empty()) print_letters(letters);
         if (letters.empty() && !la->key.empty()) {
-          std::cout << "no dead letters for key " << printable(la->key, std::numeric_limits<std::size_t>::max()) << "\n";
+          std::cout << "no dead letters for key " << printable(la->key, std::numeric_limits<std::size_t>::max())
+                    << "\n";
         }
       }
       return exit_ok;
     };
   });
 
-  auto* show = cmd->add_subcommand("show", "One letter in full: reason, pointer, detail, source position, "
-                                           "attempts, first and last seen, and its raw bytes");
+  auto* show = cmd->add_subcommand("show",
+                                   "One letter in full: reason, pointer, detail, source position, "
+                                   "attempts, first and last seen, and its raw bytes");
   auto id = std::make_shared<std::int64_t>(0);
   auto hex = std::make_shared<bool>(false);
   auto raw = std::make_shared<bool>(false);
@@ -196,8 +201,9 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
   });
 
   auto replay_sel = std::make_shared<Selection>();
-  auto* replay = cmd->add_subcommand("replay", "Send letters through the pipeline's current transforms and sinks; "
-                                               "those stored are retired, those refused again stay");
+  auto* replay = cmd->add_subcommand("replay",
+                                     "Send letters through the pipeline's current transforms and sinks; "
+                                     "those stored are retired, those refused again stay");
   replay_sel->add_to(replay);
   replay->callback([=] {
     *action = [replay_sel](AdminClient& client) -> int {
@@ -209,10 +215,9 @@ Command add_dead_letters_command(CLI::App& app, const GlobalOptions&) {
       auto r = answer.json();
       if (!r.is_object() || !r.contains("matched")) return report_failure(client, answer);
       const bool dry = replay_sel->dry_run;
-      std::cout << (dry ? "dry run: " : "") << r["matched"] << " matched, "
-                << r[dry ? "would_replay" : "replayed"] << (dry ? " would be replayed, " : " replayed and retired, ")
-                << r["failed"] << " refused again (kept, attempts + 1), " << r["skipped"]
-                << " skipped (payload truncated)\n";
+      std::cout << (dry ? "dry run: " : "") << r["matched"] << " matched, " << r[dry ? "would_replay" : "replayed"]
+                << (dry ? " would be replayed, " : " replayed and retired, ") << r["failed"]
+                << " refused again (kept, attempts + 1), " << r["skipped"] << " skipped (payload truncated)\n";
       if (r.contains("error")) {
         std::cerr << "error: the replay stopped early: " << text(r["error"]) << "; run it again for the rest\n";
         return exit_failure;

@@ -31,8 +31,7 @@ namespace fs = std::filesystem;
 // onto the name; IN_DELETE and IN_MOVED_FROM mean the name lost its content (and, followed by
 // a re-creation within the debounce, merge with it into one change).
 // IN_ONLYDIR: a parent that is not a directory fails here rather than watching nothing.
-constexpr std::uint32_t kDirectoryEvents =
-    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR;
+constexpr std::uint32_t kDirectoryEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR;
 
 [[noreturn]] void fail(int error, const std::string& what) {
   throw std::system_error(error, std::generic_category(), what);
@@ -154,7 +153,7 @@ int FileWatch::read_events(std::vector<bool>& pending) {
         }
         continue;
       }
-      if (event->len == 0) continue;          // an event on the directory itself
+      if (event->len == 0) continue;       // an event on the directory itself
       std::string_view name(event->name);  // NUL-terminated (and NUL-padded to len)
       for (std::size_t i = 0; i < files_.size(); ++i) {
         if (files_[i].dir_watch == event->wd && files_[i].name == name) {

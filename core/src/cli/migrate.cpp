@@ -7,15 +7,17 @@
 namespace sluice::cli {
 
 Command add_migrate_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("migrate", "Apply the schema migrations of the pipeline's sinks (e.g. postgres) "
-                                            "and exit");
+  auto* cmd = app.add_subcommand("migrate",
+                                 "Apply the schema migrations of the pipeline's sinks (e.g. postgres) "
+                                 "and exit");
   auto file = std::make_shared<std::string>();
   cmd->add_option("file", *file, "Pipeline file (default: config/pipeline.yaml)");
   return {cmd, [file, &global]() -> int {
             auto env = make_environment(global);
             if (!env) return exit_config;
             auto registry = make_registry(global);
-            auto plan = load_plan(file->empty() ? default_pipeline_file() : std::filesystem::path(*file), *env, registry);
+            auto plan =
+                load_plan(file->empty() ? default_pipeline_file() : std::filesystem::path(*file), *env, registry);
             if (!plan) return exit_config;
             try {
               Runtime runtime(*plan);

@@ -1,6 +1,5 @@
 #include "pipeline_loading.hpp"
 
-
 #include "log_setup.hpp"
 #include "paths.hpp"
 

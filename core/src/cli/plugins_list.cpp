@@ -42,12 +42,13 @@ void print_markdown(const nlohmann::json& list) {
               << (caps.empty() ? "" : ", " + caps) << ")\n\n"
               << p["description"].get<std::string>() << "\n\n| key | type | default | |\n|---|---|---|---|\n";
     for (const auto& k : p["keys"]) {
-      std::string def = k["required"].get<bool>() ? "**required**" : k["default"].is_null() ? "" : "`" + k["default"].dump() + "`";
+      std::string def = k["required"].get<bool>() ? "**required**"
+                        : k["default"].is_null()  ? ""
+                                                  : "`" + k["default"].dump() + "`";
       std::string doc = k["doc"].get<std::string>();
       for (std::size_t at = 0; (at = doc.find('|', at)) != std::string::npos; at += 2) doc.replace(at, 1, "\\|");
       std::string type = k["type"].get<std::string>() + (k.contains("secret") ? ", secret" : "");
-      std::cout << "| `" << k["name"].get<std::string>() << "` | " << type << " | " << def
-                << " | " << doc << " |\n";
+      std::cout << "| `" << k["name"].get<std::string>() << "` | " << type << " | " << def << " | " << doc << " |\n";
     }
     std::cout << "\n";
   }

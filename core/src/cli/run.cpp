@@ -17,9 +17,10 @@ constexpr auto kWatchDebounce = std::chrono::milliseconds(300);
 }  // namespace
 
 Command add_run_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("run", "Run a pipeline until its source ends or SIGINT/SIGTERM (graceful: stop "
-                                        "fetching, drain in-flight batches, commit, exit 0); SIGHUP reloads the "
-                                        "file in place");
+  auto* cmd = app.add_subcommand("run",
+                                 "Run a pipeline until its source ends or SIGINT/SIGTERM (graceful: stop "
+                                 "fetching, drain in-flight batches, commit, exit 0); SIGHUP reloads the "
+                                 "file in place");
   auto file = std::make_shared<std::string>();
   auto watch_files = std::make_shared<bool>(false);
   cmd->add_option("file", *file, "Pipeline file (default: config/pipeline.yaml)");

@@ -7,8 +7,9 @@
 namespace sluice::cli {
 
 Command add_schema_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("schema", "Print a JSON Schema of the pipeline file for editors (YAML language "
-                                           "servers complete and check with it)");
+  auto* cmd = app.add_subcommand("schema",
+                                 "Print a JSON Schema of the pipeline file for editors (YAML language "
+                                 "servers complete and check with it)");
   return {cmd, [&global]() -> int {
             auto registry = make_registry(global);
             std::cout << pipeline_schema(registry.all()).dump(2) << "\n";

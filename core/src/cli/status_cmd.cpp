@@ -46,8 +46,9 @@ void print_status(const nlohmann::json& s) {
 }  // namespace
 
 Command add_status_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand("status", "Show a running pipeline: stages and their plugin builds, committed "
-                                           "positions and lag, readiness, the last reload (admin API)");
+  auto* cmd = app.add_subcommand("status",
+                                 "Show a running pipeline: stages and their plugin builds, committed "
+                                 "positions and lag, readiness, the last reload (admin API)");
   auto target = std::make_shared<AdminTarget>();
   auto json = std::make_shared<bool>(false);
   add_admin_options(cmd, *target);
@@ -67,8 +68,9 @@ Command add_status_command(CLI::App& app, const GlobalOptions&) {
 }
 
 Command add_reload_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand("reload", "Make a running pipeline read its file again and switch to it at a "
-                                           "batch boundary, as SIGHUP does; prints the outcome (admin API)");
+  auto* cmd = app.add_subcommand("reload",
+                                 "Make a running pipeline read its file again and switch to it at a "
+                                 "batch boundary, as SIGHUP does; prints the outcome (admin API)");
   auto target = std::make_shared<AdminTarget>();
   add_admin_options(cmd, *target);
   return {cmd, [target]() -> int {

@@ -3,8 +3,8 @@
 // second ends the process at once (exit 130), but only when it comes a second or more after the
 // first: a terminal's Ctrl-C reaches the whole process group, so a script that also sends
 // SIGTERM to its children on Ctrl-C (compose/demo.sh, a supervisor) delivers one stop twice.
-// SIGHUP asks for a reload (as nginx and Vector do), each time it comes. The line a second signal leaves goes through `say` (the process's
-// logger: with --log-format json it is a JSON line like every other).
+// SIGHUP asks for a reload (as nginx and Vector do), each time it comes. The line a second signal leaves goes through
+// `say` (the process's logger: with --log-format json it is a JSON line like every other).
 #pragma once
 
 #include <signal.h>

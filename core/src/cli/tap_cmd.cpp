@@ -19,17 +19,22 @@ std::string waiting_line(const std::string& stage, int seconds, int limit) {
 }  // namespace
 
 Command add_tap_command(CLI::App& app, const GlobalOptions&) {
-  auto* cmd = app.add_subcommand("tap", "Print the records passing a stage of a running pipeline as NDJSON once "
-                                        "--limit passed or --for ended (stages: source, a transform or sink id, "
-                                        "dead_letter; see `sluice status`)");
+  auto* cmd = app.add_subcommand("tap",
+                                 "Print the records passing a stage of a running pipeline as NDJSON once "
+                                 "--limit passed or --for ended (stages: source, a transform or sink id, "
+                                 "dead_letter; see `sluice status`)");
   auto target = std::make_shared<AdminTarget>();
   auto stage = std::make_shared<std::string>();
   auto limit = std::make_shared<int>(100);
   auto seconds = std::make_shared<int>(30);
   auto rate = std::make_shared<int>(200);
   cmd->add_option("stage", *stage, "Stage to watch")->required();
-  cmd->add_option("-n,--limit", *limit, "Records to show (at most 10000)")->capture_default_str()->check(CLI::Range(1, 10000));
-  cmd->add_option("--for", *seconds, "Seconds to watch at most (at most 600)")->capture_default_str()->check(CLI::Range(1, 600));
+  cmd->add_option("-n,--limit", *limit, "Records to show (at most 10000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--for", *seconds, "Seconds to watch at most (at most 600)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
   cmd->add_option("--rate", *rate, "Records per second shown at most; more are counted as dropped")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
@@ -44,7 +49,8 @@ Command add_tap_command(CLI::App& app, const GlobalOptions&) {
             // 30 s of nothing (README, Operating Sluice, Tap). stdout stays pure NDJSON.
             if (!*quiet) std::cerr << waiting_line(*stage, *seconds, *limit) << std::flush;
             const std::string path = "/admin/tap?stage=" + url_escape(*stage) + "&limit=" + std::to_string(*limit) +
-                                     "&timeout_ms=" + std::to_string(*seconds * 1000) + "&rate=" + std::to_string(*rate);
+                                     "&timeout_ms=" + std::to_string(*seconds * 1000) +
+                                     "&rate=" + std::to_string(*rate);
             std::size_t lines = 0;
             auto answer = client.stream(path, [&lines](std::string_view chunk) {
               lines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));

@@ -17,7 +17,8 @@ struct ToolCommand {
 };
 
 inline constexpr std::string_view kafka_tool = "sluice-kafka";
-inline constexpr std::string_view no_kafka_tool = "no Kafka tool here (install the sluice-kafka package, or build with the kafka plugin)";
+inline constexpr std::string_view no_kafka_tool =
+    "no Kafka tool here (install the sluice-kafka package, or build with the kafka plugin)";
 
 inline constexpr ToolCommand tool_commands[] = {
     {"broker", kafka_tool, no_kafka_tool,

@@ -32,7 +32,8 @@ std::optional<std::filesystem::path> tool_path(const ToolCommand& command) {
 int run_tool(const ToolCommand& command, int argc, char** argv) {
   const auto found = tool_path(command);
   if (!found) {
-    std::cerr << "sluice " << command.name << ": cannot tell where this sluice is installed (/proc/self/exe is unreadable)\n";
+    std::cerr << "sluice " << command.name
+              << ": cannot tell where this sluice is installed (/proc/self/exe is unreadable)\n";
     return exit_failure;
   }
   const std::string path = found->string();

@@ -8,8 +8,9 @@
 namespace sluice::cli {
 
 Command add_validate_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("validate", "Check a pipeline file and its plugins' configs; connects to nothing. "
-                                             "Exit 0 if valid, 3 with file:line:col errors otherwise");
+  auto* cmd = app.add_subcommand("validate",
+                                 "Check a pipeline file and its plugins' configs; connects to nothing. "
+                                 "Exit 0 if valid, 3 with file:line:col errors otherwise");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("files", *files, "Pipeline files")->required();
   return {cmd, [files, &global]() -> int {

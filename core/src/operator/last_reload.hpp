@@ -28,7 +28,7 @@ class LastReload {
  private:
   mutable std::mutex mutex_;
   std::condition_variable recorded_;
-  ReloadReport last_;  // number 0: none yet
+  ReloadReport last_;       // number 0: none yet
   std::int64_t at_ms_ = 0;  // Unix time of the record
 };
 

@@ -63,7 +63,8 @@ ReloadReport OperatorAdmin::reload(std::chrono::milliseconds wait) {
   const int before = side_.inputs().reloads_so_far();
   trigger();
   auto report = side_.last_reload().wait_past(before, wait);
-  if (!report) return {"timeout", before + 1, {"not applied within " + std::to_string(wait.count()) + " ms; it may still be"}};
+  if (!report)
+    return {"timeout", before + 1, {"not applied within " + std::to_string(wait.count()) + " ms; it may still be"}};
   return *report;
 }
 

@@ -39,10 +39,10 @@ struct OperatorInputs {
   // Where the side's own counters go (replays, taps open), and the records counters the
   // status shows (sluice_records_consumed_total, sluice_records_stored_total).
   Metrics& metrics;
-  const Health& health;                // the status's ready / not_ready
-  std::function<bool()> stopping;      // the status's "stopping"
-  std::function<int()> reloads_so_far; // numbered reloads begun, applied or not
-  SourceLag source_lag;                // each position's "lag"; empty: none reported
+  const Health& health;                 // the status's ready / not_ready
+  std::function<bool()> stopping;       // the status's "stopping"
+  std::function<int()> reloads_so_far;  // numbered reloads begun, applied or not
+  SourceLag source_lag;                 // each position's "lag"; empty: none reported
 };
 
 class OperatorSide {

@@ -6,11 +6,16 @@ namespace {
 
 const char* role_label(Role role) {
   switch (role) {
-    case Role::source: return "source";
-    case Role::transform: return "transform";
-    case Role::sink: return "sink";
-    case Role::dead_letter: return "dead_letter";
-    case Role::api: return "api";
+    case Role::source:
+      return "source";
+    case Role::transform:
+      return "transform";
+    case Role::sink:
+      return "sink";
+    case Role::dead_letter:
+      return "dead_letter";
+    case Role::api:
+      return "api";
   }
   return "?";
 }

@@ -43,8 +43,8 @@ std::optional<AuthDenial> AuthGate::check(Role needed, const std::optional<std::
     // A client out of budget learns nothing more from a wrong token than that it is limited.
     if (auto wait = limiter_.blocked(client)) {
       limited_.inc();
-      return AuthDenial{429, error_json("too many failed authentication attempts"),
-                        static_cast<int>(wait->count()), false};
+      return AuthDenial{429, error_json("too many failed authentication attempts"), static_cast<int>(wait->count()),
+                        false};
     }
     invalid_.inc();
     limiter_.failed(client);

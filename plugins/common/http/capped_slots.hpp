@@ -3,7 +3,8 @@
 // in progress (RestRoutes: each holds a lookup thread and needs no token, so over the cap the
 // answer is 503 with Retry-After at once: the server is busy, the position may well be valid, and
 // 409 would tell the client it was waited for) and for the admin listener's connections
-// (admin_http.hpp). plugins/rest/README.md, "Read-your-writes", and plugins/admin/README.md, "Timeouts and connections".
+// (admin_http.hpp). plugins/rest/README.md, "Read-your-writes", and plugins/admin/README.md, "Timeouts and
+// connections".
 #pragma once
 
 #include <atomic>

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <pistache/endpoint.h>
-
 #include <signal.h>
 
 #include <chrono>

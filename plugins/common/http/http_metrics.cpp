@@ -14,16 +14,26 @@ const std::vector<double> latency_bounds{0.00005, 0.0001, 0.00025, 0.0005, 0.001
 
 const char* route_label(Route route) {
   switch (route) {
-    case Route::order: return "/order/{order_uid}";
-    case Route::recent_orders: return "/api/orders";
-    case Route::healthz: return "/healthz";
-    case Route::readyz: return "/readyz";
-    case Route::metrics: return "/metrics";
-    case Route::openapi: return "/openapi.json";
-    case Route::static_file: return "static";
-    case Route::admin: return "/admin/*";
-    case Route::other: return "other";
-    case Route::count_: break;
+    case Route::order:
+      return "/order/{order_uid}";
+    case Route::recent_orders:
+      return "/api/orders";
+    case Route::healthz:
+      return "/healthz";
+    case Route::readyz:
+      return "/readyz";
+    case Route::metrics:
+      return "/metrics";
+    case Route::openapi:
+      return "/openapi.json";
+    case Route::static_file:
+      return "static";
+    case Route::admin:
+      return "/admin/*";
+    case Route::other:
+      return "other";
+    case Route::count_:
+      break;
   }
   return "other";
 }
@@ -35,8 +45,8 @@ HttpMetrics::HttpMetrics(Metrics& registry)
                                         "lookup_timeout_ms for a lookup thread")),
       lookup_queue_full_(registry.counter("sluice_http_lookup_queue_full_total",
                                           "Order lookups answered 503 at once because lookup_queue was full")),
-      lookup_queue_depth_(registry.gauge("sluice_http_lookup_queue_depth",
-                                         "Order lookups waiting for a lookup thread")),
+      lookup_queue_depth_(
+          registry.gauge("sluice_http_lookup_queue_depth", "Order lookups waiting for a lookup thread")),
       token_waits_(registry.counter("sluice_http_token_waits_total",
                                     "Read-your-writes positions (Sluice-Min-Position) checked against a store")),
       token_timeouts_(registry.counter("sluice_http_token_timeouts_total",

@@ -35,8 +35,8 @@ bool json_integer(const nlohmann::json& value, IntegerRange range, std::int64_t&
 
 std::string range_error(std::string_view field, IntegerRange range, std::string_view given, std::string_view note) {
   const std::string name(field);
-  nlohmann::json body{{"error", "invalid " + name + ": expected an integer from " + std::to_string(range.min) +
-                                    " to " + std::to_string(range.max) + std::string(note)},
+  nlohmann::json body{{"error", "invalid " + name + ": expected an integer from " + std::to_string(range.min) + " to " +
+                                    std::to_string(range.max) + std::string(note)},
                       {"field", name},
                       {"min", range.min},
                       {"max", range.max},

@@ -41,7 +41,6 @@ std::string length_error(std::string_view field, LengthRange range, std::string_
 
 // {"error": "invalid <field>: expected an integer from <min> to <max><note>", "field": ...,
 // "min": ..., "max": ..., "given": <the input, cut to 100 characters>}.
-std::string range_error(std::string_view field, IntegerRange range, std::string_view given,
-                        std::string_view note = {});
+std::string range_error(std::string_view field, IntegerRange range, std::string_view given, std::string_view note = {});
 
 }  // namespace sluice::http

@@ -13,7 +13,6 @@ inline constexpr const char* prometheus = "text/plain; version=0.0.4; charset=ut
 
 // {"error": message, extra_key: extra_value} with both strings escaped (and invalid UTF-8
 // replaced) so any client input can be echoed back safely.
-std::string error_json(std::string_view message, std::string_view extra_key = {},
-                       std::string_view extra_value = {});
+std::string error_json(std::string_view message, std::string_view extra_key = {}, std::string_view extra_value = {});
 
 }  // namespace sluice::http

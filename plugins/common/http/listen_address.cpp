@@ -11,8 +11,7 @@ namespace sluice::http {
 
 ListenAddress parse_listen_address(const std::string& text, const std::string& key) {
   auto fail = [&](const std::string& why) -> ConfigError {
-    return ConfigError(key, key + " address \"" + text + "\" " + why +
-                                     " (expected host:port, [ipv6]:port or :port)");
+    return ConfigError(key, key + " address \"" + text + "\" " + why + " (expected host:port, [ipv6]:port or :port)");
   };
   ListenAddress address;
   std::string port_text;

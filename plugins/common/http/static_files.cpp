@@ -1,5 +1,4 @@
 #include "static_files.hpp"
-#include "hex_digit.hpp"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +9,8 @@
 #include <array>
 #include <memory>
 #include <utility>
+
+#include "hex_digit.hpp"
 
 namespace sluice::http {
 

@@ -12,9 +12,7 @@ namespace sluice {
 struct KafkaDeleter {
   void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
+  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
   void operator()(rd_kafka_error_t* error) const { rd_kafka_error_destroy(error); }
 };

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "order_schema.hpp"
@@ -18,14 +18,21 @@ using simdjson::dom::element_type;
 
 const char* type_name(element_type type) {
   switch (type) {
-    case element_type::OBJECT: return "an object";
-    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT:
+      return "an object";
+    case element_type::ARRAY:
+      return "an array";
     case element_type::INT64:
-    case element_type::UINT64: return "an integer";
-    case element_type::DOUBLE: return "a number with a fraction or exponent";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::UINT64:
+      return "an integer";
+    case element_type::DOUBLE:
+      return "a number with a fraction or exponent";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "an unknown value";
 }
@@ -39,8 +46,8 @@ Violation violation(std::string reason, std::string pointer, std::string detail)
 // checker's time.
 struct Path {
   const Path* parent = nullptr;
-  std::string_view name;     // a member name, or
-  std::size_t index = 0;     // an array index when `is_index`
+  std::string_view name;  // a member name, or
+  std::size_t index = 0;  // an array index when `is_index`
   bool is_index = false;
 
   Path member(std::string_view key) const { return {this, key, 0, false}; }
@@ -125,17 +132,17 @@ bool find_duplicate_key(element value, std::vector<std::string>& path) {
   return false;
 }
 
-std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields,
-                                      const Path& path, const CheckOptions& options);
+std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields, const Path& path,
+                                      const CheckOptions& options);
 
 std::optional<Violation> wrong_type(const Path& path, const char* expected, element value) {
-  return violation("wrong_type", path.str(),
-                   std::string("expected ") + expected + ", got " + type_name(value.type()));
+  return violation("wrong_type", path.str(), std::string("expected ") + expected + ", got " + type_name(value.type()));
 }
 
 std::optional<Violation> check_integer(element value, const Path& path, bool money) {
   switch (value.type()) {
-    case element_type::INT64: break;
+    case element_type::INT64:
+      break;
     case element_type::UINT64:
       return violation("out_of_range", path.str(), "the integer does not fit in a signed 64-bit value");
     default:
@@ -189,9 +196,9 @@ std::optional<Violation> check_value(element value, const FieldSpec& spec, const
                      "to 9999 and a UTC offset within +-15:59 (what PostgreSQL can store)");
   }
   if (spec.kind == FieldKind::order_uid && !is_order_uid(text)) {
-    return violation("invalid_order_uid", path.str(),
-                     "order_uid must be 1 to " + std::to_string(max_order_uid_length) +
-                         " characters of A-Z, a-z, 0-9, _ and -");
+    return violation(
+        "invalid_order_uid", path.str(),
+        "order_uid must be 1 to " + std::to_string(max_order_uid_length) + " characters of A-Z, a-z, 0-9, _ and -");
   }
   return std::nullopt;
 }
@@ -209,8 +216,8 @@ std::size_t field_index(std::span<const FieldSpec> fields, std::string_view key,
 // One pass over the members (find_duplicate_key has run: each key appears once), then the
 // schema in order, so the first bad field reported is the first in the schema; unknown
 // fields come last, as before.
-std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields,
-                                      const Path& path, const CheckOptions& options) {
+std::optional<Violation> check_fields(element object, std::span<const FieldSpec> fields, const Path& path,
+                                      const CheckOptions& options) {
   constexpr std::size_t max_fields = 32;
   static_assert(std::size(order_fields) <= max_fields && std::size(item_fields) <= max_fields &&
                 std::size(payment_fields) <= max_fields && std::size(delivery_fields) <= max_fields);
@@ -276,8 +283,7 @@ std::optional<Violation> OrderChecker::check(std::string_view raw) {
   if (parsed.error() != simdjson::SUCCESS) return parse_error(parsed.error());
   root_ = parsed.value_unsafe();
   if (root_.type() != element_type::OBJECT) {
-    return violation("not_object", "",
-                     std::string("an order is a JSON object, got ") + type_name(root_.type()));
+    return violation("not_object", "", std::string("an order is a JSON object, got ") + type_name(root_.type()));
   }
   std::vector<std::string> duplicate_path;
   if (find_duplicate_key(root_, duplicate_path)) {
@@ -290,8 +296,6 @@ std::optional<Violation> OrderChecker::check(std::string_view raw) {
   return check_fields(root_, order_fields, Path{}, options_);
 }
 
-std::string_view OrderChecker::order_uid() const {
-  return root_["order_uid"].get_string().value_unsafe();
-}
+std::string_view OrderChecker::order_uid() const { return root_["order_uid"].get_string().value_unsafe(); }
 
 }  // namespace sluice::orders

@@ -26,26 +26,22 @@ struct FieldSpec {
 };
 
 inline constexpr FieldSpec delivery_fields[] = {
-    {"name", FieldKind::text},    {"phone", FieldKind::text},   {"zip", FieldKind::text},
-    {"city", FieldKind::text},    {"address", FieldKind::text}, {"region", FieldKind::text},
-    {"email", FieldKind::text},
+    {"name", FieldKind::text},    {"phone", FieldKind::text},  {"zip", FieldKind::text},   {"city", FieldKind::text},
+    {"address", FieldKind::text}, {"region", FieldKind::text}, {"email", FieldKind::text},
 };
 
 inline constexpr FieldSpec payment_fields[] = {
-    {"transaction", FieldKind::text},    {"request_id", FieldKind::text},
-    {"currency", FieldKind::text},       {"provider", FieldKind::text},
-    {"amount", FieldKind::money},        {"payment_dt", FieldKind::integer},
-    {"bank", FieldKind::text},           {"delivery_cost", FieldKind::money},
-    {"goods_total", FieldKind::money},   {"custom_fee", FieldKind::money},
+    {"transaction", FieldKind::text}, {"request_id", FieldKind::text},     {"currency", FieldKind::text},
+    {"provider", FieldKind::text},    {"amount", FieldKind::money},        {"payment_dt", FieldKind::integer},
+    {"bank", FieldKind::text},        {"delivery_cost", FieldKind::money}, {"goods_total", FieldKind::money},
+    {"custom_fee", FieldKind::money},
 };
 
 inline constexpr FieldSpec item_fields[] = {
-    {"chrt_id", FieldKind::integer}, {"track_number", FieldKind::text},
-    {"price", FieldKind::money},     {"rid", FieldKind::text},
-    {"name", FieldKind::text},       {"sale", FieldKind::integer},
-    {"size", FieldKind::text},       {"total_price", FieldKind::money},
-    {"nm_id", FieldKind::integer},   {"brand", FieldKind::text},
-    {"status", FieldKind::integer},
+    {"chrt_id", FieldKind::integer}, {"track_number", FieldKind::text}, {"price", FieldKind::money},
+    {"rid", FieldKind::text},        {"name", FieldKind::text},         {"sale", FieldKind::integer},
+    {"size", FieldKind::text},       {"total_price", FieldKind::money}, {"nm_id", FieldKind::integer},
+    {"brand", FieldKind::text},      {"status", FieldKind::integer},
 };
 
 // Top level, in the order fields are checked (the first bad one is reported).

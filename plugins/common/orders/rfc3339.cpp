@@ -44,12 +44,10 @@ int days_in_month(int year, int month) {
 bool is_rfc3339_date_time(std::string_view text) {
   std::size_t pos = 0;
   int year, month, day, hour, minute, second;
-  if (!read_number(text, pos, 4, year) || !expect(text, pos, '-') ||
-      !read_number(text, pos, 2, month) || !expect(text, pos, '-') ||
-      !read_number(text, pos, 2, day) || !expect(text, pos, 'T', 't') ||
-      !read_number(text, pos, 2, hour) || !expect(text, pos, ':') ||
-      !read_number(text, pos, 2, minute) || !expect(text, pos, ':') ||
-      !read_number(text, pos, 2, second)) {
+  if (!read_number(text, pos, 4, year) || !expect(text, pos, '-') || !read_number(text, pos, 2, month) ||
+      !expect(text, pos, '-') || !read_number(text, pos, 2, day) || !expect(text, pos, 'T', 't') ||
+      !read_number(text, pos, 2, hour) || !expect(text, pos, ':') || !read_number(text, pos, 2, minute) ||
+      !expect(text, pos, ':') || !read_number(text, pos, 2, second)) {
     return false;
   }
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return false;
@@ -67,8 +65,8 @@ bool is_rfc3339_date_time(std::string_view text) {
     return pos + 1 == text.size();
   }
   int offset_hour, offset_minute;
-  if (!expect(text, pos, '+', '-') || !read_number(text, pos, 2, offset_hour) ||
-      !expect(text, pos, ':') || !read_number(text, pos, 2, offset_minute)) {
+  if (!expect(text, pos, '+', '-') || !read_number(text, pos, 2, offset_hour) || !expect(text, pos, ':') ||
+      !read_number(text, pos, 2, offset_minute)) {
     return false;
   }
   return offset_hour <= kMaxOffsetHours && offset_minute <= 59 && pos == text.size();

@@ -21,7 +21,8 @@ struct ConnectionSettings {
 
 template <class Settings>
 ConfigKey<Settings> dsn_key() {
-  return key<Settings, std::string>("dsn", &Settings::dsn,
+  return key<Settings, std::string>(
+             "dsn", &Settings::dsn,
              "PostgreSQL connection: URI (postgresql://user:pass@host:5432/db) or key=value pairs")
       .required()
       .secret();
@@ -29,14 +30,15 @@ ConfigKey<Settings> dsn_key() {
 
 template <class Settings>
 ConfigKey<Settings> migrations_key() {
-  return key<Settings, std::optional<std::string>>("migrations", &Settings::migrations,
-             "folder of NNNN_name.sql migrations; default: the plugin's shipped folder, sql/<plugin name>/");
+  return key<Settings, std::optional<std::string>>(
+      "migrations", &Settings::migrations,
+      "folder of NNNN_name.sql migrations; default: the plugin's shipped folder, sql/<plugin name>/");
 }
 
 template <class Settings>
 ConfigKey<Settings> migrate_on_open_key() {
   return key<Settings, bool>("migrate_on_open", &Settings::migrate_on_open,
-             "apply missing migrations when the pipeline starts (else only by `sluice migrate`)");
+                             "apply missing migrations when the pipeline starts (else only by `sluice migrate`)");
 }
 
 // pg::soci_connect_string() and pg::location() (pg_dsn.hpp) of the dsn key's value; a DSN

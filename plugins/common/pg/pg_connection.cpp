@@ -4,8 +4,7 @@
 
 namespace sluice::pg {
 
-PgConnection::PgConnection(std::string connect_string)
-    : connect_string_(std::move(connect_string)) {}
+PgConnection::PgConnection(std::string connect_string) : connect_string_(std::move(connect_string)) {}
 
 PgConnection::~PgConnection() { close(); }
 
@@ -24,7 +23,8 @@ void PgConnection::open() {
   }
   native_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
   // NOTICEs ("relation already exists, skipping") would go to stderr unasked; drop them.
-  PQsetNoticeProcessor(native_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      native_, [](void*, const char*) {}, nullptr);
   if (!session_setup_.empty()) {
     try {
       exec(session_setup_);
@@ -75,8 +75,8 @@ Result PgConnection::query(const std::string& sql, const std::vector<Param>& par
     lengths.push_back(static_cast<int>(param.value.size()));
     formats.push_back(param.binary ? 1 : 0);
   }
-  PGresult* raw = PQexecParams(native_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                               values.data(), lengths.data(), formats.data(), 0);
+  PGresult* raw = PQexecParams(native_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                               lengths.data(), formats.data(), 0);
   Result result(raw, &PQclear);
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -103,8 +103,7 @@ void PgConnection::copy_in(const std::string& copy_statement, std::string_view d
   }
 }
 
-void PgConnection::copy_out(const std::string& copy_statement,
-                            const std::function<bool(std::string_view)>& chunk) {
+void PgConnection::copy_out(const std::string& copy_statement, const std::function<bool(std::string_view)>& chunk) {
   if (!native_) throw PgError(Failure::connection, "not connected");
   check(PQexec(native_, copy_statement.c_str()), "COPY failed to start", PGRES_COPY_OUT);
   for (;;) {

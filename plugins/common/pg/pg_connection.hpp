@@ -55,8 +55,7 @@ class PgConnection {
   void copy_in(const std::string& copy_statement, std::string_view data);
   // COPY ... TO STDOUT; hands each chunk to `chunk`. Returning false stops early, which
   // closes the connection (the only way to abandon a COPY OUT quickly).
-  void copy_out(const std::string& copy_statement,
-                const std::function<bool(std::string_view)>& chunk);
+  void copy_out(const std::string& copy_statement, const std::function<bool(std::string_view)>& chunk);
   // A SOCI failure on this connection as a PgError.
   PgError translate(const soci::soci_error& error) const;
   // ROLLBACK if a transaction may be open; swallows errors (used on error paths).

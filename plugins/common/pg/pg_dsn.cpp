@@ -40,8 +40,7 @@ void refuse_ambiguous_uri(const std::string& dsn) {
   if (at == std::string::npos) return;
   if (dsn.find('@', at + 1) != std::string::npos) throw std::invalid_argument(advice);
   const std::string user_part = dsn.substr(start, at - start);
-  if (user_part.find_first_of("/?#") != std::string::npos ||
-      std::count(user_part.begin(), user_part.end(), ':') > 1) {
+  if (user_part.find_first_of("/?#") != std::string::npos || std::count(user_part.begin(), user_part.end(), ':') > 1) {
     throw std::invalid_argument(advice);
   }
 }

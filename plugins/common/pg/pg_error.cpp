@@ -20,12 +20,12 @@ bool mentions(const std::string& text, const char* what) { return text.find(what
 std::string public_reason(Failure failure, const std::string& sqlstate, const std::string& message) {
   // Connection failures carry no SQLSTATE (libpq reports them as text): recognised by the
   // server's fixed wording, which is not translated when lc_messages is C (our default).
-  if (sqlstate.rfind("28", 0) == 0 || mentions(message, "authentication failed") ||
-      mentions(message, "pg_hba.conf") || mentions(message, "password")) {
+  if (sqlstate.rfind("28", 0) == 0 || mentions(message, "authentication failed") || mentions(message, "pg_hba.conf") ||
+      mentions(message, "password")) {
     return "database authentication failed";
   }
-  if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" ||
-      mentions(message, "shutting down") || mentions(message, "starting up")) {
+  if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" || mentions(message, "shutting down") ||
+      mentions(message, "starting up")) {
     return "database is shutting down";
   }
   if (sqlstate == "57014" || mentions(message, "timeout expired") || mentions(message, "timed out")) {
@@ -46,8 +46,7 @@ Failure classify(const std::string& sqlstate, bool connection_ok) {
   auto klass = sqlstate.substr(0, 2);
   // 08: connection exception; 57P0x: shutdown, crash shutdown, cannot connect now, ...
   if (klass == "08" || sqlstate.rfind("57P0", 0) == 0) return Failure::connection;
-  if (klass == "40" || klass == "53" || klass == "58" || sqlstate == "55P03" ||
-      sqlstate == "57014") {
+  if (klass == "40" || klass == "53" || klass == "58" || sqlstate == "55P03" || sqlstate == "57014") {
     return Failure::transient;
   }
   if (klass == "22" || klass == "23" || klass == "21" || klass == "54") return Failure::data;

@@ -20,7 +20,7 @@ class PgError : public std::runtime_error {
  public:
   struct Fields {
     std::string sqlstate;
-    std::string context;     // e.g. "COPY items, line 2, column price: ..."
+    std::string context;  // e.g. "COPY items, line 2, column price: ..."
     std::string table;
     std::string column;
     std::string constraint;

@@ -45,14 +45,14 @@ void upgrade_table(PgConnection& connection) {
       "SELECT count(*) FROM pg_index WHERE indrelid = 'schema_migrations'::regclass AND indisprimary"
       " AND indnatts = 1");
   if (std::string(PQgetvalue(old_key.get(), 0, 0)) == "0") return;
-  connection.exec("ALTER TABLE schema_migrations DROP CONSTRAINT schema_migrations_pkey,"
-                  " ADD PRIMARY KEY (plugin, version)");
+  connection.exec(
+      "ALTER TABLE schema_migrations DROP CONSTRAINT schema_migrations_pkey,"
+      " ADD PRIMARY KEY (plugin, version)");
 }
 
 // Rows recorded before plugins were (plugin '') with the version and file name of one of
 // `plugin`'s migrations are that plugin's: the same file, applied from the shared folder.
-void claim_unowned_rows(PgConnection& connection, const std::string& plugin,
-                        const std::vector<Migration>& migrations) {
+void claim_unowned_rows(PgConnection& connection, const std::string& plugin, const std::vector<Migration>& migrations) {
   std::vector<std::int64_t> versions;
   std::vector<std::string_view> names;
   for (const Migration& migration : migrations) {
@@ -95,8 +95,7 @@ bool already_applied(const std::vector<Recorded>& rows, const std::string& plugi
   return false;
 }
 
-void apply_one(PgConnection& connection, const std::string& plugin, const Migration& migration,
-               spdlog::logger& log) {
+void apply_one(PgConnection& connection, const std::string& plugin, const Migration& migration, spdlog::logger& log) {
   log.info("applying migration {}", migration.name);
   try {
     connection.exec(migration.sql);
@@ -151,8 +150,8 @@ std::vector<Migration> load_migrations(const std::filesystem::path& folder) {
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (std::size_t i = 1; i < migrations.size(); ++i) {
     if (migrations[i].version == migrations[i - 1].version) {
-      throw std::runtime_error("migrations " + migrations[i - 1].name + " and " +
-                               migrations[i].name + " have the same number");
+      throw std::runtime_error("migrations " + migrations[i - 1].name + " and " + migrations[i].name +
+                               " have the same number");
     }
   }
   if (migrations.empty()) {
@@ -162,8 +161,7 @@ std::vector<Migration> load_migrations(const std::filesystem::path& folder) {
 }
 
 std::vector<std::string> apply_migrations(PgConnection& connection, const std::string& plugin,
-                                          const std::vector<Migration>& migrations,
-                                          spdlog::logger& log) {
+                                          const std::vector<Migration>& migrations, spdlog::logger& log) {
   std::vector<std::string> applied_now;
   try {
     connection.exec("BEGIN");
@@ -179,8 +177,7 @@ std::vector<std::string> apply_migrations(PgConnection& connection, const std::s
     }
     for (const Recorded& row : rows) {
       if (row.plugin == plugin && row.version > migrations.back().version) {
-        log.warn("the database has migration {} of {} which this build does not know; it is newer", row.name,
-                 plugin);
+        log.warn("the database has migration {} of {} which this build does not know; it is newer", row.name, plugin);
       }
     }
     connection.exec("COMMIT");

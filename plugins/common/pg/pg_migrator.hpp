@@ -21,8 +21,8 @@ namespace sluice::pg {
 class PgConnection;
 
 struct Migration {
-  int version = 0;       // the file name's leading number
-  std::string name;      // the file name
+  int version = 0;   // the file name's leading number
+  std::string name;  // the file name
   std::string sql;
   std::string checksum;  // of the text, to notice files edited after they were applied
 };
@@ -36,7 +36,6 @@ std::vector<Migration> load_migrations(const std::filesystem::path& folder);
 // checksum (the same file: one `migrations` folder given to both plugins) is not applied
 // again. Throws PgError.
 std::vector<std::string> apply_migrations(PgConnection& connection, const std::string& plugin,
-                                          const std::vector<Migration>& migrations,
-                                          spdlog::logger& log);
+                                          const std::vector<Migration>& migrations, spdlog::logger& log);
 
 }  // namespace sluice::pg

@@ -28,8 +28,8 @@ std::unique_ptr<PgConnection> PgReadPool::acquire(std::chrono::steady_clock::tim
     throw PgError(Failure::connection, "database unavailable: " + last_error_);
   }
   if (!available_.wait_until(lock, deadline, [&] { return !idle_.empty() || idle_.size() + out_ < size_; })) {
-    throw PgError(Failure::transient, "no lookup connection free: timed out after " +
-                                          std::to_string(timeout_.count()) + " ms",
+    throw PgError(Failure::transient,
+                  "no lookup connection free: timed out after " + std::to_string(timeout_.count()) + " ms",
                   timed_out());
   }
   ++out_;

@@ -20,9 +20,7 @@
 namespace sluice::pg {
 
 // True for connection and transient failures: the same call may succeed later.
-constexpr bool retryable(Failure failure) {
-  return failure == Failure::connection || failure == Failure::transient;
-}
+constexpr bool retryable(Failure failure) { return failure == Failure::connection || failure == Failure::transient; }
 
 // retry if retryable(error.failure()), else fatal; message as described above.
 Status status_of(const PgError& error, std::string_view who, std::string_view doing);

@@ -20,8 +20,11 @@ void append_line(std::string& out, const Record& record, RecordFormat format) {
   }
   using nlohmann::json;
   // Values need not be valid UTF-8 (dead letters), so replace bad bytes rather than throw.
-  json line = {{"key", record.key},       {"value", record.value},   {"stream", record.stream},
-               {"partition", record.partition}, {"offset", record.offset}};
+  json line = {{"key", record.key},
+               {"value", record.value},
+               {"stream", record.stream},
+               {"partition", record.partition},
+               {"offset", record.offset}};
   if (!record.rejection.reason.empty()) {
     line["rejection"] = {{"reason", record.rejection.reason},
                          {"pointer", record.rejection.pointer},

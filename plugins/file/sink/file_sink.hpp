@@ -89,8 +89,10 @@ class FileSink final : public Sink {
     if (::ftruncate(fd_, complete) != 0) {
       return Status::retry("cutting the unfinished last line of '" + path_ + "' failed: " + std::strerror(errno));
     }
-    host_.log().warn("'{}' ended in an unfinished line ({} bytes, left by a crash during a write): cut; "
-                     "its batch was not committed and comes again", path_, st.st_size - complete);
+    host_.log().warn(
+        "'{}' ended in an unfinished line ({} bytes, left by a crash during a write): cut; "
+        "its batch was not committed and comes again",
+        path_, st.st_size - complete);
     return Status::ok();
   }
 
@@ -103,4 +105,3 @@ class FileSink final : public Sink {
 };
 
 }  // namespace sluice::file_plugin
-

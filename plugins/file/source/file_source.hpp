@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "file_settings.hpp"
-#include "line_reader.hpp"
 #include "json_member.hpp"
+#include "line_reader.hpp"
 #include "sluice/source.hpp"
 
 namespace sluice::file_plugin {
@@ -130,4 +130,3 @@ class FileSource final : public Source {
 };
 
 }  // namespace sluice::file_plugin
-

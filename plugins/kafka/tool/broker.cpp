@@ -49,9 +49,12 @@ constexpr int16_t api_offset_commit = 8;
 // Commit errors real clusters send, in turn: retriable ones (coordinator moved or busy, timeout)
 // and group ones that make the consumer rejoin before committing again.
 constexpr rd_kafka_resp_err_t commit_errors[] = {
-    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,      RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
-    RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
-    RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+    RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+    RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+    RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+    RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+    RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
 };
 // Queued on every SIGHUP.
 constexpr int commit_errors_per_signal = 10;
@@ -163,8 +166,7 @@ int run_broker(const BrokerOptions& options) {
   std::cerr << "sluice broker: " << options.broker_count << " in-memory broker(s) at " << address << "; topics:";
   for (const auto& topic : topics) std::cerr << ' ' << topic.name << '(' << topic.partitions << ')';
   std::cerr << ". In memory only, not durable, ~5 MiB kept per partition. SIGUSR1/SIGUSR2: brokers down/up; SIGHUP: "
-            << "the next " << commit_errors_per_signal << " offset commits fail."
-            << std::endl;
+            << "the next " << commit_errors_per_signal << " offset commits fail." << std::endl;
 
   while (true) {
     int sig = 0;
@@ -189,8 +191,7 @@ int run_broker(const BrokerOptions& options) {
 Command add_broker_command(CLI::App& app, const GlobalOptions&) {
   auto* cmd = app.add_subcommand("broker", std::string(tool_command("broker").summary));
   auto options = std::make_shared<BrokerOptions>();
-  cmd->add_option("--topic", options->topics, "Topic to create, NAME:PARTITIONS (repeatable)")
-      ->capture_default_str();
+  cmd->add_option("--topic", options->topics, "Topic to create, NAME:PARTITIONS (repeatable)")->capture_default_str();
   cmd->add_option("--broker-count", options->broker_count, "Number of brokers in the cluster")
       ->capture_default_str()
       ->check(CLI::Range(1, 16));

@@ -81,11 +81,11 @@ std::optional<std::string> Publisher::wait_for_broker(std::chrono::milliseconds 
 
 bool Publisher::send(const KeyedMessage& message, std::string& error) {
   while (true) {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
-        RD_KAFKA_V_KEY(message.key.empty() ? nullptr : message.key.data(), message.key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
+                          RD_KAFKA_V_KEY(message.key.empty() ? nullptr : message.key.data(), message.key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (!err) break;
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       error = rd_kafka_err2str(err);

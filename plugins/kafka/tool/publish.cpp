@@ -12,11 +12,10 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "kafka_orders.hpp"
@@ -38,12 +37,12 @@ struct PublishOptions {
   std::uint64_t count = 0;
   std::string prefix;
   std::uint64_t version = 0;  // 0: no version marker
-  double rate = 0;  // messages per second, 0: as fast as possible
+  double rate = 0;            // messages per second, 0: as fast as possible
   int timeout_s = 60;
-  int connect_timeout_s = 5;  // a broker must answer within this, or publish sends nothing
+  int connect_timeout_s = 5;            // a broker must answer within this, or publish sends nothing
   std::vector<std::string> properties;  // KEY=VALUE
-  bool json = false;                     // positions as JSON lines
-  bool json_log = false;                 // --log-format json (a global option)
+  bool json = false;                    // positions as JSON lines
+  bool json_log = false;                // --log-format json (a global option)
 };
 
 // One stdout line per delivered message. The token form is what Sluice-Min-Position takes:
@@ -51,8 +50,8 @@ struct PublishOptions {
 void print_delivery(const Delivery& d, bool json) {
   std::string position = std::string(d.topic) + '/' + std::to_string(d.partition) + '@' + std::to_string(d.offset);
   if (json) {
-    nlohmann::ordered_json line{{"topic", d.topic}, {"partition", d.partition}, {"offset", d.offset},
-                        {"key", d.key}, {"position", position}};
+    nlohmann::ordered_json line{
+        {"topic", d.topic}, {"partition", d.partition}, {"offset", d.offset}, {"key", d.key}, {"position", position}};
     std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << position << '\n';
@@ -128,8 +127,7 @@ struct Outcome {
 };
 
 // Sends every message (paced by --rate), then waits for their delivery reports.
-Outcome send_all(const PublishOptions& o, Publisher& publisher, const MessageSource& next,
-                 PublishProgress& progress) {
+Outcome send_all(const PublishOptions& o, Publisher& publisher, const MessageSource& next, PublishProgress& progress) {
   const auto start = Clock::now();
   Outcome outcome;
   while (auto message = next()) {
@@ -230,8 +228,9 @@ Command add_publish_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--topic", o->topic, "Topic to publish to")->capture_default_str();
   auto* what = cmd->add_option_group("message source", "What to publish (exactly one)");
   what->add_flag("--sample", o->sample, "The canonical sample order (order_uid b563feb7b2b84b6test)");
-  what->add_option("--file", o->file, "NDJSON file, one message per line ('-' reads stdin); orders are keyed "
-                                      "by order_uid");
+  what->add_option("--file", o->file,
+                   "NDJSON file, one message per line ('-' reads stdin); orders are keyed "
+                   "by order_uid");
   what->add_option("--count", o->count, "N distinct valid orders generated from the sample, keyed by order_uid")
       ->check(CLI::PositiveNumber);
   what->require_option(1);

@@ -46,8 +46,9 @@ TEST(AdminInputBounds, EveryIntegerQueryParameterNamesItsFieldAndRange) {
     std::string path;
     std::string name;
   };
-  for (const Param& p : {Param{"/admin/dead-letters", "limit"}, Param{"/admin/dead-letters", "after"},
-                         Param{"/admin/tap", "limit"}, Param{"/admin/tap", "timeout_ms"}, Param{"/admin/tap", "rate"}}) {
+  for (const Param& p :
+       {Param{"/admin/dead-letters", "limit"}, Param{"/admin/dead-letters", "after"}, Param{"/admin/tap", "limit"},
+        Param{"/admin/tap", "timeout_ms"}, Param{"/admin/tap", "rate"}}) {
     for (const auto& value : hostile_text) {
       if (p.name == "after" && value == "-1") continue;  // covered below: after 0 is valid, -1 is not
       AdminReply reply;

@@ -2,6 +2,8 @@
 // in-memory dead-letter store — filters, paging, one letter as text or hex, selections that
 // must say what they select, replay reports, discard, the tap's NDJSON and its end line,
 // methods and errors.
+#include "admin_routes.hpp"
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +11,6 @@
 #include <map>
 
 #include "admin_json.hpp"
-#include "admin_routes.hpp"
 
 namespace sluice::admin {
 namespace {
@@ -136,7 +137,8 @@ class AdminRoutesTest : public testing::Test {
   }
   static nlohmann::json json(const AdminReply& reply) { return nlohmann::json::parse(reply.body); }
 
-  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
   FakeAdmin admin;
   AdminRoutes routes{&admin, *log};
 };
@@ -178,12 +180,13 @@ TEST_F(AdminRoutesTest, ListByKeyMatchesOnlyThatKeyByteForByte) {
   EXPECT_EQ(listed_ids(hostile), std::vector<std::int64_t>{2});
   // Near misses and injection attempts find nothing; the key combines with the other filters.
   for (const std::string& key : {std::string("order-"), std::string("ORDER-A"), std::string("order-a\0", 8),
-                                std::string("' OR '1'='1"), std::string("%00"), std::string(256, 'x')}) {
+                                 std::string("' OR '1'='1"), std::string("%00"), std::string(256, 'x')}) {
     auto none = call("GET", "/admin/dead-letters", {{"key", key}});
     ASSERT_EQ(none.status, 200) << none.body;
     EXPECT_TRUE(json(none)["letters"].empty()) << key;
   }
-  EXPECT_TRUE(json(call("GET", "/admin/dead-letters", {{"key", "order-a"}, {"reason", "invalid_json"}}))["letters"].empty());
+  EXPECT_TRUE(
+      json(call("GET", "/admin/dead-letters", {{"key", "order-a"}, {"reason", "invalid_json"}}))["letters"].empty());
 }
 
 TEST_F(AdminRoutesTest, AKeyOutsideOneTo256BytesIs400NamingTheFieldAndBounds) {
@@ -329,7 +332,7 @@ TEST_F(AdminRoutesTest, WrongMethodsAndPaths) {
 TEST(AdminJsonTest, OnlyWellFormedUtf8IsShownAsText) {
   nlohmann::json out;
   put_bytes(out, "ok", "caf\xc3\xa9");
-  put_bytes(out, "overlong", "\xc0\xaf");        // '/' in two bytes: not UTF-8
+  put_bytes(out, "overlong", "\xc0\xaf");       // '/' in two bytes: not UTF-8
   put_bytes(out, "surrogate", "\xed\xa0\x80");  // U+D800
   put_bytes(out, "nul", std::string_view("a\0b", 3));
   EXPECT_EQ(out["ok_text"], "caf\xc3\xa9");

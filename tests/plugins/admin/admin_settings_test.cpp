@@ -1,11 +1,12 @@
 // The admin plugin's keys: the defaults an older pipeline's admin listener had, the checks done
 // before anything listens, and the listener staying shut without an admin token.
+#include "admin_settings.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "admin_api.hpp"
-#include "admin_settings.hpp"
 #include "support/plugin_test_host.hpp"
 
 namespace sluice::admin {

@@ -1,10 +1,11 @@
 // THE order_uid rule (plugins/common/orders/order_uid.hpp) and that the checker applies it.
+#include "order_uid.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "order_check.hpp"
-#include "order_uid.hpp"
 #include "support/order_samples.hpp"
 
 using sluice::orders::is_order_uid;

@@ -1,7 +1,7 @@
 // The one PgError -> Status rule (plugins/common/pg/pg_status.hpp).
-#include <gtest/gtest.h>
-
 #include "pg_status.hpp"
+
+#include <gtest/gtest.h>
 
 using sluice::StatusCode;
 using sluice::pg::Failure;

@@ -1,9 +1,10 @@
 // One record as one output line (plugins/common/records), as the file and stdout sinks write it.
+#include "record_format.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "record_format.hpp"
 #include "sluice/status.hpp"
 
 using namespace sluice::file_plugin;

@@ -17,7 +17,7 @@ TEST(FileConfig, SourceGetsTheDocumentedDefaults) {
   EXPECT_EQ(s.path, "orders.ndjson");
   EXPECT_FALSE(s.position_file.has_value());
   EXPECT_FALSE(s.follow);
-  EXPECT_FALSE(s.stream.has_value());  // the file name
+  EXPECT_FALSE(s.stream.has_value());     // the file name
   EXPECT_FALSE(s.key_field.has_value());  // records without a key
   auto keys = file_source_config_map().keys();
   ASSERT_EQ(keys.size(), 5u);
@@ -38,8 +38,8 @@ TEST(FileSourceKey, OnlyATopLevelStringMemberIsTheKey) {
   EXPECT_EQ(string_member(R"({"order_uid":"b563feb7b2b84b6test","n":1})", "order_uid"), "b563feb7b2b84b6test");
   EXPECT_EQ(string_member(R"({"order_uid":"a\u0000'\"b"})", "order_uid"), std::string("a\0'\"b", 5));
   for (const std::string& line : {std::string(R"({"order_uid":42})"), std::string(R"({"inner":{"order_uid":"x"}})"),
-                                 std::string(R"(["order_uid","x"])"), std::string("not json"),
-                                 std::string("{\"order_uid\":\"\xff\"}"), std::string(R"({"order_uid":"x")")}) {
+                                  std::string(R"(["order_uid","x"])"), std::string("not json"),
+                                  std::string("{\"order_uid\":\"\xff\"}"), std::string(R"({"order_uid":"x")")}) {
     EXPECT_EQ(string_member(line, "order_uid"), "") << line;
   }
 }
@@ -77,8 +77,8 @@ TEST(FileConfig, DeclaredDefaultsAreTheStructDefaults) {
 }
 
 TEST(FileConfig, GivenValuesAreRead) {
-  FileSourceSettings s = file_source_config_map().parse(test::host_config(
-      file_source_config_map().keys(), "{path: '-', position_file: pos, follow: yes, stream: in}"));
+  FileSourceSettings s = file_source_config_map().parse(
+      test::host_config(file_source_config_map().keys(), "{path: '-', position_file: pos, follow: yes, stream: in}"));
   EXPECT_EQ(s.path, "-");
   EXPECT_EQ(s.position_file, "pos");
   EXPECT_TRUE(s.follow);

@@ -1,9 +1,10 @@
 // The file sink on its own (no process): lines appended per batch, and the unfinished last
 // line a crash during write() can leave is cut at open, so the batch sent again starts on a
 // line of its own (README.md, "Delivery guarantees": at-least-once into a plain file).
+#include "file_sink.hpp"
+
 #include <gtest/gtest.h>
 
-#include "file_sink.hpp"
 #include "support/plugin_test_host.hpp"
 #include "support/process.hpp"
 
@@ -41,7 +42,7 @@ TEST(FileSink, AppendsOneLinePerRecordAcrossOpens) {
 TEST(FileSink, AnUnfinishedLastLineIsCutAtOpen) {
   const auto path = test::scratch_dir("file-sink") / "out.ndjson";
   test::write_file(path, "{\"n\":1}\n{\"n\":2}\n{\"n\"");  // a write stopped by kill -9
-  append_batch(path, lines({"{\"n\":2}", "{\"n\":3}"}));     // the uncommitted batch again
+  append_batch(path, lines({"{\"n\":2}", "{\"n\":3}"}));   // the uncommitted batch again
   EXPECT_EQ(test::read_file(path), "{\"n\":1}\n{\"n\":2}\n{\"n\":2}\n{\"n\":3}\n");
 }
 

@@ -29,10 +29,19 @@ TEST(KafkaConfig, EmptyConfigGetsTheDocumentedDefaults) {
 
 TEST(KafkaConfig, DeclaresTheKeysInTheirOrderWithTheirTypes) {
   auto keys = consumer_config_map().keys();
-  const char* names[] = {"brokers",           "topic",       "group",          "start_from",
-                         "session_timeout_ms", "heartbeat_interval_ms", "commit_interval_ms",
-                         "stats_interval_ms", "instance_id", "lock_dir", "leave_on_close",
-                         "rebalance_drain_timeout_ms", "properties"};
+  const char* names[] = {"brokers",
+                         "topic",
+                         "group",
+                         "start_from",
+                         "session_timeout_ms",
+                         "heartbeat_interval_ms",
+                         "commit_interval_ms",
+                         "stats_interval_ms",
+                         "instance_id",
+                         "lock_dir",
+                         "leave_on_close",
+                         "rebalance_drain_timeout_ms",
+                         "properties"};
   ASSERT_EQ(keys.size(), std::size(names));
   for (std::size_t i = 0; i < keys.size(); ++i) {
     EXPECT_STREQ(keys[i].name, names[i]);

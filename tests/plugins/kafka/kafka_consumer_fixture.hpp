@@ -123,7 +123,7 @@ class FakeHost : public SourceHost {
 };
 
 inline Config source_config(const std::string& brokers, const std::string& group,
-                     nlohmann::json properties = nlohmann::json::object(), int session_timeout_ms = 6000) {
+                            nlohmann::json properties = nlohmann::json::object(), int session_timeout_ms = 6000) {
   return Config(nlohmann::json{{"brokers", brokers},
                                {"topic", "orders"},
                                {"group", group},
@@ -175,7 +175,12 @@ struct Consumer {
   }
 
   bool consume_until(std::size_t total, std::chrono::milliseconds timeout = 60s) {
-    return test::wait_until([&] { step(); return records.size() >= total; }, timeout, 0ms);
+    return test::wait_until(
+        [&] {
+          step();
+          return records.size() >= total;
+        },
+        timeout, 0ms);
   }
 
   std::set<std::string> keys() const {

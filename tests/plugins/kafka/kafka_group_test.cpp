@@ -34,9 +34,10 @@ TEST(KafkaSource, FencedDropsRecordsBehindTheStoredPositionAndSeeksForwardNeverB
 
   c.source.fenced({{"orders", p, stored}});
   c.source.fenced({{"orders", p, stored}});  // the same news again: not logged again
-  EXPECT_EQ(occurrences(c.host.log_text(), "partition orders[" + std::to_string(p) + "]: batch behind stored position " +
-                                            std::to_string(stored) + ", skipped (another instance owns it)"),
-            1u)
+  EXPECT_EQ(
+      occurrences(c.host.log_text(), "partition orders[" + std::to_string(p) + "]: batch behind stored position " +
+                                         std::to_string(stored) + ", skipped (another instance owns it)"),
+      1u)
       << c.host.log_text();
 
   ASSERT_TRUE(c.consume_until(400 - first.size() - 30, 60s));
@@ -95,7 +96,12 @@ TEST(KafkaSource, StaticMembersOfOneHostGetDistinctIdsAndLeaveTheGroupOnClose) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - closed);
   std::cout << "static member closed: the other took its partitions after " << took.count() << " ms" << std::endl;
   EXPECT_LT(took, 30s) << "a's partitions waited for its session to time out";
-  ASSERT_TRUE(test::wait_until([&] { b.step(50ms); return b.keys().size() + a.keys().size() >= 100; }, 30s, 0ms));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        b.step(50ms);
+        return b.keys().size() + a.keys().size() >= 100;
+      },
+      30s, 0ms));
 }
 
 TEST(KafkaSource, LagOfRevokedPartitionsLeavesTheMetrics) {
@@ -104,7 +110,12 @@ TEST(KafkaSource, LagOfRevokedPartitionsLeavesTheMetrics) {
   Consumer a(broker, "g-lag");
   auto lag_series = [](Consumer& c) { return occurrences(c.host.metrics().render(), "\nsluice_kafka_lag{"); };
   // Stats every 500 ms: each of the four partitions gets its lag series.
-  ASSERT_TRUE(test::wait_until([&] { a.step(50ms); return lag_series(a) == 4; }, 30s, 0ms))
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        return lag_series(a) == 4;
+      },
+      30s, 0ms))
       << a.host.metrics().render();
   Consumer b(broker, "g-lag");
   ASSERT_TRUE(test::wait_until(
@@ -127,7 +138,12 @@ TEST(KafkaSource, LagIsReportedToTheHostAndARevokedPartitionsIsForgotten) {
     std::lock_guard lock(c.host.lags_mutex);
     return c.host.lags.size();
   };
-  ASSERT_TRUE(test::wait_until([&] { a.step(50ms); return reported(a) == 4; }, 30s, 0ms));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        return reported(a) == 4;
+      },
+      30s, 0ms));
   Consumer b(broker, "g-lag-host");
   EXPECT_TRUE(test::wait_until(
       [&] {
@@ -171,8 +187,15 @@ TEST(KafkaSource, DrainTimeoutInCooperativeRevokeReadsKeptPartitionsAgain) {
     }
     return keys.size();
   };
-  EXPECT_TRUE(test::wait_until([&] { a.step(50ms); b.step(50ms); return accepted_keys() == 400; }, 60s, 0ms))
-      << accepted_keys() << " of 400 accepted\n" << a.host.log_text();
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        a.step(50ms);
+        b.step(50ms);
+        return accepted_keys() == 400;
+      },
+      60s, 0ms))
+      << accepted_keys() << " of 400 accepted\n"
+      << a.host.log_text();
   EXPECT_NE(a.host.log_text().find("batches in flight were abandoned; reading again from"), std::string::npos)
       << a.host.log_text();
 }

@@ -51,22 +51,26 @@ class Pipeline {
   Pipeline(const std::string& name, const Broker& broker, const std::string& group) {
     dir_ = scratch_dir(name);
     out_ = dir_ / "out.ndjson";
-    write_file(dir_ / "pipeline.yaml",
-               "name: " + name +
-                   "\n"
-                   "source:\n"
-                   "  plugin: kafka\n"
-                   "  config:\n"
-                   "    brokers: \"" + broker.address() + "\"\n"
-                   "    topic: orders\n"
-                   "    group: " + group + "\n"
-                   "    session_timeout_ms: 6000\n"
-                   "    heartbeat_interval_ms: 500\n"
-                   "    commit_interval_ms: 200\n"
-                   "sinks:\n"
-                   "  - id: out\n"
-                   "    plugin: file\n"
-                   "    config: { path: \"" + out_.string() + "\", format: json }\n");
+    write_file(dir_ / "pipeline.yaml", "name: " + name +
+                                           "\n"
+                                           "source:\n"
+                                           "  plugin: kafka\n"
+                                           "  config:\n"
+                                           "    brokers: \"" +
+                                           broker.address() +
+                                           "\"\n"
+                                           "    topic: orders\n"
+                                           "    group: " +
+                                           group +
+                                           "\n"
+                                           "    session_timeout_ms: 6000\n"
+                                           "    heartbeat_interval_ms: 500\n"
+                                           "    commit_interval_ms: 200\n"
+                                           "sinks:\n"
+                                           "  - id: out\n"
+                                           "    plugin: file\n"
+                                           "    config: { path: \"" +
+                                           out_.string() + "\", format: json }\n");
   }
   void start() {
     process_.reset();
@@ -158,7 +162,8 @@ TEST(KafkaPipeline, OrdersFromAnOutsideClientReachTheFileExactlyOnce) {
 
   Pipeline p("kafka-exactly-once", broker, "exactly-once");
   p.start();
-  ASSERT_TRUE(wait_while_running(p.process(), [&] { return keys_in(p.out()).size() >= 1000; }, 120s));
+  ASSERT_TRUE(wait_while_running(
+      p.process(), [&] { return keys_in(p.out()).size() >= 1000; }, 120s));
   EXPECT_EQ(p.stop(), 0) << p.process().err();
   auto keys = keys_in(p.out());
   EXPECT_EQ(keys.size(), 1000u);
@@ -169,8 +174,8 @@ TEST(KafkaPipeline, KillDashNineMidStreamAndRestartLosesNothing) {
   Broker broker;
   Pipeline p("kafka-kill", broker, "kill");
   p.start();
-  Process publisher({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "4000",
-                     "--prefix", "kill", "--rate", "1000"});
+  Process publisher({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "4000", "--prefix",
+                     "kill", "--rate", "1000"});
   ASSERT_TRUE(wait_until([&] { return keys_in(p.out()).size() >= 500; }, 60s)) << p.process().err();
   p.process().kill();  // SIGKILL: no drain, no commit
   p.start();

@@ -57,7 +57,12 @@ TEST(KafkaSource, IdlePausesAndPollResumesWithoutLosingRecords) {
   Consumer c(broker, "g-idle");
   auto paused = [&] { return c.host.metrics().gauge("sluice_kafka_paused", "").value(); };
   // Joined and assigned while idle (the runtime may start full).
-  ASSERT_TRUE(test::wait_until([&] { c.source.idle(100ms); return c.host.health().ready(); }, 30s, 0ms));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        c.source.idle(100ms);
+        return c.host.health().ready();
+      },
+      30s, 0ms));
   // Batches of 10: four batches read ahead are 40 records, far fewer than published.
   const PollLimits small{10, 100ms};
   Batch first;
@@ -185,7 +190,12 @@ TEST(KafkaSource, SurvivesBrokerOutageAndResumes) {
   Consumer c(broker, "g-outage");
   ASSERT_TRUE(c.consume_until(50));
   ASSERT_TRUE(broker.set_down());
-  ASSERT_TRUE(test::wait_until([&] { c.step(100ms); return !c.host.health().ready(); }, 30s, 0ms));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        c.step(100ms);
+        return !c.host.health().ready();
+      },
+      30s, 0ms));
   std::string why;
   c.host.health().ready(&why);
   EXPECT_NE(why.find("kafka"), std::string::npos) << why;
@@ -193,7 +203,12 @@ TEST(KafkaSource, SurvivesBrokerOutageAndResumes) {
   publish(broker, 50, "h");
   ASSERT_TRUE(c.consume_until(100));
   EXPECT_EQ(c.keys().size(), 100u);
-  EXPECT_TRUE(test::wait_until([&] { c.step(100ms); return c.host.health().ready(); }, 30s, 0ms));
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        c.step(100ms);
+        return c.host.health().ready();
+      },
+      30s, 0ms));
 }
 
 // Read-your-writes asks the open source where each partition ends, from API threads while the

@@ -85,8 +85,8 @@ TEST(KafkaTool, ExitCodesAndGlobalOptionsPassThrough) {
 
   // --log-format after the command: the tool's failure is a JSON log line.
   const std::string address = "127.0.0.1:" + std::to_string(free_port());
-  auto json = run({sluice_binary().string(), "publish", "--connect-timeout", "1", "--log-format", "json",
-                   "--brokers", address, "--sample"},
+  auto json = run({sluice_binary().string(), "publish", "--connect-timeout", "1", "--log-format", "json", "--brokers",
+                   address, "--sample"},
                   60s);
   EXPECT_EQ(json.code, 1) << json.err;
   ASSERT_EQ(lines_of(json.err).size(), 1u) << json.err;

@@ -3,18 +3,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <future>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
-#include "kafka_orders.hpp"
-#include "sample_order.hpp"
 #include "consumer_settings.hpp"
 #include "instance_slot.hpp"
+#include "kafka_orders.hpp"
 #include "kafka_stats.hpp"
 #include "offset_tracker.hpp"
+#include "sample_order.hpp"
 #include "sluice/status.hpp"
 #include "support/process.hpp"
 
@@ -90,9 +90,9 @@ TEST(InstanceSlot, LowestFreeSlotIsClaimedAndFreedWhenReleased) {
   auto other = InstanceSlot::claim(dir, "other group", error);
   ASSERT_TRUE(a && b && other) << error;
   EXPECT_EQ(a->slot(), 0);
-  EXPECT_EQ(b->slot(), 1);  // flock excludes a second open file, even in one process
+  EXPECT_EQ(b->slot(), 1);      // flock excludes a second open file, even in one process
   EXPECT_EQ(other->slot(), 0);  // slots count per group
-  a.reset();  // as the kernel does for a process killed with kill -9
+  a.reset();                    // as the kernel does for a process killed with kill -9
   auto c = InstanceSlot::claim(dir, "g", error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->slot(), 0);  // the restart gets the dead one's id back
@@ -175,7 +175,7 @@ TEST(KafkaStats, ReadsLagAndBrokerState) {
 }
 
 nlohmann::json defaults() {
-  return {{"brokers", "localhost:9092"}, {"topic", "orders"},        {"group", "g"},
+  return {{"brokers", "localhost:9092"}, {"topic", "orders"},          {"group", "g"},
           {"start_from", "earliest"},    {"session_timeout_ms", 6000}, {"heartbeat_interval_ms", 500},
           {"commit_interval_ms", 1000},  {"stats_interval_ms", 5000},  {"properties", nlohmann::json::object()}};
 }

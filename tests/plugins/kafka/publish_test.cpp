@@ -5,9 +5,9 @@
 // and the progress on a pipe is whole lines with the summary last.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <chrono>
 #include <set>
 #include <sstream>
 
@@ -20,8 +20,8 @@ namespace {
 
 TEST(Publish, PrintsOnePositionPerDeliveredMessage) {
   Broker broker;  // "orders" with 4 partitions
-  auto r = run({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "20", "--prefix",
-                "pos", "--order-version", "2"},
+  auto r = run({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "20", "--prefix", "pos",
+                "--order-version", "2"},
                60s);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto lines = lines_of(r.out);
@@ -88,8 +88,8 @@ TEST(Publish, UnreachableBrokerIsOneClearLine) {
 // failure that follows it are the last lines.
 TEST(Publish, ProgressOnAPipeIsWholeLinesEvenWhenTheBrokerGoes) {
   Broker broker;
-  Process publish({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "40", "--rate",
-                   "8", "--timeout", "3"},
+  Process publish({sluice_binary().string(), "publish", "--brokers", broker.address(), "--count", "40", "--rate", "8",
+                   "--timeout", "3"},
                   Process::Options{.env = {}, .cwd = {}, .stdin_text = ""});
   // The header of --count comes once a broker answered (stdout is a file: its positions
   // arrive at exit, when stdio flushes).
@@ -123,8 +123,8 @@ TEST(Publish, ProgressOnATerminalIsRedrawnInPlace) {
   const std::string script = find_on_path("script");
   if (script == "script") GTEST_SKIP() << "no script(1) to give the command a terminal";
   Broker broker;
-  const std::string command = "'" + sluice_binary().string() + "' publish --brokers " + broker.address() +
-                              " --count 10 --rate 5 >/dev/null";
+  const std::string command =
+      "'" + sluice_binary().string() + "' publish --brokers " + broker.address() + " --count 10 --rate 5 >/dev/null";
   auto r = run({script, "-qec", command, "/dev/null"}, 60s);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\rsluice publish: sent "), std::string::npos) << r.out;

@@ -59,9 +59,9 @@ TEST_F(MemoryCacheFeed, ACommitRefreshesHeldEntriesWithOneFetch) {
   db.put("a", "a2", 2);
   db.put("b", "b2", 2);
   CommittedChange change = change_of({{"a", 2}, {"b", 2}, {"c", 1}}, {{"orders", 0, 12}});
-  change.committed_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  change.committed_at_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   ASSERT_TRUE(db.announce(change).is_ok());
   EXPECT_EQ(db.get_many_calls(), 1);
   EXPECT_EQ(db.last_get_many(), (std::vector<std::string>{"a", "b"}));  // c is current

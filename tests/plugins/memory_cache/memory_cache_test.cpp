@@ -1,5 +1,7 @@
 // The memory cache on its own: lookups, replacement, the max_entries bound, memory per
 // order against its JSON size, and readers running while a writer writes.
+#include "memory_cache.hpp"
+
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -7,7 +9,6 @@
 #include <memory>
 #include <thread>
 
-#include "memory_cache.hpp"
 #include "cache_map.hpp"
 #include "support/order_samples.hpp"
 #include "support/plugin_test_host.hpp"
@@ -15,8 +16,8 @@
 namespace sluice::test {
 namespace {
 
-using cache::MemoryCache;
 using cache::CacheMap;
+using cache::MemoryCache;
 
 Config cache_config(std::int64_t max_entries = 0) {
   return Config(nlohmann::json{{"max_entries", max_entries}, {"progress_every", 100000}});

@@ -42,8 +42,8 @@ TEST(MemoryCacheWarmup, RestoresEveryOrderFromTheDatabase) {
   pg::PostgresSink sink(sink_config(cluster.dsn()), host);
   ASSERT_TRUE(sink.open().is_ok());
   host.add_store("db", &sink);
-  cache::MemoryCache cache(
-      Config(nlohmann::json{{"warm_from", "db"}, {"max_entries", 0}, {"progress_every", 1000}}), host);
+  cache::MemoryCache cache(Config(nlohmann::json{{"warm_from", "db"}, {"max_entries", 0}, {"progress_every", 1000}}),
+                           host);
   std::string why;
   Status status = cache.open();
   ASSERT_TRUE(status.is_ok()) << status.message();

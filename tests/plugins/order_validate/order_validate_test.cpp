@@ -1,12 +1,13 @@
 // The order_validate transform: the bad-message corpus (tests/fixtures/orders/invalid), each
 // rejected with its reason and JSON pointer, while the valid order after them passes.
+#include "order_validate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "order_validate.hpp"
 #include "support/plugin_test_host.hpp"
 #include "support/process.hpp"
 
@@ -74,8 +75,7 @@ TEST(OrderValidate, EveryBadMessageIsRejectedWithItsReasonAndPointerAndTheValidO
   auto cases = corpus();
   Batch batch;
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    batch.records.push_back(
-        record_of(read_file(source_dir() / "tests/fixtures/orders/invalid" / cases[i].file), i));
+    batch.records.push_back(record_of(read_file(source_dir() / "tests/fixtures/orders/invalid" / cases[i].file), i));
   }
   batch.records.push_back(record_of(model(), cases.size()));
   Outcome outcome;

@@ -6,16 +6,15 @@
 
 #include <chrono>
 
-#include "sluice/replay.hpp"
 #include "plugins/postgres_orders/postgres_fixture.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice::test {
 namespace {
 
 using nlohmann::json;
 
-Record letter(std::string raw, std::int64_t offset, std::string reason, std::string stage,
-              std::string pointer = "/x") {
+Record letter(std::string raw, std::int64_t offset, std::string reason, std::string stage, std::string pointer = "/x") {
   Record record;
   record.value = std::move(raw);
   record.stream = "orders";
@@ -141,7 +140,7 @@ TEST_F(DeadLetterStoreTest, ListsWithEveryFilterInIdOrder) {
   by_key.key = std::string("k\0\x80", 3);
   EXPECT_EQ(ids_of(store, by_key), (std::vector<std::int64_t>{ids[4]}));
   for (const std::string& near : {std::string("k"), std::string("k\0", 2), std::string("K\0\x80", 3),
-                                 std::string("' OR ''='"), std::string("\\x6b0080")}) {
+                                  std::string("' OR ''='"), std::string("\\x6b0080")}) {
     by_key.key = near;
     EXPECT_TRUE(ids_of(store, by_key).empty()) << near;
   }
@@ -251,7 +250,8 @@ TEST_F(DeadLetterStoreTest, DiscardsByIdAndByReasonAndRetires) {
 
 TEST_F(DeadLetterStoreTest, LongPayloadKeepsItsHeadWithWholeSizeAndHash) {
   auto sink = open_sink({{"max_payload_bytes", 65536}});
-  write(*sink, {letter(std::string(204800, 'x'), 0, "too_large", "validate"), letter("short", 1, "invalid_json", "validate")});
+  write(*sink,
+        {letter(std::string(204800, 'x'), 0, "too_large", "validate"), letter("short", 1, "invalid_json", "validate")});
   ids = all_ids();
   ASSERT_EQ(ids.size(), 2u);
   DeadLetter big;
@@ -262,8 +262,9 @@ TEST_F(DeadLetterStoreTest, LongPayloadKeepsItsHeadWithWholeSizeAndHash) {
   EXPECT_EQ(big.raw_bytes, 204800);
   EXPECT_EQ(big.raw_sha256, "5d4abf60daba0b11555b6da942dd4f40d5f99ee617e14ba4ba686b47d75a5049");  // sha256sum
   EXPECT_TRUE(big.truncated());
-  EXPECT_EQ(scalar("SELECT octet_length(raw) || ',' || raw_bytes FROM dead_letters WHERE id = " + std::to_string(ids[0])),
-            "65536,204800");
+  EXPECT_EQ(
+      scalar("SELECT octet_length(raw) || ',' || raw_bytes FROM dead_letters WHERE id = " + std::to_string(ids[0])),
+      "65536,204800");
   DeadLetter small;
   ASSERT_TRUE(sink->dead_letter_store()->get(ids[1], small, found).is_ok());
   EXPECT_EQ(small.raw, "short");
@@ -286,7 +287,7 @@ TEST_F(DeadLetterStoreTest, ReplayRefusedAgainUpdatesItsLetter) {
   for (std::size_t i = 0; i < 2; ++i) {
     again.push_back(letter(i == 0 ? "{\"a\":1}" : "{\"b\":2}", i == 0 ? 4 : -1, "db_refused", "db", "/customer_id"));
   }
-  write(*sink, again, ids);  // replays of those letters
+  write(*sink, again, ids);   // replays of those letters
   EXPECT_EQ(all_ids(), ids);  // the same letters, no new ones
   for (std::size_t i = 0; i < 2; ++i) {
     SCOPED_TRACE(i);

@@ -23,7 +23,8 @@ class CoherenceTest : public PostgresTest {
               const std::string& stream = "orders") {
     Batch batch;
     for (std::size_t i = 0; i < uids.size(); ++i) {
-      batch.records.push_back(make_record(make_order(uids[i], n).dump(), next - std::int64_t(uids.size() - i), 0, stream));
+      batch.records.push_back(
+          make_record(make_order(uids[i], n).dump(), next - std::int64_t(uids.size() - i), 0, stream));
     }
     batch.positions.push_back({stream, 0, next});
     Outcome outcome;
@@ -72,9 +73,10 @@ TEST_F(CoherenceTest, VersionsGrowPerOrderAcrossBatchesAndReadsReturnThem) {
   ASSERT_TRUE(sink->scan([&](std::string_view key, std::string_view, std::int64_t v) {
                     scanned[std::string(key)] = v;
                     return true;
-                  }).is_ok());
-  EXPECT_EQ(scanned, (std::map<std::string, std::int64_t>{{"va", second.records[0].version},
-                                                          {"vb", dup.records[1].version}}));
+                  })
+                  .is_ok());
+  EXPECT_EQ(scanned,
+            (std::map<std::string, std::int64_t>{{"va", second.records[0].version}, {"vb", dup.records[1].version}}));
 }
 
 TEST_F(CoherenceTest, TwoWritersOfTheSameOrderNeverStoreAnOlderVersionLast) {
@@ -118,8 +120,8 @@ TEST_F(CoherenceTest, GetManyVisitsTheStoredKeysWithVersions) {
                                found[std::string(key)] = version;
                              })
                   .is_ok());
-  EXPECT_EQ(found, (std::map<std::string, std::int64_t>{{"m1", batch.records[0].version},
-                                                        {"m3", batch.records[2].version}}));
+  EXPECT_EQ(found,
+            (std::map<std::string, std::int64_t>{{"m1", batch.records[0].version}, {"m3", batch.records[2].version}}));
 }
 
 TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
@@ -139,8 +141,8 @@ TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
   ASSERT_EQ(change.keys.size(), 2u);
   std::map<std::string, std::int64_t> keys;
   for (const auto& key : change.keys) keys[key.key] = key.version;
-  EXPECT_EQ(keys, (std::map<std::string, std::int64_t>{{"f1", batch.records[0].version},
-                                                       {"f2", batch.records[1].version}}));
+  EXPECT_EQ(keys,
+            (std::map<std::string, std::int64_t>{{"f1", batch.records[0].version}, {"f2", batch.records[1].version}}));
   ASSERT_EQ(change.positions.size(), 1u);
   EXPECT_EQ(change.positions[0].stream, "orders");
   EXPECT_EQ(change.positions[0].offset, 7);
@@ -167,8 +169,9 @@ TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
   write(*writer, {"after-unfollow"}, 0, 1001);
   EXPECT_TRUE(wait_until(
       [&] {
-        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
-                      "current_database()") == "0";
+        return scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
+                   "current_database()") == "0";
       },
       5s));
   EXPECT_EQ(follower.changes().size(), seen);
@@ -190,7 +193,8 @@ TEST_F(CoherenceTest, LostSessionIsReportedThenResumedWithNothingMissed) {
   Batch while_down;
   follower.on_lost([&] { while_down = write(*writer, {"while-down"}, 3, 11); });
   ASSERT_EQ(scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
-                   "'sluice-feed' AND datname = '" + database_ + "'"),
+                   "'sluice-feed' AND datname = '" +
+                   database_ + "'"),
             "1");
   ASSERT_TRUE(wait_until([&] { return follower.resumes() == 2; }, 10s));
   auto reasons = follower.lost_reasons();

@@ -5,16 +5,15 @@
 // replayed record is never fenced, though its offset lies below the stored position.
 #include <gtest/gtest.h>
 
-#include "dead_letter_table.hpp"
-
 #include <map>
 #include <utility>
 
+#include "dead_letter_table.hpp"
 #include "pg_connection.hpp"
-#include "pipeline_steps.hpp"
-#include "sluice/replay.hpp"
 #include "pg_dsn.hpp"
+#include "pipeline_steps.hpp"
 #include "postgres_fixture.hpp"
+#include "sluice/replay.hpp"
 #include "support/order_samples.hpp"
 
 namespace sluice::test {
@@ -34,8 +33,8 @@ class RetirementTest : public PostgresTest {
   std::int64_t add_letter(const std::string& raw, std::int64_t offset) {
     return std::stoll(scalar(
         "INSERT INTO dead_letters (source_stream, source_partition, source_offset, raw, reason,"
-        " json_pointer, detail, stage) VALUES ('orders', 0, " + std::to_string(offset) + ", convert_to($$" + raw +
-        "$$, 'UTF8'), 'db_refused', '', 'x', 'db') RETURNING id"));
+        " json_pointer, detail, stage) VALUES ('orders', 0, " +
+        std::to_string(offset) + ", convert_to($$" + raw + "$$, 'UTF8'), 'db_refused', '', 'x', 'db') RETURNING id"));
   }
   bool letter_exists(std::int64_t id) {
     return scalar("SELECT count(*) FROM dead_letters WHERE id = " + std::to_string(id)) == "1";
@@ -61,9 +60,7 @@ class RetirementTest : public PostgresTest {
   }
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> replayed_;
   std::string location() const { return pg::location(dsn()); }
-  double retired_metric() {
-    return host_.metrics().counter("sluice_postgres_dead_letters_retired_total", "").value();
-  }
+  double retired_metric() { return host_.metrics().counter("sluice_postgres_dead_letters_retired_total", "").value(); }
 
   std::unique_ptr<pg::PostgresSink> sink_;
 };

@@ -28,8 +28,9 @@ Batch versions(int first, int n, int version, std::int32_t partition = 0) {
 class FencingTest : public PostgresTest {
  protected:
   std::string amounts() {
-    return scalar("SELECT string_agg(o.order_uid || '=' || p.amount, ',' ORDER BY o.order_uid) "
-                  "FROM orders o JOIN payments p USING (order_uid)");
+    return scalar(
+        "SELECT string_agg(o.order_uid || '=' || p.amount, ',' ORDER BY o.order_uid) "
+        "FROM orders o JOIN payments p USING (order_uid)");
   }
   std::string stored_offset(int partition = 0) {
     return scalar("SELECT next_offset FROM offsets WHERE stream = 'orders' AND partition = " +
@@ -56,8 +57,8 @@ TEST_F(FencingTest, BatchBehindTheStoredPositionChangesNothing) {
   EXPECT_EQ(outcome.behind()[0].stream, "orders");
   EXPECT_EQ(outcome.behind()[0].partition, 0);
   EXPECT_EQ(outcome.behind()[0].offset, 13);
-  EXPECT_EQ(amounts(), before);          // no order went back to version 1
-  EXPECT_EQ(stored_offset(), "13");      // and the position did not move back to 10
+  EXPECT_EQ(amounts(), before);      // no order went back to version 1
+  EXPECT_EQ(stored_offset(), "13");  // and the position did not move back to 10
 }
 
 TEST_F(FencingTest, PartlyBehindBatchStoresOnlyWhatIsNew) {
@@ -76,8 +77,8 @@ TEST_F(FencingTest, PartlyBehindBatchStoresOnlyWhatIsNew) {
   EXPECT_EQ(outcome.behind()[0].offset, 2);
   const int v1 = make_order("x", 1)["payment"]["amount"];
   const int v5 = make_order("x", 5)["payment"]["amount"];
-  EXPECT_EQ(amounts(), "uid-0=" + std::to_string(v1) + ",uid-1=" + std::to_string(v1) + ",uid-2=" +
-                           std::to_string(v5) + ",uid-3=" + std::to_string(v5));
+  EXPECT_EQ(amounts(), "uid-0=" + std::to_string(v1) + ",uid-1=" + std::to_string(v1) + ",uid-2=" + std::to_string(v5) +
+                           ",uid-3=" + std::to_string(v5));
   EXPECT_EQ(stored_offset(), "4");
 }
 
@@ -113,7 +114,7 @@ TEST_F(FencingTest, ConcurrentWritersOfAFreshPartitionNeverMoveItBack) {
   Batch second_half = versions(10, 10, 2);
   for (auto& r : second_half.records) newer.records.push_back(r);
   newer.positions = second_half.positions;  // 20
-  const Batch older = versions(0, 10, 1);  // 10
+  const Batch older = versions(0, 10, 1);   // 10
   const int v2 = make_order("x", 2)["payment"]["amount"];
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(round);

@@ -21,9 +21,9 @@ class LookupPressureTest : public PostgresTest {};
 
 TEST_F(LookupPressureTest, LockedOrdersTableAnswersUnavailableWithinTheReadTimeout) {
   constexpr auto read_timeout = 500ms;
-  pg::PostgresSink sink(Config(nlohmann::json{{"dsn", dsn()}, {"read_connections", 2},
-                                              {"read_timeout_ms", read_timeout.count()}}),
-                        host_);
+  pg::PostgresSink sink(
+      Config(nlohmann::json{{"dsn", dsn()}, {"read_connections", 2}, {"read_timeout_ms", read_timeout.count()}}),
+      host_);
   ASSERT_TRUE(sink.open().is_ok());
   Batch batch;
   batch.records.push_back(make_record(make_order("kept").dump(), 0));
@@ -46,7 +46,8 @@ TEST_F(LookupPressureTest, LockedOrdersTableAnswersUnavailableWithinTheReadTimeo
       auto started = std::chrono::steady_clock::now();
       std::string found;
       if (sink.get("unknown-" + std::to_string(i), found) == Lookup::unavailable) ++unavailable;
-      long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      long long ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
       for (long long seen = slowest_ms; ms > seen && !slowest_ms.compare_exchange_weak(seen, ms);) {
       }
     });
@@ -71,8 +72,8 @@ TEST_F(LookupPressureTest, WaitForAnUnreachableDatabaseIsUnknownAndReasonsArePub
   std::string why;
   EXPECT_FALSE(host_.health().ready(&why));
   for (const std::string& text : {status.message(), why}) {
-    for (const std::string& secret : {std::string("127.0.0.1"), std::to_string(port), std::string("secret_user"),
-                                      std::string("secret_db")}) {
+    for (const std::string& secret :
+         {std::string("127.0.0.1"), std::to_string(port), std::string("secret_user"), std::string("secret_db")}) {
       EXPECT_EQ(text.find(secret), std::string::npos) << text;
     }
   }

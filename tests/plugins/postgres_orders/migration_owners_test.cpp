@@ -34,8 +34,9 @@ class MigrationOwners : public PostgresTest {
     pg::PgConnection connection(pg::soci_connect_string(dsn(), "earlier-build"));
     connection.open();
     connection.exec("BEGIN");
-    connection.exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
-                    " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    connection.exec(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+        " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     for (const pg::Migration& migration : every_shipped_migration()) {
       connection.exec(migration.sql);
       connection.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
@@ -50,8 +51,9 @@ class MigrationOwners : public PostgresTest {
 
 TEST_F(MigrationOwners, ADatabaseMigratedFromTheSharedFolderStartsWithNothingAppliedAgain) {
   migrate_as_the_shared_folder_did();
-  scalar("INSERT INTO dead_letters (source_stream, source_partition, source_offset, raw, reason, json_pointer,"
-         " detail, stage) VALUES ('orders', 0, 7, '\\x7b7d', 'r', '', 'd', 's')");
+  scalar(
+      "INSERT INTO dead_letters (source_stream, source_partition, source_offset, raw, reason, json_pointer,"
+      " detail, stage) VALUES ('orders', 0, 7, '\\x7b7d', 'r', '', 'd', 's')");
   const std::string before = applied_at();
 
   // Either plugin may come first; both start (a file applied again would fail: its tables exist).

@@ -1,13 +1,14 @@
 // pg_dsn: the location both PostgreSQL plugins derive from a DSN (the postgres sink retires
 // replayed dead letters only when it equals the dead-letter store's), and DSN errors that
 // never echo a password. No database.
+#include "pg_dsn.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <stdexcept>
 
 #include "dead_letter_sink.hpp"
-#include "pg_dsn.hpp"
 #include "postgres_sink.hpp"
 #include "support/plugin_test_host.hpp"
 
@@ -69,11 +70,11 @@ void expect_no_fragment(const std::string& message) {
 
 TEST(PgDsnErrors, MalformedPasswordsAreNotEchoed) {
   const std::vector<std::string> dsns = {
-      std::string("postgresql://user:") + "Zq7X%ZZsecret" + "@host/db",        // bad percent-encoding
-      std::string("host=h user=u password='") + secret + " dbname=x",         // unterminated quote
-      std::string("host=h user=u password=Zq7X secret dbname=x"),             // a space: a word without '='
-      std::string("host=h password=Zq7X secret=x"),                           // ... or an unknown option
-      std::string("postgresql://u:") + secret + "@h/db?Zq7Xsecret=1",          // unknown URI parameter
+      std::string("postgresql://user:") + "Zq7X%ZZsecret" + "@host/db",  // bad percent-encoding
+      std::string("host=h user=u password='") + secret + " dbname=x",    // unterminated quote
+      std::string("host=h user=u password=Zq7X secret dbname=x"),        // a space: a word without '='
+      std::string("host=h password=Zq7X secret=x"),                      // ... or an unknown option
+      std::string("postgresql://u:") + secret + "@h/db?Zq7Xsecret=1",    // unknown URI parameter
   };
   for (const std::string& dsn : dsns) {
     SCOPED_TRACE(dsn);
@@ -94,8 +95,8 @@ TEST(PgDsnErrors, AmbiguousUriPasswordsAreRefusedWithoutEcho) {
   for (std::string special : {"/", "@", ":", "#", "?", "%", "%4", "%G1"}) {
     const std::string dsn = "postgresql://app:Zq7X" + special + "secret@db.example:5432/orders";
     SCOPED_TRACE(special);
-    for (auto call : std::vector<std::function<void()>>{[&] { soci_connect_string(dsn, "t"); },
-                                                         [&] { location(dsn); }}) {
+    for (auto call :
+         std::vector<std::function<void()>>{[&] { soci_connect_string(dsn, "t"); }, [&] { location(dsn); }}) {
       std::string message = error_of(call);
       expect_no_fragment(message);
       EXPECT_NE(message.find("percent-encode / @ : # ? and %"), std::string::npos) << message;

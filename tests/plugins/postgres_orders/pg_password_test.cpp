@@ -42,8 +42,8 @@ class PgPassword : public ::testing::Test {
     host.logger().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_mt>(said));
     host.logger().set_level(spdlog::level::debug);
     pg::PostgresSettings settings;
-    settings.dsn = "postgresql://pw_user:" + encoded_password + "@127.0.0.1:" + std::to_string(cluster_->port()) +
-                   "/" + cluster_->database();
+    settings.dsn = "postgresql://pw_user:" + encoded_password + "@127.0.0.1:" + std::to_string(cluster_->port()) + "/" +
+                   cluster_->database();
     pg::PostgresSink sink(settings, host);
     Status status = sink.open();
     EXPECT_EQ(status.is_ok(), expect_ok) << status.message();

@@ -12,8 +12,7 @@
 
 namespace sluice::test {
 
-inline void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage,
-                          std::vector<Record>& dead) {
+inline void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, std::vector<Record>& dead) {
   std::vector<char> drop(batch.records.size(), 0);
   for (const auto& r : outcome.rejected()) {
     drop.at(r.index) = 1;

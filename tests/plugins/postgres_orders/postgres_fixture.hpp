@@ -38,9 +38,7 @@ class PostgresTest : public ::testing::Test {
   }
 
   // Rows from this test's database.
-  std::vector<PostgresCluster::Row> query(const std::string& sql) const {
-    return cluster_->query_in(database_, sql);
-  }
+  std::vector<PostgresCluster::Row> query(const std::string& sql) const { return cluster_->query_in(database_, sql); }
   std::string scalar(const std::string& sql) const {
     auto rows = cluster_->query_in(database_, sql);
     return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
@@ -51,13 +49,12 @@ class PostgresTest : public ::testing::Test {
         Config(nlohmann::json{{"dsn", dsn()}, {"migrate_on_open", true}, {"read_connections", 2}}), host_);
   }
   std::unique_ptr<pg::DeadLetterSink> make_dead_letter_sink() {
-    return std::make_unique<pg::DeadLetterSink>(
-        Config(nlohmann::json{{"dsn", dsn()}, {"migrate_on_open", true}}), host_);
+    return std::make_unique<pg::DeadLetterSink>(Config(nlohmann::json{{"dsn", dsn()}, {"migrate_on_open", true}}),
+                                                host_);
   }
   std::unique_ptr<orders::OrderValidate> make_validate() {
     return std::make_unique<orders::OrderValidate>(
-        Config(nlohmann::json{{"max_bytes", 1048576}, {"allow_unknown_fields", true}, {"canonicalize", true}}),
-        host_);
+        Config(nlohmann::json{{"max_bytes", 1048576}, {"allow_unknown_fields", true}, {"canonicalize", true}}), host_);
   }
 
   static PostgresCluster* cluster_;

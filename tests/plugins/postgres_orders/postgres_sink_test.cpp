@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -147,8 +146,9 @@ TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
   EXPECT_EQ(dead.size(), expected_reason.size());
   EXPECT_EQ(scalar("SELECT string_agg(order_uid, ',') FROM orders"), "b563feb7b2b84b6test");
   EXPECT_EQ(scalar("SELECT count(*) FROM dead_letters"), std::to_string(expected_reason.size()));
-  for (const auto& row : query("SELECT source_offset, reason, json_pointer, stage, length(raw) > 0 OR source_offset = 1 "
-                               "FROM dead_letters ORDER BY source_offset")) {
+  for (const auto& row :
+       query("SELECT source_offset, reason, json_pointer, stage, length(raw) > 0 OR source_offset = 1 "
+             "FROM dead_letters ORDER BY source_offset")) {
     SCOPED_TRACE(row[0]);
     EXPECT_EQ(row[1], expected_reason.at(std::stoll(row[0])));
     EXPECT_EQ(row[4], "t");
@@ -174,21 +174,31 @@ TEST_F(PostgresTest, BadMessagesAreDeadLetteredWhileTheValidOneCommits) {
 // edge, so a date the validator passes never turns into a db_refused dead letter.
 TEST_F(PostgresTest, ValidatorAndTimestamptzAgreeOnDates) {
   const std::string digits_64(64, '7'), digits_200(200, '7');
-  const std::vector<std::string> dates = {
-      "2021-11-26T06:22:19Z", "0000-01-01T00:00:00Z", "0000-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z",
-      "0001-01-01T00:00:00+15:59", "9999-12-31T23:59:60-15:59", "2016-12-31T23:59:60Z", "2021-11-26T06:22:19+15:59",
-      "2021-11-26T06:22:19-15:59", "2021-11-26T06:22:19+16:00", "2021-11-26T06:22:19-16:00",
-      "2021-11-26T06:22:19+23:59", "2021-11-26T06:22:19." + digits_64 + "+15:59",
-      "2021-11-26T06:22:19." + digits_200 + "Z"};
-  (void)query("CREATE FUNCTION takes_timestamptz(t text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
-              "PERFORM t::timestamptz; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$");
+  const std::vector<std::string> dates = {"2021-11-26T06:22:19Z",
+                                          "0000-01-01T00:00:00Z",
+                                          "0000-12-31T23:59:59-01:00",
+                                          "0001-01-01T00:00:00Z",
+                                          "0001-01-01T00:00:00+15:59",
+                                          "9999-12-31T23:59:60-15:59",
+                                          "2016-12-31T23:59:60Z",
+                                          "2021-11-26T06:22:19+15:59",
+                                          "2021-11-26T06:22:19-15:59",
+                                          "2021-11-26T06:22:19+16:00",
+                                          "2021-11-26T06:22:19-16:00",
+                                          "2021-11-26T06:22:19+23:59",
+                                          "2021-11-26T06:22:19." + digits_64 + "+15:59",
+                                          "2021-11-26T06:22:19." + digits_200 + "Z"};
+  (void)query(
+      "CREATE FUNCTION takes_timestamptz(t text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
+      "PERFORM t::timestamptz; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$");
   std::string array, expected;
   for (const auto& d : dates) {
     array += (array.empty() ? "'" : ",'") + d + "'";
     expected += std::string(expected.empty() ? "" : ",") + (orders::is_rfc3339_date_time(d) ? "t" : "f");
   }
   EXPECT_EQ(scalar("SELECT string_agg(CASE WHEN takes_timestamptz(d) THEN 't' ELSE 'f' END, ',' ORDER BY n) "
-                   "FROM unnest(ARRAY[" + array + "]) WITH ORDINALITY AS x(d, n)"),
+                   "FROM unnest(ARRAY[" +
+                   array + "]) WITH ORDINALITY AS x(d, n)"),
             expected);
   EXPECT_NE(expected.find('t'), std::string::npos);
   EXPECT_NE(expected.find('f'), std::string::npos);
@@ -254,8 +264,9 @@ TEST_F(PostgresTest, PositionsCommitWithTheDataOrNotAtAll) {
   EXPECT_EQ(next, 12);
 
   // Make the position write fail: the orders of that batch must not be stored either.
-  query("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "RAISE EXCEPTION 'positions refused for the test'; END $$");
+  query(
+      "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "RAISE EXCEPTION 'positions refused for the test'; END $$");
   query("CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON offsets FOR EACH ROW EXECUTE FUNCTION refuse()");
   Batch doomed;
   doomed.records.push_back(make_record(make_order("never").dump(), 12, 0));
@@ -271,7 +282,8 @@ TEST_F(PostgresTest, ScanStreamsEveryOrderAndStopsWhenAsked) {
   ASSERT_TRUE(sink->open().is_ok());
   constexpr int count = 2500;
   Batch batch;
-  for (int i = 0; i < count; ++i) batch.records.push_back(make_record(make_order("scan-" + std::to_string(i)).dump(), i));
+  for (int i = 0; i < count; ++i)
+    batch.records.push_back(make_record(make_order("scan-" + std::to_string(i)).dump(), i));
   Outcome outcome;
   ASSERT_TRUE(sink->write(batch, outcome).is_ok());
 
@@ -325,11 +337,11 @@ TEST(PostgresClusterSupport, SharedServerGivesEachClusterItsOwnDatabaseAndDropsI
 }
 
 TEST_F(PostgresTest, BadDsnIsAConfigError) {
-  EXPECT_THROW(pg::PostgresSink(Config(nlohmann::json{{"dsn", "postgresql://[broken"},
-                                                     {"migrate_on_open", true},
-                                                     {"read_connections", 2}}),
-                                host_),
-               ConfigError);
+  EXPECT_THROW(
+      pg::PostgresSink(
+          Config(nlohmann::json{{"dsn", "postgresql://[broken"}, {"migrate_on_open", true}, {"read_connections", 2}}),
+          host_),
+      ConfigError);
 }
 
 }  // namespace

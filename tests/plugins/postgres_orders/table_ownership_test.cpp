@@ -20,8 +20,8 @@ TEST(TableOwnership, ThePostgresSinkHoldsNoStatementOnTheDeadLetterTable) {
     if (extension != ".cpp" && extension != ".hpp") continue;
     ++read;
     const std::string text = read_file(entry.path());
-    for (const char* statement : {"FROM dead_letters", "INTO dead_letters", "UPDATE dead_letters",
-                                  "TABLE dead_letters", "JOIN dead_letters"}) {
+    for (const char* statement :
+         {"FROM dead_letters", "INTO dead_letters", "UPDATE dead_letters", "TABLE dead_letters", "JOIN dead_letters"}) {
       EXPECT_EQ(text.find(statement), std::string::npos)
           << entry.path().filename().string() << " says \"" << statement
           << "\": the statement belongs in plugins/common/pg/dead_letter_table.cpp";

@@ -10,8 +10,8 @@
 #include "auth_gate.hpp"
 #include "auth_limiter.hpp"
 #include "auth_tokens.hpp"
-#include "rest_api.hpp"
 #include "client_address.hpp"
+#include "rest_api.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/status.hpp"
 #include "support/plugin_test_host.hpp"
@@ -175,11 +175,10 @@ TEST(AuthTokens, StartRefusesATlsKeyOpenToGroupOrOthers) {
   test::write_file(key, "-----BEGIN PRIVATE KEY-----\n");
   ::chmod(key.c_str(), 0644);
   test::PluginTestHost host;
-  RestApi api(Config(nlohmann::json{{"listen", "127.0.0.1:0"},
-                                    {"tls_cert", cert.string()},
-                                    {"tls_key", key.string()},
-                                    {"tokens_env", ""}}),
-              host);
+  RestApi api(
+      Config(nlohmann::json{
+          {"listen", "127.0.0.1:0"}, {"tls_cert", cert.string()}, {"tls_key", key.string()}, {"tokens_env", ""}}),
+      host);
   const Status started = api.start();
   EXPECT_FALSE(started.is_ok());
   EXPECT_NE(started.message().find("tls_key " + key.string() + " has mode 644"), std::string::npos)

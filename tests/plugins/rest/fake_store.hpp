@@ -135,8 +135,7 @@ class FakeStore : public Store {
     ++waits_;
     if (reach_ != Reach::not_yet) return reach_;
     // Waits for the test's "commits" until the deadline, like a store waiting for its feed.
-    const bool reached =
-        commit_cv_.wait_until(lock, deadline, [&] { return committed_ >= position.offset; });
+    const bool reached = commit_cv_.wait_until(lock, deadline, [&] { return committed_ >= position.offset; });
     return reached ? Reach::reached : Reach::not_yet;
   }
 

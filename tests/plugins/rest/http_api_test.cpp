@@ -45,8 +45,9 @@ TEST_F(RestApiHttp, MissingOrderIs404Json) {
 }
 
 TEST_F(RestApiHttp, InvalidIdsAre400JsonNever500) {
-  for (const std::string& target : std::vector<std::string>{"/order/", "/order/a.b", "/order/a%20b", "/order/%2e%2e", "/order/a/b",
-                                   "/order/%C3%BC", "/order/" + std::string(65, 'x'), "/order/a;b"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/order/", "/order/a.b", "/order/a%20b", "/order/%2e%2e", "/order/a/b", "/order/%C3%BC",
+                                "/order/" + std::string(65, 'x'), "/order/a;b"}) {
     auto res = get(target);
     ASSERT_TRUE(res) << target;
     EXPECT_EQ(res->status, 400) << target;
@@ -104,7 +105,8 @@ TEST_F(RecentListing, RecentOrders) {
   ASSERT_TRUE(all);
   EXPECT_EQ(json_of(all)["orders"].size(), 3u);
 
-  for (const char* bad : {"/api/orders?limit=abc", "/api/orders?limit=0", "/api/orders?limit=-1", "/api/orders?limit="}) {
+  for (const char* bad :
+       {"/api/orders?limit=abc", "/api/orders?limit=0", "/api/orders?limit=-1", "/api/orders?limit="}) {
     auto r = get(bad);
     ASSERT_TRUE(r) << bad;
     EXPECT_EQ(r->status, 400) << bad;
@@ -142,9 +144,12 @@ TEST_F(RestApiHttp, MetricsArePrometheusTextAndCountRequests) {
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = res->body;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="404",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="400",route="/order/{order_uid}"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"} 1)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="404",route="/order/{order_uid}"} 1)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(sluice_http_requests_total{code="400",route="/order/{order_uid}"} 1)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("sluice_http_request_duration_seconds_bucket{"), std::string::npos) << text;
   // Every line is a comment or `name{labels} value` (the exposition format, loosely).
   const std::regex sample(

@@ -119,8 +119,8 @@ TEST_F(NeverRefills, EachListenerHasItsOwnBuckets) {
 httplib::Result forwarded(int port, const std::string& forwarded_for) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(5, 0);
-  return client.Get("/api/orders", {{"Authorization", std::string("Bearer ") + wrong_token},
-                                    {"X-Forwarded-For", forwarded_for}});
+  return client.Get("/api/orders",
+                    {{"Authorization", std::string("Bearer ") + wrong_token}, {"X-Forwarded-For", forwarded_for}});
 }
 
 TEST_F(NeverRefills, ForwardedForIsIgnoredFromAnUntrustedPeer) {

@@ -49,9 +49,13 @@ TEST_F(PageHeaders, EveryAnswerOfTheMainListenerSaysNosniff) {
 }
 
 TEST_F(PageHeaders, EveryAnswerOfTheAdminListenerSaysNosniff) {
-  for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{
-           {"/admin/status", ""}, {"/admin/status", admin_token}, {"/admin/status", read_token},
-           {"/healthz", ""}, {"/admin.html", ""}, {"/nope", ""}, {"/openapi.json", ""}}) {
+  for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{{"/admin/status", ""},
+                                                                                      {"/admin/status", admin_token},
+                                                                                      {"/admin/status", read_token},
+                                                                                      {"/healthz", ""},
+                                                                                      {"/admin.html", ""},
+                                                                                      {"/nope", ""},
+                                                                                      {"/openapi.json", ""}}) {
     auto res = get_with_host(admin_port(), target, "127.0.0.1", token);
     ASSERT_TRUE(res) << target;
     EXPECT_EQ(res->header("x-content-type-options"), "nosniff") << target << " -> " << res->status;
@@ -95,14 +99,14 @@ TEST_F(HostChecked, OnlyListedHostsAreAnsweredOnBothListeners) {
   const std::string order = "/order/" + std::string(sample_uid);
   for (int port : {port(), admin_port()}) {
     const std::string where = port == this->port() ? "main" : "admin";
-    for (const std::string& host : std::vector<std::string>{
-             "sluice.example", "SLUICE.example:8081", "127.0.0.1:" + std::to_string(port), "[::1]:8081"}) {
+    for (const std::string& host : std::vector<std::string>{"sluice.example", "SLUICE.example:8081",
+                                                            "127.0.0.1:" + std::to_string(port), "[::1]:8081"}) {
       auto res = get_with_host(port, "/index.html", host);
       ASSERT_TRUE(res) << where << " " << host;
       EXPECT_EQ(res->status, 200) << where << " " << host;
     }
-    for (const std::string& host : std::vector<std::string>{
-             "evil.example", "evil.example:8081", "sluice.example.evil.example", "localhost"}) {
+    for (const std::string& host :
+         std::vector<std::string>{"evil.example", "evil.example:8081", "sluice.example.evil.example", "localhost"}) {
       for (const std::string& target : std::vector<std::string>{"/index.html", order, "/admin/status"}) {
         auto res = get_with_host(port, target, host, admin_token);
         ASSERT_TRUE(res) << where << " " << host << target;

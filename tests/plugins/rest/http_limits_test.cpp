@@ -17,9 +17,7 @@ std::string lower(std::string s) {
 
 class RestLimits : public RestServerTest {
  protected:
-  nlohmann::json extra_config() const override {
-    return {{"header_timeout_ms", 400}, {"keepalive_timeout_ms", 1500}};
-  }
+  nlohmann::json extra_config() const override { return {{"header_timeout_ms", 400}, {"keepalive_timeout_ms", 1500}}; }
 };
 
 TEST_F(RestLimits, Http11WithoutConnectionHeaderIsKeptAlive) {
@@ -68,8 +66,9 @@ TEST_F(RestLimits, ExplicitCloseAndHttp10AreNotKeptAlive) {
 }
 
 TEST_F(RestLimits, TenKilobyteUrlsAreRefusedCleanly) {
-  for (const std::string& target : std::vector<std::string>{"/order/" + std::string(10 * 1024, 'a'), "/" + std::string(10 * 1024, 'b') + ".html",
-                                   "/order/abc?pad=" + std::string(10 * 1024, 'c')}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/order/" + std::string(10 * 1024, 'a'), "/" + std::string(10 * 1024, 'b') + ".html",
+                                "/order/abc?pad=" + std::string(10 * 1024, 'c')}) {
     RawConnection connection(port());
     ASSERT_TRUE(connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
     auto res = connection.read_response();
@@ -87,7 +86,8 @@ TEST_F(RestLimits, TenKilobyteUrlsAreRefusedCleanly) {
 
 TEST_F(RestLimits, RequestsOverTheSizeLimitAreRefused) {
   RawConnection connection(port());
-  ASSERT_TRUE(connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(40 * 1024, 'p') + "\r\n\r\n"));
+  ASSERT_TRUE(
+      connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(40 * 1024, 'p') + "\r\n\r\n"));
   auto res = connection.read_response();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413);

@@ -83,8 +83,8 @@ TEST_F(LookupQueueFull, AFullQueueIs503AtOnce) {
   auto running = get_async("/order/first");
   ASSERT_TRUE(wait_until([&] { return db.blocked() == 1; }, 10s, 5ms));
   auto queued = get_async("/order/second");
-  ASSERT_TRUE(wait_until([&] { return metrics().find("sluice_http_lookup_queue_depth 1\n") != std::string::npos; },
-                         10s, 5ms))
+  ASSERT_TRUE(
+      wait_until([&] { return metrics().find("sluice_http_lookup_queue_depth 1\n") != std::string::npos; }, 10s, 5ms))
       << metrics();
 
   auto refused = get("/order/third");
@@ -134,8 +134,8 @@ TEST_F(LookupQueueFull, StoppingAnswersQueuedLookupsAndFinishesRunningOnes) {
   auto running = get_async("/order/first");
   ASSERT_TRUE(wait_until([&] { return db.blocked() == 1; }, 10s, 5ms));
   auto queued = get_async("/order/second");
-  ASSERT_TRUE(wait_until([&] { return metrics().find("sluice_http_lookup_queue_depth 1\n") != std::string::npos; },
-                         10s, 5ms));
+  ASSERT_TRUE(
+      wait_until([&] { return metrics().find("sluice_http_lookup_queue_depth 1\n") != std::string::npos; }, 10s, 5ms));
   // stop() waits for the running lookup, so it runs in the background while the store hangs.
   auto stopped = std::async(std::launch::async, [&] { api->stop(); });
   auto refused = queued.get();

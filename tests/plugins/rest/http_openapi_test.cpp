@@ -72,9 +72,9 @@ TEST(OpenApiDocument, DescribesEveryRouteTheCodeKnows) {
                      rest::Route::metrics, rest::Route::openapi}) {
     EXPECT_TRUE(doc["paths"].contains(rest::route_label(route))) << rest::route_label(route);
   }
-  for (const char* admin : {"/admin/status", "/admin/reload", "/admin/dead-letters", "/admin/dead-letters/reasons",
-                            "/admin/dead-letters/{id}", "/admin/dead-letters/replay", "/admin/dead-letters/discard",
-                            "/admin/tap"}) {
+  for (const char* admin :
+       {"/admin/status", "/admin/reload", "/admin/dead-letters", "/admin/dead-letters/reasons",
+        "/admin/dead-letters/{id}", "/admin/dead-letters/replay", "/admin/dead-letters/discard", "/admin/tap"}) {
     EXPECT_TRUE(doc["paths"].contains(admin)) << admin;
   }
 }

@@ -30,12 +30,12 @@ TEST_F(RestStatic, ServesThePageWithMimeTypes) {
 
 TEST_F(RestStatic, TraversalAttemptsNeverLeaveTheFolder) {
   const std::string outside = outside_dir().filename().string();  // "outside", a sibling of the page folder
-  for (const std::string& target : std::vector<std::string>
-       {"/../" + outside + "/secret.txt", "/%2e%2e/" + outside + "/secret.txt", "/%2E%2E/" + outside + "/secret.txt",
-        "/.%2e/" + outside + "/secret.txt", "/css/../../" + outside + "/secret.txt",
-        "/css/..%2f..%2f" + outside + "/secret.txt", "/..%5c" + outside + "%5csecret.txt", "/..\\" + outside,
-        "/escape.txt", "/escape_dir/secret.txt", outside_dir().string() + "/secret.txt", "//etc/passwd",
-        "/etc/passwd", "/%2fetc%2fpasswd", "/.hidden", "/css/%00.css", "/%", "http://localhost/../etc/passwd"}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/../" + outside + "/secret.txt", "/%2e%2e/" + outside + "/secret.txt", "/%2E%2E/" + outside + "/secret.txt",
+           "/.%2e/" + outside + "/secret.txt", "/css/../../" + outside + "/secret.txt",
+           "/css/..%2f..%2f" + outside + "/secret.txt", "/..%5c" + outside + "%5csecret.txt", "/..\\" + outside,
+           "/escape.txt", "/escape_dir/secret.txt", outside_dir().string() + "/secret.txt", "//etc/passwd",
+           "/etc/passwd", "/%2fetc%2fpasswd", "/.hidden", "/css/%00.css", "/%", "http://localhost/../etc/passwd"}) {
     auto res = raw_get(port(), target);
     ASSERT_TRUE(res) << target;
     EXPECT_TRUE(res->status == 400 || res->status == 404) << target << " -> " << res->status;

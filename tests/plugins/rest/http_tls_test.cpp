@@ -49,11 +49,16 @@ class TlsServer : public AuthServerTest {
   // curl's status code for https://127.0.0.1:<port><path>, trusting only our certificate.
   static std::string curl_status(int port, const std::string& path, const std::string& token = "",
                                  int max_seconds = 10) {
-    std::vector<std::string> argv{find_on_path("curl"), "-sS",
-                                  "-o",         "/dev/null",
-                                  "-w",         "%{http_code}",
-                                  "--max-time", std::to_string(max_seconds),
-                                  "--cacert",   certificate().cert.string()};
+    std::vector<std::string> argv{find_on_path("curl"),
+                                  "-sS",
+                                  "-o",
+                                  "/dev/null",
+                                  "-w",
+                                  "%{http_code}",
+                                  "--max-time",
+                                  std::to_string(max_seconds),
+                                  "--cacert",
+                                  certificate().cert.string()};
     if (!token.empty()) {
       argv.push_back("-H");
       argv.push_back("Authorization: Bearer " + token);

@@ -167,8 +167,8 @@ class StreamEnds : public Tokens {
   };
   void SetUp() override {
     Tokens::SetUp();
-    host.set_source_end([this](const std::string& stream, std::int32_t partition, std::chrono::milliseconds timeout)
-                            -> std::optional<std::int64_t> {
+    host.set_source_end([this](const std::string& stream, std::int32_t partition,
+                               std::chrono::milliseconds timeout) -> std::optional<std::int64_t> {
       std::lock_guard lock(mutex_);
       asked_.push_back({stream, partition, timeout});
       if (stream == "orders" && partition == 0) return 100;  // offsets 0..99 exist

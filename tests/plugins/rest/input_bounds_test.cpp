@@ -1,12 +1,13 @@
-// Every integer input of the REST API (the admin API's: tests/plugins/admin/admin_input_bounds_test.cpp) with hostile values: -1, 1e30, 1.5, "x" and
-// an overlong_digits digit string each get a 400 that names the field and its range, never a 500 or
-// a cast of an out-of-range value.
+// Every integer input of the REST API (the admin API's: tests/plugins/admin/admin_input_bounds_test.cpp) with hostile
+// values: -1, 1e30, 1.5, "x" and an overlong_digits digit string each get a 400 that names the field and its range,
+// never a 500 or a cast of an out-of-range value.
+#include "input_bounds.hpp"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "input_bounds.hpp"
 #include "auth_server.hpp"
 #include "hostile_inputs.hpp"
 #include "rest_server.hpp"
@@ -18,8 +19,9 @@ using test::overlong_digits;
 
 TEST(InputBounds, QueryTextOutsideItsRangeIsRefused) {
   std::int64_t value = 0;
-  for (const std::string& bad : {std::string("-1"), std::string("1e30"), std::string("1.5"), std::string("x"),
-                                 overlong_digits, std::string(""), std::string("+5"), std::string(" 5"), std::string("0")}) {
+  for (const std::string& bad :
+       {std::string("-1"), std::string("1e30"), std::string("1.5"), std::string("x"), overlong_digits, std::string(""),
+        std::string("+5"), std::string(" 5"), std::string("0")}) {
     EXPECT_FALSE(parse_integer(bad, IntegerRange{1, 1000}, value)) << bad;
   }
   EXPECT_FALSE(parse_integer("1001", IntegerRange{1, 1000}, value));

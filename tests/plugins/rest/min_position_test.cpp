@@ -1,7 +1,8 @@
 // Read-your-writes token syntax: stream/partition@offset, lists, limits, percent-decoding.
+#include "min_position.hpp"
+
 #include <gtest/gtest.h>
 
-#include "min_position.hpp"
 #include "percent_decode.hpp"
 
 using namespace sluice::rest;

@@ -1,8 +1,9 @@
 // The lookup chain's rules: order, fill, and who decides absence.
+#include "order_lookup.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fake_store.hpp"
-#include "order_lookup.hpp"
 
 using namespace sluice::rest;
 using sluice::test::FakeStore;
@@ -13,7 +14,8 @@ TEST(OrderUid, FollowsTheRule) {
   EXPECT_TRUE(sluice::orders::is_order_uid(std::string(64, 'a')));
   EXPECT_FALSE(sluice::orders::is_order_uid(""));
   EXPECT_FALSE(sluice::orders::is_order_uid(std::string(65, 'a')));
-  for (const char* bad : {"a b", "a/b", "a.b", "..", "a%41", "ü", "a\nb", "a;b"}) EXPECT_FALSE(sluice::orders::is_order_uid(bad)) << bad;
+  for (const char* bad : {"a b", "a/b", "a.b", "..", "a%41", "ü", "a\nb", "a;b"})
+    EXPECT_FALSE(sluice::orders::is_order_uid(bad)) << bad;
 }
 
 TEST(OrderLookupChain, LaterHitFillsEarlierStores) {

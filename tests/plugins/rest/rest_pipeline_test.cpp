@@ -37,10 +37,14 @@ class RestPipeline : public testing::Test {
                "api:\n"
                "  - plugin: rest\n"
                "    config:\n"
-               "      listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n"
-               "      static_dir: \"" + (source_dir() / "web").string() + "\"\n"
-               "      lookup: [cache]\n"
-               "      read_auth: open\n");
+               "      listen: \"127.0.0.1:" +
+                   std::to_string(port_) +
+                   "\"\n"
+                   "      static_dir: \"" +
+                   (source_dir() / "web").string() +
+                   "\"\n"
+                   "      lookup: [cache]\n"
+                   "      read_auth: open\n");
   }
 
   httplib::Result get(const std::string& path, const std::string& token = "") {
@@ -95,7 +99,13 @@ TEST_F(RestPipeline, ServesWhatThePipelineCached) {
   EXPECT_EQ(recent->status, 200);
   EXPECT_EQ(nlohmann::json::parse(recent->body)["orders"], (nlohmann::json{"second0order0test", sample_uid}));
 
-  ASSERT_TRUE(wait_until([&] { auto r = get("/readyz"); return r && r->status == 200; }, 10s)) << sluice.err();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = get("/readyz");
+        return r && r->status == 200;
+      },
+      10s))
+      << sluice.err();
   EXPECT_EQ(get("/healthz")->status, 200);
 
   auto page = get("/");
@@ -124,7 +134,8 @@ TEST_F(RestPipeline, ServesWhatThePipelineCached) {
   EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(metrics->body.find("sluice_records_consumed_total 3"), std::string::npos) << metrics->body;
   // Labels in name order (prometheus-cpp keeps them in a sorted map).
-  EXPECT_NE(metrics->body.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"})"), std::string::npos)
+  EXPECT_NE(metrics->body.find(R"(sluice_http_requests_total{code="200",route="/order/{order_uid}"})"),
+            std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("sluice_cache_hits_total"), std::string::npos);
 
@@ -155,7 +166,8 @@ TEST_F(RestPipeline, TokensRotateOnAReloadOfAnUnchangedPipelineFile) {
   write_file(dir_ / "pipeline.yaml", pipeline);
   Process sluice({sluice_binary().string(), "run", (dir_ / "pipeline.yaml").string()},
                  {.env = {}, .cwd = dir_, .stdin_text = ""});
-  ASSERT_TRUE(wait_while_running(sluice, [&] { return status_with_token(port_, old_token) == 200; }, 30s))
+  ASSERT_TRUE(wait_while_running(
+      sluice, [&] { return status_with_token(port_, old_token) == 200; }, 30s))
       << sluice.err();
   EXPECT_EQ(status_with_token(port_, new_token), 401);
 

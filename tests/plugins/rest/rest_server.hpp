@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fake_store.hpp"
-#include "support/plugin_test_host.hpp"
 #include "rest_api.hpp"
+#include "support/plugin_test_host.hpp"
 
 namespace sluice::test {
 

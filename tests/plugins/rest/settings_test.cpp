@@ -1,11 +1,10 @@
 // The plugin's config checks: what is refused in the constructor, before anything listens.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <spdlog/sinks/ostream_sink.h>
 
 #include <algorithm>
 #include <sstream>
-
-#include <spdlog/sinks/ostream_sink.h>
 
 #include "rest_api.hpp"
 #include "rest_settings.hpp"
@@ -142,7 +141,8 @@ TEST(RestSettings, LoopbackAddresses) {
   for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
     EXPECT_TRUE(is_loopback(ListenAddress{host, 1})) << host;
   }
-  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "example.org", "1270.0.0.1", "::ffff:10.0.0.1", "127.example.org"}) {
+  for (const char* host :
+       {"0.0.0.0", "::", "10.0.0.1", "example.org", "1270.0.0.1", "::ffff:10.0.0.1", "127.example.org"}) {
     EXPECT_FALSE(is_loopback(ListenAddress{host, 1})) << host;
   }
 }
