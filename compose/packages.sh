@@ -14,7 +14,8 @@ SLUICE_RUN_PACKAGES=(postgresql curl)
 # ccache: rebuilds of unchanged sources are cache lookups (CMakeLists.txt, SLUICE_CCACHE).
 # nginx-light and openssl: the TLS proxy recipe, compose/tls-proxy (tests/compose/tls_proxy_test.sh).
 # lintian: Debian's policy checks on the built .deb (tests/packaging).
-SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev kcat chromium dpkg-dev file ccache
+# clang-format: the formatting check of the fast tier (tests/docs/clang_format.sh).
+SLUICE_TEST_PACKAGES=(libgtest-dev libgmock-dev kcat chromium dpkg-dev file ccache clang-format
   slowhttptest wrk prometheus nginx-light openssl lintian)
 # Node.js for the browser test: Debian's nodejs + npm, unless a node with npm is installed
 # already (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
