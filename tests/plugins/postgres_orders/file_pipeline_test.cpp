@@ -116,7 +116,7 @@ TEST_F(FilePipeline, OrdersLandOnceAndBadLinesAreDeadLettered) {
   EXPECT_EQ(cluster_->scalar("SELECT count(*) FROM dead_letters"), std::to_string(bad.size()));
   EXPECT_EQ(cluster_->scalar("SELECT min(attempts) FROM dead_letters"), "2");
   // The warm-up at the start of the last run saw every stored order.
-  EXPECT_NE(result.err.find("warm-up done: " + std::to_string(generated + 1) + " orders"), std::string::npos)
+  EXPECT_NE(result.err.find("warm-up done: " + std::to_string(generated + 1) + " entries"), std::string::npos)
       << result.err;
 }
 
