@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "client_address.hpp"
+#include "server_keys.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice::admin {
@@ -26,14 +26,9 @@ const ConfigMap<AdminSettings>& admin_config_map() {
           "file of API tokens, one `<role> <token>` a line (role read or admin; tokens at least 16 characters; "
           "# comments); read at start and at every reload, refused unless only its owner may access it "
           "(mode 600); empty: none"),
-      key("tokens_env", &S::tokens_env,
-          "environment variable holding more tokens as role:token,role:token; empty: none"),
-      key("auth_failures_burst", &S::auth_failures_burst,
-          "wrong tokens a client (IPv4 address, IPv6 /64) may send in a burst; then its wrong tokens get 429 "
-          "until the bucket refills (a right token always passes)")
-          .range(1, 100000),
-      key("auth_failures_refill_ms", &S::auth_failures_refill,
-          "one more wrong token is allowed per client every this many milliseconds")
+      key("tokens_env", &S::tokens_env, http::server_key_docs::tokens_env),
+      key("auth_failures_burst", &S::auth_failures_burst, http::server_key_docs::auth_failures_burst).range(1, 100000),
+      key("auth_failures_refill_ms", &S::auth_failures_refill, http::server_key_docs::auth_failures_refill)
           .range(1, 3600 * 1000),
       key("metrics", &S::metrics, "also serve GET /metrics (Prometheus text) on the admin API"),
       key("metrics_auth", &S::metrics_auth, "token: /metrics here needs a read or admin token; open: it needs none"),
@@ -44,15 +39,9 @@ const ConfigMap<AdminSettings>& admin_config_map() {
           "a client that has not sent its whole request head in this time is dropped (at most 5000: all an "
           "unauthenticated client gets; an authenticated request may take as long as the longest tap)")
           .range(100, 5000),
-      key("tls_cert", &S::tls_cert,
-          "PEM certificate (chain) for HTTPS; needs tls_key; loopback listen addresses only "
-          "(elsewhere a TLS proxy: compose/tls-proxy)"),
-      key("tls_key", &S::tls_key,
-          "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
-      key("trusted_proxies", &S::trusted_proxies,
-          "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
-          "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
-          "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
+      key("tls_cert", &S::tls_cert, http::server_key_docs::tls_cert),
+      key("tls_key", &S::tls_key, http::server_key_docs::tls_key),
+      key("trusted_proxies", &S::trusted_proxies, http::server_key_docs::trusted_proxies),
       key("allowed_hosts", &S::allowed_hosts,
           "host names (and addresses) the admin API answers for, without port; a request with another Host "
           "gets 421 (against DNS rebinding), /healthz excepted. Empty: any Host"),
@@ -67,16 +56,7 @@ AdminSettings parse_admin_settings(const Config& config) {
     throw ConfigError("metrics_auth",
                       "metrics_auth must be \"token\" or \"open\", not \"" + settings.metrics_auth + "\"");
   }
-  try {
-    TrustedProxies{settings.trusted_proxies};
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("trusted_proxies", std::string("trusted_proxies: ") + e.what());
-  }
-  if (settings.tls_cert.empty() != settings.tls_key.empty()) {
-    throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
-                      "tls_cert and tls_key go together: set both or neither");
-  }
-  check_tls_on_loopback(settings.tls(), "listen", settings.listen);
+  http::check_server_keys(settings.trusted_proxies, settings.tls_cert, settings.tls_key, settings.listen);
   return settings;
 }
 

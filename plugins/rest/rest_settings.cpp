@@ -7,7 +7,7 @@
 #include <thread>
 #include <utility>
 
-#include "client_address.hpp"
+#include "server_keys.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice::rest {
@@ -78,8 +78,7 @@ const ConfigMap<RestSettings>& rest_config_map() {
           "tokens at least 16 characters; # comments); read at start and at every reload, refused unless only its "
           "owner may access it "
           "(mode 600); empty: none"),
-      key("tokens_env", &S::tokens_env,
-          "environment variable holding more tokens as role:token,role:token; empty: none"),
+      key("tokens_env", &S::tokens_env, http::server_key_docs::tokens_env),
       key("read_auth", &S::read_auth,
           "token: orders (GET /order/..., /api/orders) and /metrics need a read or admin token "
           "(Authorization: Bearer ...), and start fails without one; open: GET /order/... and /metrics "
@@ -88,22 +87,12 @@ const ConfigMap<RestSettings>& rest_config_map() {
       key("metrics_on", &S::metrics_on,
           "main: /metrics on this listener; none: not here (the admin API serves it with admin: {metrics: true}). "
           "It needs a token exactly when orders do (read_auth: token)"),
-      key("auth_failures_burst", &S::auth_failures_burst,
-          "wrong tokens a client (IPv4 address, IPv6 /64) may send in a burst; then its "
-          "wrong tokens get 429 until the bucket refills (a right token always passes)")
-          .range(1, 100000),
-      key("auth_failures_refill_ms", &S::auth_failures_refill,
-          "one more wrong token is allowed per client every this many milliseconds")
+      key("auth_failures_burst", &S::auth_failures_burst, http::server_key_docs::auth_failures_burst).range(1, 100000),
+      key("auth_failures_refill_ms", &S::auth_failures_refill, http::server_key_docs::auth_failures_refill)
           .range(1, 3600 * 1000),
-      key("tls_cert", &S::tls_cert,
-          "PEM certificate (chain) for HTTPS; needs tls_key; loopback listen addresses only "
-          "(elsewhere a TLS proxy: compose/tls-proxy)"),
-      key("tls_key", &S::tls_key,
-          "PEM private key for tls_cert; needs tls_cert; refused unless only its owner may access it (mode 600)"),
-      key("trusted_proxies", &S::trusted_proxies,
-          "addresses or CIDR ranges of reverse proxies in front of sluice: from them, the rightmost "
-          "X-Forwarded-For hop that is not a trusted proxy is the client the failed-authentication limit "
-          "counts (else the peer address; IPv6 clients by /64). Empty: X-Forwarded-For is ignored"),
+      key("tls_cert", &S::tls_cert, http::server_key_docs::tls_cert),
+      key("tls_key", &S::tls_key, http::server_key_docs::tls_key),
+      key("trusted_proxies", &S::trusted_proxies, http::server_key_docs::trusted_proxies),
       key("allowed_hosts", &S::allowed_hosts,
           "host names (and addresses) answered for, without port; a request with another "
           "Host gets 421 (against DNS rebinding), /healthz and /readyz excepted. Empty: any Host"),
@@ -130,16 +119,7 @@ RestSettings parse_settings(const Config& config) {
                       "`admin: {metrics: true}` at the top of the pipeline file");
   }
   check_choice("metrics_on", settings.metrics_on, "main", "none");
-  try {
-    TrustedProxies{settings.trusted_proxies};
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError("trusted_proxies", std::string("trusted_proxies: ") + e.what());
-  }
-  if (settings.tls_cert.empty() != settings.tls_key.empty()) {
-    throw ConfigError(settings.tls_cert.empty() ? "tls_cert" : "tls_key",
-                      "tls_cert and tls_key go together: set both or neither");
-  }
-  check_tls_on_loopback(settings.tls(), "listen", settings.listen);
+  http::check_server_keys(settings.trusted_proxies, settings.tls_cert, settings.tls_key, settings.listen);
   return settings;
 }
 
