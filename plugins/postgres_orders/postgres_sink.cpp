@@ -58,7 +58,7 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       migrate_on_open_(settings.migrate_on_open),
       writer_connection_(connect_string_),
       read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
-      feed_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
+      feeds_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
       orders_refused_(host.metrics().counter("sluice_postgres_orders_refused_total",
@@ -184,7 +184,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
 }
 
 void PostgresSink::close() {
-  feed_.stop();  // first: after close() no follower callback runs
+  feeds_.stop_all();  // first: after close() no follower callback runs
   writer_connection_.close();
   read_pool_.close();
 }
@@ -288,9 +288,9 @@ Status PostgresSink::load(const std::string& stream, std::int32_t partition, std
   }
 }
 
-Status PostgresSink::follow(ChangeFollower& follower) { return feed_.start(follower); }
+Status PostgresSink::follow(ChangeFollower& follower) { return feeds_.follow(follower); }
 
-void PostgresSink::unfollow(ChangeFollower& follower) { feed_.stop(&follower); }
+void PostgresSink::unfollow(ChangeFollower& follower) { feeds_.unfollow(follower); }
 
 Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) {
   constexpr auto poll_every = std::chrono::milliseconds(25);
