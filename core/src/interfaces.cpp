@@ -16,6 +16,7 @@ Host::~Host() = default;
 Admin::~Admin() = default;
 Tap::~Tap() = default;
 DeadLetterStore::~DeadLetterStore() = default;
+std::size_t DeadLetterStore::payload_limit() const { return 0; }
 Plugin::~Plugin() = default;
 void Source::close() {}
 void Source::fenced(const std::vector<Position>&) {}

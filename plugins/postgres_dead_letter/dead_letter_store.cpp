@@ -111,8 +111,12 @@ std::string select_letters(bool with_payload) {
 
 }  // namespace
 
-PgDeadLetterStore::PgDeadLetterStore(std::string connect_string, std::string location, Host& host)
-    : connection_(std::move(connect_string)), location_(std::move(location)), host_(host) {}
+PgDeadLetterStore::PgDeadLetterStore(std::string connect_string, std::string location, Host& host,
+                                     std::size_t payload_limit)
+    : connection_(std::move(connect_string)),
+      location_(std::move(location)),
+      host_(host),
+      payload_limit_(payload_limit) {}
 
 template <class Work>
 Status PgDeadLetterStore::run(const char* doing, Work&& work) {

@@ -169,8 +169,9 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     dead_letters_retired_.inc(stats.retired);
     batches_.inc();
     if (stats.refused) {
-      host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route", stats.refused,
-                       batch.records.size());
+      host_.log().warn("the database refused {} of {} orders; {}", stats.refused, batch.records.size(),
+                       stats.lettered ? "their dead letters were stored in the same transaction"
+                                      : "they go to the dead-letter route");
     }
   } catch (const PgError& e) {
     retries_.inc();

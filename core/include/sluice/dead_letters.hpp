@@ -72,6 +72,10 @@ class BOOST_SYMBOL_VISIBLE DeadLetterStore {
   // connection settings (e.g. "postgresql://host:5432/dbname"): a sink whose own location is
   // the same may retire replayed letters in its transaction.
   virtual std::string location() const = 0;
+  // The most payload bytes a letter keeps (DeadLetter::raw), for a sink that stores letters in
+  // its own transaction (Outcome::route_letters); 0, the default: no sink may, every letter
+  // goes through the dead-letter sink.
+  virtual std::size_t payload_limit() const;
 };
 
 }  // namespace sluice
