@@ -72,6 +72,13 @@ TEST(DeadLetterDurability, KillDashNineNeverLosesNorDoublesALetter) {
   auto rng = seeded_rng();
   // A first run creates the schema; then the rule the validator cannot know, and the slow letter.
   ASSERT_TRUE(p.start()) << p.logs();
+  ASSERT_TRUE(p.wait_for(
+      [&] {
+        return p.db().scalar("SELECT to_regclass('orders') IS NOT NULL AND to_regclass('dead_letters') IS NOT NULL") ==
+               "t";
+      },
+      60s))
+      << p.logs();
   ASSERT_EQ(p.terminate(30s), 0) << p.logs();
   p.db().query("ALTER TABLE orders ADD CONSTRAINT no_refuse CHECK (order_uid NOT LIKE 'refuse-%')");
   p.db().query(
@@ -87,28 +94,36 @@ TEST(DeadLetterDurability, KillDashNineNeverLosesNorDoublesALetter) {
   write_file(file, lines);
   AccountingChecker checker({.dsn = p.db().dsn()});
   Process publisher({sluice_binary().string(), "publish", "--brokers", p.broker().address(), "--topic", p.topic(),
-                     "--file", file.string(), "--rate", "15", "--json", "--timeout", "180"});
+                     "--file", file.string(), "--rate", "10", "--json", "--timeout", "180"});
   ASSERT_TRUE(p.start()) << p.logs();
 
   // Odd kills land right after the postgres sink logged that a batch with refused orders
   // committed (where a letter written after the commit is still on its way); even ones at a
-  // random moment after this run stored something.
-  std::uniform_int_distribution<int> moment_ms(0, 1500);
-  for (int kill = 1; kill <= kKills; ++kill) {
-    if (kill % 2 == 1) {
+  // random moment after this run stored something. Kills stop when the stream is all consumed.
+  std::uniform_int_distribution<int> moment_ms(0, 1000);
+  auto consumed = [&] { return !publisher.running() && p.stored_offsets() == p.end_offsets(); };
+  int kills = 0;
+  while (kills < kKills) {
+    bool due = false;
+    if (kills % 2 == 0) {
       const std::size_t before = count_of(p.process().err(), "the database refused");
-      ASSERT_TRUE(p.wait_for([&] { return count_of(p.process().err(), "the database refused") > before; }, 60s, 5ms))
-          << "no refused order before kill " << kill << p.logs();
+      ASSERT_TRUE(p.wait_for(
+          [&] { return (due = count_of(p.process().err(), "the database refused") > before) || consumed(); }, 60s, 5ms))
+          << p.logs();
     } else {
       const long long stored = p.stored().value_or(0);
-      ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) > stored; }, 60s, 50ms)) << p.logs();
+      ASSERT_TRUE(p.wait_for([&] { return (due = p.stored().value_or(0) > stored) || consumed(); }, 60s, 20ms))
+          << p.logs();
       std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(rng)));
     }
+    if (!due) break;
     p.kill9();
-    std::cout << "kill -9 #" << kill << ": " << p.stored().value_or(-1) << " orders, "
+    ++kills;
+    std::cout << "kill -9 #" << kills << ": " << p.stored().value_or(-1) << " orders, "
               << p.db().scalar("SELECT count(*) FROM dead_letters") << " letters" << std::endl;
     ASSERT_TRUE(p.start()) << p.logs();
   }
+  EXPECT_GE(kills, 3) << "the stream ended before the kills were done" << p.logs();
 
   ASSERT_EQ(publisher.wait(120s), 0) << publisher.err();
   ASSERT_TRUE(wait_until([&] { return p.stored_offsets() == p.end_offsets(); }, 60s, 100ms)) << p.logs();
