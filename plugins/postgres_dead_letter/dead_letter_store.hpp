@@ -27,6 +27,8 @@ class PgDeadLetterStore final : public DeadLetterStore {
   Status retire(const std::vector<std::int64_t>& ids) override;
   std::string location() const override { return location_; }
   std::size_t payload_limit() const override { return payload_limit_; }
+  // In one transaction on this store's connection (dead_letter_table.hpp: store_dead_letter).
+  Status write_letters(const Batch& letters) override;
 
   // Drops the connection (the sink's close()).
   void close();

@@ -24,7 +24,10 @@
 // to a dead-letter store in this very database (Outcome::letters_in(), same location), the
 // transaction also stores the letters of the orders it rejects, through the same module, and
 // reports them with Outcome::reject_stored: the positions past them and their letters commit
-// or roll back together. Elsewhere (another database), the runtime writes them after commit.
+// or roll back together. A store elsewhere (another database) gets them before COMMIT
+// (DeadLetterStore::write_letters): a crash between the two brings the records again, and
+// their letters count up instead of doubling. Only a store that cannot take them that way
+// leaves them to the runtime, after the commit.
 #pragma once
 
 #include <string>
@@ -89,8 +92,10 @@ class OrderWriter {
   // Before COMMIT: deletes the dead letters of the replayed records stored (stored_), when
   // they live in this database; returns how many went.
   std::size_t retire_dead_letters(PgConnection& connection, const Batch& batch);
-  // Before COMMIT: stores the letters of the records `rejected` holds, when they live in this
-  // database (letter_limit_ > 0); returns how many.
+  // Before COMMIT: stores the letters of the records `rejected` holds, in this transaction when
+  // they live in this database (letter_limit_ > 0), else through the store they live in;
+  // returns how many (0: left to the runtime). Throws PgError (transient) when that store
+  // cannot take them now.
   std::size_t store_letters(PgConnection& connection, const Batch& batch, const Outcome& rejected);
   // Before COMMIT: NOTIFY the feed channel with what this transaction stored and advanced.
   void announce(PgConnection& connection, const std::vector<Position>& advanced);
@@ -113,6 +118,7 @@ class OrderWriter {
   // Of the current write: > 0 when letters are stored in its transaction (the dead-letter
   // store's payload limit), and the stage name they carry.
   std::size_t letter_limit_ = 0;
+  DeadLetterStore* letters_elsewhere_ = nullptr;
   std::string letter_stage_;
   std::string notify_sql_;  // reused buffer
 };

@@ -84,7 +84,8 @@ class Outcome {
   }
   void reject(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index, false}); }
   // A rejection whose letter the sink already stored where letters_in() keeps them, in the
-  // same transaction as the batch's data and positions (README.md, "Delivery guarantees").
+  // same transaction as the batch's data and positions or before it committed them (README.md,
+  // "Delivery guarantees").
   void reject_stored(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index, true}); }
   const std::vector<Rejected>& rejected() const { return rejected_; }
 
@@ -101,12 +102,13 @@ class Outcome {
   // rejections go to (nullptr: no dead-letter sink, or one that cannot be listed), and the id
   // of the stage being written, as its letters name it. A sink whose own database is where the
   // letters live (DeadLetterStore::location(), payload_limit() > 0) may store them itself, in
-  // its batch transaction, and report them with reject_stored().
-  void route_letters(const DeadLetterStore* store, std::string stage) {
+  // its batch transaction; one that keeps positions may hand them to the store before it
+  // commits (DeadLetterStore::write_letters). Either reports them with reject_stored().
+  void route_letters(DeadLetterStore* store, std::string stage) {
     letters_in_ = store;
     stage_ = std::move(stage);
   }
-  const DeadLetterStore* letters_in() const { return letters_in_; }
+  DeadLetterStore* letters_in() const { return letters_in_; }
   const std::string& stage() const { return stage_; }
 
   void clear() {
@@ -117,7 +119,7 @@ class Outcome {
  private:
   std::vector<Rejected> rejected_;
   std::vector<Position> behind_;
-  const DeadLetterStore* letters_in_ = nullptr;
+  DeadLetterStore* letters_in_ = nullptr;
   std::string stage_;
 };
 

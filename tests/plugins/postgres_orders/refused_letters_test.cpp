@@ -1,7 +1,8 @@
 // Letters of the orders the postgres sink refuses (README.md, "Delivery guarantees", Bad input):
 // when the runtime routes the write's rejections to a dead-letter store in the sink's own database
 // (Outcome::route_letters, same location), the sink stores them in the batch's transaction, with
-// the orders and the positions, and reports them stored; elsewhere it leaves them to the runtime.
+// the orders and the positions, and reports them stored; a store in another database gets them
+// before the commit; without a store the runtime writes them.
 // One letter per source position: the same record refused again counts its letter up.
 #include <gtest/gtest.h>
 
@@ -98,22 +99,52 @@ TEST_F(RefusedLettersTest, AReplayedLetterRefusedAgainIsUpdatedNotAdded) {
             "1 " + std::to_string(id) + " 2");
 }
 
-// No route, or a store elsewhere: the runtime writes the letters (after the commit).
-TEST_F(RefusedLettersTest, LettersElsewhereAreLeftToTheRuntime) {
-  auto other = std::make_unique<pg::DeadLetterSink>(
+// No route (no dead-letter sink that can list, or none at all): the runtime writes them.
+TEST_F(RefusedLettersTest, WithoutAStoreTheLettersAreLeftToTheRuntime) {
+  Batch batch = mixed_batch();
+  Outcome outcome;
+  outcome.route_letters(nullptr, "db");
+  ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
+  ASSERT_EQ(outcome.rejected().size(), 1u);
+  EXPECT_FALSE(outcome.rejected()[0].stored);
+  EXPECT_EQ(scalar("SELECT count(*) FROM dead_letters"), "0");
+}
+
+// Letters in another database are kept there before the batch commits, so no position passes
+// a record without its letter; the runtime does not write them again.
+TEST_F(RefusedLettersTest, LettersInAnotherDatabaseAreKeptBeforeTheCommit) {
+  const std::string other = database_ + "_letters";
+  cluster_->query("CREATE DATABASE " + other + " TEMPLATE template0");
+  const std::string other_dsn = "postgresql://postgres@127.0.0.1:" + std::to_string(cluster_->port()) + "/" + other;
+  auto elsewhere = std::make_unique<pg::DeadLetterSink>(
+      Config(nlohmann::json{{"dsn", other_dsn}, {"migrate_on_open", true}}), host_);
+  ASSERT_TRUE(elsewhere->open().is_ok());
+  Batch batch = mixed_batch();
+  Outcome outcome;
+  outcome.route_letters(elsewhere->dead_letter_store(), "db");
+  ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
+  ASSERT_EQ(outcome.rejected().size(), 1u);
+  EXPECT_TRUE(outcome.rejected()[0].stored);
+  EXPECT_EQ(cluster_->query_in(other, "SELECT count(*), min(reason), min(source_offset) FROM dead_letters").at(0),
+            (PostgresCluster::Row{"1", "db_refused", "11"}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM dead_letters"), "0");
+  EXPECT_EQ(scalar("SELECT next_offset FROM offsets"), "12");
+}
+
+// A store elsewhere that cannot be reached: nothing of the batch commits (retry), so the
+// position never passes the refused record while its letter is not kept.
+TEST_F(RefusedLettersTest, AStoreElsewhereThatIsDownHoldsTheBatchBack) {
+  auto down = std::make_unique<pg::DeadLetterSink>(
       Config(nlohmann::json{{"dsn", "postgresql://postgres@127.0.0.1:1/elsewhere"}, {"migrate_on_open", false}}),
       host_);
-  const DeadLetterStore* elsewhere = other->dead_letter_store();
-  for (const DeadLetterStore* store : {static_cast<const DeadLetterStore*>(nullptr), elsewhere}) {
-    Batch batch = mixed_batch();
-    batch.positions.clear();  // the second round is not fenced by the first one's positions
-    Outcome outcome;
-    outcome.route_letters(store, "db");
-    ASSERT_TRUE(sink_->write(batch, outcome).is_ok());
-    ASSERT_EQ(outcome.rejected().size(), 1u);
-    EXPECT_FALSE(outcome.rejected()[0].stored);
-  }
-  EXPECT_EQ(scalar("SELECT count(*) FROM dead_letters"), "0");
+  Batch batch = mixed_batch();
+  Outcome outcome;
+  outcome.route_letters(down->dead_letter_store(), "db");
+  Status status = sink_->write(batch, outcome);
+  EXPECT_EQ(status.code(), StatusCode::retry) << status.message();
+  EXPECT_TRUE(outcome.rejected().empty());
+  EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM offsets WHERE next_offset > 0"), "0");
 }
 
 // The letter keeps what the dead-letter store keeps: its payload limit, the whole size and digest.
