@@ -170,7 +170,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     batches_.inc();
     if (stats.refused) {
       host_.log().warn("the database refused {} of {} orders; {}", stats.refused, batch.records.size(),
-                       stats.lettered ? "their dead letters were stored in the same transaction"
+                       stats.lettered ? "their dead letters were kept before the batch committed"
                                       : "they go to the dead-letter route");
     }
   } catch (const PgError& e) {

@@ -37,11 +37,15 @@ void AccountingChecker::stop() {
 }
 
 void AccountingChecker::loop() {
+  const std::string letters_dsn = options_.letters_dsn.empty() ? options_.dsn : options_.letters_dsn;
   CheckerConnection connection(nullptr, &PQfinish);
+  CheckerConnection letters(nullptr, &PQfinish);
   while (!stop_) {
     auto next = std::chrono::steady_clock::now() + options_.period;
     if (!connection || PQstatus(connection.get()) != CONNECTION_OK) connection = connect_checker(options_.dsn);
-    bool taken = PQstatus(connection.get()) == CONNECTION_OK && sample(connection.get());
+    if (!letters || PQstatus(letters.get()) != CONNECTION_OK) letters = connect_checker(letters_dsn);
+    bool taken = PQstatus(connection.get()) == CONNECTION_OK && PQstatus(letters.get()) == CONNECTION_OK &&
+                 sample(connection.get(), letters.get());
     (taken ? samples_ : failed_)++;
     std::this_thread::sleep_until(next);
   }
@@ -53,27 +57,33 @@ void AccountingChecker::record(std::string what) {
   if (violations_.size() < 12) violations_.push_back(std::move(what));
 }
 
-bool AccountingChecker::sample(void* handle) {
+bool AccountingChecker::sample(void* handle, void* letters_handle) {
+  using Rows = std::unique_ptr<PGresult, decltype(&PQclear)>;
   auto* connection = static_cast<PGconn*>(handle);
+  auto* letters = static_cast<PGconn*>(letters_handle);
   const long n = samples_ + 1;
-  // One statement: one snapshot of positions, orders and letters.
+  // One statement: positions and orders from one snapshot.
   const std::string sql =
       "SELECT o.partition, o.next_offset,"
       " (SELECT count(*) FROM orders r WHERE r.source_stream = o.stream AND r.source_partition = o.partition"
       "   AND r.source_offset < o.next_offset)"
-      " + (SELECT count(DISTINCT d.source_offset) FROM dead_letters d WHERE d.source_stream = o.stream"
-      "   AND d.source_partition = o.partition AND d.source_offset >= 0 AND d.source_offset < o.next_offset)"
       " FROM offsets o WHERE o.stream = " +
       stream_literal(options_.stream);
-  std::unique_ptr<PGresult, decltype(&PQclear)> rows(PQexec(connection, sql.c_str()), &PQclear);
+  Rows rows(PQexec(connection, sql.c_str()), &PQclear);
   if (PQresultStatus(rows.get()) != PGRES_TUPLES_OK) return false;  // e.g. the schema is not there yet
   for (int row = 0; row < PQntuples(rows.get()); ++row) {
-    const long long next = std::atoll(PQgetvalue(rows.get(), row, 1));
-    const long long accounted = std::atoll(PQgetvalue(rows.get(), row, 2));
-    if (accounted < next) {
-      record(options_.stream + "[" + PQgetvalue(rows.get(), row, 0) + "] at sample " + std::to_string(n) +
-             ": next_offset " + std::to_string(next) + " but " + std::to_string(accounted) +
-             " of its records stored or dead-lettered");
+    const std::string partition = PQgetvalue(rows.get(), row, 0);
+    const std::string next = PQgetvalue(rows.get(), row, 1);
+    const std::string count_letters = "SELECT count(DISTINCT source_offset) FROM dead_letters WHERE source_stream = " +
+                                      stream_literal(options_.stream) + " AND source_partition = " + partition +
+                                      " AND source_offset >= 0 AND source_offset < " + next;
+    Rows lettered(PQexec(letters, count_letters.c_str()), &PQclear);
+    if (PQresultStatus(lettered.get()) != PGRES_TUPLES_OK) return false;
+    const long long accounted =
+        std::atoll(PQgetvalue(rows.get(), row, 2)) + std::atoll(PQgetvalue(lettered.get(), 0, 0));
+    if (accounted < std::atoll(next.c_str())) {
+      record(options_.stream + "[" + partition + "] at sample " + std::to_string(n) + ": next_offset " + next +
+             " but " + std::to_string(accounted) + " of its records stored or dead-lettered");
     }
   }
   return true;

@@ -3,9 +3,11 @@
 // "Delivery guarantees", Bad input: a letter is as durable as the position past it).
 //
 // For each (stream, partition) in `offsets`, every offset below next_offset must be an order's
-// source offset in `orders` or a letter's in `dead_letters`: counted in one statement, so in one
-// snapshot. It assumes what the test that uses it publishes: one distinct order per message, from
-// offset 0, no message sent twice. Sampling every 100 ms sees states a later write repairs.
+// source offset in `orders` or a letter's in `dead_letters`. Positions and orders are read in one
+// statement (one snapshot); the letters after it, possibly in another database: a letter kept
+// before its position committed is visible by then. It assumes what the test that uses it
+// publishes: one distinct order per message, from offset 0, no message sent twice, no letter
+// deleted. Sampling every 100 ms sees states a later write repairs.
 #pragma once
 
 #include <atomic>
@@ -20,7 +22,8 @@ namespace sluice::test {
 class AccountingChecker {
  public:
   struct Options {
-    std::string dsn = {};           // libpq connection string
+    std::string dsn = {};           // libpq connection string: offsets and orders
+    std::string letters_dsn = {};   // where dead_letters is; empty: `dsn`
     std::string stream = "orders";  // offsets.stream to watch
     std::chrono::milliseconds period{100};
   };
@@ -40,7 +43,7 @@ class AccountingChecker {
 
  private:
   void loop();
-  bool sample(void* connection);  // PGconn*
+  bool sample(void* connection, void* letters);  // PGconn*
   void record(std::string what);
 
   Options options_;
