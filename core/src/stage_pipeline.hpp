@@ -13,11 +13,12 @@
 //     the last stage every older batch has passed it too (or was abandoned, see 4).
 //  3. Dead letters before later sinks. Records a transform or sink rejects are written to the
 //     dead-letter sink (retried like any write) before the batch moves to the next stage.
-//     A sink that keeps positions (postgres) commits them with its data; one that writes into
-//     the database the letters live in stores the letters of what it refuses in that same
-//     transaction (Outcome::route_letters, reject_stored), so no crash falls between them;
-//     the runtime then only counts and logs those. Without a dead-letter sink every rejected
-//     record is still logged, one line each: never silently dropped.
+//     A sink that keeps positions (postgres) commits them with its data, and keeps the letters
+//     of what it refuses before that: in the same transaction when it writes into the database
+//     the letters live in, else through the dead-letter store (Outcome::route_letters,
+//     DeadLetterStore::write_letters, reject_stored); the runtime then only counts and logs
+//     those. Without a dead-letter sink every rejected record is still logged, one line each:
+//     never silently dropped.
 //  4. Abandon by sequence. On a stop (a stage kept failing past the grace period) or a fatal
 //     failure, the batch a stage gives up on and every later one stay unacknowledged
 //     (abandoned_from_): their positions would skip its records. By rule 1 every batch still

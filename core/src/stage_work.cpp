@@ -84,8 +84,9 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   offer(s.id(), batch);
   if (!lettered.records.empty()) note_dead_letters(lettered);
   // Right after the sink that refused them, before later sinks (rule 3). A sink that commits
-  // positions with its data and could not store these letters itself (they live in another
-  // database) leaves a window here: README.md, "Delivery guarantees", says so.
+  // positions with its data and could not keep these letters itself (a dead-letter store that
+  // cannot take them, DeadLetterStore::write_letters) leaves a window here: README.md,
+  // "Delivery guarantees", says so.
   if (!dead.records.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
