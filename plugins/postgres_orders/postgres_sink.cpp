@@ -66,6 +66,8 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       dead_letters_retired_(
           host.metrics().counter("sluice_postgres_dead_letters_retired_total",
                                  "Dead letters deleted in the transaction that stored the orders replayed from them")),
+      dead_letters_stored_(host.metrics().counter("sluice_dead_letters_stored_total",
+                                                  "Dead letters written to PostgreSQL (replays included)")),
       batches_(host.metrics().counter("sluice_postgres_batches_total", "Batch transactions committed")),
       retries_(host.metrics().counter("sluice_postgres_retries_total",
                                       "Batch writes that failed transiently and will be retried")),
@@ -167,6 +169,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     orders_written_.inc(stats.written);
     orders_refused_.inc(stats.refused);
     dead_letters_retired_.inc(stats.retired);
+    dead_letters_stored_.inc(stats.lettered);
     batches_.inc();
     if (stats.refused) {
       host_.log().warn("the database refused {} of {} orders; {}", stats.refused, batch.records.size(),

@@ -63,6 +63,7 @@ TEST_F(RefusedLettersTest, LettersInTheSameDatabaseCommitWithTheBatch) {
   EXPECT_EQ(scalar("SELECT raw = convert_to($$" + batch.records[1].value + "$$, 'UTF8') FROM dead_letters"), "t");
   EXPECT_EQ(scalar("SELECT next_offset FROM offsets"), "12");
   EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "1");
+  EXPECT_EQ(host_.metrics().counter("sluice_dead_letters_stored_total", "").value(), 1);
 }
 
 // The same record delivered again (a crash before the runtime heard of the commit, the batch
