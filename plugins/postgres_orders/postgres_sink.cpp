@@ -66,6 +66,8 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       dead_letters_retired_(
           host.metrics().counter("sluice_postgres_dead_letters_retired_total",
                                  "Dead letters deleted in the transaction that stored the orders replayed from them")),
+      dead_letters_stored_(host.metrics().counter("sluice_dead_letters_stored_total",
+                                                  "Dead letters written to PostgreSQL (replays included)")),
       batches_(host.metrics().counter("sluice_postgres_batches_total", "Batch transactions committed")),
       retries_(host.metrics().counter("sluice_postgres_retries_total",
                                       "Batch writes that failed transiently and will be retried")),
@@ -167,10 +169,12 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     orders_written_.inc(stats.written);
     orders_refused_.inc(stats.refused);
     dead_letters_retired_.inc(stats.retired);
+    dead_letters_stored_.inc(stats.lettered);
     batches_.inc();
     if (stats.refused) {
-      host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route", stats.refused,
-                       batch.records.size());
+      host_.log().warn("the database refused {} of {} orders; {}", stats.refused, batch.records.size(),
+                       stats.lettered ? "their dead letters were kept before the batch committed"
+                                      : "they go to the dead-letter route");
     }
   } catch (const PgError& e) {
     retries_.inc();

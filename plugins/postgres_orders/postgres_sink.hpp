@@ -101,6 +101,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   Counter& orders_written_;
   Counter& orders_refused_;
   Counter& dead_letters_retired_;
+  Counter& dead_letters_stored_;  // postgres_dead_letter's counter: letters this sink kept for it
   Counter& batches_;
   Counter& retries_;
   Histogram& batch_seconds_;
