@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <thread>
 #include <utility>
 
 #include "kafka_stats.hpp"
@@ -31,7 +30,6 @@ Status KafkaSource::open() {
   } catch (const UnsafeLockFile& e) {
     return Status::fatal(std::string("kafka: ") + e.what());
   }
-  wait_for_predecessor();
   ConfHandle conf;
   try {
     conf = settings_.make_conf(instance_id_);
@@ -54,49 +52,17 @@ Status KafkaSource::open() {
   // One queue for everything, so callbacks run on the source thread inside consumer_poll.
   rd_kafka_poll_set_consumer(handle);
 
-  PartitionList topics(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(topics.get(), settings_.topic.c_str(), RD_KAFKA_PARTITION_UA);
-  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(handle, topics.get())) {
-    return Status::fatal("cannot subscribe to " + settings_.topic + ": " + rd_kafka_err2str(err));
-  }
-  set_ready(false, "joining consumer group " + settings_.group);
+  schedule_join();
+  if (Status status = subscribe_when_due(); !status.is_ok()) return status;
   host_.log().info("kafka: consuming {} as group {} ({}) from {}", settings_.topic, settings_.group,
                    instance_id_.empty() ? "dynamic member" : "static member " + instance_id_, settings_.brokers);
   return Status::ok();
 }
 
-std::string KafkaSource::resolve_instance_id() {
-  if (settings_.dynamic_membership()) return {};
-  if (!settings_.derive_instance_id()) return settings_.instance_id;
-  std::string error;
-  const std::filesystem::path dir =
-      settings_.lock_dir.empty() ? default_lock_dir() : std::filesystem::path(settings_.lock_dir);
-  slot_ = InstanceSlot::claim(dir, settings_.group, error);
-  if (!slot_) {
-    // Still works, only a restart after a crash waits for the dead member's session again.
-    host_.log().warn("kafka: {}; joining as a dynamic member (set instance_id to choose one)", error);
-    return {};
-  }
-  return derived_instance_id(host_name(), settings_.group, slot_->slot());
-}
-
-void KafkaSource::wait_for_predecessor() {
-  if (!slot_) return;
-  const auto delay = rejoin_delay(slot_->predecessor_alive_at(), std::chrono::system_clock::now(),
-                                  std::chrono::milliseconds(settings_.session_timeout_ms));
-  if (delay.count() == 0) return;
-  host_.log().info(
-      "kafka: the previous holder of static member {} stopped without leaving the group; joining in {} ms, so a "
-      "coordinator that still counts it drops it in the first rebalance "
-      "(README, \"Crashes, restarts and the consumer group\")",
-      instance_id_, delay.count());
-  const auto until = Clock::now() + delay;
-  while (Clock::now() < until && !host_.stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
 Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
   if (!fatal_.empty()) return Status::fatal(fatal_);
   if (!consumer_) return Status::fatal("kafka source polled before open()");
+  if (Status status = subscribe_when_due(); !status.is_ok()) return status;
   read_ahead_ = std::max<std::size_t>(1, limits.max_records);
   read_ahead_bytes_ = std::max<std::size_t>(1, limits.max_bytes);
   auto batch_full = [&] { return pending_.size() >= limits.max_records || pending_.bytes() >= limits.max_bytes; };
@@ -143,6 +109,7 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
 Status KafkaSource::idle(std::chrono::milliseconds wait) {
   if (!fatal_.empty()) return Status::fatal(fatal_);
   if (!consumer_) return Status::fatal("kafka source idled before open()");
+  if (Status status = subscribe_when_due(); !status.is_ok()) return status;
   // The runtime is full. For a moment that is normal under a steady stream (a few small
   // batches in flight), so read ahead into pending_, up to four batches (in records and in
   // bytes), which the next polls hand out at once; pause only when that is full. Pausing makes librdkafka drop what it
@@ -249,31 +216,6 @@ std::optional<std::int64_t> KafkaSource::end_offset(const std::string& stream, s
       rd_kafka_query_watermark_offsets(consumer_.get(), stream.c_str(), partition, &low, &high, to_ms(timeout));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) return std::nullopt;
   return high;
-}
-
-void KafkaSource::leave_group() {
-  // librdkafka's close does not send LeaveGroup for a static member (KIP-345), so its
-  // partitions would wait session_timeout_ms for the other instances. Unsubscribing first
-  // does leave: the revoke callback runs (no drain while closing), then librdkafka sends
-  // LeaveGroup and forgets its member id, which is what this waits for. Closing before that
-  // would suppress the LeaveGroup again.
-  auto member_id = [&] {
-    char* id = rd_kafka_memberid(consumer_.get());
-    std::string text = id ? id : "";
-    rd_kafka_mem_free(consumer_.get(), id);
-    return text;
-  };
-  if (member_id().empty()) return;  // never joined: nothing to leave
-  if (rd_kafka_resp_err_t err = rd_kafka_unsubscribe(consumer_.get())) {
-    host_.log().warn("kafka: leaving the group: {}", rd_kafka_err2str(err));
-    return;
-  }
-  const auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (!member_id().empty() && Clock::now() < deadline) {
-    MessageHandle dropped(rd_kafka_consumer_poll(consumer_.get(), 50));  // uncommitted: read again by others
-  }
-  if (member_id().empty() && slot_) slot_->mark_left();  // the next holder need not wait
-  host_.log().info("kafka: left group {} as static member {}", settings_.group, instance_id_);
 }
 
 void KafkaSource::consume_one(std::chrono::milliseconds wait) {

@@ -80,8 +80,10 @@ class KafkaSource final : public Source {
   void set_paused(bool paused);
   // Picks group.instance.id (claiming a slot when derived); "" for dynamic membership.
   std::string resolve_instance_id();
-  // After a predecessor in this slot stopped without leaving: waits rejoin_delay() first.
-  void wait_for_predecessor();
+  // After a predecessor in this slot stopped without leaving, the join waits rejoin_delay().
+  void schedule_join();
+  // Subscribes (joins the group) once join_at_ has come; open(), poll() and idle() call it.
+  Status subscribe_when_due();
   // A static member does not leave its group on close (KIP-345); this leaves explicitly.
   void leave_group();
   // Sends accepted offsets to the broker; `sync` waits for the result (used on revoke/close).
@@ -115,6 +117,8 @@ class KafkaSource final : public Source {
   std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
   Clock::time_point last_stamp_ = Clock::now();
+  Clock::time_point join_at_{};
+  bool subscribed_ = false;
 };
 
 }  // namespace sluice::kafka

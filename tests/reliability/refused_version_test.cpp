@@ -26,8 +26,10 @@ std::string served_track_number(DefaultPipeline& p, const std::string& uid) {
 
 TEST(RefusedVersion, OlderVersionOfTheSameBatchIsStoredAndEveryStoreAgrees) {
   DefaultPipeline p({.name = "refused-version", .partitions = 1});
-  // A first run creates the schema; then a rule the validator cannot know refuses version 2.
+  // A first run creates the schema (every sink opened: /healthz answers before that); then a
+  // rule the validator cannot know refuses version 2.
   ASSERT_TRUE(p.start()) << p.logs();
+  ASSERT_TRUE(p.process().wait_stderr("pipeline 'orders' is running", 60s)) << p.logs();
   ASSERT_EQ(p.terminate(30s), 0) << p.logs();
   p.db().query("ALTER TABLE orders ADD CONSTRAINT no_version_two CHECK (track_number NOT LIKE '%-v2')");
 
