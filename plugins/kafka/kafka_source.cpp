@@ -203,6 +203,11 @@ bool KafkaSource::seek(rd_kafka_topic_partition_list_t* partitions) {
   return ok;
 }
 
+StreamOffsets* KafkaSource::stream_offsets() {
+  if (!stream_offsets_) stream_offsets_ = std::make_unique<KafkaStreamOffsets>(settings_);
+  return stream_offsets_.get();
+}
+
 void KafkaSource::close() {
   if (!consumer_) return;
   closing_ = true;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "instance_slot.hpp"
 #include "kafka_handles.hpp"
 #include "kafka_metrics.hpp"
+#include "kafka_stream_offsets.hpp"
 #include "offset_tracker.hpp"
 #include "pending_records.hpp"
 #include "sluice/source.hpp"
@@ -49,6 +51,9 @@ class KafkaSource final : public Source {
   // the consumer is open.
   std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
                                          std::chrono::milliseconds timeout) override;
+
+  // For `sluice positions`, on a client of its own (kafka_stream_offsets.hpp).
+  StreamOffsets* stream_offsets() override;
 
   // The group.instance.id in use ("" for dynamic membership); set by open().
   const std::string& instance_id() const { return instance_id_; }
@@ -112,6 +117,7 @@ class KafkaSource final : public Source {
   // The stored offset last reported per fenced partition, so each distinct one is logged once.
   std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
+  std::unique_ptr<KafkaStreamOffsets> stream_offsets_;  // made on first use
 };
 
 }  // namespace sluice::kafka
