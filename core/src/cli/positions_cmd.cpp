@@ -228,6 +228,7 @@ int set(const PositionsArgs& a, const GlobalOptions& global) {
   for (std::size_t i = 0; i < to.size(); ++i) {
     std::cout << where(stream, to[i].partition) << ": " << shown(chosen[i].stored) << " -> " << to[i].offset << "\n";
   }
+  std::cout << std::flush;  // before any error line: a terminal shows them in this order
   if (a.dry_run) {
     std::cout << "dry run: nothing changed\n";
     return exit_ok;
@@ -244,7 +245,7 @@ int set(const PositionsArgs& a, const GlobalOptions& global) {
                  "command again, then start them: they resume from the new positions.\n";
     return exit_failure;
   }
-  std::cout << "stored positions moved (" << o.stages->positions_id() << ")\n";
+  std::cout << "stored positions moved (" << o.stages->positions_id() << ")" << std::endl;
   if (Status s = o.offsets->commit_group(to, kKafkaTimeout); !s.is_ok()) {
     std::cerr << "error: the stored positions moved, but the consumer group's committed offsets did not follow: "
               << s.message() << " (the pipeline resumes from the stored positions and commits them as it goes)\n";
