@@ -37,24 +37,30 @@ PositionHolds::PositionHolds(std::string connect_string) : connection_(std::move
 
 void PositionHolds::hold(const std::vector<PartitionKey>& partitions) {
   std::lock_guard lock_held(mutex_);
-  if (!connection_.is_open()) {
-    held_.clear();  // a broken connection let go of them all
-  }
-  std::vector<PartitionKey> wanted;
+  std::vector<PartitionKey> fresh;
   for (const PartitionKey& k : partitions) {
-    if (!held_.count(k)) wanted.push_back(k);
+    if (held_.insert(k).second) fresh.push_back(k);
   }
-  if (wanted.empty()) return;
-  connection_.open();
-  lock(wanted);
+  try {
+    if (!connection_.is_open()) {
+      // A new (or broken and closed) connection holds nothing yet: take every one again.
+      connection_.open();
+      lock({held_.begin(), held_.end()});
+    } else if (!fresh.empty()) {
+      lock(fresh);
+    }
+  } catch (const PgError&) {
+    connection_.close();  // whatever it held went with it; the next hold() takes them all again
+    throw;
+  }
 }
 
 void PositionHolds::lock(const std::vector<PartitionKey>& partitions) {
+  if (partitions.empty()) return;
   Arrays a = arrays_of(partitions);
   connection_.query("SELECT pg_advisory_lock_shared(" + position_lock_key("s", "p") +
                         ") FROM unnest($1::text[], $2::integer[]) AS t(s, p)",
                     {{a.streams}, {a.partitions}});
-  held_.insert(partitions.begin(), partitions.end());
 }
 
 void PositionHolds::release(const std::vector<PartitionKey>& partitions) {
@@ -70,8 +76,7 @@ void PositionHolds::release(const std::vector<PartitionKey>& partitions) {
                           ") FROM unnest($1::text[], $2::integer[]) AS t(s, p)",
                       {{a.streams}, {a.partitions}});
   } catch (const PgError&) {
-    connection_.close();  // whatever it held is gone with it; hold() takes the rest again
-    held_.clear();
+    connection_.close();  // lets go of everything; the next hold() takes the rest again
   }
 }
 

@@ -28,9 +28,10 @@ std::string position_lock_key(const std::string& stream_sql, const std::string& 
 class PositionHolds {
  public:
   explicit PositionHolds(std::string connect_string);
-  // Takes the shared lock of each partition not held yet (waits at most a few seconds for a
-  // move in progress). Reconnects, taking every held lock again, when the connection broke.
-  // Throws PgError.
+  // Adds `partitions` to those held and takes their shared locks (waits at most a few seconds
+  // for a move in progress). On a new connection, or after a failure closed it, takes every
+  // held one again. Throws PgError (the connection is closed then: while it is, nothing is
+  // held, until the next call succeeds).
   void hold(const std::vector<PartitionKey>& partitions);
   void release(const std::vector<PartitionKey>& partitions);
   // Lets go of everything (closes the connection).
@@ -41,7 +42,7 @@ class PositionHolds {
 
   std::mutex mutex_;
   PgConnection connection_;
-  std::set<PartitionKey> held_;
+  std::set<PartitionKey> held_;  // what the source owns: locked whenever connection_ is open
 };
 
 // The stored positions of `stream`, in partition order.
