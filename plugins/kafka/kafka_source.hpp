@@ -76,6 +76,9 @@ class KafkaSource final : public Source {
   // After the runtime abandoned its in-flight batches: partitions still assigned are read
   // again from their last accepted position (their abandoned records would be skipped).
   void rewind_kept_partitions();
+  // Every kHoldCheckInterval, from poll() and idle(): the position store holds the assigned
+  // partitions again if it lost them (README.md, "Operating Sluice", Reprocessing).
+  void keep_holding();
   // Moves the fetch position of assigned partitions (offset in each element); false on error.
   bool seek(rd_kafka_topic_partition_list_t* partitions);
 
@@ -117,6 +120,8 @@ class KafkaSource final : public Source {
   // The stored offset last reported per fenced partition, so each distinct one is logged once.
   std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
+  static constexpr std::chrono::seconds kHoldCheckInterval{5};
+  Clock::time_point last_hold_check_ = Clock::now();
   std::unique_ptr<KafkaStreamOffsets> stream_offsets_;  // made on first use
 };
 

@@ -179,6 +179,20 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   }
 }
 
+void KafkaSource::keep_holding() {
+  PositionStore* store = host_.position_store();
+  if (!store || !consumer_ || Clock::now() - last_hold_check_ < kHoldCheckInterval) return;
+  last_hold_check_ = Clock::now();
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  PartitionList assignment(raw);
+  if (assignment->cnt == 0) return;
+  if (Status held = store->hold(keys_of(assignment.get())); !held.is_ok()) {
+    host_.log().warn("kafka: cannot hold {} against `sluice positions set` ({})", describe(assignment.get()),
+                     held.message());
+  }
+}
+
 void KafkaSource::rewind_kept_partitions() {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;

@@ -41,6 +41,16 @@ void PositionHolds::hold(const std::vector<PartitionKey>& partitions) {
   for (const PartitionKey& k : partitions) {
     if (held_.insert(k).second) fresh.push_back(k);
   }
+  if (fresh.empty() && connection_.is_open()) {
+    // Asked again for what it holds (the source checks every few seconds): is the session
+    // that holds them still there? A database restart ends it silently.
+    try {
+      connection_.query("SELECT 1");
+      return;
+    } catch (const PgError&) {
+      connection_.close();
+    }
+  }
   try {
     if (!connection_.is_open()) {
       // A new (or broken and closed) connection holds nothing yet: take every one again.

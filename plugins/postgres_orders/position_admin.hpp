@@ -30,8 +30,9 @@ class PositionHolds {
   explicit PositionHolds(std::string connect_string);
   // Adds `partitions` to those held and takes their shared locks (waits at most a few seconds
   // for a move in progress). On a new connection, or after a failure closed it, takes every
-  // held one again. Throws PgError (the connection is closed then: while it is, nothing is
-  // held, until the next call succeeds).
+  // held one again; asked for nothing new, checks that the session holding them is still
+  // there (a database restart ends it silently) and takes them again if not. Throws PgError (the connection is closed
+  // then: while it is, nothing is held, until the next call succeeds).
   void hold(const std::vector<PartitionKey>& partitions);
   void release(const std::vector<PartitionKey>& partitions);
   // Lets go of everything (closes the connection).

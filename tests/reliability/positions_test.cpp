@@ -110,6 +110,19 @@ TEST(Positions, ShowSetRefusedWhileRunningThenRewindAndReadAgain) {
   EXPECT_TRUE(contains(refused.err, "Stop every")) << refused.err;
   EXPECT_EQ(*p.stored_offsets(), ends);
 
+  // The session holding them ended (as a database restart ends it): the instance takes the
+  // holds again within seconds, and set is refused again.
+  const std::string holds =
+      "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+      " WHERE l.locktype = 'advisory' AND l.mode = 'ShareLock' AND a.application_name = 'sluice-holds'";
+  ASSERT_EQ(p.db().scalar(holds), "2");
+  p.db().scalar(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'sluice-holds'");
+  ASSERT_TRUE(wait_until([&] { return p.db().scalar(holds) == "2"; }, 20s, 100ms)) << p.logs();
+  refused = p.cli({"positions", "set", "--earliest"});
+  EXPECT_EQ(refused.code, 1) << refused.out << refused.err;
+  EXPECT_EQ(*p.stored_offsets(), ends);
+
   // Stopped: back to the first version-2 record by time (RFC 3339); Kafka's committed offsets follow.
   ASSERT_EQ(p.terminate(30s), 0) << p.logs();
   auto set = p.cli({"positions", "set", "--timestamp", rfc3339(between)});
