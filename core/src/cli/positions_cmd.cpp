@@ -188,7 +188,8 @@ bool targets(const PositionsArgs& a, std::int64_t timestamp_ms, Opened& o, const
   return true;
 }
 
-int set(const PositionsArgs& a, const GlobalOptions& global) {
+// The checks that need nothing but the command line: exit_ok, or exit_usage once said why.
+int check_set_arguments(const PositionsArgs& a, std::int64_t& timestamp_ms) {
   const int choices = (a.offset ? 1 : 0) + (a.earliest ? 1 : 0) + (a.latest ? 1 : 0) + (a.timestamp.empty() ? 0 : 1);
   if (choices != 1) {
     std::cerr << "error: say where to, once: --offset N, --earliest, --latest or --timestamp T\n";
@@ -198,7 +199,6 @@ int set(const PositionsArgs& a, const GlobalOptions& global) {
     std::cerr << "error: --offset " << *a.offset << ": an offset is 0 or more\n";
     return exit_usage;
   }
-  std::int64_t timestamp_ms = 0;
   if (!a.timestamp.empty()) {
     auto t = parse_point_in_time(a.timestamp);
     if (!t || *t < 0) {
@@ -214,25 +214,11 @@ int set(const PositionsArgs& a, const GlobalOptions& global) {
       return exit_usage;
     }
   }
-  Opened o;
-  if (int code = open_stages(a, global, o)) return code;
-  std::vector<Standing> standings;
-  if (!read_standings(o, standings)) return exit_failure;
-  const std::string stream = o.offsets->stream();
-  std::vector<Standing> chosen;
-  if (!chosen_partitions(a, standings, stream, chosen)) return exit_usage;
-  std::vector<Position> to;
-  int code = exit_ok;
-  if (!targets(a, timestamp_ms, o, chosen, to, code)) return code;
+  return exit_ok;
+}
 
-  for (std::size_t i = 0; i < to.size(); ++i) {
-    std::cout << where(stream, to[i].partition) << ": " << shown(chosen[i].stored) << " -> " << to[i].offset << "\n";
-  }
-  std::cout << std::flush;  // before any error line: a terminal shows them in this order
-  if (a.dry_run) {
-    std::cout << "dry run: nothing changed\n";
-    return exit_ok;
-  }
+// Moves the stored positions (one transaction, refused if held), then the group's offsets.
+int move_positions(Opened& o, const std::vector<Position>& to) {
   std::vector<PartitionKey> held;
   if (Status s = o.store->move(to, held); !s.is_ok()) {
     std::cerr << "error: " << s.message() << "\n";
@@ -253,6 +239,30 @@ int set(const PositionsArgs& a, const GlobalOptions& global) {
   }
   std::cout << "consumer group's committed offsets set to match\n";
   return exit_ok;
+}
+
+int set(const PositionsArgs& a, const GlobalOptions& global) {
+  std::int64_t timestamp_ms = 0;
+  if (int code = check_set_arguments(a, timestamp_ms)) return code;
+  Opened o;
+  if (int code = open_stages(a, global, o)) return code;
+  std::vector<Standing> standings;
+  if (!read_standings(o, standings)) return exit_failure;
+  const std::string stream = o.offsets->stream();
+  std::vector<Standing> chosen;
+  if (!chosen_partitions(a, standings, stream, chosen)) return exit_usage;
+  std::vector<Position> to;
+  int code = exit_ok;
+  if (!targets(a, timestamp_ms, o, chosen, to, code)) return code;
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    std::cout << where(stream, to[i].partition) << ": " << shown(chosen[i].stored) << " -> " << to[i].offset << "\n";
+  }
+  std::cout << std::flush;  // before any error line: a terminal shows them in this order
+  if (a.dry_run) {
+    std::cout << "dry run: nothing changed\n";
+    return exit_ok;
+  }
+  return move_positions(o, to);
 }
 
 }  // namespace
