@@ -33,6 +33,8 @@ Status KafkaStreamOffsets::connect() {
   rd_kafka_conf_set(conf.get(), "statistics.interval.ms", "0", error, sizeof error);
   // Unreachable brokers are said once, by the result, not every second on stderr.
   rd_kafka_conf_set(conf.get(), "log_level", "0", error, sizeof error);
+  // Reading to find a time (first_at_or_after) is a few short fetches: none should idle.
+  rd_kafka_conf_set(conf.get(), "fetch.wait.max.ms", "10", error, sizeof error);
   rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error);
   if (!handle) return Status::fatal(std::string("kafka: cannot create a client: ") + error);
   conf.release();
