@@ -17,6 +17,8 @@ Host::~Host() = default;
 Admin::~Admin() = default;
 Tap::~Tap() = default;
 DeadLetterStore::~DeadLetterStore() = default;
+std::size_t DeadLetterStore::payload_limit() const { return 0; }
+Status DeadLetterStore::write_letters(const Batch&) { return Status::fatal("this dead-letter store cannot write"); }
 Plugin::~Plugin() = default;
 void Source::close() {}
 void Source::fenced(const std::vector<Position>&) {}

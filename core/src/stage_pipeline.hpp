@@ -12,10 +12,13 @@
 //     thread takes (take_completed) to commit to the source. By rule 1, when batch n passes
 //     the last stage every older batch has passed it too (or was abandoned, see 4).
 //  3. Dead letters before later sinks. Records a transform or sink rejects are written to the
-//     dead-letter sink (retried like any write) before the batch moves to the next stage: a
-//     sink that keeps positions (postgres) commits them with its data, after which a crash
-//     must not lose the rejected records. Without a dead-letter sink every rejected record is
-//     still logged, one line each: never silently dropped.
+//     dead-letter sink (retried like any write) before the batch moves to the next stage.
+//     A sink that keeps positions (postgres) commits them with its data, and keeps the letters
+//     of what it refuses before that: in the same transaction when it writes into the database
+//     the letters live in, else through the dead-letter store (Outcome::route_letters,
+//     DeadLetterStore::write_letters, reject_stored); the runtime then only counts and logs
+//     those. Without a dead-letter sink every rejected record is still logged, one line each:
+//     never silently dropped.
 //  4. Abandon by sequence. On a stop (a stage kept failing past the grace period) or a fatal
 //     failure, the batch a stage gives up on and every later one stay unacknowledged
 //     (abandoned_from_): their positions would skip its records. By rule 1 every batch still
@@ -152,11 +155,15 @@ class StagePipeline {
   bool with_retry(const std::string& stage, std::uint64_t sequence, const std::function<Status()>& write,
                   Result& result);
   // Moves the records `outcome` rejected from `batch` to `dead` (with their dead-letter ids
-  // when `batch` is a replay: sluice/replay.hpp).
-  void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead);
+  // when `batch` is a replay: sluice/replay.hpp), or to `lettered` those whose letters the
+  // sink stored itself (Outcome::reject_stored; null: none may be, all go to `dead`).
+  void take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead, Batch* lettered);
   // Drops the records a sink found behind its stored positions (rule 5).
   void take_behind(Batch& batch, const Outcome& outcome);
-  // Thread-safe: stages on different threads share the one dead-letter sink.
+  // Counts, logs (one line each) and taps the dead letters of `dead`, wherever they are stored.
+  void note_dead_letters(const Batch& dead);
+  // Notes `dead` and writes it to the dead-letter sink. Thread-safe: stages on different
+  // threads share the one dead-letter sink.
   bool write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result);
 
   std::vector<PluginInstance*> transforms_;

@@ -54,7 +54,7 @@ StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
         },
         result);
     if (!ok) return result;
-    take_rejected(batch, outcome, t->id(), dead);
+    take_rejected(batch, outcome, t->id(), dead, nullptr);
     offer(t->id(), batch);
   }
   // Dead letters are made durable before any sink sees the batch (rule 3).
@@ -65,8 +65,12 @@ StagePipeline::Result StagePipeline::run_transforms(Batch& batch) {
 StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
   Result result = Result::done;
   Batch dead;
+  Batch lettered;
   Outcome outcome;
   auto* sink = s.as<Sink>();
+  // Where this sink's rejections go: one writing into that very database stores them in its
+  // own transaction (rule 3).
+  outcome.route_letters(dead_letter_ ? dead_letter_->as<Sink>()->dead_letter_store() : nullptr, s.id());
   bool ok = with_retry(
       s.id(), batch.sequence,
       [&] {
@@ -75,12 +79,14 @@ StagePipeline::Result StagePipeline::run_sink(PluginInstance& s, Batch& batch) {
       },
       result);
   if (!ok) return result;
-  take_rejected(batch, outcome, s.id(), dead);
+  take_rejected(batch, outcome, s.id(), dead, &lettered);
   take_behind(batch, outcome);
   offer(s.id(), batch);
+  if (!lettered.records.empty()) note_dead_letters(lettered);
   // Right after the sink that refused them, before later sinks (rule 3). A sink that commits
-  // positions with its data leaves a window here (refused by the database, then a crash):
-  // such records are rare (the validator runs first); README.md, "Delivery guarantees", says so.
+  // positions with its data and could not keep these letters itself (a dead-letter store that
+  // cannot take them, DeadLetterStore::write_letters) leaves a window here: README.md,
+  // "Delivery guarantees", says so.
   if (!dead.records.empty() && !write_dead_letters(dead, batch.sequence, result)) return result;
   return Result::done;
 }
@@ -121,7 +127,8 @@ bool StagePipeline::with_retry(const std::string& stage, std::uint64_t sequence,
   }
 }
 
-void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead) {
+void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const std::string& stage, Batch& dead,
+                                  Batch* lettered) {
   if (outcome.rejected().empty()) return;
   std::vector<char> drop(batch.records.size(), 0);
   std::vector<std::int64_t> dead_ids = dead.replay ? dead.replay->dead_letter_ids : std::vector<std::int64_t>{};
@@ -134,6 +141,10 @@ void StagePipeline::take_rejected(Batch& batch, const Outcome& outcome, const st
     drop[r.index] = 1;
     Record& rec = batch.records[r.index];
     rec.rejection = {static_cast<const Defect&>(r), stage};
+    if (r.stored && lettered) {
+      lettered->records.push_back(std::move(rec));  // a replay's letter too: the sink updated it
+      continue;
+    }
     dead.records.push_back(std::move(rec));
     if (batch.replay) dead_ids.push_back(dead_letter_id(batch, r.index));
   }
@@ -164,7 +175,7 @@ void StagePipeline::take_behind(Batch& batch, const Outcome& outcome) {
   note_fenced(outcome.behind());
 }
 
-bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result) {
+void StagePipeline::note_dead_letters(const Batch& dead) {
   auto& metrics = hooks_.metrics;
   for (const auto& rec : dead.records) {
     metrics
@@ -185,6 +196,10 @@ bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Resu
               printable(rec.rejection.detail, 512), rec.stream, rec.partition, rec.offset);
   }
   offer("dead_letter", dead);
+}
+
+bool StagePipeline::write_dead_letters(Batch& dead, std::uint64_t sequence, Result& result) {
+  note_dead_letters(dead);
   Batch dl = std::move(dead);  // a replay's ids go along: the dead-letter sink updates those letters
   dead = Batch{};
   if (!dead_letter_) return true;  // logged above, one line each: not silent

@@ -29,12 +29,14 @@ std::string sanitized(const std::string& text) {
 // sticky and, with fs.protected_regular, O_CREAT on someone else's existing file fails, so an
 // existing file is opened read-only (enough for flock) and only a missing one is created.
 // O_NONBLOCK: a FIFO planted at the path would block a plain open until someone writes.
-int open_lock_file(const std::filesystem::path& path) {
+int open_lock_file(const std::filesystem::path& path, bool& created) {
   constexpr int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    created = false;
     int fd = ::open(path.c_str(), flags);
     if (fd >= 0 || errno != ENOENT) return fd;
     fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0644);
+    created = fd >= 0;
     if (fd >= 0 || errno != EEXIST) return fd;
     // Created by another process between the two calls: open it as an existing file.
   }
@@ -52,7 +54,24 @@ std::string refusal(int fd, const std::filesystem::path& path) {
   return {};
 }
 
+// The previous holder's last stamp; nullopt when it left its group (mtime at the epoch).
+std::optional<std::chrono::system_clock::time_point> last_alive(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (st.st_mtim.tv_sec == 0 && st.st_mtim.tv_nsec == 0)) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
 }  // namespace
+
+void InstanceSlot::stamp_alive() {
+  if (fd_ >= 0) ::futimens(fd_, nullptr);  // the owner may set its own file's times
+}
+
+void InstanceSlot::mark_left() {
+  const timespec epoch[2] = {{0, 0}, {0, 0}};
+  if (fd_ >= 0) ::futimens(fd_, epoch);
+}
 
 std::optional<InstanceSlot> InstanceSlot::claim(const std::filesystem::path& dir, const std::string& group,
                                                 std::string& error, int max_slots) {
@@ -61,7 +80,8 @@ std::optional<InstanceSlot> InstanceSlot::claim(const std::filesystem::path& dir
   std::string last_error = "every slot is locked by another process";
   for (int slot = 0; slot < max_slots; ++slot) {
     auto path = dir / ("sluice-kafka-" + sanitized(group) + "." + std::to_string(slot) + ".lock");
-    int fd = open_lock_file(path);
+    bool created = false;
+    int fd = open_lock_file(path, created);
     if (fd < 0) {
       if (errno == ELOOP) throw UnsafeLockFile(path.string() + " is a symbolic link; " + kUnsafeAdvice);
       // Not ours to open (another user's file, mode 0600): that slot is someone else's.
@@ -74,7 +94,12 @@ std::optional<InstanceSlot> InstanceSlot::claim(const std::filesystem::path& dir
     }
     // flock locks belong to the open file description, so two claims in one process exclude
     // each other too (as two sources of one group in one process must).
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return InstanceSlot(fd, slot, path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      InstanceSlot claimed(fd, slot, path);
+      if (!created) claimed.predecessor_alive_at_ = last_alive(fd);
+      claimed.stamp_alive();
+      return claimed;
+    }
     ::close(fd);
   }
   error = "no free instance slot in " + dir.string() + " (" + last_error + ")";
@@ -82,7 +107,10 @@ std::optional<InstanceSlot> InstanceSlot::claim(const std::filesystem::path& dir
 }
 
 InstanceSlot::InstanceSlot(InstanceSlot&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), slot_(other.slot_), path_(std::move(other.path_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      slot_(other.slot_),
+      path_(std::move(other.path_)),
+      predecessor_alive_at_(other.predecessor_alive_at_) {}
 
 InstanceSlot& InstanceSlot::operator=(InstanceSlot&& other) noexcept {
   if (this != &other) {
@@ -90,6 +118,7 @@ InstanceSlot& InstanceSlot::operator=(InstanceSlot&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     slot_ = other.slot_;
     path_ = std::move(other.path_);
+    predecessor_alive_at_ = other.predecessor_alive_at_;
   }
   return *this;
 }

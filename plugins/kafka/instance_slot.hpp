@@ -10,8 +10,15 @@
 // (`<dir>/sluice-kafka-<group>.<slot>.lock`) this process can flock(). The kernel releases the
 // lock when the process dies, even on kill -9, so a restart claims the same slot again while
 // the others' slots stay held.
+//
+// The holder also stamps the file's modification time while it runs (stamp_alive) and sets it
+// to the epoch once it left its group cleanly (mark_left). So the next holder knows when a
+// predecessor that did not leave was last alive: it may still be a member of the group, and
+// on a coordinator that does not map static ids to members (`sluice broker`) joining too soon
+// costs a second rebalance (README.md, "Crashes, restarts and the consumer group").
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -43,11 +50,20 @@ class InstanceSlot {
   int slot() const { return slot_; }
   const std::filesystem::path& path() const { return path_; }
 
+  // When the slot's previous holder was last alive, if it stopped without leaving its group
+  // (killed, or closed with leave_on_close off); nullopt for a new slot or a clean leave.
+  std::optional<std::chrono::system_clock::time_point> predecessor_alive_at() const { return predecessor_alive_at_; }
+  // Records "alive now" in the file (cheap: one futimens).
+  void stamp_alive();
+  // Records that this holder left its group: the next holder need not wait for it.
+  void mark_left();
+
  private:
   InstanceSlot(int fd, int slot, std::filesystem::path path) : fd_(fd), slot_(slot), path_(std::move(path)) {}
   int fd_ = -1;
   int slot_ = -1;
   std::filesystem::path path_;
+  std::optional<std::chrono::system_clock::time_point> predecessor_alive_at_;
 };
 
 // Where lock files live when the `lock_dir` key is empty: /run/sluice when this process may

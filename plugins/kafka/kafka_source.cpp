@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include "kafka_stats.hpp"
+#include "rejoin_delay.hpp"
 #include "sluice/log_fields.hpp"
 
 namespace sluice::kafka {
@@ -29,6 +31,7 @@ Status KafkaSource::open() {
   } catch (const UnsafeLockFile& e) {
     return Status::fatal(std::string("kafka: ") + e.what());
   }
+  wait_for_predecessor();
   ConfHandle conf;
   try {
     conf = settings_.make_conf(instance_id_);
@@ -75,6 +78,20 @@ std::string KafkaSource::resolve_instance_id() {
     return {};
   }
   return derived_instance_id(host_name(), settings_.group, slot_->slot());
+}
+
+void KafkaSource::wait_for_predecessor() {
+  if (!slot_) return;
+  const auto delay = rejoin_delay(slot_->predecessor_alive_at(), std::chrono::system_clock::now(),
+                                  std::chrono::milliseconds(settings_.session_timeout_ms));
+  if (delay.count() == 0) return;
+  host_.log().info(
+      "kafka: the previous holder of static member {} stopped without leaving the group; joining in {} ms, so a "
+      "coordinator that still counts it drops it in the first rebalance "
+      "(README, \"Crashes, restarts and the consumer group\")",
+      instance_id_, delay.count());
+  const auto until = Clock::now() + delay;
+  while (Clock::now() < until && !host_.stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
@@ -262,10 +279,18 @@ void KafkaSource::leave_group() {
   while (!member_id().empty() && Clock::now() < deadline) {
     MessageHandle dropped(rd_kafka_consumer_poll(consumer_.get(), 50));  // uncommitted: read again by others
   }
+  if (member_id().empty() && slot_) slot_->mark_left();  // the next holder need not wait
   host_.log().info("kafka: left group {} as static member {}", settings_.group, instance_id_);
 }
 
 void KafkaSource::consume_one(std::chrono::milliseconds wait) {
+  if (slot_) {  // stamped at least every slot_stamp_interval while the source runs
+    if (Clock::now() - last_stamp_ >= slot_stamp_interval) {
+      slot_->stamp_alive();
+      last_stamp_ = Clock::now();
+    }
+    wait = std::min(wait, slot_stamp_interval);
+  }
   MessageHandle message(rd_kafka_consumer_poll(consumer_.get(), to_ms(wait)));
   if (!message) return;
   if (message->err) {

@@ -88,6 +88,8 @@ class KafkaSource final : public Source {
   void set_paused(bool paused);
   // Picks group.instance.id (claiming a slot when derived); "" for dynamic membership.
   std::string resolve_instance_id();
+  // After a predecessor in this slot stopped without leaving: waits rejoin_delay() first.
+  void wait_for_predecessor();
   // A static member does not leave its group on close (KIP-345); this leaves explicitly.
   void leave_group();
   // Sends accepted offsets to the broker; `sync` waits for the result (used on revoke/close).
@@ -120,6 +122,7 @@ class KafkaSource final : public Source {
   // The stored offset last reported per fenced partition, so each distinct one is logged once.
   std::map<PartitionKey, std::int64_t> fenced_logged_;
   Clock::time_point last_commit_ = Clock::now();
+  Clock::time_point last_stamp_ = Clock::now();
   static constexpr std::chrono::seconds kHoldCheckInterval{5};
   Clock::time_point last_hold_check_ = Clock::now();
   std::unique_ptr<KafkaStreamOffsets> stream_offsets_;  // made on first use

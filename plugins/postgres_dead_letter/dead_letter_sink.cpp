@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "payload_digest.hpp"
+#include "dead_letter_table.hpp"
 #include "pg_dsn.hpp"
 #include "pg_migrator.hpp"
 #include "pg_status.hpp"
@@ -17,47 +17,6 @@ namespace sluice::pg {
 namespace {
 
 constexpr const char* health_component = "postgres_dead_letter";
-
-constexpr const char* insert_statement =
-    "INSERT INTO dead_letters (source_stream, source_partition, source_offset, record_key, raw,"
-    " reason, json_pointer, detail, stage, raw_bytes, raw_sha256)"
-    " VALUES ($1, $2::integer, $3::bigint, $4::bytea, $5::bytea, $6, $7, $8, $9, $10::bigint, $11)"
-    " ON CONFLICT (source_stream, source_partition, source_offset) WHERE source_offset >= 0"
-    " DO UPDATE SET attempts = dead_letters.attempts + 1, last_seen = now(),"
-    " raw = EXCLUDED.raw, record_key = EXCLUDED.record_key, reason = EXCLUDED.reason,"
-    " json_pointer = EXCLUDED.json_pointer, detail = EXCLUDED.detail, stage = EXCLUDED.stage,"
-    " raw_bytes = EXCLUDED.raw_bytes, raw_sha256 = EXCLUDED.raw_sha256";
-
-// The letter keeps its raw bytes (they are what a replay sent) and its first_seen.
-constexpr const char* update_replayed_statement =
-    "UPDATE dead_letters SET attempts = attempts + 1, last_seen = now(),"
-    " reason = $2, json_pointer = $3, detail = $4, stage = $5 WHERE id = $1::bigint";
-
-// Text columns must be valid UTF-8 without NUL; reasons and details are ours, but a stream
-// name or a detail quoting a server message could still carry anything.
-std::string clean_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    }
-    if (!valid || c == 0) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    out.append(text.data() + i, length);
-    i += length;
-  }
-  return out;
-}
-
-std::string reason_of(const Rejection& why) { return clean_text(why.reason.empty() ? "unknown" : why.reason); }
 
 }  // namespace
 
@@ -92,7 +51,8 @@ DeadLetterSink::DeadLetterSink(const DeadLetterSettings& settings, SinkHost& hos
       migrate_on_open_(settings.migrate_on_open),
       max_payload_bytes_(static_cast<std::size_t>(settings.max_payload_bytes)),
       connection_(dsn_connect_string(settings.dsn, "sluice-dead-letters")),
-      store_(dsn_connect_string(settings.dsn, "sluice-dead-letters-admin"), dsn_location(settings.dsn), host),
+      store_(dsn_connect_string(settings.dsn, "sluice-dead-letters-admin"), dsn_location(settings.dsn), host,
+             static_cast<std::size_t>(settings.max_payload_bytes)),
       retention_({settings.max_age_hours, settings.max_count}),
       stored_(host.metrics().counter("sluice_dead_letters_stored_total",
                                      "Dead letters written to PostgreSQL (replays included)")),
@@ -168,30 +128,6 @@ void DeadLetterSink::prune_if_due() {
   }
 }
 
-void DeadLetterSink::insert(const Record& record) {
-  const Rejection& why = record.rejection;
-  const std::string_view kept = std::string_view(record.value).substr(0, max_payload_bytes_);
-  std::vector<Param> params = {
-      {clean_text(record.stream)},      {std::to_string(record.partition)},
-      {std::to_string(record.offset)},  {record.key, record.key.empty(), true},
-      {std::string(kept), false, true}, {reason_of(why)},
-      {clean_text(why.pointer)},        {clean_text(why.detail)},
-      {clean_text(why.stage)},          {std::to_string(record.value.size())},
-      {sha256_hex(record.value)},
-  };
-  connection_.query(insert_statement, params);
-}
-
-bool DeadLetterSink::update_replayed(std::int64_t dead_letter_id, const Record& record) {
-  const Rejection& why = record.rejection;
-  Result result = connection_.query(update_replayed_statement, {{std::to_string(dead_letter_id)},
-                                                                {reason_of(why)},
-                                                                {clean_text(why.pointer)},
-                                                                {clean_text(why.detail)},
-                                                                {clean_text(why.stage)}});
-  return affected_rows(result) == 1;
-}
-
 Status DeadLetterSink::write(Batch& batch, Outcome&) {
   if (batch.records.empty()) return Status::ok();
   try {
@@ -201,12 +137,9 @@ Status DeadLetterSink::write(Batch& batch, Outcome&) {
       // plenty and keeps bytea parameters binary.
       connection_.exec("BEGIN");
       for (std::size_t i = 0; i < batch.records.size(); ++i) {
-        const Record& record = batch.records[i];
         // A replay refused again updates its letter; gone meanwhile (discarded), it is a
-        // new letter like any other.
-        const std::int64_t letter = dead_letter_id(batch, i);
-        if (letter != 0 && update_replayed(letter, record)) continue;
-        insert(record);
+        // new letter like any other (dead_letter_table.hpp).
+        store_dead_letter(connection_, batch.records[i], dead_letter_id(batch, i), max_payload_bytes_);
       }
       connection_.exec("COMMIT");
     } catch (...) {

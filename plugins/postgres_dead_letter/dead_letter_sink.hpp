@@ -47,9 +47,6 @@ class DeadLetterSink final : public Sink {
 
  private:
   Status failed(const PgError& error, const char* doing);
-  void insert(const Record& record);
-  // A replay refused again: counts up its letter; false when the letter is gone (discarded).
-  bool update_replayed(std::int64_t dead_letter_id, const Record& record);
   // Retention, if due; logs and counts what it pruned, logs (only) what failed.
   void prune_if_due();
 

@@ -7,6 +7,7 @@
 #include "dead_letter_table.hpp"
 #include "pg_status.hpp"
 #include "sluice/log_text.hpp"
+#include "sluice/replay.hpp"
 
 namespace sluice::pg {
 namespace {
@@ -111,8 +112,12 @@ std::string select_letters(bool with_payload) {
 
 }  // namespace
 
-PgDeadLetterStore::PgDeadLetterStore(std::string connect_string, std::string location, Host& host)
-    : connection_(std::move(connect_string)), location_(std::move(location)), host_(host) {}
+PgDeadLetterStore::PgDeadLetterStore(std::string connect_string, std::string location, Host& host,
+                                     std::size_t payload_limit)
+    : connection_(std::move(connect_string)),
+      location_(std::move(location)),
+      host_(host),
+      payload_limit_(payload_limit) {}
 
 template <class Work>
 Status PgDeadLetterStore::run(const char* doing, Work&& work) {
@@ -182,6 +187,22 @@ Status PgDeadLetterStore::discard(const DeadLetterQuery& query, std::int64_t& di
 Status PgDeadLetterStore::retire(const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return Status::ok();
   return run("retiring dead letters", [&](PgConnection& connection) { retire_dead_letters(connection, ids); });
+}
+
+Status PgDeadLetterStore::write_letters(const Batch& letters) {
+  if (letters.records.empty()) return Status::ok();
+  return run("storing dead letters", [&](PgConnection& connection) {
+    connection.exec("BEGIN");
+    try {
+      for (std::size_t i = 0; i < letters.records.size(); ++i) {
+        store_dead_letter(connection, letters.records[i], dead_letter_id(letters, i), payload_limit_);
+      }
+      connection.exec("COMMIT");
+    } catch (...) {
+      connection.rollback_quietly();
+      throw;
+    }
+  });
 }
 
 void PgDeadLetterStore::close() {

@@ -16,8 +16,9 @@ namespace sluice::pg {
 
 class PgDeadLetterStore final : public DeadLetterStore {
  public:
-  // `location`: pg::location() of the sink's DSN.
-  PgDeadLetterStore(std::string connect_string, std::string location, Host& host);
+  // `location`: pg::location() of the sink's DSN; `payload_limit`: the sink's max_payload_bytes
+  // (a sink writing into the same database keeps that much of a letter's payload too).
+  PgDeadLetterStore(std::string connect_string, std::string location, Host& host, std::size_t payload_limit = 0);
 
   Status list(const DeadLetterQuery& query, bool with_payload, std::vector<DeadLetter>& out) override;
   Status get(std::int64_t id, DeadLetter& out, bool& found) override;
@@ -25,6 +26,9 @@ class PgDeadLetterStore final : public DeadLetterStore {
   Status discard(const DeadLetterQuery& query, std::int64_t& discarded) override;
   Status retire(const std::vector<std::int64_t>& ids) override;
   std::string location() const override { return location_; }
+  std::size_t payload_limit() const override { return payload_limit_; }
+  // In one transaction on this store's connection (dead_letter_table.hpp: store_dead_letter).
+  Status write_letters(const Batch& letters) override;
 
   // Drops the connection (the sink's close()).
   void close();
@@ -39,6 +43,7 @@ class PgDeadLetterStore final : public DeadLetterStore {
   PgConnection connection_;
   const std::string location_;
   Host& host_;
+  const std::size_t payload_limit_;
 };
 
 }  // namespace sluice::pg

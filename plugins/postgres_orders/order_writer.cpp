@@ -8,6 +8,7 @@
 
 #include "change_notice.hpp"
 #include "dead_letter_table.hpp"
+#include "sluice/dead_letters.hpp"
 #include "sluice/replay.hpp"
 
 namespace sluice::pg {
@@ -161,10 +162,40 @@ void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcom
     copy_rows(connection, nullptr);
   }
   std::size_t retired = retire_dead_letters(connection, batch);
+  std::size_t lettered = store_letters(connection, batch, outcome);
   announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
   stats.written = pending_.size();
   stats.retired = retired;
+  stats.lettered = lettered;
+}
+
+std::size_t OrderWriter::store_letters(PgConnection& connection, const Batch& batch, const Outcome& rejected) {
+  if (rejected.rejected().empty()) return 0;
+  if (letter_limit_ > 0) {
+    for (const auto& r : rejected.rejected()) {
+      Record letter = batch.records[r.index];
+      letter.rejection = {static_cast<const Defect&>(r), letter_stage_};
+      store_dead_letter(connection, letter, dead_letter_id(batch, r.index), letter_limit_);
+    }
+    return rejected.rejected().size();
+  }
+  if (!letters_elsewhere_) return 0;
+  Batch letters;
+  ReplayBatch replay;
+  for (const auto& r : rejected.rejected()) {
+    letters.records.push_back(batch.records[r.index]);
+    letters.records.back().rejection = {static_cast<const Defect&>(r), letter_stage_};
+    replay.dead_letter_ids.push_back(dead_letter_id(batch, r.index));
+  }
+  if (batch.replay) letters.replay = std::make_shared<const ReplayBatch>(std::move(replay));
+  Status kept = letters_elsewhere_->write_letters(letters);
+  if (kept.is_ok()) return letters.records.size();
+  // Not now: nothing of the batch may commit before its letters are kept.
+  if (kept.code() == StatusCode::retry) {
+    throw PgError(Failure::transient, "the dead-letter store cannot keep the letters now: " + kept.message());
+  }
+  return 0;  // a store that cannot: the runtime writes them after the commit
 }
 
 std::size_t OrderWriter::retire_dead_letters(PgConnection& connection, const Batch& batch) {
@@ -263,9 +294,11 @@ void OrderWriter::write_one_by_one(PgConnection& connection, const Batch& batch,
     }
   }
   std::size_t retired = retire_dead_letters(connection, batch);
+  std::size_t lettered = store_letters(connection, batch, outcome);
   announce(connection, fence_.advance(connection, batch.positions));
   connection.exec("COMMIT");
   stats.retired = retired;
+  stats.lettered = lettered;
 }
 
 WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& outcome) {
@@ -275,6 +308,12 @@ WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& o
   WriteStats stats;
   fence_ = StoredPositions();
   newer_stored_.clear();
+  // The letters go into this transaction only where the runtime sends them anyway: the same
+  // database (and so the same dead_letters table).
+  DeadLetterStore* letters = outcome.letters_in();
+  letter_limit_ = letters && !location_.empty() && letters->location() == location_ ? letters->payload_limit() : 0;
+  letters_elsewhere_ = letter_limit_ == 0 ? letters : nullptr;
+  letter_stage_ = outcome.stage();
   // What this call stores, from scratch: a batch with nothing to write (a replay whose every
   // record an earlier stage refused) skips begin(), and must not inherit the previous
   // batch's entries (their indexes lie beyond its records).
@@ -299,7 +338,13 @@ WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& o
   // Only now, committed: a failed attempt must not leave versions of what was rolled back.
   for (Record& record : batch.records) record.version = 0;
   for (const Stored& s : stored_) batch.records[s.index].version = s.version;
-  for (const auto& r : rejected.rejected()) outcome.reject(r.index, r.reason, r.pointer, r.detail);
+  for (const auto& r : rejected.rejected()) {
+    if (stats.lettered) {
+      outcome.reject_stored(r.index, r);
+    } else {
+      outcome.reject(r.index, r);
+    }
+  }
   for (const Position& p : fence_.fences()) outcome.behind(p);
   return stats;
 }

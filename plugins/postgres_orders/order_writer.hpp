@@ -26,6 +26,15 @@
 // database, the transaction also deletes the letters of the records it stored (not of those
 // refused), so the order and its letter's retirement commit or roll back together. The statement
 // is the dead-letter table's own (dead_letter_table.hpp, plugins/common/pg); this sink holds none.
+//
+// Letters (README.md, "Delivery guarantees"): when the runtime routes this write's rejections
+// to a dead-letter store in this very database (Outcome::letters_in(), same location), the
+// transaction also stores the letters of the orders it rejects, through the same module, and
+// reports them with Outcome::reject_stored: the positions past them and their letters commit
+// or roll back together. A store elsewhere (another database) gets them before COMMIT
+// (DeadLetterStore::write_letters): a crash between the two brings the records again, and
+// their letters count up instead of doubling. Only a store that cannot take them that way
+// leaves them to the runtime, after the commit.
 #pragma once
 
 #include <string>
@@ -42,11 +51,12 @@
 namespace sluice::pg {
 
 struct WriteStats {
-  std::size_t written = 0;  // orders stored
-  std::size_t refused = 0;  // rejected by the database
-  std::size_t invalid = 0;  // rejected by the sink's own order check
-  std::size_t fenced = 0;   // below the stored position: skipped
-  std::size_t retired = 0;  // dead letters deleted with the orders replayed from them
+  std::size_t written = 0;   // orders stored
+  std::size_t refused = 0;   // rejected by the database
+  std::size_t invalid = 0;   // rejected by the sink's own order check
+  std::size_t fenced = 0;    // below the stored position: skipped
+  std::size_t retired = 0;   // dead letters deleted with the orders replayed from them
+  std::size_t lettered = 0;  // dead letters of refused and invalid orders stored with the batch
 };
 
 class OrderWriter {
@@ -94,6 +104,11 @@ class OrderWriter {
   // Before COMMIT: deletes the dead letters of the replayed records stored (stored_), when
   // they live in this database; returns how many went.
   std::size_t retire_dead_letters(PgConnection& connection, const Batch& batch);
+  // Before COMMIT: stores the letters of the records `rejected` holds, in this transaction when
+  // they live in this database (letter_limit_ > 0), else through the store they live in;
+  // returns how many (0: left to the runtime). Throws PgError (transient) when that store
+  // cannot take them now.
+  std::size_t store_letters(PgConnection& connection, const Batch& batch, const Outcome& rejected);
   // Before COMMIT: NOTIFY the feed channel with what this transaction stored and advanced.
   void announce(PgConnection& connection, const std::vector<Position>& advanced);
 
@@ -113,6 +128,11 @@ class OrderWriter {
   std::vector<Stored> stored_;                    // of the current attempt's transaction
   std::string feed_channel_;
   std::string location_;
+  // Of the current write: > 0 when letters are stored in its transaction (the dead-letter
+  // store's payload limit), and the stage name they carry.
+  std::size_t letter_limit_ = 0;
+  DeadLetterStore* letters_elsewhere_ = nullptr;
+  std::string letter_stage_;
   std::string notify_sql_;  // reused buffer
 };
 

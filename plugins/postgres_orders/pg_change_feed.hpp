@@ -12,9 +12,9 @@
 // no host, user or database names), the thread pauses (250 ms doubling to 2 s while it keeps
 // failing), connects again, LISTENs and calls resumed() again.
 //
-// One follower at a time (a store has one cache following it); start() with the follower
-// already served does nothing, with another one is an error. stop() returns once no callback
-// runs any more; it must not be called from inside a callback.
+// One feed serves one follower (change_feeds.hpp gives each follower its own); start() with
+// the follower already served does nothing, with another one is an error. stop() returns once
+// no callback runs any more; it must not be called from inside a callback.
 #pragma once
 
 #include <atomic>

@@ -58,7 +58,7 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       migrate_on_open_(settings.migrate_on_open),
       writer_connection_(connect_string_),
       read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
-      feed_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
+      feeds_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
       holds_(dsn_connect_string(settings.dsn, "sluice-holds")),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
@@ -67,6 +67,8 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       dead_letters_retired_(
           host.metrics().counter("sluice_postgres_dead_letters_retired_total",
                                  "Dead letters deleted in the transaction that stored the orders replayed from them")),
+      dead_letters_stored_(host.metrics().counter("sluice_dead_letters_stored_total",
+                                                  "Dead letters written to PostgreSQL (replays included)")),
       batches_(host.metrics().counter("sluice_postgres_batches_total", "Batch transactions committed")),
       retries_(host.metrics().counter("sluice_postgres_retries_total",
                                       "Batch writes that failed transiently and will be retried")),
@@ -168,10 +170,12 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
     orders_written_.inc(stats.written);
     orders_refused_.inc(stats.refused);
     dead_letters_retired_.inc(stats.retired);
+    dead_letters_stored_.inc(stats.lettered);
     batches_.inc();
     if (stats.refused) {
-      host_.log().warn("the database refused {} of {} orders; they go to the dead-letter route", stats.refused,
-                       batch.records.size());
+      host_.log().warn("the database refused {} of {} orders; {}", stats.refused, batch.records.size(),
+                       stats.lettered ? "their dead letters were kept before the batch committed"
+                                      : "they go to the dead-letter route");
     }
   } catch (const PgError& e) {
     retries_.inc();
@@ -185,7 +189,7 @@ Status PostgresSink::write(Batch& batch, Outcome& outcome) {
 }
 
 void PostgresSink::close() {
-  feed_.stop();  // first: after close() no follower callback runs
+  feeds_.stop_all();  // first: after close() no follower callback runs
   writer_connection_.close();
   read_pool_.close();
   holds_.close();
@@ -290,9 +294,9 @@ Status PostgresSink::load(const std::string& stream, std::int32_t partition, std
   }
 }
 
-Status PostgresSink::follow(ChangeFollower& follower) { return feed_.start(follower); }
+Status PostgresSink::follow(ChangeFollower& follower) { return feeds_.follow(follower); }
 
-void PostgresSink::unfollow(ChangeFollower& follower) { feed_.stop(&follower); }
+void PostgresSink::unfollow(ChangeFollower& follower) { feeds_.unfollow(follower); }
 
 Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock::time_point deadline) {
   constexpr auto poll_every = std::chrono::milliseconds(25);

@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
+#include "change_feeds.hpp"
 #include "order_writer.hpp"
-#include "pg_change_feed.hpp"
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "pg_read_pool.hpp"
@@ -69,7 +69,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   Status scan(const ScanVisitor& visit) override;
   Status get_many(const std::vector<std::string>& keys, const FoundVisitor& visit) override;
   Status recent(std::size_t limit, std::vector<std::string>& keys) override;
-  // One follower at a time (see pg_change_feed.hpp); follow() again with it does nothing.
+  // Every follower gets its own feed (change_feeds.hpp); follow() again with one does nothing.
   Status follow(ChangeFollower& follower) override;
   void unfollow(ChangeFollower& follower) override;
   // Reached once the stored next offset of (stream, partition) is at least position.offset,
@@ -102,13 +102,14 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   PgConnection writer_connection_;
   OrderWriter writer_;
   PgReadPool read_pool_;
-  PgChangeFeed feed_;
+  ChangeFeeds feeds_;
   PositionHolds holds_;
   std::atomic<bool> available_{false};
   bool reported_down_ = false;
   Counter& orders_written_;
   Counter& orders_refused_;
   Counter& dead_letters_retired_;
+  Counter& dead_letters_stored_;  // postgres_dead_letter's counter: letters this sink kept for it
   Counter& batches_;
   Counter& retries_;
   Histogram& batch_seconds_;

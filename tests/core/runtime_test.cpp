@@ -169,6 +169,33 @@ TEST_F(RuntimeTest, RejectedRecordsGoToTheDeadLetterSinkAndTheBatchGoesOn) {
   EXPECT_NE(metrics.find("sluice_ready 1\n"), std::string::npos) << metrics;
 }
 
+// A sink that kept the letters of what it refused (in its own transaction, where the letters live:
+// README.md, "Delivery guarantees") reports them stored: they are counted and handled, but never
+// written to the dead-letter sink a second time; the sink learnt where they go and its stage.
+TEST_F(RuntimeTest, LettersASinkKeptAreCountedButNotWrittenAgain) {
+  auto p = plan("count: 30, batch: 10", sink("a", "reject_every: 3, keeps_letters: true") + sink("b"),
+                "dead_letter: { plugin: fake_sink, config: { probe: " + addr() + ", name: dl } }\n");
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  EXPECT_EQ(count_written("b:"), 20u);
+  EXPECT_EQ(count_written("dl:"), 0u) << "letters the sink kept were written a second time";
+  EXPECT_EQ(last_commit(), 30);  // handled
+  EXPECT_EQ(std::count(probe_.events.begin(), probe_.events.end(), "kept letter r3 of a for none"), 1);
+  std::string metrics = runtime.shared().metrics.render();
+  EXPECT_NE(metrics.find("sluice_records_dead_lettered_total{reason=\"fake_reason\"} 10"), std::string::npos)
+      << metrics;
+}
+
+// The route a sink is given names the dead-letter sink's store (what it compares its own database
+// with), whichever sink it is.
+TEST_F(RuntimeTest, ASinkIsToldWhereItsRejectionsGo) {
+  auto p = plan("count: 10, batch: 10", sink("a", "reject_every: 3, keeps_letters: true"),
+                "dead_letter: { plugin: fake_dead_letters, config: { location: \"memory://kept\" } }\n");
+  Runtime runtime(p);
+  ASSERT_EQ(runtime.run(), 0);
+  EXPECT_EQ(std::count(probe_.events.begin(), probe_.events.end(), "kept letter r3 of a for memory://kept"), 1);
+}
+
 TEST_F(RuntimeTest, DeadLettersAreDurableBeforeLaterSinksRun) {
   // A later sink may commit the batch's positions with its data (postgres); the records an
   // earlier stage refused must already be in the dead-letter store by then.

@@ -5,9 +5,11 @@
 //
 // A member killed with kill -9 never leaves its consumer group. Before the fix, the restarted
 // process consumed nothing until the group coordinator gave up on the dead member: 89 s with
-// the shipped 45 s session timeout, 128 s after three crashes in a row. Required: consuming
-// again within 10 s of the restart; asserted here under a generous 20 s (shared, noisy
-// machines), and the measured figure is printed.
+// the shipped 45 s session timeout, 128 s after three crashes in a row; 10.6 s with a 6 s session
+// when the restart joined at once (the mock keeps the dead member into a second rebalance).
+// Required and asserted: consuming again within 10 s of one restart (about 7.4 s: the wait
+// after the dead member's last stamp plus the mock's 5 s join window, both timers, not CPU);
+// 20 s after three crashes in a row. The measured figure is printed.
 //
 // Measured from the moment the new process is spawned until the stored order count grows:
 // the end-to-end proof that the new instance got partitions, read them and wrote PostgreSQL.
@@ -23,7 +25,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto bound = 20s;
+constexpr auto bound_after_one_crash = 10s;
+constexpr auto bound_after_three_crashes = 20s;
 
 DefaultPipeline::Options shipped(const std::string& name) {
   DefaultPipeline::Options options;
@@ -76,7 +79,9 @@ TEST(RestartRecovery, ConsumesAgainSoonAfterKillDashNine) {
   ASSERT_TRUE(took) << "no order stored within 150 s of the restart" << p.logs();
   std::cout << "kill -9, restart: consuming again after " << took->count() << " ms" << std::endl;
   ::testing::Test::RecordProperty("recovery_ms", std::to_string(took->count()));
-  EXPECT_LE(*took, bound) << p.logs();
+  EXPECT_LE(*took, bound_after_one_crash) << p.logs();
+  // The restart knew its predecessor died in the group and joined after it could be evicted.
+  EXPECT_NE(p.logs().find("stopped without leaving the group; joining in"), std::string::npos) << p.logs();
   expect_all_once(p, 400);
   EXPECT_EQ(p.terminate(30s), 0) << p.logs();
 }
@@ -102,7 +107,7 @@ TEST(RestartRecovery, ConsumesAgainSoonAfterThreeCrashesInARow) {
   ASSERT_TRUE(took) << "no order stored within 200 s of the restart" << p.logs();
   std::cout << "three kill -9 in a row, restart: consuming again after " << took->count() << " ms" << std::endl;
   ::testing::Test::RecordProperty("recovery_ms", std::to_string(took->count()));
-  EXPECT_LE(*took, bound) << p.logs();
+  EXPECT_LE(*took, bound_after_three_crashes) << p.logs();
   expect_all_once(p, 400);
   EXPECT_EQ(p.terminate(30s), 0) << p.logs();
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/record.hpp"
 #include "sluice/status.hpp"
 
 namespace sluice {
@@ -72,6 +73,17 @@ class BOOST_SYMBOL_VISIBLE DeadLetterStore {
   // connection settings (e.g. "postgresql://host:5432/dbname"): a sink whose own location is
   // the same may retire replayed letters in its transaction.
   virtual std::string location() const = 0;
+  // The most payload bytes a letter keeps (DeadLetter::raw), for a sink that stores letters in
+  // its own transaction (Outcome::route_letters); 0, the default: no sink may, every letter
+  // goes through the dead-letter sink.
+  virtual std::size_t payload_limit() const;
+  // Stores `letters` (each record's Record::rejection says why; a replay's letter ids beside
+  // them, sluice/replay.hpp: those letters are updated) durably before it returns, as the
+  // dead-letter sink's write would, one letter per source position. For a sink that keeps
+  // positions and cannot store the letters in its own transaction (they live elsewhere): it
+  // calls this before it commits positions past them. retry: not now, the sink's write is
+  // retried; fatal, the default: this store cannot, the runtime writes them after the sink.
+  virtual Status write_letters(const Batch& letters);
 };
 
 }  // namespace sluice

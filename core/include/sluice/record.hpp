@@ -67,17 +67,26 @@ struct Batch {
   std::shared_ptr<const ReplayBatch> replay;
 };
 
+class DeadLetterStore;  // sluice/dead_letters.hpp
+
 // Per-record outcome of a transform or sink: the records it refused. Everything else in
 // the batch counts as accepted.
 class Outcome {
  public:
   struct Rejected : Defect {
     std::size_t index = 0;
+    // The sink stored this record's dead letter itself, in the transaction that kept the
+    // batch (reject_stored): the runtime counts and logs it but does not write it again.
+    bool stored = false;
   };
   void reject(std::size_t index, std::string reason, std::string pointer = {}, std::string detail = {}) {
     reject(index, Defect{std::move(reason), std::move(pointer), std::move(detail)});
   }
-  void reject(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index}); }
+  void reject(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index, false}); }
+  // A rejection whose letter the sink already stored where letters_in() keeps them, in the
+  // same transaction as the batch's data and positions or before it committed them (README.md,
+  // "Delivery guarantees").
+  void reject_stored(std::size_t index, Defect defect) { rejected_.push_back({std::move(defect), index, true}); }
   const std::vector<Rejected>& rejected() const { return rejected_; }
 
   // Fencing: a sink that keeps positions found (stream, partition) stored up
@@ -89,6 +98,19 @@ class Outcome {
   void behind(Position stored) { behind_.push_back(std::move(stored)); }
   const std::vector<Position>& behind() const { return behind_; }
 
+  // Set by the runtime before Sink::write, kept by clear(): the dead-letter store this call's
+  // rejections go to (nullptr: no dead-letter sink, or one that cannot be listed), and the id
+  // of the stage being written, as its letters name it. A sink whose own database is where the
+  // letters live (DeadLetterStore::location(), payload_limit() > 0) may store them itself, in
+  // its batch transaction; one that keeps positions may hand them to the store before it
+  // commits (DeadLetterStore::write_letters). Either reports them with reject_stored().
+  void route_letters(DeadLetterStore* store, std::string stage) {
+    letters_in_ = store;
+    stage_ = std::move(stage);
+  }
+  DeadLetterStore* letters_in() const { return letters_in_; }
+  const std::string& stage() const { return stage_; }
+
   void clear() {
     rejected_.clear();
     behind_.clear();
@@ -97,6 +119,8 @@ class Outcome {
  private:
   std::vector<Rejected> rejected_;
   std::vector<Position> behind_;
+  DeadLetterStore* letters_in_ = nullptr;
+  std::string stage_;
 };
 
 }  // namespace sluice

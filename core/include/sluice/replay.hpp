@@ -28,8 +28,9 @@ struct ReplayBatch {
   // The DeadLetterStore::location() holding the letters. A sink that writes to that same
   // place deletes the letters of the records it stores in its own transaction, so the record
   // and its letter's retirement commit together. Sinks write replayed records like any other
-  // (positions are not checked: they lie below them by nature); refused again, the
-  // dead-letter sink updates that letter (attempts + 1, the new reason).
+  // (positions are not checked: they lie below them by nature); refused again, that letter is
+  // updated (attempts + 1, the new reason): by the dead-letter sink, or in the refusing sink's
+  // own transaction when it stores letters itself (Outcome::reject_stored).
   std::string retire_in;
 };
 

@@ -66,6 +66,31 @@ void claim_unowned_rows(PgConnection& connection, const std::string& plugin, con
       {{plugin}, {bigint_array_literal(versions)}, {text_array_literal(names)}});
 }
 
+// Rows recorded by builds before the checksum was mended hold the legacy checksum of the very
+// same file: they get the right one, so a file edited since still warns and a database keeps
+// starting whichever build migrated it (README.md, "Schema migrations").
+void mend_legacy_checksums(PgConnection& connection, const std::vector<Migration>& migrations, spdlog::logger& log) {
+  std::vector<std::int64_t> versions;
+  std::vector<std::string_view> names, legacy, right;
+  for (const Migration& migration : migrations) {
+    versions.push_back(migration.version);
+    names.push_back(migration.name);
+    legacy.push_back(migration.legacy_checksum);
+    right.push_back(migration.checksum);
+  }
+  Result mended = connection.query(
+      "UPDATE schema_migrations AS m SET checksum = f.right_sum"
+      " FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[]) AS f(version, name, legacy_sum, right_sum)"
+      " WHERE m.version = f.version AND m.name = f.name AND m.checksum = f.legacy_sum RETURNING m.name",
+      {{bigint_array_literal(versions)},
+       {text_array_literal(names)},
+       {text_array_literal(legacy)},
+       {text_array_literal(right)}});
+  for (int row = 0; row < PQntuples(mended.get()); ++row) {
+    log.info("migration {}: checksum recorded by an older build mended", PQgetvalue(mended.get(), row, 0));
+  }
+}
+
 std::vector<Recorded> recorded_rows(PgConnection& connection) {
   std::vector<Recorded> rows;
   Result result = connection.query("SELECT plugin, version, name, checksum FROM schema_migrations");
@@ -107,8 +132,13 @@ void apply_one(PgConnection& connection, const std::string& plugin, const Migrat
                    {{plugin}, {std::to_string(migration.version)}, {migration.name}, {migration.checksum}});
 }
 
-std::string fnv1a_hex(const std::string& text) {
-  std::uint64_t hash = 1469598103934665603ull;
+// FNV-1a, 64 bits. Builds before the mend used an offset basis missing its last digit
+// (1469598103934665603, not 14695981039346656037): kept only to recognise what they recorded.
+constexpr std::uint64_t fnv1a_offset_basis = 14695981039346656037ull;
+constexpr std::uint64_t legacy_offset_basis = 1469598103934665603ull;
+
+std::string fnv1a_hex(const std::string& text, std::uint64_t offset_basis = fnv1a_offset_basis) {
+  std::uint64_t hash = offset_basis;
   for (unsigned char c : text) {
     hash ^= c;
     hash *= 1099511628211ull;
@@ -144,7 +174,8 @@ std::vector<Migration> load_migrations(const std::filesystem::path& folder) {
     std::stringstream text;
     text << in.rdbuf();
     if (!in) throw std::runtime_error("cannot read migration " + entry.path().string());
-    migrations.push_back({version, name, text.str(), fnv1a_hex(text.str())});
+    migrations.push_back(
+        {version, name, text.str(), fnv1a_hex(text.str()), fnv1a_hex(text.str(), legacy_offset_basis)});
   }
   std::sort(migrations.begin(), migrations.end(),
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
@@ -169,6 +200,7 @@ std::vector<std::string> apply_migrations(PgConnection& connection, const std::s
     connection.exec(create_table_statement);
     upgrade_table(connection);
     claim_unowned_rows(connection, plugin, migrations);
+    mend_legacy_checksums(connection, migrations, log);
     const std::vector<Recorded> rows = recorded_rows(connection);
     for (const Migration& migration : migrations) {
       if (already_applied(rows, plugin, migration, log)) continue;

@@ -25,6 +25,9 @@ struct Migration {
   std::string name;  // the file name
   std::string sql;
   std::string checksum;  // of the text, to notice files edited after they were applied
+  // What builds before the checksum was mended recorded for the same text (README.md,
+  // "Schema migrations"): rows holding it are rewritten to `checksum` when first met.
+  std::string legacy_checksum;
 };
 
 // Reads NNNN_*.sql from `folder`, sorted by version. Throws std::runtime_error for a missing

@@ -2,8 +2,11 @@
 // against `sluice broker`: static membership (distinct ids on one host, leaving the group on
 // close), fencing by a position store that is further along, the lag of revoked partitions leaving
 // /metrics, and a cooperative revoke whose drain times out (the partitions kept are read again).
+#include <sys/stat.h>
+
 #include <iostream>
 
+#include "instance_slot.hpp"
 #include "kafka_consumer_fixture.hpp"
 
 namespace sluice::kafka {
@@ -96,6 +99,13 @@ TEST(KafkaSource, StaticMembersOfOneHostGetDistinctIdsAndLeaveTheGroupOnClose) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - closed);
   std::cout << "static member closed: the other took its partitions after " << took.count() << " ms" << std::endl;
   EXPECT_LT(took, 30s) << "a's partitions waited for its session to time out";
+  // a left cleanly, and its slot's lock file says so (modification time at the epoch): the
+  // next holder joins at once (README.md, "Crashes, restarts and the consumer group").
+  const std::string id = a.source.instance_id();
+  const auto lock = kafka::default_lock_dir() / ("sluice-kafka-g-static." + id.substr(id.rfind('-') + 1) + ".lock");
+  struct stat st {};
+  ASSERT_EQ(::stat(lock.c_str(), &st), 0) << lock;
+  EXPECT_EQ(st.st_mtim.tv_sec, 0) << lock;
   ASSERT_TRUE(test::wait_until(
       [&] {
         b.step(50ms);

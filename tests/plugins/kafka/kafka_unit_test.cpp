@@ -14,6 +14,7 @@
 #include "kafka_orders.hpp"
 #include "kafka_stats.hpp"
 #include "offset_tracker.hpp"
+#include "rejoin_delay.hpp"
 #include "sample_order.hpp"
 #include "sluice/status.hpp"
 #include "support/process.hpp"
@@ -99,6 +100,40 @@ TEST(InstanceSlot, LowestFreeSlotIsClaimedAndFreedWhenReleased) {
   auto d = InstanceSlot::claim(dir, "g", error, 2);
   EXPECT_FALSE(d);  // both slots held
   EXPECT_NE(error.find("no free instance slot"), std::string::npos) << error;
+}
+
+// The slot file tells the next holder whether its predecessor may still be in the group: a new
+// slot and a clean leave say no; a holder that died says when it was last alive.
+TEST(InstanceSlot, TheNextHolderLearnsWhenAPredecessorThatDidNotLeaveWasLastAlive) {
+  auto dir = sluice::test::scratch_dir("kafka-instance-slot-alive");
+  std::string error;
+  auto first = InstanceSlot::claim(dir, "g", error);
+  ASSERT_TRUE(first) << error;
+  EXPECT_FALSE(first->predecessor_alive_at());  // a new slot
+  const auto before = std::chrono::system_clock::now();
+  first->stamp_alive();
+  first.reset();  // killed: no mark_left()
+  auto second = InstanceSlot::claim(dir, "g", error);
+  ASSERT_TRUE(second && second->predecessor_alive_at()) << error;
+  EXPECT_GE(*second->predecessor_alive_at(), before - std::chrono::seconds(1));
+  EXPECT_LE(*second->predecessor_alive_at(), std::chrono::system_clock::now());
+  second->mark_left();
+  second.reset();
+  auto third = InstanceSlot::claim(dir, "g", error);
+  ASSERT_TRUE(third) << error;
+  EXPECT_FALSE(third->predecessor_alive_at());  // it left its group
+}
+
+TEST(RejoinDelay, WaitsUntilTwoSecondsAfterADeadPredecessorAndNeverLonger) {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const milliseconds session(6000);
+  EXPECT_EQ(rejoin_delay(std::nullopt, now, session), milliseconds(0));
+  // Alive 100 ms ago: died within a stamp interval, joins 2.25 s after that.
+  EXPECT_EQ(rejoin_delay(now - milliseconds(100), now, session), milliseconds(2350));
+  EXPECT_EQ(rejoin_delay(now - milliseconds(3000), now, session), milliseconds(0));  // past the wait
+  EXPECT_EQ(rejoin_delay(now - seconds(60), now, session), milliseconds(0));         // evicted long ago
+  EXPECT_EQ(rejoin_delay(now + hours(1), now, session), milliseconds(2450));         // a stamp in the future
 }
 
 // The lock folder is /tmp by default, where anyone may plant a file at the next lock path. A

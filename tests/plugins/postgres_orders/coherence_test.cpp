@@ -179,6 +179,38 @@ TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
   reader->close();
 }
 
+// Two caches on one store (a bounded hot one and a full one): both hear every commit, and
+// one leaving does not silence the other.
+TEST_F(CoherenceTest, EveryFollowerOfOneStoreReceivesEveryCommit) {
+  auto reader = make_sink();
+  auto writer = make_sink();
+  ASSERT_TRUE(writer->open().is_ok());
+  ASSERT_TRUE(reader->open().is_ok());
+  RecordingFollower hot(*reader);
+  RecordingFollower full(*reader);
+  ASSERT_TRUE(reader->follow(hot).is_ok());
+  ASSERT_TRUE(reader->follow(full).is_ok());
+  ASSERT_TRUE(wait_until([&] { return hot.resumes() == 1 && full.resumes() == 1; }, 10s));
+
+  Batch batch = write(*writer, {"both-1", "both-2"}, 0, 20);
+  ASSERT_TRUE(wait_until([&] { return hot.held("both-2") > 0 && full.held("both-2") > 0; }, 10s));
+  EXPECT_EQ(hot.held("both-1"), batch.records[0].version);
+  EXPECT_EQ(full.held("both-1"), batch.records[0].version);
+
+  reader->unfollow(hot);
+  Batch later = write(*writer, {"both-1"}, 0, 21);
+  ASSERT_TRUE(wait_until([&] { return full.held("both-1") == later.records[0].version; }, 10s));
+  EXPECT_EQ(hot.held("both-1"), batch.records[0].version);  // unfollowed: hears nothing more
+  reader->close();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
+                   "current_database()") == "0";
+      },
+      5s));
+}
+
 TEST_F(CoherenceTest, LostSessionIsReportedThenResumedWithNothingMissed) {
   auto reader = make_sink();
   auto writer = make_sink();

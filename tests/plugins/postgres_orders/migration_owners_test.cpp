@@ -3,9 +3,12 @@
 // before, when sql/ held both sets and schema_migrations was keyed by version alone, must start
 // without applying anything again.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "pg_connection.hpp"
 #include "pg_dsn.hpp"
@@ -88,6 +91,41 @@ TEST_F(MigrationOwners, OneFolderGivenToBothPluginsIsAppliedOnce) {
   ASSERT_TRUE(letters.migrate().is_ok());
   EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(scalar("SELECT count(DISTINCT plugin) || ' ' || min(plugin) FROM schema_migrations"), "1 postgres");
+}
+
+// Builds before the checksum was mended recorded FNV-1a with a wrong offset basis. Such a
+// database starts without a "changed" warning or anything applied again, and holds the right
+// checksums afterwards; a file really edited since still warns.
+TEST_F(MigrationOwners, LegacyChecksumsAreMendedWithoutApplyingAnythingAgain) {
+  auto sink = make_sink();
+  ASSERT_TRUE(sink->open().is_ok());
+  const std::vector<pg::Migration> orders = pg::load_migrations(source_dir() / "sql/postgres");
+  for (const pg::Migration& migration : orders) {
+    scalar("UPDATE schema_migrations SET checksum = '" + migration.legacy_checksum + "' WHERE plugin = 'postgres'" +
+           " AND version = " + std::to_string(migration.version));
+  }
+  scalar("UPDATE schema_migrations SET checksum = 'edited' WHERE plugin = 'postgres' AND version = " +
+         std::to_string(orders.back().version));
+  const std::string before = applied_at();
+
+  std::ostringstream lines;
+  auto log = std::make_shared<spdlog::logger>("migrate", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+  pg::PgConnection connection(pg::soci_connect_string(dsn(), "checksum-test"));
+  connection.open();
+  EXPECT_TRUE(pg::apply_migrations(connection, "postgres", orders, *log).empty());
+
+  EXPECT_EQ(applied_at(), before);
+  for (std::size_t i = 0; i + 1 < orders.size(); ++i) {
+    EXPECT_EQ(scalar("SELECT checksum FROM schema_migrations WHERE plugin = 'postgres' AND version = " +
+                     std::to_string(orders[i].version)),
+              orders[i].checksum);
+    EXPECT_NE(lines.str().find("migration " + orders[i].name + ": checksum recorded by an older build mended"),
+              std::string::npos)
+        << lines.str();
+  }
+  EXPECT_NE(lines.str().find("migration " + orders.back().name + " changed after it was applied"), std::string::npos)
+      << lines.str();
+  EXPECT_EQ(lines.str().find(orders.front().name + " changed"), std::string::npos) << lines.str();
 }
 
 }  // namespace
