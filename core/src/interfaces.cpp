@@ -8,6 +8,7 @@
 #include "sluice/sink.hpp"
 #include "sluice/source.hpp"
 #include "sluice/store.hpp"
+#include "sluice/stream_offsets.hpp"
 #include "sluice/transform.hpp"
 
 namespace sluice {
@@ -24,6 +25,8 @@ void Source::fenced(const std::vector<Position>&) {}
 std::optional<std::int64_t> Source::end_offset(const std::string&, std::int32_t, std::chrono::milliseconds) {
   return std::nullopt;
 }
+StreamOffsets* Source::stream_offsets() { return nullptr; }
+StreamOffsets::~StreamOffsets() = default;
 void Sink::close() {}
 Status Api::refresh() { return Status::ok(); }
 Status Sink::migrate() { return Status::ok(); }
@@ -65,5 +68,13 @@ Status StoreReader::recent(std::size_t, std::vector<std::string>&) {
 }
 std::int64_t StoreReader::size() const { return -1; }
 PositionStore::~PositionStore() = default;
+Status PositionStore::hold(const std::vector<PartitionKey>&) { return Status::ok(); }
+void PositionStore::release(const std::vector<PartitionKey>&) {}
+Status PositionStore::list(const std::string&, std::vector<Position>&) {
+  return Status::fatal("this position store cannot list its positions");
+}
+Status PositionStore::move(const std::vector<Position>&, std::vector<PartitionKey>&) {
+  return Status::fatal("this position store cannot move its positions");
+}
 
 }  // namespace sluice

@@ -68,6 +68,7 @@ Status KafkaSource::poll(Batch& out, const PollLimits& limits) {
   auto batch_full = [&] { return pending_.size() >= limits.max_records || pending_.bytes() >= limits.max_bytes; };
   if (paused_ && !batch_full()) set_paused(false);
   flush_commits_if_due();
+  keep_holding();
 
   // Wait up to max_wait for the first record, then take whatever else is already fetched:
   // latency stays low and batches grow with load.
@@ -118,6 +119,7 @@ Status KafkaSource::idle(std::chrono::milliseconds wait) {
   // Paused, consumer_poll still keeps the group session and max.poll.interval.ms satisfied
   // (and runs rebalances), and memory stays bounded.
   flush_commits_if_due();
+  keep_holding();
   const auto deadline = Clock::now() + wait;
   for (auto now = Clock::now(); now < deadline && fatal_.empty(); now = Clock::now()) {
     if (!paused_ && read_ahead_full()) set_paused(true);
@@ -185,6 +187,11 @@ bool KafkaSource::seek(rd_kafka_topic_partition_list_t* partitions) {
     }
   }
   return ok;
+}
+
+StreamOffsets* KafkaSource::stream_offsets() {
+  if (!stream_offsets_) stream_offsets_ = std::make_unique<KafkaStreamOffsets>(settings_);
+  return stream_offsets_.get();
 }
 
 void KafkaSource::close() {

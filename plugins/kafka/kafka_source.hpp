@@ -13,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "instance_slot.hpp"
 #include "kafka_handles.hpp"
 #include "kafka_metrics.hpp"
+#include "kafka_stream_offsets.hpp"
 #include "offset_tracker.hpp"
 #include "pending_records.hpp"
 #include "sluice/source.hpp"
@@ -50,6 +52,9 @@ class KafkaSource final : public Source {
   std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
                                          std::chrono::milliseconds timeout) override;
 
+  // For `sluice positions`, on a client of its own (kafka_stream_offsets.hpp).
+  StreamOffsets* stream_offsets() override;
+
   // The group.instance.id in use ("" for dynamic membership); set by open().
   const std::string& instance_id() const { return instance_id_; }
 
@@ -71,6 +76,9 @@ class KafkaSource final : public Source {
   // After the runtime abandoned its in-flight batches: partitions still assigned are read
   // again from their last accepted position (their abandoned records would be skipped).
   void rewind_kept_partitions();
+  // Every kHoldCheckInterval, from poll() and idle(): the position store holds the assigned
+  // partitions again if it lost them (README.md, "Operating Sluice", Reprocessing).
+  void keep_holding();
   // Moves the fetch position of assigned partitions (offset in each element); false on error.
   bool seek(rd_kafka_topic_partition_list_t* partitions);
 
@@ -119,6 +127,9 @@ class KafkaSource final : public Source {
   Clock::time_point last_stamp_ = Clock::now();
   Clock::time_point join_at_{};
   bool subscribed_ = false;
+  static constexpr std::chrono::seconds kHoldCheckInterval{5};
+  Clock::time_point last_hold_check_ = Clock::now();
+  std::unique_ptr<KafkaStreamOffsets> stream_offsets_;  // made on first use
 };
 
 }  // namespace sluice::kafka

@@ -29,6 +29,13 @@ std::string describe(const rd_kafka_topic_partition_list_t* partitions) {
   return text.empty() ? "none" : text;
 }
 
+std::vector<PartitionKey> keys_of(const rd_kafka_topic_partition_list_t* partitions) {
+  std::vector<PartitionKey> keys;
+  for (int i = 0; i < partitions->cnt; ++i)
+    keys.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+  return keys;
+}
+
 }  // namespace
 
 void KafkaSource::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
@@ -73,6 +80,13 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
   // falling back to it when the store cannot answer is safe: at worst records come again.
   std::vector<Position> stored;
   if (PositionStore* store = host_.position_store()) {
+    // Held first (README.md, "Operating Sluice", Reprocessing): `sluice positions set` then
+    // refuses these partitions, and one that is moving them right now finishes before the
+    // positions are loaded below.
+    if (Status held = store->hold(keys_of(partitions)); !held.is_ok()) {
+      host_.log().warn("kafka: cannot hold {} against `sluice positions set` ({})", describe(partitions),
+                       held.message());
+    }
     for (int i = 0; i < partitions->cnt; ++i) {
       auto& p = partitions->elems[i];
       std::int64_t next = 0;
@@ -151,6 +165,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     metrics_.forget(partitions->elems[i].topic, partitions->elems[i].partition);  // no stale lag in /metrics
     host_.report_lag(partitions->elems[i].topic, partitions->elems[i].partition, std::nullopt);  // nor in the status
   }
+  if (PositionStore* store = host_.position_store()) store->release(keys_of(partitions));
   // Abandoning is all or nothing: in an incremental revoke, batches of partitions this member
   // keeps were dropped too and must be read again.
   if (abandoned) rewind_kept_partitions();
@@ -161,6 +176,20 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     }
   } else {
     rd_kafka_assign(consumer_.get(), nullptr);
+  }
+}
+
+void KafkaSource::keep_holding() {
+  PositionStore* store = host_.position_store();
+  if (!store || !consumer_ || Clock::now() - last_hold_check_ < kHoldCheckInterval) return;
+  last_hold_check_ = Clock::now();
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  PartitionList assignment(raw);
+  if (assignment->cnt == 0) return;
+  if (Status held = store->hold(keys_of(assignment.get())); !held.is_ok()) {
+    host_.log().warn("kafka: cannot hold {} against `sluice positions set` ({})", describe(assignment.get()),
+                     held.message());
   }
 }
 

@@ -82,6 +82,10 @@ void OrderWriter::prepare(const Batch& batch, const StoredPositions* fence, Outc
       continue;
     }
     std::string_view uid = checker_.order_uid();
+    if (fence && newer_stored_.count(std::string(uid))) {  // a re-read older version (find_newer_stored)
+      ++stats.fenced;
+      continue;
+    }
     if (seen.contains(uid)) {
       superseded_[std::string(uid)].push_back(i);  // kept in case the newer one is refused
       continue;
@@ -100,13 +104,44 @@ void OrderWriter::copy_rows(PgConnection& connection, const RowSpan* only) {
 
 void OrderWriter::begin(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats) {
   stored_.clear();
+  newer_stored_.clear();
   connection.exec("BEGIN");
   fence_.lock(connection, batch);
-  // Rare (a paused or evicted instance): only then are the rows built again.
+  // Rare (a paused or evicted instance; a rewind): only then are the rows built again.
   if (!fence_.fences().empty()) {
     outcome.clear();
     prepare(batch, &fence_, outcome, stats);
   }
+  if (find_newer_stored(connection, batch)) {
+    outcome.clear();
+    prepare(batch, &fence_, outcome, stats);
+  }
+}
+
+bool OrderWriter::find_newer_stored(PgConnection& connection, const Batch& batch) {
+  std::vector<std::string_view> uids;
+  std::vector<std::string_view> streams;
+  std::vector<std::int64_t> partitions;
+  std::vector<std::int64_t> offsets;
+  for (const Pending& pending : pending_) {
+    const Record& r = batch.records[pending.index];
+    if (dead_letter_id(batch, pending.index) != 0 || !fence_.reread(r)) continue;
+    uids.push_back(pending.uid);
+    streams.push_back(r.stream);
+    partitions.push_back(r.partition);
+    offsets.push_back(r.offset);
+  }
+  if (uids.empty()) return false;
+  Result rows = connection.query(
+      "SELECT o.order_uid FROM orders o"
+      " JOIN unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS r(uid, s, p, off)"
+      " ON o.order_uid = r.uid AND o.source_stream = r.s AND o.source_partition = r.p AND o.source_offset > r.off",
+      {{text_array_literal(uids)},
+       {text_array_literal(streams)},
+       {bigint_array_literal(partitions)},
+       {bigint_array_literal(offsets)}});
+  for (int row = 0; row < PQntuples(rows.get()); ++row) newer_stored_.insert(PQgetvalue(rows.get(), row, 0));
+  return !newer_stored_.empty();
 }
 
 void OrderWriter::write_all(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats) {
@@ -272,6 +307,7 @@ WriteStats OrderWriter::write(PgConnection& connection, Batch& batch, Outcome& o
   Outcome rejected;
   WriteStats stats;
   fence_ = StoredPositions();
+  newer_stored_.clear();
   // The letters go into this transaction only where the runtime sends them anyway: the same
   // database (and so the same dead_letters table).
   DeadLetterStore* letters = outcome.letters_in();

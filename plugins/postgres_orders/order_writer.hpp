@@ -15,6 +15,13 @@
 // for the whole batch; the one-by-one path a fresh one after each order's own DELETE.
 // Before COMMIT, the transaction NOTIFYs what it stored (change_notice.hpp).
 //
+// Reprocessing (README.md, "Operating Sluice", Reprocessing): after `sluice positions set`
+// moved a position back, the records below where it stood are read again. Each is written
+// again (a changed transform's output replaces the stored one), except one older than the
+// stored version of its order from the same stream and partition (a lower offset): that one
+// is skipped like a fenced record, so the newest version stays, in the table and (its
+// version 0 loses to the one held) in the cache. Only then is the extra query made.
+//
 // Replays (Batch::replay, sluice/replay.hpp): when the batch's dead letters live in this very
 // database, the transaction also deletes the letters of the records it stored (not of those
 // refused), so the order and its letter's retirement commit or roll back together. The statement
@@ -32,6 +39,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "order_check.hpp"
@@ -77,6 +85,10 @@ class OrderWriter {
   // Checks the records and builds the rows of the newest version of each order, leaving out
   // records behind `fence` (none when null).
   void prepare(const Batch& batch, const StoredPositions* fence, Outcome& outcome, WriteStats& stats);
+  // Of the records read again after a rewind (StoredPositions::reread), the order_uids whose
+  // stored version came from a later offset of the same partition, into newer_stored_; true
+  // if there are any.
+  bool find_newer_stored(PgConnection& connection, const Batch& batch);
   // BEGIN, lock the stored positions, and prepare again if some records are behind them.
   void begin(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats);
   void write_all(PgConnection& connection, const Batch& batch, Outcome& outcome, WriteStats& stats);
@@ -112,7 +124,8 @@ class OrderWriter {
   // Older versions of an order in the same batch, newest first (rare: only filled then).
   std::unordered_map<std::string, std::vector<std::size_t>> superseded_;
   StoredPositions fence_;
-  std::vector<Stored> stored_;  // of the current attempt's transaction
+  std::unordered_set<std::string> newer_stored_;  // of the current attempt (find_newer_stored)
+  std::vector<Stored> stored_;                    // of the current attempt's transaction
   std::string feed_channel_;
   std::string location_;
   // Of the current write: > 0 when letters are stored in its transaction (the dead-letter

@@ -59,6 +59,7 @@ PostgresSink::PostgresSink(const PostgresSettings& settings, SinkHost& host)
       writer_connection_(connect_string_),
       read_pool_(connect_string_, settings.read_connections, settings.read_timeout),
       feeds_(dsn_connect_string(settings.dsn, "sluice-feed"), settings.feed_channel, settings.read_timeout, host.log()),
+      holds_(dsn_connect_string(settings.dsn, "sluice-holds")),
       orders_written_(host.metrics().counter("sluice_postgres_orders_written_total",
                                              "Orders stored (inserted or replaced) in PostgreSQL")),
       orders_refused_(host.metrics().counter("sluice_postgres_orders_refused_total",
@@ -191,6 +192,7 @@ void PostgresSink::close() {
   feeds_.stop_all();  // first: after close() no follower callback runs
   writer_connection_.close();
   read_pool_.close();
+  holds_.close();
 }
 
 Lookup PostgresSink::get(std::string_view key, std::string& value, std::int64_t& version) {
@@ -321,6 +323,39 @@ Reach PostgresSink::wait_for(const Position& position, std::chrono::steady_clock
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return answered ? Reach::not_yet : Reach::unknown;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll_every, deadline - now));
+  }
+}
+
+Status PostgresSink::hold(const std::vector<PartitionKey>& partitions) {
+  try {
+    holds_.hold(partitions);
+    return Status::ok();
+  } catch (const PgError& e) {
+    return read_failed(e, "holding positions");
+  }
+}
+
+void PostgresSink::release(const std::vector<PartitionKey>& partitions) { holds_.release(partitions); }
+
+Status PostgresSink::list(const std::string& stream, std::vector<Position>& out) {
+  try {
+    PgConnection connection(connect_string_);
+    connection.open();
+    out = list_positions(connection, stream);
+    return Status::ok();
+  } catch (const PgError& e) {
+    return read_failed(e, "reading positions");
+  }
+}
+
+Status PostgresSink::move(const std::vector<Position>& positions, std::vector<PartitionKey>& held) {
+  try {
+    PgConnection connection(connect_string_);
+    connection.open();
+    held = move_positions(connection, positions);
+    return Status::ok();
+  } catch (const PgError& e) {
+    return read_failed(e, "moving positions");
   }
 }
 

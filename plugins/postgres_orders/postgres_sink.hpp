@@ -19,6 +19,7 @@
 #include "pg_config_keys.hpp"
 #include "pg_connection.hpp"
 #include "pg_read_pool.hpp"
+#include "position_admin.hpp"
 #include "sluice/position_store.hpp"
 #include "sluice/sink.hpp"
 #include "sluice/store.hpp"
@@ -78,6 +79,12 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
 
   // PositionStore
   Status load(const std::string& stream, std::int32_t partition, std::int64_t& next_offset, bool& found) override;
+  // `sluice positions` and its fencing (position_admin.hpp); list() and move() connect for
+  // the call, without open().
+  Status hold(const std::vector<PartitionKey>& partitions) override;
+  void release(const std::vector<PartitionKey>& partitions) override;
+  Status list(const std::string& stream, std::vector<Position>& out) override;
+  Status move(const std::vector<Position>& positions, std::vector<PartitionKey>& held) override;
 
  private:
   Status apply_migrations_now();
@@ -96,6 +103,7 @@ class PostgresSink final : public Sink, public Store, public PositionStore {
   OrderWriter writer_;
   PgReadPool read_pool_;
   ChangeFeeds feeds_;
+  PositionHolds holds_;
   std::atomic<bool> available_{false};
   bool reported_down_ = false;
   Counter& orders_written_;

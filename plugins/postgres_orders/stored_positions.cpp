@@ -21,6 +21,7 @@ std::map<PartitionKey, std::int64_t> latest(const std::vector<Position>& positio
 
 void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
   stored_.clear();
+  replayed_below_.clear();
   fences_.clear();
   auto rows = latest(batch.positions);
   if (rows.empty()) return;
@@ -37,18 +38,27 @@ void StoredPositions::lock(PgConnection& connection, const Batch& batch) {
       "INSERT INTO offsets AS o (stream, partition, next_offset)"
       " SELECT s, p, 0 FROM unnest($1::text[], $2::integer[]) AS t(s, p) ORDER BY s, p"
       " ON CONFLICT (stream, partition) DO UPDATE SET next_offset = o.next_offset"
-      " RETURNING stream, partition, next_offset",
+      " RETURNING stream, partition, next_offset, replayed_below",
       {{text_array_literal(streams)}, {bigint_array_literal(partitions)}});
   for (int row = 0; row < PQntuples(result.get()); ++row) {
     stored_.push_back({PQgetvalue(result.get(), row, 0),
                        static_cast<std::int32_t>(std::stol(PQgetvalue(result.get(), row, 1))),
                        std::stoll(PQgetvalue(result.get(), row, 2))});
+    replayed_below_.push_back(
+        {stored_.back().stream, stored_.back().partition, std::stoll(PQgetvalue(result.get(), row, 3))});
   }
   find_fences(batch);
 }
 
 std::int64_t StoredPositions::stored(const std::string& stream, std::int32_t partition) const {
   for (const Position& p : stored_) {
+    if (p.partition == partition && p.stream == stream) return p.offset;
+  }
+  return 0;
+}
+
+std::int64_t StoredPositions::replayed_below(const std::string& stream, std::int32_t partition) const {
+  for (const Position& p : replayed_below_) {
     if (p.partition == partition && p.stream == stream) return p.offset;
   }
   return 0;

@@ -35,6 +35,13 @@ class StoredPositions {
   // Outcome::behind; empty in the common case.
   const std::vector<Position>& fences() const { return fences_; }
 
+  // Below where a partition's position stood before `sluice positions set` moved it back
+  // (offsets.replayed_below; 0 when it never was): records there are read again, and one
+  // older than the stored version of its order must not replace it (order_writer.hpp).
+  bool reread(const Record& record) const {
+    return record.offset >= 0 && record.offset < replayed_below(record.stream, record.partition);
+  }
+
   // Writes the batch's positions that are past the stored ones (never one backwards);
   // returns those it wrote (for the change feed's read-your-writes positions).
   std::vector<Position> advance(PgConnection& connection, const std::vector<Position>& positions) const;
@@ -43,7 +50,10 @@ class StoredPositions {
   // One pass over the batch: the partitions with a record, or a position, not past the store.
   void find_fences(const Batch& batch);
 
-  std::vector<Position> stored_;  // a batch touches few partitions: a short list beats a map
+  std::int64_t replayed_below(const std::string& stream, std::int32_t partition) const;
+
+  std::vector<Position> stored_;          // a batch touches few partitions: a short list beats a map
+  std::vector<Position> replayed_below_;  // parallel to stored_
   std::vector<Position> fences_;
 };
 

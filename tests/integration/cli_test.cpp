@@ -54,8 +54,8 @@ TEST(Cli, HelpDocumentsEveryCommandAndExitCodes) {
     names.insert(name);
     EXPECT_GE(description.size(), 20u) << name << " has no real description: " << description;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"run", "validate", "plugins", "schema", "migrate", "broker", "publish",
-                                          "status", "reload", "tap", "dead-letters"}));
+  EXPECT_EQ(names, (std::set<std::string>{"run", "validate", "plugins", "schema", "migrate", "positions", "broker",
+                                          "publish", "status", "reload", "tap", "dead-letters"}));
 }
 
 TEST(Cli, BadCommandLineExitsTwo) {

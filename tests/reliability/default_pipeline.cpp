@@ -189,7 +189,7 @@ DefaultPipeline::~DefaultPipeline() {
   db_.reset();
 }
 
-Process& DefaultPipeline::launch(int port, const std::map<std::string, std::string>& extra_env) {
+Process::Options DefaultPipeline::run_options(int port, const std::map<std::string, std::string>& extra_env) const {
   Process::Options options;
   options.env = {
       {"KAFKA_BROKERS", broker_->address()},
@@ -210,10 +210,21 @@ Process& DefaultPipeline::launch(int port, const std::map<std::string, std::stri
   for (const auto& [key, value] : extra_env) options.env[key] = value;
   // The repository root, where the shipped pipeline's relative folders (web/, sql/) are.
   options.cwd = source_dir();
-  runs_.push_back(std::make_unique<Process>(
-      std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()}, options));
+  return options;
+}
+
+Process& DefaultPipeline::launch(int port, const std::map<std::string, std::string>& extra_env) {
+  runs_.push_back(
+      std::make_unique<Process>(std::vector<std::string>{sluice_binary().string(), "run", pipeline_file_.string()},
+                                run_options(port, extra_env)));
   ports_.push_back(port);
   return *runs_.back();
+}
+
+RunResult DefaultPipeline::cli(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
+  args.insert(args.begin(), sluice_binary().string());
+  args.push_back(pipeline_file_.string());
+  return run(std::move(args), 60s, run_options(free_port(), env));
 }
 
 bool DefaultPipeline::start() {

@@ -121,6 +121,10 @@ class DefaultPipeline {
   Process& member(std::size_t run) { return *runs_.at(run); }
   int http_port_of(std::size_t run) const { return ports_.at(run); }
 
+  // `sluice ARGS... PIPELINE_FILE` (an operator command such as `positions show`) with the
+  // environment the runs get (`env` added), from the repository root; waits at most 60 s.
+  RunResult cli(std::vector<std::string> args, const std::map<std::string, std::string>& env = {});
+
   // `sluice publish --count N --prefix P [--rate R] [--order-version V]` in the background
   // (delivery timeout 180 s, so a broker outage is waited out rather than reported as failed
   // deliveries). Version V > 0 marks the orders' track_number "...-vV": publishing the same
@@ -166,6 +170,7 @@ class DefaultPipeline {
   std::filesystem::path pipeline_file_;  // the shipped one, or a copy with source_config
 
   Process& launch(int port, const std::map<std::string, std::string>& extra_env);
+  Process::Options run_options(int port, const std::map<std::string, std::string>& extra_env) const;
 };
 
 }  // namespace sluice::test

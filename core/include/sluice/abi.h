@@ -20,7 +20,9 @@ extern "C" {
  * instead of Record::dead_letter_id, and the descriptor's former_names (README.md, "Write your own plugin": "From ABI 7
  * to 8"). 9: Outcome routes letters (Outcome::route_letters, reject_stored, Rejected::stored) and
  * DeadLetterStore::payload_limit, so a sink stores the letters of what it refuses in its own
- * transaction (README.md, "Delivery guarantees"; "From ABI 8 to 9"). */
+ * transaction (README.md, "Delivery guarantees"; "From ABI 8 to 9"); Source::stream_offsets
+ * (sluice/stream_offsets.hpp) and PositionStore's hold, release, list and move, for
+ * `sluice positions`. */
 #define SLUICE_ABI_VERSION 9u
 #define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
 

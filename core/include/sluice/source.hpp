@@ -1,5 +1,6 @@
 // A source plugin: the Source interface and the SourceHost it is given. Include this header
-// (not plugin.hpp) in a source; position_store.hpp too if it resumes from a sink's positions.
+// (not plugin.hpp) in a source; position_store.hpp too if it resumes from a sink's positions,
+// stream_offsets.hpp if `sluice positions` can ask it about its stream.
 #pragma once
 
 #include <boost/config.hpp>
@@ -16,6 +17,7 @@
 namespace sluice {
 
 class PositionStore;  // sluice/position_store.hpp
+class StreamOffsets;  // sluice/stream_offsets.hpp
 
 // What the runtime offers a source: the base Host, the positions it resumes from, and the
 // hooks of a partition handover.
@@ -73,6 +75,9 @@ class BOOST_SYMBOL_VISIBLE Source : public Plugin {
   // time). Default: unknown.
   virtual std::optional<std::int64_t> end_offset(const std::string& stream, std::int32_t partition,
                                                  std::chrono::milliseconds timeout);
+  // For `sluice positions` (never called while the pipeline runs, nor after open()): the
+  // stream's offsets, or nullptr when the source has none to tell. Default: nullptr.
+  virtual StreamOffsets* stream_offsets();
 };
 
 }  // namespace sluice

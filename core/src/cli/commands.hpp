@@ -35,8 +35,9 @@ Command add_validate_command(CLI::App& app, const GlobalOptions& global);
 Command add_plugins_command(CLI::App& app, const GlobalOptions& global);
 Command add_schema_command(CLI::App& app, const GlobalOptions& global);
 Command add_migrate_command(CLI::App& app, const GlobalOptions& global);
-Command add_broker_command(CLI::App& app, const GlobalOptions& global);   // the Kafka tool's broker.cpp
-Command add_publish_command(CLI::App& app, const GlobalOptions& global);  // the Kafka tool's publish.cpp
+Command add_positions_command(CLI::App& app, const GlobalOptions& global);  // positions_cmd.cpp
+Command add_broker_command(CLI::App& app, const GlobalOptions& global);     // the Kafka tool's broker.cpp
+Command add_publish_command(CLI::App& app, const GlobalOptions& global);    // the Kafka tool's publish.cpp
 // The operator commands talk to a running pipeline's admin API (admin_client.hpp).
 Command add_status_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp
 Command add_reload_command(CLI::App& app, const GlobalOptions& global);        // status_cmd.cpp

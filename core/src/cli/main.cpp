@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       add_plugins_command(app, global),
       add_schema_command(app, global),
       add_migrate_command(app, global),
+      add_positions_command(app, global),
       add_tool_command(app, tool_command("broker"), argc, argv),
       add_tool_command(app, tool_command("publish"), argc, argv),
       add_status_command(app, global),

@@ -31,13 +31,13 @@ TEST_F(PostgresTest, MigrationsAreAppliedOnceAndRecorded) {
   ASSERT_TRUE(b.is_ok()) << b.message();
   ASSERT_TRUE(c.is_ok()) << c.message();
   EXPECT_EQ(scalar("SELECT string_agg(plugin, ',' ORDER BY version) FROM schema_migrations"),
-            "postgres,postgres,postgres_dead_letter,postgres,postgres_dead_letter,postgres_dead_letter");
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "6");
+            "postgres,postgres,postgres_dead_letter,postgres,postgres_dead_letter,postgres_dead_letter,postgres");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(scalar("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations"),
             "0001_orders.sql,0002_offsets.sql,0003_dead_letters.sql,0004_order_versions.sql,"
-            "0005_dead_letter_retention.sql,0006_dead_letter_key.sql");
+            "0005_dead_letter_retention.sql,0006_dead_letter_key.sql,0007_offsets_replayed_below.sql");
   ASSERT_TRUE(first->open().is_ok());
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(scalar("SELECT to_regclass('dead_letters') IS NOT NULL"), "t");
 }
 
