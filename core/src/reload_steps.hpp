@@ -10,14 +10,21 @@
 //     "rejected": the pipeline runs on untouched.
 //  3. Reach the batch boundary: the stage pipeline drains, every batch in flight is written and
 //     committed, so a swap neither loses nor repeats a record. The source is not polled meanwhile.
-//  4. Open the new sinks while the old objects still exist. One that does not (fatal, or still
-//     retrying after kReloadOpenLimit) rolls the reload back: the new objects go, the old
-//     pipeline starts again ("rolled_back").
-//  5. Switch: APIs and a source that changed are stopped and closed (the source after its last
-//     commit), the new instances take the old ones' place, replaced sinks are closed and
-//     destroyed, the new stage pipeline started, then the new source opened (from the stored
-//     positions) and new APIs started on their address. A source or API that cannot start
-//     then is a fatal error. Replay batches queued for this thread fail before an API stops
+//  4. Make, while the old objects still run, and roll back on any failure: the new sinks open
+//     (one that does not, fatal or still retrying after kReloadOpenLimit, rolls back); then
+//     the new APIs start: each binds its address before the API it replaces stops, the same
+//     address too (the listeners share it with SO_REUSEPORT, new connections go to the new
+//     one: plugins/common/http/listener_handover.hpp); one that cannot (address held by
+//     another process, bad TLS files) rolls back. Then a changed source is switched: the old
+//     one is closed after its last commit (made by step 3) and the new one opened from the
+//     stored positions within kReloadOpenLimit; when it does not open, the old config opens
+//     again from the same positions and the reload rolls back. A roll back stops the new
+//     APIs, closes the new sinks and starts the old stage pipeline again ("rolled_back"); the
+//     old APIs never stopped.
+//  5. Break (the reload is "applied"; nothing below fails): the replaced APIs stop, each
+//     finishing the connections it had (the new listener took the new ones), the new
+//     instances take the old ones' place, replaced sinks are closed and destroyed, the new
+//     stage pipeline starts. Replay batches queued for this thread fail before an API stops
 //     (replay_queue.hpp).
 //  6. APIs kept running (all of them when nothing changed) are refreshed: they re-read what
 //     lives outside the file, such as tokens (Api::refresh).
@@ -26,6 +33,7 @@
 // (Runtime::record_reload, Runtime::count_reload).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -57,21 +65,24 @@ class ReloadSteps {
   bool create_new_stages();
   // Step 3: false when the pipeline is stopping instead (recorded "abandoned").
   bool drain_to_batch_boundary();
-  // Step 4: false when one could not open (its id in failed_sink_; the others opened stay open).
+  // Step 4: false when one could not open (failure_ says which; the others opened stay open).
   bool open_new_sinks();
-  bool open_within_limit(PluginInstance& sink);
-  // Step 4, after a sink failed: the new objects go, the old pipeline starts again.
+  bool open_within_limit(const std::string& id, const std::function<Status()>& open);
+  // Step 4: false when one could not start (failure_; the others started are in new_apis_).
+  bool start_new_apis();
+  // Step 4: a changed source closed and the new one opened; false when it did not open (the
+  // previous one is open again).
+  bool switch_source();
+  void reopen_previous_source();
+  // Step 4, after a failure: the new objects go, the old pipeline starts again.
   void roll_back();
   // Step 5, then 6 for the kept APIs.
   void switch_to_new_plan();
   void stop_replaced_apis();
-  void close_replaced_source();
   // The new plan's instances, kept ones rebound, take instances_' place; returns the old ones.
   Instances adopt_new_instances();
   void retire(Instances replaced);
   void start_new_stage_pipeline();
-  bool open_new_source();
-  bool start_new_apis();
 
   PluginInstance* instance(const PlannedStage* stage) {
     return keep_.count(stage) ? keep_[stage] : fresh_[stage].get();
@@ -91,8 +102,9 @@ class ReloadSteps {
   // What a roll back restores.
   std::map<std::string, Sink*, std::less<>> previous_sinks_;
   Health::Snapshot health_before_;
-  std::vector<PluginInstance*> opened_;  // new sinks opened so far
-  std::string failed_sink_;
+  std::vector<PluginInstance*> opened_;    // new sinks opened so far
+  std::vector<PluginInstance*> new_apis_;  // new APIs started so far
+  std::string failure_;                    // what rolled the reload back
   bool source_kept_ = false;
 };
 

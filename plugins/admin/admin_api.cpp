@@ -9,6 +9,7 @@
 #include "auth_gate.hpp"
 #include "http_endpoint.hpp"
 #include "http_metrics.hpp"
+#include "listener_handover.hpp"
 #include "lookup_executor.hpp"
 #include "private_file.hpp"
 #include "static_files.hpp"
@@ -89,10 +90,12 @@ Status AdminApi::start() {
   stopping_ = shared->stopping;
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
+    auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
     auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_));
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
-    endpoint->serveThreaded();
+    handover->serve(*endpoint);
     endpoint_ = std::move(endpoint);
+    handover_ = std::move(handover);
   } catch (const std::exception& e) {
     stop();
     return Status::fatal("admin: cannot listen on " + format_listen_address(settings_.listen) + ": " + e.what());
@@ -115,6 +118,7 @@ void AdminApi::stop() {
     }
     endpoint_.reset();
   }
+  handover_.reset();  // after the socket closed: a reload's replacement takes the port over until then
   executor_.reset();
   long_executor_.reset();
   gate_.reset();

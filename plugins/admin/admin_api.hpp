@@ -19,6 +19,7 @@ namespace sluice::http {
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
+class ListenerHandover;
 }  // namespace sluice::http
 
 namespace sluice::admin {
@@ -50,6 +51,8 @@ class AdminApi : public Api {
   std::shared_ptr<LookupExecutor> executor_;
   std::shared_ptr<LookupExecutor> long_executor_;  // taps, replays, reloads
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  // The claim on its port (listener_handover.hpp), held while the socket is open.
+  std::unique_ptr<ListenerHandover> handover_;
   std::shared_ptr<std::atomic<bool>> stopping_;
 };
 

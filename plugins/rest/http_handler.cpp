@@ -1,5 +1,7 @@
 #include "http_handler.hpp"
 
+#include <pistache/peer.h>
+
 #include <chrono>
 
 #include "keep_alive.hpp"
@@ -102,8 +104,15 @@ class LookupReply final : public LookupJob {
 
 }  // namespace
 
+void HttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
+  // What Http::Handler::onConnection does (it is private there): the connection's parser.
+  peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+  peer->putData("sluice.open_connection", connections_->opened());
+}
+
 void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto started = Clock::now();
+  connections_->active();
   // One reply and one query per worker thread, reused: their buffers keep their capacity.
   thread_local Reply reply;
   thread_local OrderQuery deferred;

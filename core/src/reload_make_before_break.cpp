@@ -1,0 +1,75 @@
+// Steps 4b and 4c of a live reload (reload_steps.hpp; README.md, "Live reload"): the new APIs
+// start and a changed source is switched while everything can still be rolled back.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "reload_steps.hpp"
+
+namespace sluice {
+
+// Make before break: a new API binds and serves (the same address too: the listeners share it,
+// plugins/common/http/listener_handover.hpp) while the one it replaces still runs; the old one
+// stops at the switch. One that cannot start rolls the reload back, the old APIs untouched.
+bool ReloadSteps::start_new_apis() {
+  for (const PlannedStage* s : next_->of(Role::api)) {
+    if (keep_.count(s)) continue;
+    PluginInstance& api = *fresh_[s];
+    Status status = runtime_.guarded(api.id(), [&] { return api.as<Api>()->start(); });
+    if (!status.is_ok()) {
+      failure_ = "api '" + api.id() + "' could not start: " + status.message();
+      return false;
+    }
+    new_apis_.push_back(&api);
+  }
+  return true;
+}
+
+// A changed source: the old one (its last batch committed by the drain) is closed, then the new
+// one opened from the stored positions, within the open limit. Close first, because two
+// consumers of one Kafka group with the same static member id cannot both be open. When the new
+// one does not open, the old config is opened again, from the same stored positions, and the
+// reload is rolled back.
+bool ReloadSteps::switch_source() {
+  if (source_kept_ || !runtime_.source_opened_) return true;
+  SharedState& shared = runtime_.shared_;
+  PluginInstance& old_source = runtime_.source();
+  shared.source_ends.retract();  // APIs keep running and may be asking it
+  runtime_.guarded(old_source.id(), [&] {
+    old_source.as<Source>()->close();
+    return Status::ok();
+  });
+  runtime_.source_opened_ = false;
+  // The new source resumes from the positions the new plan keeps them in.
+  shared.positions = nullptr;
+  for (const PlannedStage* s : next_->of(Role::sink)) {
+    if ((shared.positions = instance(s)->as<Sink>()->position_store())) break;
+  }
+  PluginInstance& src = *instance(next_->of(Role::source).front());
+  log_.info("reload #{}: opening source '{}' ({})", n_, src.id(), src.origin());
+  if (open_within_limit(src.id(), [&src] { return src.as<Source>()->open(); })) {
+    runtime_.source_opened_ = true;
+    return true;
+  }
+  failure_ = "source '" + src.id() + "' could not open";
+  runtime_.set_position_store();
+  reopen_previous_source();
+  return false;
+}
+
+// The previous source's config, as a new object (the closed one goes), opened from the stored
+// positions as at a start; it opened before, so it is retried for as long as it takes.
+void ReloadSteps::reopen_previous_source() {
+  auto& instances = runtime_.instances_;
+  auto it =
+      std::find_if(instances.begin(), instances.end(), [&](const auto& i) { return i.get() == &runtime_.source(); });
+  *it = runtime_.create((*it)->planned());
+  PluginInstance& src = **it;
+  log_.info("reload #{}: opening the previous source '{}' again", n_, src.id());
+  runtime_.source_opened_ = runtime_.open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
+  if (!runtime_.source_opened_) return;  // open_with_retry reported the failure: the pipeline stops
+  runtime_.shared_.source_ends.publish(src.as<Source>());
+  runtime_.shared_.health.set(stage_health(src.id()), true);
+}
+
+}  // namespace sluice
