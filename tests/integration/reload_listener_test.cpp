@@ -289,3 +289,23 @@ TEST_F(ReloadMakeBeforeBreak, ANewSourceThatCannotOpenIsRolledBackAndTheOldOneRe
 
 }  // namespace
 }  // namespace sluice::test
+
+namespace sluice::test {
+namespace {
+
+// SO_REUSEPORT would let two APIs of one pipeline share a port by mistake; before it, the
+// second failed to bind, and it still does, naming the API that holds the port.
+TEST_F(ReloadMakeBeforeBreak, TwoApisOnOnePortAreStillRefused) {
+  admin_port_ = listen_port_;
+  write_file(dir_ / "p.yaml", pipeline());
+  Process run({sluice_binary().string(), "--plugin-dir", fixture_plugin_dir().string(), "run",
+               (dir_ / "p.yaml").string()},
+              {.env = {{"SLUICE_API_TOKENS", "admin:" + kAdminToken + ",read:" + kReadToken}},
+               .cwd = dir_,
+               .stdin_text = ""});
+  EXPECT_EQ(run.wait(30s), 1) << run.err();
+  EXPECT_NE(run.err().find("is the listen address of api 'rest' already"), std::string::npos) << run.err();
+}
+
+}  // namespace
+}  // namespace sluice::test
