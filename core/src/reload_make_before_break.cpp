@@ -25,36 +25,54 @@ bool ReloadSteps::start_new_apis() {
   return true;
 }
 
-// A changed source: the old one (its last batch committed by the drain) is closed, then the new
-// one opened from the stored positions, within the open limit. Close first, because two
-// consumers of one Kafka group with the same static member id cannot both be open. When the new
-// one does not open, the old config is opened again, from the same stored positions, and the
-// reload is rolled back.
+namespace {
+bool opens_beside(const PlannedStage& stage) {
+  return stage.plugin && (stage.plugin->descriptor->flags & sluice_flag_opens_beside);
+}
+}  // namespace
+
+// A changed source. When both plugins allow it (sluice_flag_opens_beside: a file), the new one
+// opens first, from the stored positions (the drain committed the old one's last batch), and
+// the old one closes once it did: a new one that does not open never touched the old one.
+// Otherwise (two consumers of one Kafka group with the same static member id cannot both be
+// open) the old one closes first; when the new one then does not open, the old config opens
+// again, from the same stored positions. Either way a new source that does not open within
+// kReloadOpenLimit rolls the reload back.
 bool ReloadSteps::switch_source() {
   if (source_kept_ || !runtime_.source_opened_) return true;
-  SharedState& shared = runtime_.shared_;
   PluginInstance& old_source = runtime_.source();
-  shared.source_ends.retract();  // APIs keep running and may be asking it
-  runtime_.guarded(old_source.id(), [&] {
-    old_source.as<Source>()->close();
-    return Status::ok();
-  });
-  runtime_.source_opened_ = false;
+  const PlannedStage* next_stage = next_->of(Role::source).front();
+  const bool beside = opens_beside(old_source.planned()) && opens_beside(*next_stage);
+  if (!beside) close_running_source();
+  SharedState& shared = runtime_.shared_;
   // The new source resumes from the positions the new plan keeps them in.
   shared.positions = nullptr;
   for (const PlannedStage* s : next_->of(Role::sink)) {
     if ((shared.positions = instance(s)->as<Sink>()->position_store())) break;
   }
-  PluginInstance& src = *instance(next_->of(Role::source).front());
-  log_.info("reload #{}: opening source '{}' ({})", n_, src.id(), src.origin());
-  if (open_within_limit(src.id(), [&src] { return src.as<Source>()->open(); })) {
-    runtime_.source_opened_ = true;
-    return true;
+  PluginInstance& src = *instance(next_stage);
+  log_.info("reload #{}: opening source '{}' ({}){}", n_, src.id(), src.origin(),
+            beside ? " beside the running one" : "");
+  const bool opened = open_within_limit(src.id(), [&src] { return src.as<Source>()->open(); });
+  runtime_.set_position_store();  // the running plan's, until the switch
+  if (!opened) {
+    failure_ = "source '" + src.id() + "' could not open";
+    if (!beside) reopen_previous_source();
+    return false;
   }
-  failure_ = "source '" + src.id() + "' could not open";
-  runtime_.set_position_store();
-  reopen_previous_source();
-  return false;
+  if (beside) close_running_source();
+  runtime_.source_opened_ = true;
+  return true;
+}
+
+void ReloadSteps::close_running_source() {
+  PluginInstance& source = runtime_.source();
+  runtime_.shared_.source_ends.retract();  // APIs keep running and may be asking it
+  runtime_.guarded(source.id(), [&] {
+    source.as<Source>()->close();
+    return Status::ok();
+  });
+  runtime_.source_opened_ = false;
 }
 
 // The previous source's config, as a new object (the closed one goes), opened from the stored

@@ -15,10 +15,12 @@
 //     the new APIs start: each binds its address before the API it replaces stops, the same
 //     address too (the listeners share it with SO_REUSEPORT, new connections go to the new
 //     one: plugins/common/http/listener_handover.hpp); one that cannot (address held by
-//     another process, bad TLS files) rolls back. Then a changed source is switched: the old
-//     one is closed after its last commit (made by step 3) and the new one opened from the
-//     stored positions within kReloadOpenLimit; when it does not open, the old config opens
-//     again from the same positions and the reload rolls back. A roll back stops the new
+//     another process, bad TLS files) rolls back. Then a changed source is switched: the new
+//     one opens from the stored positions (the old one's last batch was committed by step 3)
+//     within kReloadOpenLimit, before the old one closes where both plugins allow it
+//     (sluice_flag_opens_beside: a file), else after (a Kafka consumer with a static member
+//     id); when it does not open, the old one runs on (or its config opens again from the same
+//     positions) and the reload rolls back. A roll back stops the new
 //     APIs, closes the new sinks and starts the old stage pipeline again ("rolled_back"); the
 //     old APIs never stopped.
 //  5. Break (the reload is "applied"; nothing below fails): the replaced APIs stop, each
@@ -73,6 +75,7 @@ class ReloadSteps {
   // Step 4: a changed source closed and the new one opened; false when it did not open (the
   // previous one is open again).
   bool switch_source();
+  void close_running_source();
   void reopen_previous_source();
   // Step 4, after a failure: the new objects go, the old pipeline starts again.
   void roll_back();

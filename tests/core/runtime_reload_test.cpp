@@ -196,6 +196,29 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
 
 // APIs ask the running source where its stream ends (ApiHost::source_end_offset) from their own
 // threads, while reloads replace and close that source: no question may reach a closed one.
+// fake_source cannot be open twice (no sluice_flag_opens_beside): the old one closes first, and
+// when the new one fails to open, the old config opens again and the pipeline reads on.
+TEST_F(RuntimeReloadTest, ASourceThatCannotOpenRollsBackAndTheOldConfigReadsOn) {
+  start(plan("sinks:\n" + sink("a")));
+  ASSERT_TRUE(wait_written("a", 100));
+  runtime_->request_reload(std::make_shared<const PipelinePlan>(
+      test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() +
+                          ", count: -1, open_fails: true } }\nsinks:\n" + sink("a"),
+                      registry_)));
+  ASSERT_TRUE(wait_reloads("rolled_back", 1)) << lifecycle();
+  const std::size_t at_rollback = written_by("a").size();
+  ASSERT_TRUE(wait_written("a", at_rollback + 100)) << "the pipeline did not read on after the rollback";
+  std::string why;
+  EXPECT_TRUE(runtime_->shared().health.ready(&why)) << why;
+  stop();
+  EXPECT_EQ(code_, 0) << lifecycle();
+  EXPECT_EQ(reloads("applied"), 0u);
+  EXPECT_EQ(events("open source (fails)"), 1u) << lifecycle();
+  EXPECT_EQ(events("open source"), 2u) << "the start, and the old config again: " << lifecycle();
+  EXPECT_EQ(events("close source"), 2u) << "before the new one opened, and at the stop: " << lifecycle();
+  EXPECT_EQ(events("create a"), 1u) << "the sink was kept: " << lifecycle();
+}
+
 TEST_F(RuntimeReloadTest, EndOffsetQuestionsNeverReachAClosedSourceAcrossReloads) {
   auto with_batch = [&](int batch) {
     return std::make_shared<const PipelinePlan>(

@@ -6,7 +6,8 @@
 //    reset, no request unanswered or failed.
 // 2. A reload whose new REST listener cannot bind (the test holds its new address) is rolled
 //    back: the old listener answers on, status and metrics say so, orders keep coming in.
-// 3. A reload whose new source cannot open is rolled back: the old source reads on.
+// 3. A reload whose new source cannot open is rolled back: the old source, opened beside the
+//    new one and never closed, reads on.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -278,6 +279,10 @@ TEST_F(ReloadMakeBeforeBreak, ANewSourceThatCannotOpenIsRolledBackAndTheOldOneRe
   EXPECT_EQ(reload.code, 1) << reload.out << reload.err;
   EXPECT_NE(reload.out.find("reload #1: rolled_back"), std::string::npos) << reload.out << reload.err;
   EXPECT_NE(run_->err().find("reload #1 rolled back: source 'file' could not open"), std::string::npos) << run_->err();
+  // A file source opens beside the running one (sluice_flag_opens_beside): the old one was
+  // never closed, so nothing had to be opened again.
+  EXPECT_NE(run_->err().find(") beside the running one"), std::string::npos) << run_->err();
+  EXPECT_EQ(run_->err().find("opening the previous source"), std::string::npos) << run_->err();
   ASSERT_TRUE(run_->running()) << run_->err();
   EXPECT_EQ(sample(metrics(), "sluice_reloads_total{result=\"rolled_back\"}"), 1);
   // The old source reads on from where it was: each order once.
@@ -298,11 +303,9 @@ namespace {
 TEST_F(ReloadMakeBeforeBreak, TwoApisOnOnePortAreStillRefused) {
   admin_port_ = listen_port_;
   write_file(dir_ / "p.yaml", pipeline());
-  Process run({sluice_binary().string(), "--plugin-dir", fixture_plugin_dir().string(), "run",
-               (dir_ / "p.yaml").string()},
-              {.env = {{"SLUICE_API_TOKENS", "admin:" + kAdminToken + ",read:" + kReadToken}},
-               .cwd = dir_,
-               .stdin_text = ""});
+  Process run(
+      {sluice_binary().string(), "--plugin-dir", fixture_plugin_dir().string(), "run", (dir_ / "p.yaml").string()},
+      {.env = {{"SLUICE_API_TOKENS", "admin:" + kAdminToken + ",read:" + kReadToken}}, .cwd = dir_, .stdin_text = ""});
   EXPECT_EQ(run.wait(30s), 1) << run.err();
   EXPECT_NE(run.err().find("is the listen address of api 'rest' already"), std::string::npos) << run.err();
 }
