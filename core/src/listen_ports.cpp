@@ -54,7 +54,14 @@ bool ListenPorts::superseded(std::uint16_t port, std::uint64_t claim) {
   std::lock_guard lock(c.mutex);
   auto it = c.by_port.find(port);
   if (it == c.by_port.end()) return false;
-  return std::any_of(it->second.begin(), it->second.end(), [&](const Claim& k) { return k.number > claim; });
+  auto mine = std::find_if(it->second.begin(), it->second.end(), [&](const Claim& k) { return k.number == claim; });
+  if (mine == it->second.end()) return false;
+  for (const auto& [other_port, held] : c.by_port) {
+    for (const Claim& k : held) {
+      if (k.owner == mine->owner && k.number > claim) return true;
+    }
+  }
+  return false;
 }
 
 void ListenPorts::release(std::uint16_t port, std::uint64_t claim) {

@@ -130,10 +130,14 @@ Status RestApi::start() {
 
 void RestApi::stop() {
   if (!endpoint_) return;
-  // A reload's new listener serves the address now and gets every new connection: finish the
-  // requests already on their way here before closing (the quiet time covers a request whose
-  // connection was accepted just before the new listener took over).
-  if (handover_->taken_over()) connections_->drain(kDrainQuiet, kDrainLimit);
+  // A reload's new listener serves the address now (and gets every new connection), or a new
+  // one: finish the requests already on their way here before closing (the quiet time covers
+  // a request whose connection was accepted just before the new listener took over), and
+  // tell keep-alive clients to reconnect.
+  if (handover_->taken_over()) {
+    connections_->start_draining();
+    connections_->drain(kDrainQuiet, kDrainLimit);
+  }
   // First the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
   executor_->stop();

@@ -36,6 +36,18 @@ TEST(ListenPorts, TheSameApiTakesItsPortOverAndTheOldListenerKnows) {
   ListenPorts::release(kPort + 1, new_claim);
 }
 
+TEST(ListenPorts, AListenerMovedToAnotherPortIsSupersededToo) {
+  const auto old_claim = ListenPorts::claim(kPort + 2, "rest");
+  const auto other = ListenPorts::claim(kPort + 4, "admin");
+  EXPECT_FALSE(ListenPorts::superseded(kPort + 2, old_claim)) << "another API's claim replaces nothing";
+  const auto new_claim = ListenPorts::claim(kPort + 3, "rest");
+  EXPECT_TRUE(ListenPorts::superseded(kPort + 2, old_claim));
+  EXPECT_FALSE(ListenPorts::held_before(kPort + 3, new_claim)) << "nothing to take over on the new port";
+  for (auto [port, claim] : {std::pair{kPort + 2, old_claim}, {kPort + 3, new_claim}, {kPort + 4, other}}) {
+    ListenPorts::release(static_cast<std::uint16_t>(port), claim);
+  }
+}
+
 TEST(ListenPorts, PortZeroIsNeverShared) {
   const auto a = ListenPorts::claim(0, "rest");
   const auto b = ListenPorts::claim(0, "admin");

@@ -17,12 +17,12 @@
 namespace sluice::test {
 namespace {
 
-// One GET on a fresh connection to 127.0.0.1:port; the status, 0 when the connection was
-// refused or reset or no whole answer came.
+// One GET; the status, 0 when the connection was refused or reset or no whole answer came.
 struct Get {
   bool connected = false;
   int status = 0;
   std::string body;
+  bool server_closes = false;  // the answer said Connection: close
 };
 
 int connect_to(int port) {
@@ -40,15 +40,13 @@ int connect_to(int port) {
   return fd;
 }
 
-Get get_on(int fd, int port, const std::string& target) {
+// One request and its answer on the connection `fd`, which stays open.
+Get exchange(int fd, int port, const std::string& target, bool keep_alive) {
   Get result;
   result.connected = true;
-  const std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\nConnection: close\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return result;
-  }
+  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                              (keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return result;
   // Read until the whole answer came (Pistache leaves the connection open after it); a reset,
   // an early close or the 5 s timeout leaves it short.
   std::string answer;
@@ -65,22 +63,33 @@ Get get_on(int fd, int port, const std::string& target) {
       length = std::stoul(answer.substr(length_at + 16));
     }
   }
-  ::close(fd);
   if (answer.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) return result;
   result.body = answer.substr(head_end + 4);
   if (result.body.size() != length) return result;
   result.status = std::stoi(answer.substr(9, 3));
+  std::string head = answer.substr(0, head_end);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  result.server_closes = head.find("\r\nconnection: close") != std::string::npos;
   return result;
 }
 
-// Asks for `order` and /healthz in turn, each on a fresh connection, until stopped, and counts
-// every answer that is not 200. Uses `port` until the test names a next one; from then on it
-// tries the next port first and keeps to it once it connects (a refused connection there is
-// not counted: the client is looking for it), so a gap between the old listener's stop and
-// the new one's start shows as a refused connection on the old port.
+// One GET on a fresh connection, closed after.
+Get get_on(int fd, int port, const std::string& target) {
+  Get got = exchange(fd, port, target, false);
+  ::close(fd);
+  return got;
+}
+
+// Asks for `order` and /healthz in turn until stopped, and counts every answer that is not
+// 200. Each request on a fresh connection, or (keep_alive) on one kept open for as long as the
+// server allows (it says Connection: close, or ends it). Uses `port` until the test names a
+// next one; from then on it tries the next port first and keeps to it once it connects (a
+// refused connection there is not counted: the client is looking for it), so a gap between
+// the old listener's stop and the new one's start shows as a refused connection on the old port.
 class Client {
  public:
-  Client(int port, std::string order) : port_(port), order_(std::move(order)) {
+  Client(int port, std::string order, bool keep_alive = false)
+      : port_(port), order_(std::move(order)), keep_alive_(keep_alive) {
     thread_ = std::thread([this] { run(); });
   }
   ~Client() { stop(); }
@@ -91,6 +100,7 @@ class Client {
   void move_to(int port) { next_port_ = port; }
   long long requests() const { return requests_; }
   long long failures() const { return failures_; }
+  long long connections() const { return connections_; }
   bool moved() const { return moved_; }
   std::string samples() {
     std::lock_guard lock(mutex_);
@@ -99,19 +109,27 @@ class Client {
 
  private:
   void run() {
+    int fd = -1;
+    int port = port_;
     for (int i = 0; !stop_; ++i) {
       const std::string target = i % 2 ? std::string("/healthz") : order_;
-      int fd = -1;
-      int port = port_;
-      if (!moved_ && next_port_ != 0) {
+      if (fd < 0 && !moved_ && next_port_ != 0) {
         fd = connect_to(next_port_);
         if (fd >= 0) {
           moved_ = true;
-          port_ = port = next_port_;
+          port_ = next_port_.load();
         }
       }
-      if (fd < 0) fd = connect_to(port);
-      const Get got = fd < 0 ? Get{} : get_on(fd, port, target);
+      if (fd < 0) {
+        port = port_;
+        fd = connect_to(port);
+        if (fd >= 0) ++connections_;
+      }
+      const Get got = fd < 0 ? Get{} : exchange(fd, port, target, keep_alive_);
+      if (fd >= 0 && (!keep_alive_ || got.server_closes || got.status == 0)) {
+        ::close(fd);
+        fd = -1;
+      }
       ++requests_;
       if (got.status != 200) {
         ++failures_;
@@ -125,15 +143,17 @@ class Client {
       }
       std::this_thread::sleep_for(4ms);  // the client's pace (~200 requests/s), not synchronisation
     }
+    if (fd >= 0) ::close(fd);
   }
 
   std::atomic<int> port_;
   std::string order_;
+  bool keep_alive_;
   std::atomic<int> next_port_ = 0;
   std::atomic<bool> moved_ = false;
   std::thread thread_;
   std::atomic<bool> stop_ = false;
-  std::atomic<long long> requests_ = 0, failures_ = 0;
+  std::atomic<long long> requests_ = 0, failures_ = 0, connections_ = 0;
   std::mutex mutex_;
   std::string samples_;
 };
@@ -178,12 +198,14 @@ class ReloadMakeBeforeBreak : public OperatorCli {
   }
 };
 
-// Two clients at ~200 requests/s each, so that a gap of a few milliseconds between the old
-// listener's stop and the new one's start is seen in most runs of the ten reloads.
+// Two clients at ~200 requests/s each, one on fresh connections, one keeping its connection
+// open, so that a gap of a few milliseconds between the old listener's stop and the new one's
+// start is seen in most runs of the ten reloads.
 TEST_F(ReloadMakeBeforeBreak, RestartingTheRestListenerRefusesNoConnectionAndFailsNoRequest) {
   const std::string target = start_with_an_order();
   Client client(listen_port_, target);
-  Client other(listen_port_, target);
+  // A keep-alive client: a replaced listener's answers tell it to reconnect, to the new one.
+  Client other(listen_port_, target, true);
   let_requests_pass(client, 50);
   // Same address, new threads, then back: the listener restarts each time.
   const int same_address_reloads = 10;
@@ -215,6 +237,8 @@ TEST_F(ReloadMakeBeforeBreak, RestartingTheRestListenerRefusesNoConnectionAndFai
   EXPECT_EQ(client.failures(), 0) << client.samples() << "\n" << run_->err();
   EXPECT_EQ(other.failures(), 0) << other.samples() << "\n" << run_->err();
   EXPECT_GT(client.requests() + other.requests(), 600);
+  EXPECT_GT(other.connections(), 1) << "the keep-alive client was never told to reconnect";
+  EXPECT_LT(other.connections(), other.requests() / 4) << "the keep-alive client did not keep its connections";
   const int old_listener = connect_to(old_port);
   if (old_listener >= 0) ::close(old_listener);
   EXPECT_EQ(old_listener, -1) << "the old address still listens";

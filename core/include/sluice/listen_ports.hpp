@@ -20,8 +20,9 @@ class BOOST_SYMBOL_VISIBLE ListenPorts {
   static std::uint64_t claim(std::uint16_t port, std::string_view owner, std::string* holder = nullptr);
   // Whether `owner` held `port` before `claim` was made (the new listener takes over from it).
   static bool held_before(std::uint16_t port, std::uint64_t claim);
-  // Whether a later claim of the same owner holds `port`: the listener of `claim` is being
-  // replaced and should finish its connections before it closes.
+  // Whether a later claim of the same owner exists, on `port` or another one: the listener of
+  // `claim` is being replaced (a process that stops makes no new claim) and should finish its
+  // connections before it closes.
   static bool superseded(std::uint16_t port, std::uint64_t claim);
   // Gives a claim back (its listener stopped, or never started).
   static void release(std::uint16_t port, std::uint64_t claim);

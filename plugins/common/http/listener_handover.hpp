@@ -29,8 +29,8 @@ class ListenerHandover {
   // Binds and serves `endpoint` (made with make_endpoint); when this replaces a listener of
   // the same owner, new connections go to this one from now on. Throws as serveThreaded does.
   void serve(Pistache::Http::Endpoint& endpoint);
-  // In stop(): a later listener of the same owner took the port over (a reload replaced this
-  // one): finish the connections before closing.
+  // In stop(): a later listener of the same owner took the port over, or opened on another
+  // one (a reload replaced this one): finish the connections before closing.
   bool taken_over() const;
 
  private:

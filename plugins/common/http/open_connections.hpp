@@ -20,6 +20,10 @@ class OpenConnections {
   // A request arrived on one of them.
   void active();
   std::size_t open() const;
+  // From now on every answer says `Connection: close` (close_if_draining), so keep-alive
+  // clients reconnect, to the new listener, instead of holding on to this one.
+  void start_draining() { counts_->draining.store(true); }
+  bool draining() const { return counts_->draining.load(); }
 
   // Returns once no connection is open, or none was opened and no request arrived for `quiet`
   // (what is left are idle keep-alive connections, which a client must expect to be closed),
@@ -30,6 +34,7 @@ class OpenConnections {
   struct Counts {
     std::atomic<std::size_t> open{0};
     std::atomic<std::int64_t> last_activity_ns{0};  // steady clock
+    std::atomic<bool> draining{false};
   };
   std::shared_ptr<Counts> counts_;
 };
