@@ -88,6 +88,7 @@ Status AdminApi::start() {
       static_cast<std::size_t>(settings_.max_connections),
       &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
   stopping_ = shared->stopping;
+  open_connections_ = shared->open_connections;
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
     auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
@@ -106,6 +107,12 @@ Status AdminApi::start() {
 }
 
 void AdminApi::stop() {
+  // A reload's new listener took the address over (or opened on another one): the requests
+  // already on their way here are answered first (README.md, "Live reload", Make before break).
+  if (endpoint_ && handover_ && handover_->taken_over()) {
+    open_connections_->start_draining();
+    open_connections_->drain(std::chrono::milliseconds(300), std::chrono::seconds(5));
+  }
   if (stopping_) stopping_->store(true);
   // Running admin requests finish and send first, while the endpoint still exists.
   if (executor_) executor_->stop();
@@ -119,6 +126,7 @@ void AdminApi::stop() {
     endpoint_.reset();
   }
   handover_.reset();  // after the socket closed: a reload's replacement takes the port over until then
+  open_connections_.reset();
   executor_.reset();
   long_executor_.reset();
   gate_.reset();

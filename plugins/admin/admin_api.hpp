@@ -20,6 +20,7 @@ class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
 class ListenerHandover;
+class OpenConnections;
 }  // namespace sluice::http
 
 namespace sluice::admin {
@@ -37,6 +38,7 @@ class AdminApi : public Api {
   // Reads the tokens; without an admin token among them the API stays off (logged), else binds.
   Status start() override;
   // Stops accepting, lets running admin requests answer, joins every thread. Safe to call twice.
+  // Replaced by a reload, it first finishes the connections it has (open_connections.hpp).
   void stop() override;
   // At a reload: reads the tokens again; on an error the old tokens stay.
   Status refresh() override;
@@ -53,6 +55,7 @@ class AdminApi : public Api {
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   // The claim on its port (listener_handover.hpp), held while the socket is open.
   std::unique_ptr<ListenerHandover> handover_;
+  std::shared_ptr<OpenConnections> open_connections_;
   std::shared_ptr<std::atomic<bool>> stopping_;
 };
 

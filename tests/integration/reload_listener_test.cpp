@@ -41,11 +41,11 @@ int connect_to(int port) {
 }
 
 // One request and its answer on the connection `fd`, which stays open.
-Get exchange(int fd, int port, const std::string& target, bool keep_alive) {
+Get exchange(int fd, int port, const std::string& target, bool keep_alive, const std::string& header = "") {
   Get result;
   result.connected = true;
-  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                              (keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n" +
+                              header + (keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return result;
   // Read until the whole answer came (Pistache leaves the connection open after it); a reset,
   // an early close or the 5 s timeout leaves it short.
@@ -88,8 +88,14 @@ Get get_on(int fd, int port, const std::string& target) {
 // the old listener's stop and the new one's start shows as a refused connection on the old port.
 class Client {
  public:
-  Client(int port, std::string order, bool keep_alive = false)
-      : port_(port), order_(std::move(order)), keep_alive_(keep_alive) {
+  // `header`: a header line ("Name: value\r\n") every request carries.
+  Client(int port, std::string order, bool keep_alive = false, std::string header = "",
+         std::string other_target = "/healthz")
+      : port_(port),
+        order_(std::move(order)),
+        keep_alive_(keep_alive),
+        header_(std::move(header)),
+        other_target_(std::move(other_target)) {
     thread_ = std::thread([this] { run(); });
   }
   ~Client() { stop(); }
@@ -112,7 +118,7 @@ class Client {
     int fd = -1;
     int port = port_;
     for (int i = 0; !stop_; ++i) {
-      const std::string target = i % 2 ? std::string("/healthz") : order_;
+      const std::string target = i % 2 ? other_target_ : order_;
       if (fd < 0 && !moved_ && next_port_ != 0) {
         fd = connect_to(next_port_);
         if (fd >= 0) {
@@ -125,7 +131,7 @@ class Client {
         fd = connect_to(port);
         if (fd >= 0) ++connections_;
       }
-      const Get got = fd < 0 ? Get{} : exchange(fd, port, target, keep_alive_);
+      const Get got = fd < 0 ? Get{} : exchange(fd, port, target, keep_alive_, header_);
       if (fd >= 0 && (!keep_alive_ || got.server_closes || got.status == 0)) {
         ::close(fd);
         fd = -1;
@@ -149,6 +155,8 @@ class Client {
   std::atomic<int> port_;
   std::string order_;
   bool keep_alive_;
+  std::string header_;
+  std::string other_target_;
   std::atomic<int> next_port_ = 0;
   std::atomic<bool> moved_ = false;
   std::thread thread_;
@@ -243,6 +251,30 @@ TEST_F(ReloadMakeBeforeBreak, RestartingTheRestListenerRefusesNoConnectionAndFai
   if (old_listener >= 0) ::close(old_listener);
   EXPECT_EQ(old_listener, -1) << "the old address still listens";
   EXPECT_EQ(sample(metrics(), "sluice_reloads_total{result=\"applied\"}"), same_address_reloads + 1);
+}
+
+// The admin API restarted by reloads asked for through itself (`sluice reload`), while an
+// operator's client asks for the status on fresh connections and another on a kept one: every
+// reload answered, no request refused or failed.
+TEST_F(ReloadMakeBeforeBreak, RestartingTheAdminListenerThroughItselfFailsNoRequest) {
+  start_with_an_order();
+  const std::string bearer = "Authorization: Bearer " + kAdminToken + "\r\n";
+  Client fresh(admin_port_, "/admin/status", false, bearer, "/admin/status");
+  Client kept(admin_port_, "/admin/status", true, bearer, "/admin/status");
+  let_requests_pass(fresh, 20);
+  for (int n = 1; n <= 6; ++n) {
+    const std::string threads = n % 2 ? "  threads: 3\n" : "  threads: 2\n";
+    write_file(dir_ / "p.yaml", pipeline({.max_bytes = "1048576", .rest_extra = "", .admin_extra = threads}));
+    auto reload = cli({"reload"});
+    ASSERT_EQ(reload.code, 0) << reload.out << reload.err << run_->err();
+    ASSERT_NE(reload.out.find("reload #" + std::to_string(n) + ": applied"), std::string::npos) << reload.out;
+    let_requests_pass(fresh, 20);
+  }
+  fresh.stop();
+  kept.stop();
+  EXPECT_EQ(fresh.failures(), 0) << fresh.samples() << "\n" << run_->err();
+  EXPECT_EQ(kept.failures(), 0) << kept.samples() << "\n" << run_->err();
+  EXPECT_GT(fresh.requests() + kept.requests(), 200);
 }
 
 // A socket of the test's own, listening where the reload moves the REST API.
