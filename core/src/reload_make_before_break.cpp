@@ -1,5 +1,6 @@
-// Steps 4b and 4c of a live reload (reload_steps.hpp; README.md, "Live reload"): the new APIs
-// start and a changed source is switched while everything can still be rolled back.
+// Step 4 of a live reload, after the sinks (reload_steps.hpp; README.md, "Live reload", Make
+// before break): a changed source is switched and the new APIs start while everything can
+// still be rolled back, and what a roll back or the switch does with the two sources.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -31,19 +32,23 @@ bool opens_beside(const PlannedStage& stage) {
 }
 }  // namespace
 
-// A changed source. When both plugins allow it (sluice_flag_opens_beside: a file), the new one
-// opens first, from the stored positions (the drain committed the old one's last batch), and
-// the old one closes once it did: a new one that does not open never touched the old one.
-// Otherwise (two consumers of one Kafka group with the same static member id cannot both be
-// open) the old one closes first; when the new one then does not open, the old config opens
-// again, from the same stored positions. Either way a new source that does not open within
-// kReloadOpenLimit rolls the reload back.
+// A changed source, before the new APIs start (so that an API that fails never took
+// connections over only to drop them). When both plugins allow it (sluice_flag_opens_beside: a
+// file), the new one opens beside the old one, from the stored positions (the drain committed
+// the old one's last batch), and the old one closes only at the switch: a roll back finds it
+// untouched. Otherwise (two consumers of one Kafka group with the same static member id
+// cannot both be open) the old one closes first, and a roll back opens its config again, from
+// the same stored positions. A new source that does not open within kReloadOpenLimit rolls
+// the reload back.
 bool ReloadSteps::switch_source() {
   if (source_kept_ || !runtime_.source_opened_) return true;
   PluginInstance& old_source = runtime_.source();
   const PlannedStage* next_stage = next_->of(Role::source).front();
   const bool beside = opens_beside(old_source.planned()) && opens_beside(*next_stage);
-  if (!beside) close_running_source();
+  if (!beside) {
+    close_running_source();
+    old_source_closed_ = true;
+  }
   SharedState& shared = runtime_.shared_;
   // The new source resumes from the positions the new plan keeps them in.
   shared.positions = nullptr;
@@ -53,16 +58,31 @@ bool ReloadSteps::switch_source() {
   PluginInstance& src = *instance(next_stage);
   log_.info("reload #{}: opening source '{}' ({}){}", n_, src.id(), src.origin(),
             beside ? " beside the running one" : "");
-  const bool opened = open_within_limit(src.id(), [&src] { return src.as<Source>()->open(); });
+  new_source_open_ = open_within_limit(src.id(), [&src] { return src.as<Source>()->open(); });
   runtime_.set_position_store();  // the running plan's, until the switch
-  if (!opened) {
-    failure_ = "source '" + src.id() + "' could not open";
-    if (!beside) reopen_previous_source();
-    return false;
+  if (!new_source_open_) failure_ = "source '" + src.id() + "' could not open";
+  return new_source_open_;
+}
+
+// Roll back: the new source (if it opened) closes, and the previous one runs on; opened again
+// when it had to close first.
+void ReloadSteps::restore_previous_source() {
+  if (new_source_open_) {
+    PluginInstance& src = *instance(next_->of(Role::source).front());
+    runtime_.guarded(src.id(), [&] {
+      src.as<Source>()->close();
+      return Status::ok();
+    });
+    new_source_open_ = false;
   }
-  if (beside) close_running_source();
-  runtime_.source_opened_ = true;
-  return true;
+  if (old_source_closed_) reopen_previous_source();
+}
+
+// Switch: the old source closes now if the new one opened beside it.
+void ReloadSteps::retire_previous_source() {
+  if (source_kept_ || !new_source_open_) return;
+  if (!old_source_closed_) close_running_source();
+  runtime_.source_opened_ = true;  // the new one, which takes the old one's place
 }
 
 void ReloadSteps::close_running_source() {

@@ -40,7 +40,7 @@ void ReloadSteps::run() {
   choose_kept_stages();
   if (!create_new_stages()) return;
   if (!drain_to_batch_boundary()) return;
-  if (!open_new_sinks() || !start_new_apis() || !switch_source()) return roll_back();
+  if (!open_new_sinks() || !switch_source() || !start_new_apis()) return roll_back();
   switch_to_new_plan();
 }
 
@@ -155,7 +155,8 @@ bool ReloadSteps::open_within_limit(const std::string& id, const std::function<S
   }
 }
 
-// Step 4: a new API that started, then the new sinks, go; the previous pipeline starts again.
+// Step 4: the new APIs that started, the new source, the new sinks go; the previous source
+// runs on and the previous stage pipeline starts again.
 void ReloadSteps::roll_back() {
   for (auto it = new_apis_.rbegin(); it != new_apis_.rend(); ++it) {
     runtime_.guarded((*it)->id(), [&] {
@@ -163,6 +164,7 @@ void ReloadSteps::roll_back() {
       return Status::ok();
     });
   }
+  restore_previous_source();
   for (auto it = opened_.rbegin(); it != opened_.rend(); ++it) {
     runtime_.guarded((*it)->id(), [&] {
       (*it)->as<Sink>()->close();
@@ -190,6 +192,7 @@ void ReloadSteps::switch_to_new_plan() {
   stop_replaced_apis();
   refresh_apis(runtime_.started_apis_, log_, n_);  // the new ones read theirs when they started
   for (PluginInstance* api : new_apis_) runtime_.started_apis_.push_back(api);
+  retire_previous_source();
   retire(adopt_new_instances());
   start_new_stage_pipeline();
   if (!source_kept_) {

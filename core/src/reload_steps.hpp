@@ -11,20 +11,20 @@
 //  3. Reach the batch boundary: the stage pipeline drains, every batch in flight is written and
 //     committed, so a swap neither loses nor repeats a record. The source is not polled meanwhile.
 //  4. Make, while the old objects still run, and roll back on any failure: the new sinks open
-//     (one that does not, fatal or still retrying after kReloadOpenLimit, rolls back); then
-//     the new APIs start: each binds its address before the API it replaces stops, the same
-//     address too (the listeners share it with SO_REUSEPORT, new connections go to the new
-//     one: plugins/common/http/listener_handover.hpp); one that cannot (address held by
-//     another process, bad TLS files) rolls back. Then a changed source is switched: the new
-//     one opens from the stored positions (the old one's last batch was committed by step 3)
-//     within kReloadOpenLimit, before the old one closes where both plugins allow it
-//     (sluice_flag_opens_beside: a file), else after (a Kafka consumer with a static member
-//     id); when it does not open, the old one runs on (or its config opens again from the same
-//     positions) and the reload rolls back. A roll back stops the new
-//     APIs, closes the new sinks and starts the old stage pipeline again ("rolled_back"); the
-//     old APIs never stopped.
+//     (one that does not, fatal or still retrying after kReloadOpenLimit, rolls back). A
+//     changed source opens from the stored positions (the old one's last batch was committed
+//     by step 3) within kReloadOpenLimit: beside the old one where both plugins allow it
+//     (sluice_flag_opens_beside: a file), else after closing it (a Kafka consumer with a
+//     static member id). Then the new APIs start: each binds its address before the API it
+//     replaces stops, the same address too (the listeners share it with SO_REUSEPORT and new
+//     connections go to the new one: plugins/common/http/listener_handover.hpp); one that
+//     cannot (address held by another process or API, bad TLS files) rolls back. A roll back
+//     stops the new APIs, closes the new source (the old one runs on, or its config opens
+//     again from the same positions), closes the new sinks and starts the old stage pipeline
+//     again ("rolled_back"); the old APIs never stopped.
 //  5. Break (the reload is "applied"; nothing below fails): the replaced APIs stop, each
-//     finishing the connections it had (the new listener took the new ones), the new
+//     finishing the connections it had (the new listener took the new ones), an old source
+//     still open closes, the new
 //     instances take the old ones' place, replaced sinks are closed and destroyed, the new
 //     stage pipeline starts. Replay batches queued for this thread fail before an API stops
 //     (replay_queue.hpp).
@@ -70,13 +70,17 @@ class ReloadSteps {
   // Step 4: false when one could not open (failure_ says which; the others opened stay open).
   bool open_new_sinks();
   bool open_within_limit(const std::string& id, const std::function<Status()>& open);
+  // Step 4: a changed source opened (beside the old one, or after closing it); false when it
+  // did not open (failure_).
+  bool switch_source();
   // Step 4: false when one could not start (failure_; the others started are in new_apis_).
   bool start_new_apis();
-  // Step 4: a changed source closed and the new one opened; false when it did not open (the
-  // previous one is open again).
-  bool switch_source();
   void close_running_source();
   void reopen_previous_source();
+  // Step 4, rolling back: the new source closed, the previous one open.
+  void restore_previous_source();
+  // Step 5: the previous source closed if it still is open; the new one is the running one.
+  void retire_previous_source();
   // Step 4, after a failure: the new objects go, the old pipeline starts again.
   void roll_back();
   // Step 5, then 6 for the kept APIs.
@@ -108,6 +112,8 @@ class ReloadSteps {
   std::vector<PluginInstance*> opened_;    // new sinks opened so far
   std::vector<PluginInstance*> new_apis_;  // new APIs started so far
   std::string failure_;                    // what rolled the reload back
+  bool new_source_open_ = false;           // a changed source's new instance opened
+  bool old_source_closed_ = false;         // ... and the running one closed before it did
   bool source_kept_ = false;
 };
 
