@@ -280,8 +280,11 @@ TEST_F(ReloadMakeBeforeBreak, RestartingTheAdminListenerThroughItselfFailsNoRequ
 // A socket of the test's own, listening where the reload moves the REST API.
 class HeldPort {
  public:
-  HeldPort() {
+  // `reuse_port`: as another Sluice (of the same user) would hold it.
+  explicit HeldPort(bool reuse_port = false) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    if (reuse_port) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -299,6 +302,24 @@ class HeldPort {
   int fd_ = -1;
   int port_ = 0;
 };
+
+// SO_REUSEPORT on the listeners must not let a reload's new listener join a socket of another
+// process that set it too: refused all the same, before binding.
+TEST_F(ReloadMakeBeforeBreak, AnAddressAnotherProcessHoldsWithReusePortIsRefusedToo) {
+  start_with_an_order();
+  HeldPort held(true);
+  const int old_port = listen_port_;
+  listen_port_ = held.port();
+  write_file(dir_ / "p.yaml", pipeline());
+  listen_port_ = old_port;
+  auto reload = cli({"reload"});
+  EXPECT_NE(reload.out.find("reload #1: rolled_back"), std::string::npos) << reload.out << reload.err;
+  EXPECT_NE(run_->err().find("reload #1 rolled back: api 'rest' could not start: rest: cannot listen on 127.0.0.1:" +
+                             std::to_string(held.port()) + ": Address already in use"),
+            std::string::npos)
+      << run_->err();
+  EXPECT_TRUE(served(old_port, "known")) << run_->err();
+}
 
 TEST_F(ReloadMakeBeforeBreak, ANewListenerThatCannotBindIsRolledBackAndTheOldOneServesOn) {
   const std::string target = start_with_an_order();

@@ -63,6 +63,8 @@ void refuse_address_in_use(const ListenAddress& address) {
     return;  // Pistache's bind reports the name
   }
   int error = 0;
+  // The first address a socket can be made for: the one Pistache binds (it takes the first
+  // that binds, and with SO_REUSEPORT a held one may bind).
   for (addrinfo* a = found; a; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
@@ -70,7 +72,7 @@ void refuse_address_in_use(const ListenAddress& address) {
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as the listener: TIME_WAIT is no holder
     error = ::bind(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
     ::close(fd);
-    if (error != EADDRINUSE) break;
+    break;
   }
   ::freeaddrinfo(found);
   if (error == EADDRINUSE) throw std::runtime_error(std::strerror(EADDRINUSE));
