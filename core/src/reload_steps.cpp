@@ -40,7 +40,7 @@ void ReloadSteps::run() {
   choose_kept_stages();
   if (!create_new_stages()) return;
   if (!drain_to_batch_boundary()) return;
-  if (!open_new_sinks()) return roll_back();
+  if (!open_new_sinks() || !switch_source() || !start_new_apis()) return roll_back();
   switch_to_new_plan();
 }
 
@@ -78,6 +78,8 @@ void ReloadSteps::choose_kept_stages() {
       break;
     }
   }
+  for (const auto& [stage, i] : keep_) kept_set_.insert(i);
+  source_kept_ = kept(&runtime_.source());
 }
 
 // README.md, "Live reload", Checked before anything stops: every new object is created while
@@ -127,8 +129,8 @@ bool ReloadSteps::open_new_sinks() {
       if (keep_.count(s)) continue;
       PluginInstance& sink = *fresh_[s];
       log_.info("reload #{}: opening sink '{}' ({})", n_, sink.id(), sink.origin());
-      if (!open_within_limit(sink)) {
-        failed_sink_ = sink.id();  // `sink` goes with fresh_
+      if (!open_within_limit(sink.id(), [&sink] { return sink.as<Sink>()->open(); })) {
+        failure_ = "sink '" + sink.id() + "' could not open";  // `sink` goes with fresh_
         return false;
       }
       opened_.push_back(&sink);
@@ -138,22 +140,31 @@ bool ReloadSteps::open_new_sinks() {
 }
 
 // Retries as the running plan says, but not past kReloadOpenLimit: meanwhile the source is not
-// polled, so a sink that will not come up must not hold the pipeline for long.
-bool ReloadSteps::open_within_limit(PluginInstance& sink) {
+// polled, so a sink or source that will not come up must not hold the pipeline for long.
+bool ReloadSteps::open_within_limit(const std::string& id, const std::function<Status()>& open) {
   const auto& settings = runtime_.plan_->spec.runtime;
   Backoff backoff(std::chrono::milliseconds(settings.retry_initial_ms),
                   std::chrono::milliseconds(settings.retry_max_ms));
   auto deadline = std::chrono::steady_clock::now() + kReloadOpenLimit;
   while (true) {
-    Status s = runtime_.guarded(sink.id(), [&] { return sink.as<Sink>()->open(); });
+    Status s = runtime_.guarded(id, open);
     if (s.is_ok()) return true;
-    log_.error("reload: sink '{}' could not open: {}", sink.id(), s.message());
+    log_.error("reload: '{}' could not open: {}", id, s.message());
     if (s.code() != StatusCode::retry || std::chrono::steady_clock::now() + backoff.peek() > deadline) return false;
     if (!runtime_.interruptible_sleep(backoff.next()) || runtime_.shared_.stopping) return false;
   }
 }
 
+// Step 4: the new APIs that started, the new source, the new sinks go; the previous source
+// runs on and the previous stage pipeline starts again.
 void ReloadSteps::roll_back() {
+  for (auto it = new_apis_.rbegin(); it != new_apis_.rend(); ++it) {
+    runtime_.guarded((*it)->id(), [&] {
+      (*it)->as<Api>()->stop();
+      return Status::ok();
+    });
+  }
+  restore_previous_source();
   for (auto it = opened_.rbegin(); it != opened_.rend(); ++it) {
     runtime_.guarded((*it)->id(), [&] {
       (*it)->as<Sink>()->close();
@@ -167,26 +178,28 @@ void ReloadSteps::roll_back() {
   runtime_.shared_.sinks = previous_sinks_;
   runtime_.replace_pipeline(runtime_.make_pipeline());
   runtime_.pipeline_->start();
-  log_.error("reload #{} rolled back: sink '{}' could not open; the previous pipeline runs on", n_, failed_sink_);
+  log_.error("reload #{} rolled back: {}; the previous pipeline runs on", n_, failure_);
   runtime_.count_reload("rolled_back");
-  runtime_.record_reload(n_, "rolled_back",
-                         {"sink '" + failed_sink_ + "' could not open; the previous pipeline runs on"});
+  runtime_.record_reload(n_, "rolled_back", {failure_ + "; the previous pipeline runs on"});
 }
 
-// Past this point the reload is applied: a source or API that fails to start now stops the
-// pipeline, as README.md, "Live reload" says under Not yet.
+// Past this point the reload is applied: every new object is open or serving, and nothing
+// below can fail.
 void ReloadSteps::switch_to_new_plan() {
-  for (const auto& [stage, i] : keep_) kept_set_.insert(i);
-  source_kept_ = kept(&runtime_.source());
   // Decided now; told before the APIs stop (one of them may be waiting for this answer).
   runtime_.record_reload(n_, "applied", {what_, std::to_string(kept_set_.size()) + " stage(s) kept"});
   runtime_.operator_side_.end_taps();  // an API about to stop may be streaming one
   stop_replaced_apis();
-  refresh_apis(runtime_.started_apis_, log_, n_);  // new ones read theirs when they start, below
-  close_replaced_source();
+  refresh_apis(runtime_.started_apis_, log_, n_);  // the new ones read theirs when they started
+  for (PluginInstance* api : new_apis_) runtime_.started_apis_.push_back(api);
+  retire_previous_source();
   retire(adopt_new_instances());
   start_new_stage_pipeline();
-  if (!open_new_source() || !start_new_apis()) return;
+  if (!source_kept_) {
+    PluginInstance& src = runtime_.source();
+    runtime_.shared_.source_ends.publish(src.as<Source>());
+    runtime_.shared_.health.set(stage_health(src.id()), true);
+  }
   runtime_.publish_config_info();
   runtime_.count_reload("applied");
   log_.info("reload #{} applied: {}; {} stage(s) kept", n_, what_, kept_set_.size());
@@ -208,19 +221,6 @@ void ReloadSteps::stop_replaced_apis() {
   if (apis_stop && !runtime_.shared_.stopping) runtime_.operator_side_.open_replays();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
   std::erase_if(started, [&](PluginInstance* a) { return !kept(a); });
-}
-
-// README.md, "Live reload", What did not change stays: a changed source is closed after its
-// last commit (made by the drain), and the new one resumes from the stored positions.
-void ReloadSteps::close_replaced_source() {
-  if (source_kept_ || !runtime_.source_opened_) return;
-  PluginInstance& source = runtime_.source();
-  runtime_.shared_.source_ends.retract();  // APIs keep running and may be asking it
-  runtime_.guarded(source.id(), [&] {
-    source.as<Source>()->close();
-    return Status::ok();
-  });
-  runtime_.source_opened_ = false;
 }
 
 ReloadSteps::Instances ReloadSteps::adopt_new_instances() {
@@ -269,30 +269,6 @@ void ReloadSteps::start_new_stage_pipeline() {
   runtime_.set_position_store();
   runtime_.replace_pipeline(runtime_.make_pipeline());
   runtime_.pipeline_->start();
-}
-
-bool ReloadSteps::open_new_source() {
-  if (source_kept_) return true;
-  PluginInstance& src = runtime_.source();
-  log_.info("reload #{}: opening source '{}' ({})", n_, src.id(), src.origin());
-  runtime_.source_opened_ = runtime_.open_with_retry(src.id(), [&src] { return src.as<Source>()->open(); });
-  if (!runtime_.source_opened_) return false;
-  runtime_.shared_.source_ends.publish(src.as<Source>());
-  runtime_.shared_.health.set(stage_health(src.id()), true);
-  return true;
-}
-
-bool ReloadSteps::start_new_apis() {
-  for (auto* a : runtime_.of(Role::api)) {
-    if (kept(a)) continue;
-    Status s = runtime_.guarded(a->id(), [&] { return a->as<Api>()->start(); });
-    if (!s.is_ok()) {
-      runtime_.fail("reload #" + std::to_string(n_) + ": api '" + a->id() + "' could not start: " + s.message());
-      return false;
-    }
-    runtime_.started_apis_.push_back(a);
-  }
-  return true;
 }
 
 }  // namespace sluice

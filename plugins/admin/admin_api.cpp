@@ -9,6 +9,7 @@
 #include "auth_gate.hpp"
 #include "http_endpoint.hpp"
 #include "http_metrics.hpp"
+#include "listener_handover.hpp"
 #include "lookup_executor.hpp"
 #include "private_file.hpp"
 #include "static_files.hpp"
@@ -87,12 +88,15 @@ Status AdminApi::start() {
       static_cast<std::size_t>(settings_.max_connections),
       &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
   stopping_ = shared->stopping;
+  open_connections_ = shared->open_connections;
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
+    auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
     auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_));
     endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
-    endpoint->serveThreaded();
+    handover->serve(*endpoint);
     endpoint_ = std::move(endpoint);
+    handover_ = std::move(handover);
   } catch (const std::exception& e) {
     stop();
     return Status::fatal("admin: cannot listen on " + format_listen_address(settings_.listen) + ": " + e.what());
@@ -103,6 +107,12 @@ Status AdminApi::start() {
 }
 
 void AdminApi::stop() {
+  // A reload's new listener took the address over (or opened on another one): the requests
+  // already on their way here are answered first (README.md, "Live reload", Make before break).
+  if (endpoint_ && handover_ && handover_->taken_over()) {
+    open_connections_->start_draining();
+    open_connections_->drain(std::chrono::milliseconds(300), std::chrono::seconds(5));
+  }
   if (stopping_) stopping_->store(true);
   // Running admin requests finish and send first, while the endpoint still exists.
   if (executor_) executor_->stop();
@@ -115,6 +125,8 @@ void AdminApi::stop() {
     }
     endpoint_.reset();
   }
+  handover_.reset();  // after the socket closed: a reload's replacement takes the port over until then
+  open_connections_.reset();
   executor_.reset();
   long_executor_.reset();
   gate_.reset();

@@ -19,6 +19,8 @@ namespace sluice::http {
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
+class ListenerHandover;
+class OpenConnections;
 }  // namespace sluice::http
 
 namespace sluice::admin {
@@ -36,6 +38,7 @@ class AdminApi : public Api {
   // Reads the tokens; without an admin token among them the API stays off (logged), else binds.
   Status start() override;
   // Stops accepting, lets running admin requests answer, joins every thread. Safe to call twice.
+  // Replaced by a reload, it first finishes the connections it has (open_connections.hpp).
   void stop() override;
   // At a reload: reads the tokens again; on an error the old tokens stay.
   Status refresh() override;
@@ -50,6 +53,9 @@ class AdminApi : public Api {
   std::shared_ptr<LookupExecutor> executor_;
   std::shared_ptr<LookupExecutor> long_executor_;  // taps, replays, reloads
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  // The claim on its port (listener_handover.hpp), held while the socket is open.
+  std::unique_ptr<ListenerHandover> handover_;
+  std::shared_ptr<OpenConnections> open_connections_;
   std::shared_ptr<std::atomic<bool>> stopping_;
 };
 

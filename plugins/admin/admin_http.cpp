@@ -122,6 +122,7 @@ void AdminHttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
   }
   // Given back when Pistache drops the peer, whichever way the connection ends.
   peer->putData("sluice.connection_slot", std::move(slot));
+  peer->putData("sluice.open_connection", shared_->open_connections->opened());
 }
 
 bool decode_query(std::vector<std::pair<std::string, std::string>> raw,
@@ -155,6 +156,13 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   const AdminShared& shared = *shared_;
   HttpMetrics& metrics = *shared.http_metrics;
   keep_alive_by_default(request, response);
+  shared.open_connections->active();
+  // A listener a reload replaced: the client's next request goes to the new one.
+  if (shared.open_connections->draining()) {
+    if (auto connection = response.headers().tryGet<Http::Header::Connection>()) {
+      *connection = Http::Header::Connection(Http::ConnectionControl::Close);
+    }
+  }
   const std::string& path = request.resource();
   const auto method = request.method();
   if (!host_check_exempt(path) && !shared.allowed_hosts.allows(host_of(request))) {

@@ -35,6 +35,7 @@
 #include "capped_slots.hpp"
 #include "http_metrics.hpp"
 #include "lookup_executor.hpp"
+#include "open_connections.hpp"
 #include "shared_http.hpp"
 #include "static_files.hpp"
 
@@ -59,6 +60,8 @@ struct AdminShared {
   AllowedHosts allowed_hosts;       // Host header check (DNS rebinding)
   // One slot per open connection (max_connections): over the cap, closed at once.
   std::shared_ptr<const CappedSlots> connections;
+  // The open connections, which a listener a reload replaced finishes before it closes.
+  std::shared_ptr<OpenConnections> open_connections = std::make_shared<OpenConnections>();
   // Set by stop(): a streamed answer still running ends at its next chunk.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };

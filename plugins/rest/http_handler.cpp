@@ -1,5 +1,7 @@
 #include "http_handler.hpp"
 
+#include <pistache/peer.h>
+
 #include <chrono>
 
 #include "keep_alive.hpp"
@@ -36,6 +38,18 @@ void deny(const AuthDenial& denial, Reply& reply) {
   reply.body = denial.body;
   reply.auth_challenge = denial.challenge;
   reply.retry_after = denial.retry_after;
+}
+
+// A listener a reload replaced (OpenConnections::start_draining) ends each connection with its
+// answer: the client's next request opens a new one, which the new listener takes. After
+// keep_alive_by_default, which sets the header this overrides.
+void close_if_draining(const OpenConnections& connections, Http::ResponseWriter& response) {
+  if (!connections.draining()) return;
+  if (auto connection = response.headers().tryGet<Http::Header::Connection>()) {
+    *connection = Http::Header::Connection(Http::ConnectionControl::Close);
+  } else {
+    response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+  }
 }
 
 // A template, not std::function: the hot path must not allocate for the closure.
@@ -102,8 +116,15 @@ class LookupReply final : public LookupJob {
 
 }  // namespace
 
+void HttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
+  // What Http::Handler::onConnection does (it is private there): the connection's parser.
+  peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+  peer->putData("sluice.open_connection", connections_->opened());
+}
+
 void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto started = Clock::now();
+  connections_->active();
   // One reply and one query per worker thread, reused: their buffers keep their capacity.
   thread_local Reply reply;
   thread_local OrderQuery deferred;
@@ -118,6 +139,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
     reply.status = 421;
     reply.body = error_json("this server does not answer for that Host");
     keep_alive_by_default(request, response);
+    close_if_draining(*connections_, response);
     send_reply(reply, response, *sources_, *metrics_, started);
     return;
   }
@@ -127,6 +149,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
       const auto& path = request.resource();
       reply.route = path == "/metrics" ? Route::metrics : path == "/api/orders" ? Route::recent_orders : Route::order;
       keep_alive_by_default(request, response);
+      close_if_draining(*connections_, response);
       send_reply(reply, response, *sources_, *metrics_, started);
       return;
     }
@@ -134,6 +157,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   run_guarded([&] { handled = routes_->handle(view_of(request, token_header), reply, deferred); }, reply);
   // Before the writer may leave this thread: it needs the request, which does not outlive this call.
   keep_alive_by_default(request, response);
+  close_if_draining(*connections_, response);
   if (handled == RestRoutes::Handled::deferred) {
     executor_->submit(
         std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred), std::move(response), started));

@@ -13,6 +13,7 @@
 #include "http_metrics.hpp"
 #include "http_reply.hpp"
 #include "lookup_executor.hpp"
+#include "open_connections.hpp"
 #include "rest_routes.hpp"
 
 namespace sluice::rest {
@@ -21,15 +22,19 @@ class HttpHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
-  // `gate` checks what routes->needs_read_token() names (never null).
+  // `gate` checks what routes->needs_read_token() names (never null); `connections` counts
+  // this listener's connections, for a stop that finishes them (open_connections.hpp).
   HttpHandler(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
-              std::shared_ptr<LookupExecutor> executor, std::shared_ptr<AuthGate> gate)
+              std::shared_ptr<LookupExecutor> executor, std::shared_ptr<AuthGate> gate,
+              std::shared_ptr<OpenConnections> connections)
       : routes_(std::move(routes)),
         metrics_(std::move(metrics)),
         executor_(std::move(executor)),
         gate_(std::move(gate)),
-        sources_(std::make_shared<const SourceHeaders>(routes_->lookup())) {}
+        sources_(std::make_shared<const SourceHeaders>(routes_->lookup())),
+        connections_(std::move(connections)) {}
 
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
 
  private:
@@ -38,6 +43,7 @@ class HttpHandler : public Pistache::Http::Handler {
   std::shared_ptr<LookupExecutor> executor_;
   std::shared_ptr<AuthGate> gate_;
   std::shared_ptr<const SourceHeaders> sources_;
+  std::shared_ptr<OpenConnections> connections_;
 };
 
 }  // namespace sluice::rest

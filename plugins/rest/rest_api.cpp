@@ -9,7 +9,9 @@
 #include "http_endpoint.hpp"
 #include "http_handler.hpp"
 #include "http_metrics.hpp"
+#include "listener_handover.hpp"
 #include "lookup_executor.hpp"
+#include "open_connections.hpp"
 #include "order_lookup.hpp"
 #include "private_file.hpp"
 #include "rest_routes.hpp"
@@ -21,6 +23,10 @@ namespace sluice::rest {
 using namespace Pistache;
 
 namespace {
+
+// A replaced listener's connections: finished once idle this long, closed after the limit.
+constexpr std::chrono::milliseconds kDrainQuiet{300};
+constexpr std::chrono::milliseconds kDrainLimit{5000};
 
 const char* scheme(const RestSettings& settings) { return settings.tls() ? "https" : "http"; }
 
@@ -99,15 +105,20 @@ Status RestApi::start() {
   executor_ = std::make_shared<LookupExecutor>(
       LookupExecutor::Options{settings_.lookup_threads, settings_.lookup_queue, settings_.lookup_timeout},
       &metrics_->lookup_queue_depth());
+  auto connections = std::make_shared<OpenConnections>();
   try {
     SigpipeBlocked quiet;  // for the threads Pistache starts here
+    auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
     auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_, settings_.threads, "sluice-rest"));
-    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate));
-    endpoint->serveThreaded();
+    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate, connections));
+    handover->serve(*endpoint);
     endpoint_ = std::move(endpoint);
+    handover_ = std::move(handover);
+    connections_ = std::move(connections);
   } catch (const std::exception& e) {
     executor_->stop();
     executor_.reset();
+    gate_.reset();
     return Status::fatal("rest: cannot listen on " + settings_.listen.host + ":" +
                          std::to_string(settings_.listen.port) + ": " + e.what());
   }
@@ -119,6 +130,14 @@ Status RestApi::start() {
 
 void RestApi::stop() {
   if (!endpoint_) return;
+  // A reload's new listener serves the address now (and gets every new connection), or a new
+  // one: finish the requests already on their way here before closing (the quiet time covers
+  // a request whose connection was accepted just before the new listener took over), and
+  // tell keep-alive clients to reconnect.
+  if (handover_->taken_over()) {
+    connections_->start_draining();
+    connections_->drain(kDrainQuiet, kDrainLimit);
+  }
   // First the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
   executor_->stop();
@@ -131,6 +150,8 @@ void RestApi::stop() {
   endpoint_.reset();
   executor_.reset();
   gate_.reset();
+  handover_.reset();
+  connections_.reset();
 }
 
 Status RestApi::refresh() {

@@ -17,6 +17,8 @@ class StaticFiles;
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
+class ListenerHandover;
+class OpenConnections;
 }  // namespace sluice::http
 
 namespace sluice::rest {
@@ -33,7 +35,9 @@ class RestApi : public Api {
 
   // Resolves the lookup stores and the page folder, binds and serves on `threads` threads.
   Status start() override;
-  // Stops accepting, closes connections and joins every thread. Safe to call twice.
+  // Stops accepting, closes connections and joins every thread. Safe to call twice. When a
+  // reload's new listener took the address over, the connections open here are finished
+  // first (README.md, "Live reload", An API is replaced make before break).
   void stop() override;
   // At a reload: reads the tokens again (tokens_file, tokens_env); on an error (a malformed or
   // unprotected file) the old tokens stay.
@@ -52,6 +56,8 @@ class RestApi : public Api {
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   // The listener's gate, for refresh().
   std::shared_ptr<AuthGate> gate_;
+  std::shared_ptr<OpenConnections> connections_;
+  std::unique_ptr<ListenerHandover> handover_;
 };
 
 }  // namespace sluice::rest

@@ -196,6 +196,52 @@ TEST_F(RuntimeReloadTest, AnApiRestartsWhenAStoreItLooksUpIsReplaced) {
 
 // APIs ask the running source where its stream ends (ApiHost::source_end_offset) from their own
 // threads, while reloads replace and close that source: no question may reach a closed one.
+// fake_source cannot be open twice (no sluice_flag_opens_beside): the old one closes first, and
+// when the new one fails to open, the old config opens again and the pipeline reads on.
+TEST_F(RuntimeReloadTest, ASourceThatCannotOpenRollsBackAndTheOldConfigReadsOn) {
+  start(plan("sinks:\n" + sink("a")));
+  ASSERT_TRUE(wait_written("a", 100));
+  runtime_->request_reload(std::make_shared<const PipelinePlan>(
+      test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() +
+                          ", count: -1, open_fails: true } }\nsinks:\n" + sink("a"),
+                      registry_)));
+  ASSERT_TRUE(wait_reloads("rolled_back", 1)) << lifecycle();
+  const std::size_t at_rollback = written_by("a").size();
+  ASSERT_TRUE(wait_written("a", at_rollback + 100)) << "the pipeline did not read on after the rollback";
+  std::string why;
+  EXPECT_TRUE(runtime_->shared().health.ready(&why)) << why;
+  stop();
+  EXPECT_EQ(code_, 0) << lifecycle();
+  EXPECT_EQ(reloads("applied"), 0u);
+  EXPECT_EQ(events("open source (fails)"), 1u) << lifecycle();
+  EXPECT_EQ(events("open source"), 2u) << "the start, and the old config again: " << lifecycle();
+  EXPECT_EQ(events("close source"), 2u) << "before the new one opened, and at the stop: " << lifecycle();
+  EXPECT_EQ(events("create a"), 1u) << "the sink was kept: " << lifecycle();
+}
+
+// A new API that cannot start after the source was switched (closed first: fake_source cannot
+// be open twice): the new source closes, the old config opens again, the old API never stopped.
+TEST_F(RuntimeReloadTest, AnApiThatCannotStartRollsTheSourceBackToo) {
+  const std::string api = "api:\n  - { plugin: fake_api, config: { probe: " + addr();
+  start(plan("sinks:\n" + sink("a") + api + " } }\n"));
+  ASSERT_TRUE(wait_written("a", 100));
+  runtime_->request_reload(std::make_shared<const PipelinePlan>(
+      test::plan_from("source: { plugin: fake_source, config: { probe: " + addr() +
+                          ", count: -1, batch: 11 } }\nsinks:\n" + sink("a") + api + ", start_fails: true } }\n",
+                      registry_)));
+  ASSERT_TRUE(wait_reloads("rolled_back", 1)) << lifecycle();
+  const std::size_t at_rollback = written_by("a").size();
+  ASSERT_TRUE(wait_written("a", at_rollback + 100)) << "the pipeline did not read on after the rollback";
+  const std::size_t stops_before_the_end = events("stop api");
+  stop();
+  EXPECT_EQ(code_, 0) << lifecycle();
+  EXPECT_EQ(reloads("applied"), 0u);
+  EXPECT_EQ(events("start api (fails)"), 1u) << lifecycle();
+  EXPECT_EQ(stops_before_the_end, 0u) << "the running API was stopped: " << lifecycle();
+  EXPECT_EQ(events("open source"), 3u) << "the start, the new one, the old config again: " << lifecycle();
+  EXPECT_EQ(events("close source"), 3u) << "the old one, the new one, and at the stop: " << lifecycle();
+}
+
 TEST_F(RuntimeReloadTest, EndOffsetQuestionsNeverReachAClosedSourceAcrossReloads) {
   auto with_batch = [&](int batch) {
     return std::make_shared<const PipelinePlan>(

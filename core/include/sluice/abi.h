@@ -44,11 +44,15 @@ enum sluice_key_type {
   sluice_key_stores = 8, /* a list of store ids */
 };
 
-/* Capabilities a sink declares, so the host can check references without creating it. */
+/* Capabilities a plugin declares, so the host can check references without creating it. */
 enum sluice_flags {
-  sluice_flag_store = 1u,     /* answers lookups and can stream its contents */
-  sluice_flag_positions = 2u, /* keeps source positions transactionally with the data */
-  sluice_flag_volatile = 4u,  /* keeps nothing across a restart: a cache or a tap */
+  sluice_flag_store = 1u,     /* a sink: answers lookups and can stream its contents */
+  sluice_flag_positions = 2u, /* a sink: keeps source positions transactionally with the data */
+  sluice_flag_volatile = 4u,  /* a sink: keeps nothing across a restart: a cache or a tap */
+  /* A source: a new instance may open while the one it replaces is still open (a file; not a
+   * Kafka consumer with a static member id), so a reload opens the new one first and closes
+   * the old one only once it opened (README.md, "Live reload", Make before break). */
+  sluice_flag_opens_beside = 8u,
 };
 
 typedef struct sluice_config_key {

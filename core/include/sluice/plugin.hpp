@@ -184,7 +184,8 @@ constexpr const char* const* former_names_of() {
 //   optionally static constexpr const char* plugin_former_names[] = {"old_name", nullptr}; (a
 //     renamed plugin: pipeline files naming it the old way still load it, with a deprecation line)
 //   optionally static constexpr std::uint32_t plugin_flags = sluice_flag_store | ...; (sinks:
-//     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable)
+//     store, positions, volatile; see abi.h; without sluice_flag_volatile a sink is durable;
+//     sources: opens_beside)
 //   a constructor that does no I/O, taking its kind's host: CLASS(const sluice::Config&,
 //     sluice::SourceHost&) for a source, sluice::Host& for a transform, sluice::SinkHost& for a
 //     sink, sluice::ApiHost& for an API.

@@ -12,10 +12,14 @@ using namespace Pistache;
 
 std::unique_ptr<Http::Endpoint> make_endpoint(const ListenAddress& address, const EndpointOptions& options) {
   auto endpoint = std::make_unique<Http::Endpoint>(Address(address.host, Port(address.port)));
+  // SO_REUSEPORT on a fixed port: a reload's replacement binds it while this one still serves
+  // (listener_handover.hpp). Port 0 gets a new port every time and needs none.
+  auto flags = Tcp::Options::ReuseAddr | Tcp::Options::NoDelay;
+  if (address.port != 0) flags = flags | Tcp::Options::ReusePort;
   auto pistache = Http::Endpoint::options()
                       .threads(options.threads)
                       .threadsName(options.thread_name)
-                      .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
+                      .flags(flags)
                       .maxRequestSize(options.max_request_bytes)
                       .headerTimeout(options.header_timeout)
                       .bodyTimeout(options.header_timeout)

@@ -28,7 +28,8 @@ struct EndpointOptions {
   std::string tls_key;
 };
 
-// An endpoint initialised with `options`, not yet serving. Throws on failure (a build of
+// An endpoint initialised with `options`, not yet serving; serve it with a ListenerHandover
+// (listener_handover.hpp), which its SO_REUSEPORT on a fixed port is for. Throws on failure (a build of
 // Pistache without TLS throws at useSSL).
 std::unique_ptr<Pistache::Http::Endpoint> make_endpoint(const ListenAddress& address, const EndpointOptions& options);
 

@@ -20,6 +20,8 @@ namespace sluice::file_plugin {
 class FileSource final : public Source {
  public:
   static constexpr const char* plugin_description = "Reads records from an NDJSON file or stdin, one per line";
+  // Two readers of one file do not disturb each other: a reload opens the new one first.
+  static constexpr std::uint32_t plugin_flags = sluice_flag_opens_beside;
   static const ConfigMap<FileSourceSettings>& config_map() { return file_source_config_map(); }
 
   FileSource(const Config& config, SourceHost& host) : FileSource(file_source_config_map().parse(config), host) {}

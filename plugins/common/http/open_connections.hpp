@@ -1,0 +1,42 @@
+// The connections a listener has open, so that a listener a reload replaces can finish them
+// before it closes (README.md, "Live reload", An API is replaced make before break): once the
+// new listener took the new connections over, the old one waits until its clients are done,
+// instead of cutting requests that were already on their way.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace sluice::http {
+
+class OpenConnections {
+ public:
+  OpenConnections();
+
+  // Held by a connection (as its peer's data) while it is open: given back when Pistache drops
+  // the peer, whichever way the connection ends.
+  std::shared_ptr<void> opened();
+  // A request arrived on one of them.
+  void active();
+  std::size_t open() const;
+  // From now on every answer says `Connection: close` (close_if_draining), so keep-alive
+  // clients reconnect, to the new listener, instead of holding on to this one.
+  void start_draining() { counts_->draining.store(true); }
+  bool draining() const { return counts_->draining.load(); }
+
+  // Returns once no connection is open, or none was opened and no request arrived for `quiet`
+  // (what is left are idle keep-alive connections, which a client must expect to be closed),
+  // or `limit` passed.
+  void drain(std::chrono::milliseconds quiet, std::chrono::milliseconds limit) const;
+
+ private:
+  struct Counts {
+    std::atomic<std::size_t> open{0};
+    std::atomic<std::int64_t> last_activity_ns{0};  // steady clock
+    std::atomic<bool> draining{false};
+  };
+  std::shared_ptr<Counts> counts_;
+};
+
+}  // namespace sluice::http
