@@ -38,6 +38,12 @@ class CoherenceTest : public PostgresTest {
     EXPECT_TRUE(outcome.rejected().empty());
     return batch;
   }
+  // The change feeds' LISTEN sessions open on this test's database.
+  std::string feed_sessions() const {
+    return scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
+        "current_database()");
+  }
   std::int64_t stored_version(const std::string& uid) {
     std::string v = scalar("SELECT version FROM orders WHERE order_uid = '" + uid + "'");
     return v.empty() ? 0 : std::stoll(v);
@@ -167,13 +173,7 @@ TEST_F(CoherenceTest, FollowerReceivesEveryCommittedBatch) {
   reader->unfollow(follower);  // twice is fine
   const auto seen = follower.changes().size();
   write(*writer, {"after-unfollow"}, 0, 1001);
-  EXPECT_TRUE(wait_until(
-      [&] {
-        return scalar(
-                   "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
-                   "current_database()") == "0";
-      },
-      5s));
+  EXPECT_TRUE(wait_until([&] { return feed_sessions() == "0"; }, 5s));
   EXPECT_EQ(follower.changes().size(), seen);
   reader->close();
   reader->close();
@@ -202,13 +202,7 @@ TEST_F(CoherenceTest, EveryFollowerOfOneStoreReceivesEveryCommit) {
   ASSERT_TRUE(wait_until([&] { return full.held("both-1") == later.records[0].version; }, 10s));
   EXPECT_EQ(hot.held("both-1"), batch.records[0].version);  // unfollowed: hears nothing more
   reader->close();
-  EXPECT_TRUE(wait_until(
-      [&] {
-        return scalar(
-                   "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-feed' AND datname = "
-                   "current_database()") == "0";
-      },
-      5s));
+  EXPECT_TRUE(wait_until([&] { return feed_sessions() == "0"; }, 5s));
 }
 
 TEST_F(CoherenceTest, LostSessionIsReportedThenResumedWithNothingMissed) {
