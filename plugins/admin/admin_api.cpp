@@ -8,8 +8,8 @@
 #include "admin_http.hpp"
 #include "auth_gate.hpp"
 #include "http_endpoint.hpp"
+#include "http_listener.hpp"
 #include "http_metrics.hpp"
-#include "listener_handover.hpp"
 #include "lookup_executor.hpp"
 #include "private_file.hpp"
 #include "static_files.hpp"
@@ -45,7 +45,7 @@ AdminApi::AdminApi(const Config& config, ApiHost& host) : settings_(parse_admin_
 AdminApi::~AdminApi() { stop(); }
 
 Status AdminApi::start() {
-  if (endpoint_) return Status::ok();
+  if (listener_) return Status::ok();
   std::string key_error;
   if (settings_.tls() && !check_private_file(settings_.tls_key, "tls_key", key_error)) {
     return Status::fatal("admin: " + key_error);
@@ -88,15 +88,11 @@ Status AdminApi::start() {
       static_cast<std::size_t>(settings_.max_connections),
       &host_.metrics().gauge("sluice_admin_connections", "Connections open on the admin listener"));
   stopping_ = shared->stopping;
-  open_connections_ = shared->open_connections;
+  auto connections = shared->open_connections;
   try {
-    SigpipeBlocked quiet;  // for the threads Pistache starts here
-    auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
-    auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_));
-    endpoint->setHandler(Http::make_handler<AdminHttpHandler>(std::move(shared)));
-    handover->serve(*endpoint);
-    endpoint_ = std::move(endpoint);
-    handover_ = std::move(handover);
+    listener_ =
+        std::make_unique<HttpListener>(settings_.listen, host_.log().name(), endpoint_options(settings_),
+                                       Http::make_handler<AdminHttpHandler>(std::move(shared)), std::move(connections));
   } catch (const std::exception& e) {
     stop();
     return Status::fatal("admin: cannot listen on " + format_listen_address(settings_.listen) + ": " + e.what());
@@ -107,26 +103,14 @@ Status AdminApi::start() {
 }
 
 void AdminApi::stop() {
-  // A reload's new listener took the address over (or opened on another one): the requests
-  // already on their way here are answered first (README.md, "Live reload", Make before break).
-  if (endpoint_ && handover_ && handover_->taken_over()) {
-    open_connections_->start_draining();
-    open_connections_->drain(std::chrono::milliseconds(300), std::chrono::seconds(5));
-  }
+  // A reload's new listener took the address over: the requests on their way here first.
+  if (listener_) listener_->finish_if_replaced();
   if (stopping_) stopping_->store(true);
   // Running admin requests finish and send first, while the endpoint still exists.
   if (executor_) executor_->stop();
   if (long_executor_) long_executor_->stop();
-  if (endpoint_) {
-    try {
-      endpoint_->shutdown();
-    } catch (const std::exception& e) {
-      host_.log().warn("admin: shutdown: {}", e.what());
-    }
-    endpoint_.reset();
-  }
-  handover_.reset();  // after the socket closed: a reload's replacement takes the port over until then
-  open_connections_.reset();
+  if (listener_) listener_->close(host_.log(), "admin");
+  listener_.reset();
   executor_.reset();
   long_executor_.reset();
   gate_.reset();
@@ -149,6 +133,6 @@ Status AdminApi::refresh() {
   return Status::ok();
 }
 
-std::uint16_t AdminApi::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
+std::uint16_t AdminApi::port() const { return listener_ ? listener_->port() : 0; }
 
 }  // namespace sluice::admin

@@ -11,16 +11,11 @@
 #include "admin_settings.hpp"
 #include "sluice/api.hpp"
 
-namespace Pistache::Http {
-class Endpoint;
-}
-
 namespace sluice::http {
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
-class ListenerHandover;
-class OpenConnections;
+class HttpListener;
 }  // namespace sluice::http
 
 namespace sluice::admin {
@@ -52,10 +47,7 @@ class AdminApi : public Api {
   std::shared_ptr<AuthGate> gate_;
   std::shared_ptr<LookupExecutor> executor_;
   std::shared_ptr<LookupExecutor> long_executor_;  // taps, replays, reloads
-  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
-  // The claim on its port (listener_handover.hpp), held while the socket is open.
-  std::unique_ptr<ListenerHandover> handover_;
-  std::shared_ptr<OpenConnections> open_connections_;
+  std::unique_ptr<HttpListener> listener_;
   std::shared_ptr<std::atomic<bool>> stopping_;
 };
 

@@ -8,8 +8,8 @@
 #include "auth_gate.hpp"
 #include "http_endpoint.hpp"
 #include "http_handler.hpp"
+#include "http_listener.hpp"
 #include "http_metrics.hpp"
-#include "listener_handover.hpp"
 #include "lookup_executor.hpp"
 #include "open_connections.hpp"
 #include "order_lookup.hpp"
@@ -25,8 +25,6 @@ using namespace Pistache;
 namespace {
 
 // A replaced listener's connections: finished once idle this long, closed after the limit.
-constexpr std::chrono::milliseconds kDrainQuiet{300};
-constexpr std::chrono::milliseconds kDrainLimit{5000};
 
 const char* scheme(const RestSettings& settings) { return settings.tls() ? "https" : "http"; }
 
@@ -48,7 +46,7 @@ RestApi::RestApi(const Config& config, ApiHost& host) : settings_(parse_settings
 RestApi::~RestApi() { stop(); }
 
 Status RestApi::start() {
-  if (endpoint_) return Status::ok();
+  if (listener_) return Status::ok();
   raise_open_files_limit(host_.log());
 
   std::vector<NamedStore> chain;
@@ -107,14 +105,9 @@ Status RestApi::start() {
       &metrics_->lookup_queue_depth());
   auto connections = std::make_shared<OpenConnections>();
   try {
-    SigpipeBlocked quiet;  // for the threads Pistache starts here
-    auto handover = std::make_unique<ListenerHandover>(settings_.listen, host_.log().name());
-    auto endpoint = make_endpoint(settings_.listen, endpoint_options(settings_, settings_.threads, "sluice-rest"));
-    endpoint->setHandler(Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate, connections));
-    handover->serve(*endpoint);
-    endpoint_ = std::move(endpoint);
-    handover_ = std::move(handover);
-    connections_ = std::move(connections);
+    listener_ = std::make_unique<HttpListener>(
+        settings_.listen, host_.log().name(), endpoint_options(settings_, settings_.threads, "sluice-rest"),
+        Http::make_handler<HttpHandler>(std::move(routes), metrics_, executor_, gate, connections), connections);
   } catch (const std::exception& e) {
     executor_->stop();
     executor_.reset();
@@ -129,33 +122,20 @@ Status RestApi::start() {
 }
 
 void RestApi::stop() {
-  if (!endpoint_) return;
-  // A reload's new listener serves the address now (and gets every new connection), or a new
-  // one: finish the requests already on their way here before closing (the quiet time covers
-  // a request whose connection was accepted just before the new listener took over), and
-  // tell keep-alive clients to reconnect.
-  if (handover_->taken_over()) {
-    connections_->start_draining();
-    connections_->drain(kDrainQuiet, kDrainLimit);
-  }
-  // First the lookups: queued ones are answered 503, running ones finish and send while the
+  if (!listener_) return;
+  // A reload's new listener serves the address now: the requests on their way here first.
+  listener_->finish_if_replaced();
+  // Then the lookups: queued ones are answered 503, running ones finish and send while the
   // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
   executor_->stop();
-  try {
-    endpoint_->shutdown();
-  } catch (const std::exception& e) {
-    host_.log().warn("rest: shutdown: {}", e.what());
-  }
-  // The destructor joins the accept thread; shutdown() already joined the workers.
-  endpoint_.reset();
+  listener_->close(host_.log(), "rest");
+  listener_.reset();
   executor_.reset();
   gate_.reset();
-  handover_.reset();
-  connections_.reset();
 }
 
 Status RestApi::refresh() {
-  if (!endpoint_ || !gate_) return Status::ok();
+  if (!listener_ || !gate_) return Status::ok();
   TokenSet tokens;
   std::string error;
   if (!load_tokens(settings_.token_sources(), host_.log(), tokens, error))
@@ -169,6 +149,6 @@ Status RestApi::refresh() {
   return Status::ok();
 }
 
-std::uint16_t RestApi::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
+std::uint16_t RestApi::port() const { return listener_ ? listener_->port() : 0; }
 
 }  // namespace sluice::rest

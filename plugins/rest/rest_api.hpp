@@ -8,17 +8,12 @@
 #include "rest_settings.hpp"
 #include "sluice/api.hpp"
 
-namespace Pistache::Http {
-class Endpoint;
-}
-
 namespace sluice::http {
 class StaticFiles;
 class AuthGate;
 class HttpMetrics;
 class LookupExecutor;
-class ListenerHandover;
-class OpenConnections;
+class HttpListener;
 }  // namespace sluice::http
 
 namespace sluice::rest {
@@ -53,11 +48,9 @@ class RestApi : public Api {
   // Stopped (and joined) before the endpoint shuts down: its jobs hold response writers,
   // which must not outlive the endpoint.
   std::shared_ptr<LookupExecutor> executor_;
-  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::unique_ptr<HttpListener> listener_;
   // The listener's gate, for refresh().
   std::shared_ptr<AuthGate> gate_;
-  std::shared_ptr<OpenConnections> connections_;
-  std::unique_ptr<ListenerHandover> handover_;
 };
 
 }  // namespace sluice::rest
