@@ -43,9 +43,4 @@ void ChangeFeeds::stop_all() {
   for (auto& [follower, feed] : feeds) feed->stop();
 }
 
-std::size_t ChangeFeeds::followers() const {
-  std::lock_guard lock(mutex_);
-  return feeds_.size();
-}
-
 }  // namespace sluice::pg

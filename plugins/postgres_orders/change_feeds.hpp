@@ -28,7 +28,6 @@ class ChangeFeeds {
   void unfollow(ChangeFollower& follower);
   // Stops every feed (the store closes).
   void stop_all();
-  std::size_t followers() const;
 
  private:
   const std::string connect_string_;
@@ -36,7 +35,7 @@ class ChangeFeeds {
   const std::chrono::milliseconds statement_timeout_;
   spdlog::logger& log_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::map<ChangeFollower*, std::unique_ptr<PgChangeFeed>> feeds_;
 };
 

@@ -57,9 +57,9 @@ Status PgChangeFeed::start(ChangeFollower& follower) {
   return Status::ok();
 }
 
-void PgChangeFeed::stop(ChangeFollower* follower) {
+void PgChangeFeed::stop() {
   std::lock_guard lock(control_);
-  if (!follower_ || (follower && follower != follower_)) return;
+  if (!follower_) return;
   {
     std::lock_guard wake_lock(wake_mutex_);
     stopping_ = true;

@@ -44,8 +44,8 @@ class PgChangeFeed {
   PgChangeFeed& operator=(const PgChangeFeed&) = delete;
 
   Status start(ChangeFollower& follower);
-  // Stops the feed if it serves `follower` (any follower when null) and joins its thread.
-  void stop(ChangeFollower* follower = nullptr);
+  // Stops the feed and joins its thread.
+  void stop();
 
  private:
   struct Failed {
