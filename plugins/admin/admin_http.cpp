@@ -36,8 +36,12 @@ Async::Promise<ssize_t> send_admin(const AdminReply& reply, const std::string& b
 class AdminJob final : public LookupJob {
  public:
   AdminJob(std::shared_ptr<const AdminShared> shared, AdminRequest request, Http::ResponseWriter response,
-           Clock::time_point started)
-      : shared_(std::move(shared)), request_(std::move(request)), response_(std::move(response)), started_(started) {}
+           Clock::time_point started, OpenConnections::InFlight in_flight)
+      : shared_(std::move(shared)),
+        request_(std::move(request)),
+        response_(std::move(response)),
+        started_(started),
+        in_flight_(std::move(in_flight)) {}
 
   void run() override {
     AdminReply reply;
@@ -66,6 +70,7 @@ class AdminJob final : public LookupJob {
     }
     // Counted before the answer leaves, so a client that read it finds it in /metrics.
     shared_->http_metrics->record(Route::admin, reply.status, Clock::now() - started_);
+    close_if_draining(in_flight_, response_);
     auto sent = send_admin(reply, reply.body, response_);
     wait_until_written(sent, answer_write_bound);
   }
@@ -75,6 +80,7 @@ class AdminJob final : public LookupJob {
     reply.status = 503;
     reply.body = error_json(why == Refusal::stopping ? "server is stopping" : "admin threads busy, try again");
     shared_->http_metrics->record(Route::admin, reply.status, Clock::now() - started_);
+    close_if_draining(in_flight_, response_);
     send_admin(reply, reply.body, response_);
   }
 
@@ -83,10 +89,13 @@ class AdminJob final : public LookupJob {
   AdminRequest request_;
   Http::ResponseWriter response_;
   Clock::time_point started_;
+  OpenConnections::InFlight in_flight_;  // given back with the job, once its answer went
 };
 
 // Answers that did not come from an authenticated admin request end their connection: only
-// operators keep idle connections open on this listener (see the header).
+// operators keep idle connections open on this listener (see the header). Only on the event
+// loop's thread (onRequest): the write is queued for this same thread, so the continuation is
+// attached before it can be resolved (answer_written.cpp says why that matters).
 void close_after(Async::Promise<ssize_t>& sent, Http::ResponseWriter& response) {
   auto peer = response.getPeer();
   if (!peer) return;
@@ -156,13 +165,9 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   const AdminShared& shared = *shared_;
   HttpMetrics& metrics = *shared.http_metrics;
   keep_alive_by_default(request, response);
-  shared.open_connections->active();
+  auto in_flight = shared.open_connections->request_arrived();
   // A listener a reload replaced: the client's next request goes to the new one.
-  if (shared.open_connections->draining()) {
-    if (auto connection = response.headers().tryGet<Http::Header::Connection>()) {
-      *connection = Http::Header::Connection(Http::ConnectionControl::Close);
-    }
-  }
+  close_if_draining(*shared.open_connections, response);
   const std::string& path = request.resource();
   const auto method = request.method();
   if (!host_check_exempt(path) && !shared.allowed_hosts.allows(host_of(request))) {
@@ -191,7 +196,8 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
     if (auto peer = response.getPeer()) peer->setIdle(true);
     LookupExecutor& executor =
         is_long_running(admin) && shared.long_executor ? *shared.long_executor : *shared.executor;
-    executor.submit(std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started));
+    executor.submit(
+        std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started, std::move(in_flight)));
     return;
   }
 

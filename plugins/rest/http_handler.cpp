@@ -40,18 +40,6 @@ void deny(const AuthDenial& denial, Reply& reply) {
   reply.retry_after = denial.retry_after;
 }
 
-// A listener a reload replaced (OpenConnections::start_draining) ends each connection with its
-// answer: the client's next request opens a new one, which the new listener takes. After
-// keep_alive_by_default, which sets the header this overrides.
-void close_if_draining(const OpenConnections& connections, Http::ResponseWriter& response) {
-  if (!connections.draining()) return;
-  if (auto connection = response.headers().tryGet<Http::Header::Connection>()) {
-    *connection = Http::Header::Connection(Http::ConnectionControl::Close);
-  } else {
-    response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
-  }
-}
-
 // A template, not std::function: the hot path must not allocate for the closure.
 template <typename Route>
 void run_guarded(const Route& route, Reply& reply) {
@@ -72,19 +60,21 @@ class LookupReply final : public LookupJob {
  public:
   LookupReply(std::shared_ptr<const RestRoutes> routes, std::shared_ptr<HttpMetrics> metrics,
               std::shared_ptr<const SourceHeaders> sources, OrderQuery query, Http::ResponseWriter response,
-              Clock::time_point started)
+              Clock::time_point started, OpenConnections::InFlight in_flight)
       : routes_(std::move(routes)),
         metrics_(std::move(metrics)),
         sources_(std::move(sources)),
         query_(std::move(query)),
         response_(std::move(response)),
-        started_(started) {}
+        started_(started),
+        in_flight_(std::move(in_flight)) {}
 
   void run() override {
     thread_local Reply reply;
     reply.clear();
     run_guarded([&] { routes_->finish(query_, reply); }, reply);
     query_.wait_slot.reset();  // the wait is over: the next one may start
+    close_if_draining(in_flight_, response_);
     auto sent = send_reply(reply, response_, *sources_, *metrics_, started_);
     wait_until_written(sent, answer_write_bound);
   }
@@ -102,6 +92,7 @@ class LookupReply final : public LookupJob {
     reply.route = query_.route;
     reply.status = 503;
     reply.body = query_.route == Route::order ? error_json(message, "order_uid", query_.uid) : error_json(message);
+    close_if_draining(in_flight_, response_);
     send_reply(reply, response_, *sources_, *metrics_, started_);
   }
 
@@ -112,6 +103,7 @@ class LookupReply final : public LookupJob {
   OrderQuery query_;
   Http::ResponseWriter response_;
   Clock::time_point started_;
+  OpenConnections::InFlight in_flight_;  // given back with the job, once its answer went
 };
 
 }  // namespace
@@ -124,7 +116,7 @@ void HttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
 
 void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto started = Clock::now();
-  connections_->active();
+  auto in_flight = connections_->request_arrived();
   // One reply and one query per worker thread, reused: their buffers keep their capacity.
   thread_local Reply reply;
   thread_local OrderQuery deferred;
@@ -159,8 +151,8 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   keep_alive_by_default(request, response);
   close_if_draining(*connections_, response);
   if (handled == RestRoutes::Handled::deferred) {
-    executor_->submit(
-        std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred), std::move(response), started));
+    executor_->submit(std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred),
+                                                    std::move(response), started, std::move(in_flight)));
     return;
   }
   send_reply(reply, response, *sources_, *metrics_, started);

@@ -144,7 +144,7 @@ class Client {
           samples_ += "\n  GET :" + std::to_string(port) + target + " -> " +
                       (!got.connected    ? std::string("refused")
                        : got.status == 0 ? std::string("no answer")
-                                         : std::to_string(got.status));
+                                         : std::to_string(got.status) + " " + got.body);
         }
       }
       std::this_thread::sleep_for(4ms);  // the client's pace (~200 requests/s), not synchronisation

@@ -17,4 +17,24 @@ void keep_alive_by_default(const Request& request, ResponseWriter& response) {
   }
 }
 
+namespace {
+
+void close_connection(ResponseWriter& response) {
+  if (auto connection = response.headers().tryGet<Header::Connection>()) {
+    *connection = Header::Connection(ConnectionControl::Close);
+  } else {
+    response.headers().add<Header::Connection>(ConnectionControl::Close);
+  }
+}
+
+}  // namespace
+
+void close_if_draining(const OpenConnections& connections, ResponseWriter& response) {
+  if (connections.draining()) close_connection(response);
+}
+
+void close_if_draining(const OpenConnections::InFlight& request, ResponseWriter& response) {
+  if (request.draining()) close_connection(response);
+}
+
 }  // namespace sluice::http

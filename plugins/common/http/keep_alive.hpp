@@ -20,8 +20,17 @@
 
 #include <pistache/http.h>
 
+#include "open_connections.hpp"
+
 namespace sluice::http {
 
 void keep_alive_by_default(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter& response);
+
+// A listener a reload replaced (OpenConnections::start_draining) ends each connection with its
+// answer: the client's next request opens a new one, which the new listener takes. Called just
+// before the answer is sent (a queued answer may be sent after the drain began), after
+// keep_alive_by_default, whose header this overrides.
+void close_if_draining(const OpenConnections& connections, Pistache::Http::ResponseWriter& response);
+void close_if_draining(const OpenConnections::InFlight& request, Pistache::Http::ResponseWriter& response);
 
 }  // namespace sluice::http
