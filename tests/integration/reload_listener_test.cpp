@@ -277,6 +277,36 @@ TEST_F(ReloadMakeBeforeBreak, RestartingTheAdminListenerThroughItselfFailsNoRequ
   EXPECT_GT(fresh.requests() + kept.requests(), 200);
 }
 
+// One reload that changes the source (another file), the REST API and the admin API at once,
+// under the two clients and a stream into the old file: no request fails, and both files'
+// orders are served.
+TEST_F(ReloadMakeBeforeBreak, ChangingTheSourceAndBothApisAtOnceUnderLoadFailsNoRequest) {
+  const std::string target = start_with_an_order();
+  Client client(listen_port_, target);
+  Client other(listen_port_, target, true);
+  start_writer([](int i) { return order("old-file-" + std::to_string(i)); });
+  let_requests_pass(client, 50);
+  write_file(dir_ / "in2.ndjson", order("new-file") + "\n");
+  std::string text =
+      pipeline({.max_bytes = "1048576", .rest_extra = "      threads: 2\n", .admin_extra = "  threads: 3\n"});
+  const std::string from = "path: in.ndjson, position_file: in.pos";
+  text.replace(text.find(from), from.size(), "path: in2.ndjson, position_file: in2.pos");
+  write_file(dir_ / "p.yaml", text);
+  auto reload = cli({"reload"});
+  stop_writer();
+  ASSERT_EQ(reload.code, 0) << reload.out << reload.err << run_->err();
+  ASSERT_NE(reload.out.find("reload #1: applied"), std::string::npos) << reload.out;
+  EXPECT_TRUE(served(listen_port_, "new-file")) << run_->err();
+  let_requests_pass(client, 50);
+  client.stop();
+  other.stop();
+  EXPECT_EQ(client.failures(), 0) << client.samples() << "\n" << run_->err();
+  EXPECT_EQ(other.failures(), 0) << other.samples() << "\n" << run_->err();
+  EXPECT_GT(written_, 0);
+  EXPECT_TRUE(served(listen_port_, "old-file-0")) << run_->err();
+  EXPECT_EQ(sample(metrics(), "sluice_reloads_total{result=\"applied\"}"), 1);
+}
+
 // A socket of the test's own, listening where the reload moves the REST API.
 class HeldPort {
  public:
