@@ -123,10 +123,12 @@ Status RestApi::start() {
 
 void RestApi::stop() {
   if (!listener_) return;
-  // A reload's new listener serves the address now: the requests on their way here first.
+  // A reload's new listener serves the address now: the requests on their way here first,
+  // queued lookups included (at most 5 s).
   listener_->finish_if_replaced();
-  // Then the lookups: queued ones are answered 503, running ones finish and send while the
-  // endpoint still exists. Requests arriving meanwhile are refused by the stopped executor.
+  // Then the lookups: queued ones (left only by a stop that is not a reload's) are answered
+  // 503, running ones finish and send while the endpoint still exists. Requests arriving
+  // meanwhile are refused by the stopped executor.
   executor_->stop();
   listener_->close(host_.log(), "rest");
   listener_.reset();
