@@ -250,15 +250,17 @@ TEST(LiveReload, TenReloadsUnderASteadyStreamLoseNothingAndRestartNothing) {
 
 // Reload #1 applies `broken`, whose new sink `failing_id` cannot open, while a stream of
 // orders runs through it: rolled back, counted, and the previous pipeline runs on.
-void expect_rolled_back(const std::string& name, const Edit& broken, const std::string& failing_id) {
+// `stream_seconds`: how long the stream of 100 orders/s runs, so that it goes on for several
+// seconds after the rollback (which the retried open puts off by its ~10 s limit).
+void expect_rolled_back(const std::string& name, const Edit& broken, const std::string& failing_id,
+                        int stream_seconds) {
   DefaultPipeline p({.name = name, .own_pipeline_file = true});
   const std::string shipped = read_file(source_dir() / "config/pipeline.yaml");
   Edit state;
   write_file(p.pipeline_file(), pipeline_text(shipped, state));
   ASSERT_TRUE(p.start()) << p.logs();
 
-  // 100 orders/s for 40 s: the stream runs through the reload, its ~10 s open limit, and on.
-  const long long N = 4000;
+  const long long N = 100LL * stream_seconds;
   const std::string prefix = "rollback";
   auto publisher = p.publish(static_cast<int>(N), prefix, 100);
   ASSERT_TRUE(p.wait_for([&] { return p.stored().value_or(0) >= 200; }, 60s, 50ms)) << p.logs();
@@ -313,7 +315,7 @@ void expect_rolled_back(const std::string& name, const Edit& broken, const std::
 TEST(LiveReload, ADeadLetterSinkThatKeepsRetryingIsRolledBackAfterTheOpenLimit) {
   Edit broken;
   broken.dead_letter_dsn = "postgresql://order_user:order_pass@127.0.0.1:" + std::to_string(free_port()) + "/orders_db";
-  expect_rolled_back("reload-rollback-retry", broken, "postgres_dead_letter");
+  expect_rolled_back("reload-rollback-retry", broken, "postgres_dead_letter", 25);
 }
 
 // A sink added before 'db' (a durable sink may not follow the one keeping the positions) whose
@@ -322,7 +324,7 @@ TEST(LiveReload, ADeadLetterSinkThatKeepsRetryingIsRolledBackAfterTheOpenLimit) 
 TEST(LiveReload, AnAddedSinkThatFailsToOpenIsRolledBack) {
   Edit broken;
   broken.first_sink = "  - { id: mirror, plugin: file, config: { path: /nonexistent-sluice-dir/mirror.ndjson } }\n";
-  expect_rolled_back("reload-rollback-fatal", broken, "mirror");
+  expect_rolled_back("reload-rollback-fatal", broken, "mirror", 12);
 }
 
 }  // namespace
