@@ -48,6 +48,8 @@ struct Edit {
   // one keeping the positions), so a durable one goes before it.
   std::string first_sink;
   std::string dead_letter_dsn;  // non-empty: the dead-letter sink's dsn (shipped: $DATABASE_URL)
+  int fetch_wait_ms = 0;        // non-zero: the kafka source's fetch.wait.max.ms (shipped: from the environment)
+  int rest_threads = 0;         // non-zero: the rest API's threads (shipped: the default)
 };
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
@@ -68,6 +70,14 @@ std::string pipeline_text(const std::string& shipped, const Edit& edit) {
   if (edit.watch) sinks += "  - { id: watch, plugin: stdout }\n";
   replace_once(text, "\ndead_letter:\n", "\n" + sinks + "dead_letter:\n");
   replace_once(text, "\nsinks:\n", "\nsinks:\n" + edit.first_sink);
+  if (edit.fetch_wait_ms != 0) {
+    replace_once(text, "fetch.wait.max.ms: \"${KAFKA_FETCH_WAIT_MAX_MS:-500}\"",
+                 "fetch.wait.max.ms: \"" + std::to_string(edit.fetch_wait_ms) + "\"");
+  }
+  if (edit.rest_threads != 0) {
+    replace_once(text, "\n      lookup: [cache, db]\n",
+                 "\n      lookup: [cache, db]\n      threads: " + std::to_string(edit.rest_threads) + "\n");
+  }
   if (!edit.dead_letter_dsn.empty()) {
     const std::string block = "\ndead_letter:\n  plugin: postgres_dead_letter\n  config:\n    dsn: ";
     auto at = text.find(block);
@@ -325,6 +335,58 @@ TEST(LiveReload, AnAddedSinkThatFailsToOpenIsRolledBack) {
   Edit broken;
   broken.first_sink = "  - { id: mirror, plugin: file, config: { path: /nonexistent-sluice-dir/mirror.ndjson } }\n";
   expect_rolled_back("reload-rollback-fatal", broken, "mirror", 12);
+}
+
+// The source and the REST API changed together, twice, under a stream of 1000 orders/s and a
+// client: the Kafka consumer closes and joins again (a rebalance each time), the REST listener
+// is replaced make before break. Required: both applied, no refused request and no 5xx, the
+// stream consumed again after each, every order exactly once.
+TEST(LiveReload, ChangingTheKafkaSourceAndTheRestApiUnderAStreamLosesNothing) {
+  DefaultPipeline p({.name = "reload-source", .own_pipeline_file = true});
+  const std::string shipped = read_file(source_dir() / "config/pipeline.yaml");
+  write_file(p.pipeline_file(), pipeline_text(shipped, Edit{}));
+  ASSERT_TRUE(p.start()) << p.logs();
+
+  const long long N = 15000;
+  const std::string prefix = "switch";
+  auto publisher = p.publish(static_cast<int>(N), prefix, 1000);
+  const std::string known = "/order/" + prefix + "-1";
+  ASSERT_TRUE(p.wait_for([&] { return http_get(p.http_port(), known).status == 200; }, 60s, 20ms)) << p.logs();
+  Poller poller(p.http_port(), known);
+
+  Edit changed;
+  changed.fetch_wait_ms = 20;
+  changed.rest_threads = 2;
+  for (int n = 1; n <= 2; ++n) {
+    write_file(p.pipeline_file(), pipeline_text(shipped, n == 1 ? changed : Edit{}));
+    const auto sent = Clock::now();
+    p.process().signal(SIGHUP);
+    ASSERT_EQ(reload_outcome(p.process(), n, 60s), "applied") << p.logs();
+    const long long applied_ms = ms_since(sent);
+    // Consuming again: a thousand more orders stored (one second of the stream).
+    const long long at_apply = p.stored().value_or(0);
+    const bool consuming =
+        p.wait_for([&] { return p.stored().value_or(0) >= std::min(at_apply + 1000, N); }, 60s, 20ms);
+    ASSERT_TRUE(consuming) << "stored " << p.stored().value_or(-1) << ", " << at_apply << " at the reload" << p.logs();
+    std::cout << "reload #" << n << " (source and rest changed): applied " << applied_ms
+              << " ms after SIGHUP, 1000 more orders stored " << ms_since(sent) << " ms after it" << std::endl;
+  }
+  EXPECT_NE(p.process().err().find("reload #2: kafka.properties changed, rest.threads 2 -> 0"), std::string::npos)
+      << "the source was not changed" << p.logs();
+
+  ASSERT_EQ(publisher->wait(120s), 0) << publisher->err();
+  ASSERT_TRUE(p.wait_caught_up(N, 120s)) << "stored " << p.stored().value_or(-1) << " of " << N << p.logs();
+  poller.stop();
+  std::cout << "client: " << poller.requests() << " requests, " << poller.unanswered() << " unanswered, "
+            << poller.server_errors() << " 5xx" << std::endl;
+  EXPECT_EQ(poller.unanswered(), 0) << "refused or unanswered requests:" << poller.samples() << p.logs();
+  EXPECT_EQ(poller.server_errors(), 0) << "5xx answers:" << poller.samples() << p.logs();
+  EXPECT_EQ(poller.order_not_200(), 0) << "the known order was not served:" << poller.samples() << p.logs();
+  EXPECT_EQ(p.terminate(30s), 0) << p.logs();
+  const std::string err = p.process().err();
+  EXPECT_EQ(occurrences(err, "[cache] warming up from db"), 1u) << "the cache was warmed again" << p.logs();
+  EXPECT_EQ(occurrences(err, "is running"), 1u) << "the pipeline restarted" << p.logs();
+  p.expect_exactly_once(prefix, N);
 }
 
 }  // namespace
