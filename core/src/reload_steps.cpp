@@ -210,7 +210,12 @@ void ReloadSteps::stop_replaced_apis() {
   // An API may be waiting for a replay batch that only this thread could dispatch: stopping
   // the API joins that thread, so its batch fails now (the replay answers, its letters stay).
   const bool apis_stop = std::any_of(started.begin(), started.end(), [&](PluginInstance* a) { return !kept(a); });
-  if (apis_stop) runtime_.operator_side_.close_replays("a reload restarted the API; run the replay again for the rest");
+  if (apis_stop) {
+    runtime_.operator_side_.close_replays("a reload restarted the API; run the replay again for the rest");
+    runtime_.operator_side_.last_reload().answer_waiters_now(
+        "not applied yet: the reload before it is replacing this admin API; it runs next (`sluice status` shows "
+        "its outcome)");
+  }
   for (auto it = started.rbegin(); it != started.rend(); ++it) {
     if (!kept(*it))
       runtime_.guarded((*it)->id(), [&] {
@@ -218,6 +223,7 @@ void ReloadSteps::stop_replaced_apis() {
         return Status::ok();
       });
   }
+  if (apis_stop) runtime_.operator_side_.last_reload().let_waiters_wait();
   if (apis_stop && !runtime_.shared_.stopping) runtime_.operator_side_.open_replays();
   // Only kept APIs are still started (and alive after the swap): finish() stops these.
   std::erase_if(started, [&](PluginInstance* a) { return !kept(a); });

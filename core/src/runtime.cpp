@@ -317,6 +317,7 @@ void Runtime::finish() {
       return Status::ok();
     });
   }
+  operator_side_.last_reload().answer_waiters_now("not applied: the pipeline is stopping");
   for (auto it = started_apis_.rbegin(); it != started_apis_.rend(); ++it) {
     guarded((*it)->id(), [&] {
       (*it)->as<Api>()->stop();

@@ -196,6 +196,31 @@ TEST_F(OperatorSideTest, AReloadNeverRecordedTimesOutWithTheNumberItWouldHave) {
   EXPECT_EQ(r.messages[0], "not applied within 150 ms; it may still be");
 }
 
+// An admin reload asked for while the reload before it stops the admin API answering it: that
+// stop waits for the request, and the reload asked for cannot run before the stop ended.
+TEST_F(OperatorSideTest, AReloadAskedForWhileItsApiIsReplacedAnswersAtOnce) {
+  reloads_ = 3;
+  side().record_reload(3, "applied", {"admin.threads 2 -> 3"});
+  side().set_reload_trigger([] {});
+  side().last_reload().answer_waiters_now("not applied yet: it runs next");
+  const auto r = admin().reload(60s);
+  EXPECT_EQ(r.result, "timeout");
+  EXPECT_EQ(r.number, 4);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0], "not applied yet: it runs next");
+  // One already waiting when the replacement begins answers too.
+  side().last_reload().let_waiters_wait();
+  std::atomic<bool> triggered = false;
+  side().set_reload_trigger([&] { triggered = true; });
+  auto waiting = std::async(std::launch::async, [&] { return admin().reload(60s); });
+  while (!triggered) std::this_thread::yield();
+  side().last_reload().answer_waiters_now("stopping");
+  EXPECT_EQ(waiting.get().result, "timeout");
+  // A reload recorded meanwhile is still the answer of whoever waited for it.
+  side().record_reload(4, "applied", {});
+  EXPECT_EQ(side().last_reload().wait_past(3, 1s)->result, "applied");
+}
+
 TEST_F(OperatorSideTest, TheDeadLetterStoreIsNotWithdrawnUnderACallAndCallsMeanwhileAreToldToRetry) {
   MemoryLetters old_store("postgresql://old:5432/db"), new_store("postgresql://new:5432/db");
   old_store.add(1, "a");

@@ -14,8 +14,22 @@ void LastReload::record(int n, const std::string& result, std::vector<std::strin
 
 std::optional<ReloadReport> LastReload::wait_past(int before, std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
-  if (!recorded_.wait_for(lock, wait, [&] { return last_.number > before; })) return std::nullopt;
-  return last_;
+  if (!recorded_.wait_for(lock, wait, [&] { return last_.number > before || answer_now_; })) return std::nullopt;
+  if (last_.number > before) return last_;
+  return ReloadReport{"released", before + 1, {*answer_now_}};
+}
+
+void LastReload::answer_waiters_now(std::string why) {
+  {
+    std::lock_guard lock(mutex_);
+    answer_now_ = std::move(why);
+  }
+  recorded_.notify_all();
+}
+
+void LastReload::let_waiters_wait() {
+  std::lock_guard lock(mutex_);
+  answer_now_.reset();
 }
 
 nlohmann::json LastReload::to_json() const {

@@ -65,6 +65,7 @@ ReloadReport OperatorAdmin::reload(std::chrono::milliseconds wait) {
   auto report = side_.last_reload().wait_past(before, wait);
   if (!report)
     return {"timeout", before + 1, {"not applied within " + std::to_string(wait.count()) + " ms; it may still be"}};
+  if (report->result == "released") return {"timeout", before + 1, report->messages};
   return *report;
 }
 
