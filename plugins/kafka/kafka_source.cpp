@@ -207,6 +207,7 @@ void KafkaSource::close() {
   consumer_.reset();
   slot_.reset();  // after the consumer is gone: the next holder of the slot takes over its id
   pending_.clear();
+  read_.clear();
   host_.log().info("kafka: consumer closed");
 }
 
@@ -243,6 +244,10 @@ void KafkaSource::consume_one(std::chrono::milliseconds wait) {
   r.stream = rd_kafka_topic_name(message->rkt);
   r.partition = message->partition;
   r.offset = message->offset;
+  if (!read_.first_time(r.stream, r.partition, r.offset)) {
+    host_.log().debug("kafka: {}[{}] offset {} read again after a resume; dropped", r.stream, r.partition, r.offset);
+    return;
+  }
   if (message->key) r.key.assign(static_cast<const char*>(message->key), message->key_len);
   if (message->payload) r.value.assign(static_cast<const char*>(message->payload), message->len);
   rd_kafka_timestamp_type_t type;

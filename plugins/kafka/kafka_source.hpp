@@ -25,6 +25,7 @@
 #include "kafka_stream_offsets.hpp"
 #include "offset_tracker.hpp"
 #include "pending_records.hpp"
+#include "read_offsets.hpp"
 #include "sluice/source.hpp"
 
 namespace sluice::kafka {
@@ -107,6 +108,7 @@ class KafkaSource final : public Source {
   // Records consumed but not handed out yet: a batch being built, or records that arrived
   // while paused. Revocation removes the revoked partitions' records from here.
   PendingRecords pending_;
+  ReadOffsets read_;  // records read before come again after a resume: dropped
   bool paused_ = false;
   // One batch (the last poll's limits). idle() reads ahead up to four of them, in records and
   // in bytes, before it pauses, and a poll that leaves less than that resumes (see poll()).

@@ -113,7 +113,10 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     host_.log().error("kafka: assign failed: {}", rd_kafka_err2str(err));
     return;
   }
-  for (int i = 0; i < partitions->cnt; ++i) offsets_.assign(partitions->elems[i].topic, partitions->elems[i].partition);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    offsets_.assign(partitions->elems[i].topic, partitions->elems[i].partition);
+    read_.forget(partitions->elems[i].topic, partitions->elems[i].partition);
+  }
   // The stored positions are durable, so they are Kafka's committed offsets too. Without this,
   // a commit that failed before a rebalance (or a crash after the database commit) left the
   // group's committed offsets behind until new records arrived: consumer lag stuck above zero.
@@ -138,6 +141,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     return false;
   };
   pending_.erase_if(revoked);
+  for (int i = 0; i < partitions->cnt; ++i) read_.forget(partitions->elems[i].topic, partitions->elems[i].partition);
 
   // Let every batch already handed out finish; the runtime then calls commit() with their
   // positions. On close() the runtime has already drained, and drain() is not allowed there.
@@ -206,6 +210,7 @@ void KafkaSource::rewind_kept_partitions() {
     rd_kafka_topic_partition_list_add(back.get(), p.topic, p.partition)->offset = from;
     // Not handed out yet, but behind the abandoned ones: they come again after the seek.
     pending_.erase_if([&](const Record& r) { return r.partition == p.partition && r.stream == p.topic; });
+    read_.forget(p.topic, p.partition);
     host_.log().warn("kafka: {}[{}] keeps flowing but its batches in flight were abandoned; reading again from {}",
                      p.topic, p.partition, from);
   }
