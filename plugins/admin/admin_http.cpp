@@ -165,7 +165,7 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
   const AdminShared& shared = *shared_;
   HttpMetrics& metrics = *shared.http_metrics;
   keep_alive_by_default(request, response);
-  auto in_flight = shared.open_connections->request_arrived();
+  shared.open_connections->request_arrived();
   // A listener a reload replaced: the client's next request goes to the new one.
   close_if_draining(*shared.open_connections, response);
   const std::string& path = request.resource();
@@ -196,8 +196,8 @@ void AdminHttpHandler::onRequest(const Http::Request& request, Http::ResponseWri
     if (auto peer = response.getPeer()) peer->setIdle(true);
     LookupExecutor& executor =
         is_long_running(admin) && shared.long_executor ? *shared.long_executor : *shared.executor;
-    executor.submit(
-        std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started, std::move(in_flight)));
+    executor.submit(std::make_unique<AdminJob>(shared_, std::move(admin), std::move(response), started,
+                                               shared.open_connections->answer_later()));
     return;
   }
 

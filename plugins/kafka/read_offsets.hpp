@@ -8,26 +8,28 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <utility>
 
 namespace sluice::kafka {
 
 class ReadOffsets {
  public:
-  // False for a record read before (to drop); true, and remembered, for the next one.
+  // False for a record read before (to drop); true, and remembered, for the next one. Per
+  // consumed record: no copy of the stream's name once it is known.
   bool first_time(const std::string& stream, std::int32_t partition, std::int64_t offset) {
-    auto [it, fresh] = next_.try_emplace({stream, partition}, offset + 1);
+    auto [it, fresh] = next_[stream].try_emplace(partition, offset + 1);
     if (fresh) return true;
     if (offset < it->second) return false;
     it->second = offset + 1;
     return true;
   }
   // Assigned, revoked, or moved back by a seek: whatever comes next from it is taken.
-  void forget(const std::string& stream, std::int32_t partition) { next_.erase({stream, partition}); }
+  void forget(const std::string& stream, std::int32_t partition) {
+    if (auto it = next_.find(stream); it != next_.end()) it->second.erase(partition);
+  }
   void clear() { next_.clear(); }
 
  private:
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_;
+  std::map<std::string, std::map<std::int32_t, std::int64_t>> next_;  // stream -> partition -> next offset
 };
 
 }  // namespace sluice::kafka

@@ -116,7 +116,7 @@ void HttpHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
 
 void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto started = Clock::now();
-  auto in_flight = connections_->request_arrived();
+  connections_->request_arrived();
   // One reply and one query per worker thread, reused: their buffers keep their capacity.
   thread_local Reply reply;
   thread_local OrderQuery deferred;
@@ -152,7 +152,7 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   close_if_draining(*connections_, response);
   if (handled == RestRoutes::Handled::deferred) {
     executor_->submit(std::make_unique<LookupReply>(routes_, metrics_, sources_, std::move(deferred),
-                                                    std::move(response), started, std::move(in_flight)));
+                                                    std::move(response), started, connections_->answer_later()));
     return;
   }
   send_reply(reply, response, *sources_, *metrics_, started);

@@ -35,9 +35,10 @@ void OpenConnections::InFlight::finish() {
   counts_.reset();
 }
 
-OpenConnections::InFlight OpenConnections::request_arrived() {
+void OpenConnections::request_arrived() { counts_->last_activity_ns.store(now_ns()); }
+
+OpenConnections::InFlight OpenConnections::answer_later() {
   counts_->in_flight.fetch_add(1);
-  counts_->last_activity_ns.store(now_ns());
   return InFlight(counts_);
 }
 

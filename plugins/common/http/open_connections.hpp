@@ -20,9 +20,14 @@ class OpenConnections {
   // the peer, whichever way the connection ends.
   std::shared_ptr<void> opened();
 
-  // A request on one of them, from its arrival until its answer was sent or refused (the job
-  // that answers it holds this): a drain waits for each, queued or running, so that stopping
-  // the listener's threads never refuses a request the listener had accepted.
+  // A request arrived on one of them.
+  void request_arrived();
+
+  // A request answered by another thread (queued for a lookup or admin thread), from then
+  // until its answer was sent or refused (the job that answers it holds this): a drain waits
+  // for each, queued or running, so that stopping the listener's threads never refuses a
+  // request the listener had accepted. Answers sent from the event loop need none: a request
+  // being handled there counts as activity (request_arrived) for the drain's quiet time.
   class InFlight {
    public:
     InFlight() = default;
@@ -38,7 +43,7 @@ class OpenConnections {
     void finish();
     std::shared_ptr<Counts> counts_;
   };
-  InFlight request_arrived();
+  InFlight answer_later();
 
   std::size_t open() const;
   std::size_t in_flight() const;

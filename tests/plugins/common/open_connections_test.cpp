@@ -27,8 +27,8 @@ class Drain {
 
 TEST(OpenConnections, CountsRequestsInFlightUntilTheirTokenGoes) {
   OpenConnections connections;
-  std::optional<OpenConnections::InFlight> first = connections.request_arrived();
-  auto second = connections.request_arrived();
+  std::optional<OpenConnections::InFlight> first = connections.answer_later();
+  auto second = connections.answer_later();
   EXPECT_EQ(connections.in_flight(), 2u);
   OpenConnections::InFlight moved = std::move(second);
   EXPECT_EQ(connections.in_flight(), 2u) << "a moved token counts once";
@@ -41,7 +41,7 @@ TEST(OpenConnections, CountsRequestsInFlightUntilTheirTokenGoes) {
 TEST(OpenConnections, TheDrainWaitsForARequestInFlightLongerThanTheQuietTime) {
   OpenConnections connections;
   auto connection = connections.opened();
-  std::optional<OpenConnections::InFlight> queued = connections.request_arrived();
+  std::optional<OpenConnections::InFlight> queued = connections.answer_later();
   Drain drain(connections, 20ms, 10s);
   // Ten quiet times pass: an idle connection alone would have ended it long ago.
   EXPECT_FALSE(drain.done(200ms)) << "the drain ended with a request still waiting for its answer";
@@ -58,7 +58,7 @@ TEST(OpenConnections, AnIdleConnectionEndsTheDrainAfterTheQuietTime) {
 
 TEST(OpenConnections, AnswersSaidCloseOnceDraining) {
   OpenConnections connections;
-  auto request = connections.request_arrived();
+  auto request = connections.answer_later();
   EXPECT_FALSE(request.draining());
   connections.start_draining();
   EXPECT_TRUE(request.draining()) << "a request that arrived before the drain is answered with Connection: close";
@@ -67,7 +67,7 @@ TEST(OpenConnections, AnswersSaidCloseOnceDraining) {
 
 TEST(OpenConnections, TheDrainGivesUpAtItsLimit) {
   OpenConnections connections;
-  auto stuck = connections.request_arrived();
+  auto stuck = connections.answer_later();
   Drain drain(connections, 10ms, 100ms);
   EXPECT_TRUE(drain.done(5s));
 }
